@@ -1,0 +1,152 @@
+import { parseArgs } from 'node:util';
+import { InvalidFileError } from '../scenario/document.ts';
+import { loadScenario } from '../scenario/parse.ts';
+import { parseDuration } from '../scenario/units.ts';
+import { measure } from '../pipeline.ts';
+import { progressLine, resultsTable } from '../report/console.ts';
+import { writeResultFiles } from '../report/files.ts';
+import { TargetError } from '../target/types.ts';
+import { VERSION } from '../version.ts';
+
+export const EXIT = { ok: 0, fail: 1, usage: 2, target: 3 } as const;
+
+const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
+
+Usage:
+  mlload run <scenario.yml> [--out DIR] [--url URL] [--image IMAGE] [--duration D]
+  mlload baseline <results.json>... --out <baseline.json>
+  mlload compare <results.json> --baseline <baseline.json> [--markdown FILE]
+  mlload validate <scenario.yml>
+
+Exit codes: 0 ran (or passed), 1 failed the gate, 2 invalid input or arguments, 3 target unreachable or failed.`;
+
+export class UsageError extends Error {}
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+  isTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
+};
+
+/** Runs one CLI command; resolves to the process exit code. */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run':
+        return await runCommand(rest, io);
+      case 'validate':
+        return validateCommand(rest, io);
+      case 'baseline':
+      case 'compare': {
+        const gate = await import('./gate-commands.ts');
+        return command === 'baseline' ? gate.baselineCommand(rest, io) : gate.compareCommand(rest, io);
+      }
+      case '--version':
+      case '-v':
+        io.out(VERSION);
+        return EXIT.ok;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? EXIT.usage : EXIT.ok;
+      default:
+        throw new UsageError(`unknown command: ${command}`);
+    }
+  } catch (err) {
+    if (err instanceof InvalidFileError) {
+      io.err(err.message);
+      return EXIT.usage;
+    }
+    if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      io.err(`mlload: ${(err as Error).message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (err instanceof TargetError) {
+      io.err(`mlload: ${err.message}`);
+      return EXIT.target;
+    }
+    throw err;
+  }
+}
+
+function validateCommand(args: string[], io: Io): number {
+  const { positionals } = parseArgs({ args, allowPositionals: true, strict: true });
+  if (positionals.length !== 1) throw new UsageError('validate takes one scenario file');
+  const scenario = loadScenario(positionals[0]!);
+  io.out(`${scenario.file}: valid (${scenario.requests.length} requests, ${scenario.load.model} model)`);
+  return EXIT.ok;
+}
+
+async function runCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      out: { type: 'string', default: 'mlload-results' },
+      url: { type: 'string' },
+      image: { type: 'string' },
+      duration: { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw new UsageError('run takes one scenario file');
+  let durationMs: number | undefined;
+  if (values.duration !== undefined) {
+    durationMs = parseDuration(values.duration);
+    if (!(durationMs > 0)) throw new UsageError(`--duration must be a duration with a unit, like 30s (got ${values.duration})`);
+  }
+  if (values.url !== undefined && !/^https?:\/\//.test(values.url)) throw new UsageError(`--url must start with http:// or https:// (got ${values.url})`);
+  const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs });
+
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | null = null;
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (signalled) return;
+    signalled = sig;
+    io.err(`\nmlload: ${sig}: stopping, writing the results gathered so far`);
+    controller.abort(new Error(`interrupted by ${sig}`));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
+  let errors = 0;
+  let lastPrint = 0;
+  try {
+    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}`);
+    const { results, targetError } = await measure(scenario, {
+      signal: controller.signal,
+      log: (line) => io.err(`mlload: ${line}`),
+      onSecond: (p) => {
+        errors += p.errors;
+        if (io.isTTY) process.stderr.write(`\r${progressLine(p, totalS, errors)}\x1b[K`);
+        else if (p.t - lastPrint >= 5) {
+          lastPrint = p.t;
+          io.err(progressLine(p, totalS, errors));
+        }
+      },
+    });
+    if (io.isTTY) process.stderr.write('\n');
+    const files = writeResultFiles(values.out!, results);
+    io.out(resultsTable(results));
+    io.out(`\nWrote ${files.join(', ')}`);
+    if (targetError) {
+      io.err(`mlload: ${targetError.message}`);
+      return EXIT.target;
+    }
+    if (signalled) return 128 + (signalled === 'SIGINT' ? 2 : 15);
+    return EXIT.ok;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}

@@ -1,0 +1,255 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Rng } from '../scenario/rng.ts';
+import type { ClosedLoad, LoadPlan, OpenLoad, RequestPlan } from '../scenario/types.ts';
+import { ArrivalSchedule } from './arrivals.ts';
+import { HttpTarget } from './http.ts';
+import type { EngineResult, OutcomeSink, Phase } from './types.ts';
+
+export interface LoadRun {
+  /** Origin of the target, e.g. http://127.0.0.1:8080 */
+  origin: string;
+  requests: RequestPlan[];
+  load: LoadPlan;
+  seed: number;
+  headers?: Record<string, string>;
+  sink: OutcomeSink;
+  /** Aborting stops the run early; the abort reason becomes the stop reason. */
+  signal?: AbortSignal;
+}
+
+/** How long requests still in flight may finish after an early stop. */
+const STOP_GRACE_MS = 2_000;
+
+/** Weighted choice among the requests (like Locust task weights). */
+function picker(requests: RequestPlan[], rng: Rng): () => number {
+  const cumulative: number[] = [];
+  let total = 0;
+  for (const r of requests) cumulative.push((total += r.weight));
+  if (requests.length === 1) return () => 0;
+  return () => {
+    const x = rng.next() * total;
+    let i = 0;
+    while (cumulative[i]! <= x) i++;
+    return i;
+  };
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const r = signal.reason as unknown;
+  if (r instanceof Error) return r.message;
+  return typeof r === 'string' ? r : 'stopped';
+}
+
+/** Generates the scenario's load against one origin and streams every outcome into the sink. */
+export async function runLoad(run: LoadRun): Promise<EngineResult> {
+  const root = new Rng(run.seed);
+  const arrivalRng = root.fork(0);
+  const choose = picker(run.requests, root.fork(1));
+  const payloadRng = root.fork(2);
+  const thinkRng = root.fork(3);
+
+  const connections = run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
+  const maxTimeout = Math.max(...run.requests.map((r) => r.timeoutMs));
+  const http = new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {});
+
+  const startedAt = new Date();
+  const t0 = performance.now();
+  const clock = () => performance.now() - t0;
+  const endMs = run.load.warmupMs + run.load.durationMs;
+
+  let inFlight = 0;
+  let users = 0;
+  let stopped = false; // no new requests
+  let discard = false; // outcomes after the grace period are not counted
+  let stopReason: string | null = null;
+
+  const phase = (): Phase => (stopped || clock() >= endMs ? 'drain' : clock() < run.load.warmupMs ? 'warmup' : 'measure');
+  const ticker = setInterval(() => run.sink.second(clock(), { inFlight, users, phase: phase() }), 1000);
+
+  // Aborted when no more requests may start: cancels every pending sleep of the generator.
+  const halt = new AbortController();
+  const wake = () => halt.abort();
+  const onAbort = () => {
+    if (stopped) return;
+    stopped = true;
+    stopReason = reasonOf(run.signal!);
+    wake();
+  };
+  if (run.signal?.aborted) onAbort();
+  run.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const send = (index: number, scheduled: number): Promise<void> => {
+    const plan = run.requests[index]!;
+    const payload = plan.body ? plan.body.next(payloadRng) : null;
+    inFlight++;
+    return http.send(plan, payload, scheduled, clock).then((outcome) => {
+      inFlight--;
+      if (!discard) run.sink.record(index, outcome);
+    });
+  };
+
+  const finished =
+    run.load.model === 'open'
+      ? runOpen(run.load, arrivalRng, choose, send, clock, () => stopped, () => inFlight, halt.signal)
+      : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
+
+  // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
+  const timer = setTimeout(() => {
+    stopped = true;
+    wake();
+  }, endMs);
+  await finished.generated;
+  clearTimeout(timer);
+  stopped = true;
+  const graceMs = stopReason === null ? maxTimeout + 1000 : STOP_GRACE_MS;
+  const graceOver = new AbortController();
+  const drained = await Promise.race([
+    finished.drained.then(() => true),
+    sleep(graceMs, false, { signal: graceOver.signal }).catch(() => false),
+  ]);
+  graceOver.abort();
+  if (!drained) discard = true;
+  const elapsedMs = clock();
+  clearInterval(ticker);
+  run.sink.second(elapsedMs, { inFlight, users: 0, phase: 'drain' });
+  run.signal?.removeEventListener('abort', onAbort);
+  await (drained ? http.close() : http.destroy());
+
+  const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
+  return { elapsedMs, measuredMs, interrupted: stopReason !== null, stopReason, startedAt, finishedAt: new Date() };
+}
+
+interface Phases {
+  /** Resolves when no more requests will be started. */
+  generated: Promise<void>;
+  /** Resolves when every started request has finished. */
+  drained: Promise<void>;
+}
+
+type Send = (index: number, scheduled: number) => Promise<void>;
+
+/** Open model: requests start at their arrival times, whatever the responses do. */
+function runOpen(
+  load: OpenLoad,
+  rng: Rng,
+  choose: () => number,
+  send: Send,
+  clock: () => number,
+  isStopped: () => boolean,
+  inFlight: () => number,
+  halt: AbortSignal,
+): Phases {
+  const schedule = new ArrivalSchedule(load.stages, load.warmupMs, load.arrival, rng);
+  // Arrivals that found every slot busy wait here; their wait counts as latency.
+  const queue: number[] = [];
+  let head = 0;
+  const pending = new Set<Promise<void>>();
+  let next = schedule.next();
+  let timer: NodeJS.Timeout | undefined;
+
+  const start = (scheduled: number) => {
+    const p = send(choose(), scheduled).then(() => {
+      pending.delete(p);
+      if (head < queue.length && !isStopped()) start(queue[head++]!);
+    });
+    pending.add(p);
+  };
+
+  const generated = new Promise<void>((resolve) => {
+    const pump = () => {
+      timer = undefined;
+      if (isStopped()) return resolve();
+      const now = clock();
+      while (next <= now) {
+        if (inFlight() < load.maxInFlight && head === queue.length) start(next);
+        else queue.push(next);
+        next = schedule.next();
+      }
+      if (next === Number.POSITIVE_INFINITY) return resolve();
+      timer = setTimeout(pump, Math.max(0, next - clock()));
+    };
+    halt.addEventListener('abort', () => {
+      if (timer) clearTimeout(timer);
+      resolve();
+    });
+    pump();
+  });
+  const drained = generated.then(async () => {
+    while (pending.size > 0) await Promise.all([...pending]);
+  });
+  return { generated, drained };
+}
+
+/** Closed model: each user sends, waits for the response, thinks, and sends again. */
+function runClosed(
+  load: ClosedLoad,
+  rng: Rng,
+  choose: () => number,
+  send: Send,
+  clock: () => number,
+  isStopped: () => boolean,
+  setUsers: (n: number) => void,
+  halt: AbortSignal,
+): Phases {
+  const nap = (ms: number) => sleep(ms, undefined, { signal: halt }).catch(() => undefined);
+  const [thinkMin, thinkMax] = load.thinkTimeMs;
+  let wanted = 0;
+  const alive: boolean[] = [];
+  const loops = new Set<Promise<void>>();
+
+  const userLoop = async (id: number) => {
+    while (!isStopped() && id < wanted) {
+      const scheduled = clock();
+      await send(choose(), scheduled);
+      const think = thinkMax > 0 ? thinkMin + rng.next() * (thinkMax - thinkMin) : 0;
+      if (think > 0 && !isStopped()) await nap(think);
+    }
+  };
+
+  // Target users at time t: the stage's users, reached at spawn_rate from the current count.
+  const stageUsers = (t: number): number => {
+    let start = load.warmupMs;
+    if (t < start) return load.stages[0]!.users;
+    for (const s of load.stages) {
+      if (t < start + s.durationMs) return s.users;
+      start += s.durationMs;
+    }
+    return load.stages[load.stages.length - 1]!.users;
+  };
+
+  const generated = (async () => {
+    let last = clock();
+    let budget = 0;
+    while (!isStopped()) {
+      const now = clock();
+      budget += ((now - last) / 1000) * load.spawnRate;
+      last = now;
+      const target = stageUsers(now);
+      if (target < wanted) {
+        wanted = target; // users with higher ids leave after their current request
+        budget = 0;
+      }
+      while (wanted < target && (budget >= 1 || wanted === 0)) {
+        budget = Math.max(0, budget - 1);
+        wanted++;
+      }
+      budget = Math.min(budget, 1);
+      for (let id = 0; id < wanted; id++) {
+        if (alive[id]) continue;
+        alive[id] = true;
+        const p = userLoop(id).finally(() => {
+          alive[id] = false;
+          loops.delete(p);
+        });
+        loops.add(p);
+      }
+      setUsers(wanted);
+      await nap(Math.max(10, Math.min(100, 1000 / load.spawnRate)));
+    }
+  })();
+  const drained = generated.then(async () => {
+    while (loops.size > 0) await Promise.all([...loops]);
+  });
+  return { generated, drained };
+}

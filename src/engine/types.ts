@@ -1,0 +1,40 @@
+/** One finished request, as the engine saw it. Times in ms since the start of the run. */
+export interface Outcome {
+  /** When the request was due: the arrival time in the open model, the send time in the closed one. */
+  scheduled: number;
+  sent: number;
+  done: number;
+  /** HTTP status, or 0 when no response came. */
+  status: number;
+  bytes: number;
+  /** Null when the response met its expectation. */
+  failure: string | null;
+  /** Response body or error text kept for failures. */
+  sample?: string;
+}
+
+export type Phase = 'warmup' | 'measure' | 'drain';
+
+/** Where outcomes go; the engine knows nothing about how they are summarised. */
+export interface OutcomeSink {
+  record(requestIndex: number, outcome: Outcome): void;
+  /** Called once a second, and once at the end, with the generator's state. */
+  second(nowMs: number, state: { inFlight: number; users: number; phase: Phase }): void;
+}
+
+export interface RequestIdentity {
+  name: string;
+  method: string;
+  path: string;
+}
+
+export interface EngineResult {
+  /** Wall time from the first scheduled request to the end of the drain, ms. */
+  elapsedMs: number;
+  /** Measured time: the scenario's duration, or less when the run was stopped early. */
+  measuredMs: number;
+  interrupted: boolean;
+  stopReason: string | null;
+  startedAt: Date;
+  finishedAt: Date;
+}

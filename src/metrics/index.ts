@@ -1,0 +1,3 @@
+export { Recorder } from './recorder.ts';
+export * from './histogram.ts';
+export type * from './types.ts';

@@ -1,0 +1,90 @@
+import type { LatencySummary } from './histogram.ts';
+
+export interface FailureGroup {
+  request: string;
+  method: string;
+  reason: string;
+  count: number;
+  /** A few response bodies (or error texts), truncated. */
+  samples: string[];
+}
+
+export interface RequestStats {
+  method: string;
+  path: string;
+  count: number;
+  failure_count: number;
+  rps: number;
+  error_rate: number;
+  /** Coordinated-omission corrected: from the scheduled send time to the end of the response. */
+  latency_ms: LatencySummary;
+  /** From the actual send to the end of the response. */
+  service_ms: LatencySummary;
+  avg_content_bytes: number;
+  status_codes: Record<string, number>;
+  failures: FailureGroup[];
+  histogram: string;
+  service_histogram: string;
+}
+
+export interface SeriesPoint {
+  /** Seconds since the start of the run (warm-up included). */
+  t: number;
+  /** Unix time in ms at the end of the second. */
+  time: number;
+  phase: 'warmup' | 'measure' | 'drain';
+  rps: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  in_flight: number;
+  users: number;
+  /** Everything since the start of the run up to this second. */
+  total: { count: number; failures: number; p50: number; mean: number; min: number; max: number; avg_bytes: number };
+  /** Container figures, when a container target is watched. */
+  cpu_percent?: number;
+  memory_mb?: number;
+}
+
+export interface TargetFigures {
+  kind: 'url' | 'container';
+  url: string;
+  image?: string;
+  image_digest?: string;
+  cold_start_ms?: number;
+  first_prediction_ms?: number;
+  cpu_percent?: { mean: number; peak: number };
+  memory_mb?: { mean: number; peak: number };
+}
+
+export interface Environment {
+  os: string;
+  arch: string;
+  cpu_model: string;
+  cores: number;
+  node: string;
+  runner?: string;
+  commit?: string;
+}
+
+/** Everything a run measured: what results.json holds, and what the gate judges. */
+export interface Results {
+  schema_version: 1;
+  tool: { name: 'mlload'; version: string };
+  scenario: { name: string; file: string; hash: string };
+  started_at: string;
+  finished_at: string;
+  /** Measured seconds (warm-up excluded). */
+  duration_s: number;
+  warmup_s: number;
+  interrupted: boolean;
+  /** Why the run ended early, when it did. */
+  stop_reason: string | null;
+  load: Record<string, unknown>;
+  overall: Omit<RequestStats, 'method' | 'path'>;
+  requests: Record<string, RequestStats>;
+  series: SeriesPoint[];
+  target: TargetFigures;
+  environment: Environment;
+}

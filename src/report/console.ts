@@ -1,0 +1,47 @@
+import type { Results, SeriesPoint } from '../metrics/types.ts';
+
+const fmt = (x: number, digits = 1) => x.toFixed(digits);
+
+function pad(cells: string[], widths: number[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+}
+
+/** The final table: one row per request name and the total, latencies in ms. */
+export function resultsTable(results: Results): string {
+  const header = ['Name', '# reqs', '# fails', 'req/s', 'p50', 'p90', 'p95', 'p99', 'max'];
+  const row = (name: string, s: Results['overall']) => [
+    name,
+    String(s.count),
+    `${s.failure_count} (${fmt(s.error_rate * 100, 2)}%)`,
+    fmt(s.rps, 2),
+    fmt(s.latency_ms.p50),
+    fmt(s.latency_ms.p90),
+    fmt(s.latency_ms.p95),
+    fmt(s.latency_ms.p99),
+    fmt(s.latency_ms.max),
+  ];
+  const rows = [header, ...Object.entries(results.requests).map(([n, s]) => row(n, s)), row('Aggregated', results.overall)];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  const lines = rows.map((r) => pad(r, widths));
+  lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
+  const out = [`Latency in ms over ${fmt(results.duration_s)} s (coordinated-omission corrected in the open model)`, ...lines];
+  if (results.overall.failures.length > 0) {
+    out.push('', 'Failures:');
+    for (const f of results.overall.failures) out.push(`  ${String(f.count).padStart(7)}  ${f.request}: ${f.reason}`);
+  }
+  const t = results.target;
+  if (t.cold_start_ms !== undefined) out.push('', `Cold start: ${fmt(t.cold_start_ms, 0)} ms to healthy, ${t.first_prediction_ms !== undefined ? `${fmt(t.first_prediction_ms, 0)} ms to the first prediction` : 'no successful prediction'}`);
+  if (t.cpu_percent) out.push(`Container: CPU mean ${fmt(t.cpu_percent.mean)}% peak ${fmt(t.cpu_percent.peak)}%, memory mean ${fmt(t.memory_mb!.mean)} MB peak ${fmt(t.memory_mb!.peak)} MB`);
+  if (results.interrupted) out.push('', `Stopped early: ${results.stop_reason}`);
+  return out.join('\n');
+}
+
+/** One progress line: elapsed/total, rate, p95, errors. */
+export function progressLine(p: SeriesPoint, totalS: number, errorsSoFar: number): string {
+  const elapsed = Math.min(p.t, totalS);
+  const width = 20;
+  const filled = Math.round((elapsed / Math.max(1, totalS)) * width);
+  const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
+  return `${bar} ${fmt(elapsed, 0).padStart(4)}/${fmt(totalS, 0)}s ${p.phase.padEnd(7)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
+}

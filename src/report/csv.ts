@@ -1,0 +1,78 @@
+import type { RequestStats, Results } from '../metrics/types.ts';
+import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
+
+/** Locust 2.x reports these percentiles, in this order, with these headers. */
+const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100];
+const PERCENTILE_HEADERS = PERCENTILES.map((p) => `${p}%`);
+
+export function csvRow(values: ReadonlyArray<string | number>): string {
+  return values
+    .map((v) => {
+      const s = String(v);
+      return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+    })
+    .join(',');
+}
+
+function percentileCells(h: Histogram): Array<string | number> {
+  if (h.totalCount === 0) return PERCENTILES.map(() => 'N/A');
+  return PERCENTILES.map((p) => Math.round(h.getValueAtPercentile(p) / 1000));
+}
+
+function statsRow(type: string, name: string, s: Omit<RequestStats, 'method' | 'path'>, seconds: number): Array<string | number> {
+  const h = decodeHistogram(s.histogram);
+  return [
+    type,
+    name,
+    s.count,
+    s.failure_count,
+    Math.round(s.latency_ms.p50),
+    s.latency_ms.mean,
+    s.latency_ms.min,
+    s.latency_ms.max,
+    s.avg_content_bytes,
+    s.rps,
+    Math.round((s.failure_count / seconds) * 100) / 100,
+    ...percentileCells(h),
+  ];
+}
+
+/** `stats.csv`: one row per request name and an Aggregated row, as Locust writes it. */
+export function statsCsv(results: Results): string {
+  const header = ['Type', 'Name', 'Request Count', 'Failure Count', 'Median Response Time', 'Average Response Time', 'Min Response Time', 'Max Response Time', 'Average Content Size', 'Requests/s', 'Failures/s', ...PERCENTILE_HEADERS];
+  const seconds = results.duration_s || 1;
+  const rows = [header, ...Object.entries(results.requests).sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => statsRow(s.method, name, s, seconds)), statsRow('', 'Aggregated', results.overall, seconds)];
+  return rows.map(csvRow).join('\n') + '\n';
+}
+
+/**
+ * `stats_history.csv`: the Aggregated row once a second. Percentile columns are the second's own
+ * (Locust's "current" window); only those we keep per second are filled, the rest are N/A.
+ */
+export function statsHistoryCsv(results: Results): string {
+  const header = ['Timestamp', 'User Count', 'Type', 'Name', 'Requests/s', 'Failures/s', ...PERCENTILE_HEADERS, 'Total Request Count', 'Total Failure Count', 'Total Median Response Time', 'Total Average Response Time', 'Total Min Response Time', 'Total Max Response Time', 'Total Average Content Size'];
+  const rows: Array<Array<string | number>> = [header];
+  let previousT = 0;
+  for (const p of results.series) {
+    const span = Math.max(0.001, p.t - previousT);
+    previousT = p.t;
+    const cells = PERCENTILES.map((q) => (q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A'));
+    const t = p.total;
+    rows.push([Math.floor(p.time / 1000), p.users, '', 'Aggregated', p.rps.toFixed(6), (p.errors / span).toFixed(6), ...cells, t.count, t.failures, Math.round(t.p50), t.mean, t.min, t.max, t.avg_bytes]);
+  }
+  return rows.map(csvRow).join('\n') + '\n';
+}
+
+/** `failures.csv`: Method, Name, Error, Occurrences. */
+export function failuresCsv(results: Results): string {
+  const rows: Array<Array<string | number>> = [['Method', 'Name', 'Error', 'Occurrences']];
+  for (const f of results.overall.failures) rows.push([f.method, f.request, f.reason, f.count]);
+  return rows.map(csvRow).join('\n') + '\n';
+}
+
+/** `exceptions.csv`: errors of the generator itself (none are swallowed: a crash ends the run), and a target failure. */
+export function exceptionsCsv(results: Results): string {
+  const rows: Array<Array<string | number>> = [['Count', 'Message', 'Traceback', 'Nodes']];
+  if (results.stop_reason && results.stop_reason.startsWith('target failed')) rows.push([1, results.stop_reason, '', 'local']);
+  return rows.map(csvRow).join('\n') + '\n';
+}

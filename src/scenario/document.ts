@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+
+/** One problem in a file a user wrote: printed as `file:line:col key: message`. */
+export interface Problem {
+  file: string;
+  line: number;
+  col: number;
+  key: string;
+  message: string;
+}
+
+export class InvalidFileError extends Error {
+  readonly problems: Problem[];
+  constructor(problems: Problem[]) {
+    super(problems.map(formatProblem).join('\n'));
+    this.name = 'InvalidFileError';
+    this.problems = problems;
+  }
+}
+
+export function formatProblem(p: Problem): string {
+  return `${p.file}:${p.line}:${p.col} ${p.key ? `${p.key}: ` : ''}${p.message}`;
+}
+
+export type Path = ReadonlyArray<string | number>;
+
+/** `requests[0].body.fields.x` */
+export function formatPath(path: Path): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else out += out ? `.${part}` : part;
+  }
+  return out;
+}
+
+/** A parsed YAML or JSON file that can say where any value came from. */
+export class SourceDocument {
+  readonly file: string;
+  readonly value: unknown;
+  private readonly doc: Document;
+  private readonly lines: LineCounter;
+
+  private constructor(file: string, doc: Document, lines: LineCounter) {
+    this.file = file;
+    this.doc = doc;
+    this.lines = lines;
+    this.value = doc.toJS({ maxAliasCount: 1000 });
+  }
+
+  /** Parses YAML (and so JSON); syntax errors throw InvalidFileError with their positions. */
+  static parse(file: string, text: string): SourceDocument {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      throw new InvalidFileError(
+        doc.errors.map((e) => {
+          const pos = lines.linePos(e.pos[0]);
+          return { file, line: pos.line, col: pos.col, key: '', message: e.message.split('\n')[0]! };
+        }),
+      );
+    }
+    return new SourceDocument(file, doc, lines);
+  }
+
+  static read(file: string): SourceDocument {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `cannot read: ${(err as Error).message}` }]);
+    }
+    return SourceDocument.parse(file, text);
+  }
+
+  /** A problem located at the value (or, with `keyOf`, at the key) found at `path`. */
+  problem(path: Path, message: string, keyOf?: string): Problem {
+    let node: unknown = this.doc.contents;
+    let offset = 0;
+    for (const part of path) {
+      if (!isCollection(node)) break;
+      const next: unknown = node.get(part, true);
+      if (next === undefined) break;
+      node = next;
+    }
+    if (keyOf !== undefined && isMap(node)) {
+      const pair = node.items.find((p) => isPair(p) && isScalar(p.key) && p.key.value === keyOf);
+      if (pair && isScalar(pair.key) && pair.key.range) offset = pair.key.range[0];
+    } else if (node && typeof node === 'object' && 'range' in node && (node as Node).range) {
+      offset = (node as Node).range![0];
+    }
+    const pos = this.lines.linePos(offset);
+    const key = formatPath(keyOf !== undefined ? [...path, keyOf] : path);
+    return { file: this.file, line: pos.line, col: pos.col, key, message };
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true });
+const compiled = new Map<object, ValidateFunction>();
+
+/** Validates a document against a JSON Schema; every error carries its file position. */
+export function validate(doc: SourceDocument, schema: object): Problem[] {
+  let fn = compiled.get(schema);
+  if (!fn) {
+    fn = ajv.compile(schema);
+    compiled.set(schema, fn);
+  }
+  if (fn(doc.value)) return [];
+  return dedupe(fn.errors ?? []).map((e) => toProblem(doc, e));
+}
+
+function toProblem(doc: SourceDocument, e: ErrorObject): Problem {
+  const path = e.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      return doc.problem(path, 'is not a known key', extra);
+    }
+    case 'required': {
+      const missing = (e.params as { missingProperty: string }).missingProperty;
+      return { ...doc.problem(path, `is required`), key: formatPath([...path, missing]) };
+    }
+    case 'enum':
+      return doc.problem(path, `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
+    case 'pattern':
+      return doc.problem(path, describePattern(e));
+    case 'type':
+      // `duration: 20` is a type error, but the helpful answer is the pattern's description.
+      return doc.problem(path, (e.parentSchema as { pattern?: string } | undefined)?.pattern ? describePattern(e) : (e.message ?? 'is invalid'));
+    default:
+      return doc.problem(path, e.message ?? 'is invalid');
+  }
+}
+
+function describePattern(e: ErrorObject): string {
+  const description = (e.parentSchema as { description?: string } | undefined)?.description;
+  return description ? `must be ${lowerFirst(description.replace(/\.$/, ''))}` : (e.message ?? 'is invalid');
+}
+
+function lowerFirst(s: string): string {
+  return s.charAt(0).toLowerCase() + s.slice(1);
+}
+
+// anyOf failures repeat each branch's complaint; keep the first per location.
+function dedupe(errors: ErrorObject[]): ErrorObject[] {
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const seen = new Set<string>();
+  const out: ErrorObject[] = [];
+  for (const e of errors) {
+    if (e.keyword === 'anyOf') continue;
+    const key = e.instancePath;
+    if (anyOfPaths.has(key) || anyOfPaths.has(parentOf(key))) {
+      if (seen.has(key)) continue;
+    }
+    seen.add(key);
+    out.push(e);
+  }
+  return out;
+}
+
+function parentOf(path: string): string {
+  return path.slice(0, path.lastIndexOf('/'));
+}

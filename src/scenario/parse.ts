@@ -1,0 +1,330 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import schema from '../../schema/scenario.schema.json' with { type: 'json' };
+import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
+import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS, rawSource, type FieldSpec, type Generator, type Mutation } from './payload.ts';
+import type { BodySource, Expectation, Limits, LoadPlan, RequestPlan, Scenario, TargetSpec, Tolerances } from './types.ts';
+import { parseDuration, parsePercent } from './units.ts';
+
+/** What the command line or the action may override. */
+export interface ScenarioOverrides {
+  url?: string;
+  image?: string;
+  durationMs?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000;
+const DEFAULT_MAX_IN_FLIGHT = 1024;
+
+/* The scenario as written: the schema has checked its shape before these types are trusted. */
+interface RawStatus { status?: number | string | Array<number | string>; json?: string | string[] }
+interface RawBody {
+  json?: unknown; file?: string; fields?: Record<string, FieldSpec>; invalid_of?: string;
+  mutations?: Mutation[]; raw?: string; content_type?: string;
+}
+interface RawRequest {
+  name: string; weight?: number; method?: string; path: string; headers?: Record<string, string>;
+  timeout?: string; body?: RawBody; expect?: RawStatus;
+}
+interface RawStage { duration: string; rate?: number; users?: number }
+interface RawLoad {
+  rate?: number; arrival?: 'constant' | 'poisson'; max_in_flight?: number; users?: number; spawn_rate?: number;
+  think_time?: string; duration?: string; warmup?: string; timeout?: string; stages?: RawStage[];
+}
+interface RawScenario {
+  name: string; seed?: number;
+  target: {
+    url?: string; image?: string; port?: number; network?: 'host' | 'publish'; port_env?: string;
+    env?: Record<string, string | number | boolean>; args?: string[]; pull?: 'always' | 'missing' | 'never';
+    headers?: Record<string, string>; health?: { path?: string; timeout?: string; interval?: string };
+  };
+  load: RawLoad;
+  requests: RawRequest[];
+  slo?: Record<string, unknown>;
+  regression?: Record<string, unknown>;
+}
+
+/** Reads, validates and compiles a scenario file. Throws InvalidFileError listing every problem. */
+export function loadScenario(file: string, overrides: ScenarioOverrides = {}): Scenario {
+  const doc = SourceDocument.read(file);
+  const problems = validate(doc, schema);
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  return compileScenario(doc, overrides);
+}
+
+export function compileScenario(doc: SourceDocument, overrides: ScenarioOverrides = {}): Scenario {
+  const raw = doc.value as RawScenario;
+  const problems: Problem[] = [];
+  const at = (path: Path, message: string, key?: string) => problems.push(doc.problem(path, message, key));
+
+  const timeoutMs = raw.load.timeout ? parseDuration(raw.load.timeout) : DEFAULT_TIMEOUT_MS;
+  const load = compileLoad(raw.load, overrides, at);
+  const target = compileTarget(raw, overrides, at);
+  const requests = compileRequests(raw.requests, dirname(resolve(doc.file)), timeoutMs, doc.file, at, problems);
+
+  const names = new Set(raw.requests.map((r) => r.name));
+  const slo = splitPerRequest(raw.slo, names, ['slo'], at, limitsOf);
+  const regression = splitPerRequest(raw.regression, names, ['regression'], at, tolerancesOf);
+
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  return {
+    name: raw.name,
+    file: doc.file,
+    hash: scenarioHash(raw),
+    seed: raw.seed ?? 1,
+    target,
+    load,
+    requests,
+    slo,
+    regression,
+  };
+}
+
+type At = (path: Path, message: string, key?: string) => void;
+
+function compileLoad(load: RawLoad, overrides: ScenarioOverrides, at: At): LoadPlan {
+  const open = load.rate !== undefined || load.arrival !== undefined || load.max_in_flight !== undefined;
+  const closed = load.users !== undefined || load.spawn_rate !== undefined || load.think_time !== undefined;
+  const stageKinds = new Set((load.stages ?? []).map((s) => (s.rate !== undefined ? 'rate' : s.users !== undefined ? 'users' : 'none')));
+  const warmupMs = load.warmup ? parseDuration(load.warmup) : 0;
+
+  if (open && closed) at(['load'], 'mixes the open model (rate, arrival, max_in_flight) with the closed model (users, spawn_rate, think_time)');
+  if (stageKinds.size > 1) at(['load', 'stages'], 'every stage needs `rate` (open model) or every stage needs `users` (closed model), not a mix');
+  (load.stages ?? []).forEach((s, i) => {
+    if (s.rate === undefined && s.users === undefined) at(['load', 'stages', i], 'needs `rate` or `users`');
+  });
+  const usesRate = open || stageKinds.has('rate');
+  const usesUsers = closed || stageKinds.has('users');
+  if (usesRate && usesUsers && !(open && closed)) at(['load', 'stages'], 'stages must use the same model as the load (rate with rate, users with users)');
+  if (!usesRate && !usesUsers) at(['load'], 'needs `rate` (open model) or `users` (closed model), or `stages`');
+  if (!load.duration && !load.stages) at(['load'], 'needs `duration` or `stages`');
+  if (load.duration && load.stages) at(['load', 'duration'], 'cannot be combined with `stages` (their durations add up to the run)');
+
+  const stagesMs = (load.stages ?? []).map((s) => parseDuration(s.duration));
+  let durationMs = load.duration ? parseDuration(load.duration) : stagesMs.reduce((a, b) => a + b, 0);
+  if (overrides.durationMs !== undefined) durationMs = overrides.durationMs;
+
+  if (usesUsers && !usesRate) {
+    const stages = load.stages
+      ? load.stages.map((s, i) => ({ durationMs: stagesMs[i]!, users: s.users ?? 0 }))
+      : [{ durationMs, users: load.users ?? 1 }];
+    const peak = Math.max(...stages.map((s) => s.users));
+    return {
+      model: 'closed',
+      stages: truncateStages(stages, durationMs),
+      spawnRate: load.spawn_rate ?? Math.max(1, peak),
+      thinkTimeMs: parseThinkTime(load.think_time ?? '0s'),
+      warmupMs,
+      durationMs,
+    };
+  }
+  let previous = load.rate ?? load.stages?.[0]?.rate ?? 0;
+  const stages = load.stages
+    ? load.stages.map((s, i) => {
+        const stage = { durationMs: stagesMs[i]!, fromRate: previous, toRate: s.rate ?? 0 };
+        previous = stage.toRate;
+        return stage;
+      })
+    : [{ durationMs, fromRate: load.rate ?? 0, toRate: load.rate ?? 0 }];
+  return {
+    model: 'open',
+    arrival: load.arrival ?? 'constant',
+    stages: truncateStages(stages, durationMs),
+    warmupMs,
+    durationMs,
+    maxInFlight: load.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
+  };
+}
+
+/** `--duration` shortens (or extends the last stage of) a staged run. */
+function truncateStages<S extends { durationMs: number }>(stages: S[], durationMs: number): S[] {
+  const out: S[] = [];
+  let left = durationMs;
+  for (const s of stages) {
+    if (left <= 0) break;
+    out.push({ ...s, durationMs: Math.min(s.durationMs, left) });
+    left -= s.durationMs;
+  }
+  if (left > 0 && out.length > 0) out[out.length - 1] = { ...out[out.length - 1]!, durationMs: out[out.length - 1]!.durationMs + left };
+  return out;
+}
+
+function parseThinkTime(text: string): [number, number] {
+  const [lo, hi] = text.split('-');
+  const min = parseDuration(lo!);
+  return [min, hi ? parseDuration(hi) : min];
+}
+
+function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): TargetSpec {
+  const t = raw.target;
+  const url = overrides.url ?? (overrides.image ? undefined : t.url);
+  const image = overrides.url ? undefined : (overrides.image ?? t.image);
+  if (!url && !image) at(['target'], 'needs `url` (a running service) or `image` (a container to start)');
+  if (t.url && t.image && !overrides.url && !overrides.image) at(['target'], 'has both `url` and `image`; give one');
+  if (image && t.port === undefined) at(['target'], 'needs `port`: the port the server listens on inside the container');
+  if (url) {
+    try {
+      const u = new URL(url);
+      if (u.pathname !== '/' && u.pathname !== '') at(['target', 'url'], 'must be a base URL without a path; put paths in requests');
+    } catch {
+      at(['target', 'url'], 'is not a valid URL');
+    }
+  }
+  const health = t.health ?? {};
+  return {
+    url: url ? url.replace(/\/$/, '') : null,
+    image: image ?? null,
+    port: t.port ?? 0,
+    network: t.network ?? 'publish',
+    portEnv: t.port_env ?? null,
+    env: Object.fromEntries(Object.entries(t.env ?? {}).map(([k, v]) => [k, String(v)])),
+    args: t.args ?? [],
+    pull: t.pull ?? 'missing',
+    headers: t.headers ?? {},
+    health: {
+      path: health.path ?? (image ? '/health' : null),
+      timeoutMs: health.timeout ? parseDuration(health.timeout) : 120_000,
+      intervalMs: health.interval ? parseDuration(health.interval) : 100,
+    },
+  };
+}
+
+function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number, file: string, at: At, problems: Problem[]): RequestPlan[] {
+  const seen = new Map<string, number>();
+  raws.forEach((r, i) => {
+    if (seen.has(r.name)) at(['requests', i, 'name'], `repeats the name of requests[${seen.get(r.name)}]`);
+    else seen.set(r.name, i);
+  });
+
+  // Generators first: `invalid_of` may name a request defined after it.
+  const generators = new Map<string, Generator>();
+  raws.forEach((r, i) => {
+    const b = r.body;
+    if (!b) return;
+    const sources = (['json', 'file', 'fields', 'invalid_of', 'raw'] as const).filter((k) => b[k] !== undefined);
+    if (sources.length !== 1) {
+      at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`);
+      return;
+    }
+    if (b.fields) generators.set(r.name, fieldsGenerator(b.fields));
+    else if (b.json !== undefined) generators.set(r.name, listGenerator([b.json]));
+    else if (b.file) {
+      const lines = readJsonLines(resolve(baseDir, b.file), b.file, problems);
+      if (lines.length === 0 && !problems.some((p) => p.file.endsWith(b.file!))) at(['requests', i, 'body', 'file'], 'names a file with no payloads');
+      if (lines.length > 0) generators.set(r.name, listGenerator(lines));
+    }
+    if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
+  });
+
+  return raws.map((r, i) => {
+    let body: BodySource | null = generators.get(r.name) ?? null;
+    const b = r.body;
+    if (b?.raw !== undefined) body = rawSource(b.raw, b.content_type ?? 'text/plain');
+    if (b?.invalid_of !== undefined) {
+      const of = generators.get(b.invalid_of);
+      if (!of) {
+        const known = raws.filter((q) => generators.has(q.name)).map((q) => q.name);
+        at(['requests', i, 'body', 'invalid_of'], `names no request with a json, file or fields body${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+      } else {
+        const allowed = b.mutations ?? MUTATIONS;
+        if (!of.mutations.some((m) => allowed.includes(m))) {
+          at(['requests', i, 'body', 'mutations'], `none of these apply to ${b.invalid_of}'s payloads (possible: ${of.mutations.join(', ')})`);
+        } else body = invalidSource(of, allowed);
+      }
+    }
+    const method = r.method ?? (body ? 'POST' : 'GET');
+    if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
+    return {
+      name: r.name,
+      method,
+      path: r.path,
+      weight: r.weight ?? 1,
+      headers: r.headers ?? {},
+      timeoutMs: r.timeout ? parseDuration(r.timeout) : timeoutMs,
+      body,
+      expect: compileExpect(r.expect, b?.invalid_of !== undefined),
+    };
+  });
+}
+
+function readJsonLines(path: string, shown: string, problems: Problem[]): unknown[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    problems.push({ file: shown, line: 0, col: 0, key: '', message: `cannot read payload file: ${(err as Error).message}` });
+    return [];
+  }
+  const out: unknown[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      out.push(JSON.parse(line));
+    } catch (err) {
+      problems.push({ file: shown, line: i + 1, col: 1, key: '', message: `not a JSON line: ${(err as Error).message}` });
+    }
+  });
+  return out;
+}
+
+function compileExpect(raw: RawStatus | undefined, invalid: boolean): Expectation {
+  const statuses = raw?.status === undefined ? [invalid ? '4xx' : '2xx'] : Array.isArray(raw.status) ? raw.status : [raw.status];
+  const exact = new Set(statuses.filter((s): s is number => typeof s === 'number'));
+  const classes = new Set(statuses.filter((s): s is string => typeof s === 'string').map((s) => Number(s[0])));
+  const json = raw?.json === undefined ? [] : Array.isArray(raw.json) ? raw.json : [raw.json];
+  return {
+    statusText: statuses.map(String).join(' or '),
+    accepts: (status) => exact.has(status) || classes.has(Math.floor(status / 100)),
+    jsonFields: json.map((p) => p.split('.')),
+  };
+}
+
+const LIMIT_KEYS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'cold_start', 'first_prediction'] as const;
+
+function limitsOf(raw: Record<string, unknown>): Limits {
+  const out: Limits = {};
+  for (const k of LIMIT_KEYS) if (typeof raw[k] === 'string') out[k] = parseDuration(raw[k]);
+  if (typeof raw.rps === 'number') out.rps = raw.rps;
+  if (typeof raw.error_rate === 'string') out.error_rate = parsePercent(raw.error_rate);
+  return out;
+}
+
+function tolerancesOf(raw: Record<string, unknown>): Tolerances {
+  const out: Tolerances = {};
+  for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'rps', 'error_rate'] as const) {
+    if (typeof raw[k] === 'string') out[k] = parsePercent(raw[k]);
+  }
+  return out;
+}
+
+function splitPerRequest<T>(
+  raw: Record<string, unknown> | undefined,
+  names: Set<string>,
+  path: Path,
+  at: At,
+  convert: (r: Record<string, unknown>) => T,
+): { overall: T; requests: Record<string, T> } {
+  const perRequest = (raw?.requests ?? {}) as Record<string, Record<string, unknown>>;
+  const requests: Record<string, T> = {};
+  for (const [name, r] of Object.entries(perRequest)) {
+    if (!names.has(name)) at([...path, 'requests'], `names no request: ${name}`, name);
+    requests[name] = convert(r);
+  }
+  return { overall: convert(raw ?? {}), requests };
+}
+
+/** Scenario identity for baselines: the load and the requests, not names of limits or the target. */
+function scenarioHash(raw: RawScenario): string {
+  const canonical = JSON.stringify({ seed: raw.seed ?? 1, load: raw.load, requests: raw.requests }, sortedKeys);
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+function sortedKeys(_key: string, value: unknown): unknown {
+  if (value && typeof value === 'object' && !Array.isArray(value)) {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)));
+  }
+  return value;
+}
+
+export { InvalidFileError };

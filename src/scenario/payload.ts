@@ -1,0 +1,196 @@
+import type { Rng } from './rng.ts';
+import type { BodySource, Payload } from './types.ts';
+
+export type Mutation = 'drop_field' | 'wrong_type' | 'out_of_range' | 'malformed_json' | 'empty_body';
+export const MUTATIONS: readonly Mutation[] = ['drop_field', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body'];
+
+const JSON_TYPE = 'application/json';
+
+/** Field spec as written in the scenario (already schema-checked). */
+export interface FieldSpec {
+  int?: [number, number];
+  float?: [number, number];
+  choice?: unknown[];
+  const?: unknown;
+  array?: FieldSpec;
+  length?: number | [number, number];
+  object?: Record<string, FieldSpec>;
+  string?: { length?: [number, number] };
+}
+
+interface Field {
+  draw(rng: Rng): unknown;
+  /** A value of another JSON type than the field's own. */
+  wrongType(rng: Rng): unknown;
+  /** A value outside the declared range, for fields that have one. */
+  outOfRange: ((rng: Rng) => unknown) | null;
+}
+
+const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
+
+export function compileField(spec: FieldSpec): Field {
+  if (spec.int) {
+    const [lo, hi] = spec.int;
+    const width = hi - lo + 1;
+    return {
+      draw: (rng) => rng.int(lo, hi),
+      wrongType: () => 'not-a-number',
+      outOfRange: (rng) => (rng.next() < 0.5 ? lo - rng.int(1, width) : hi + rng.int(1, width)),
+    };
+  }
+  if (spec.float) {
+    const [lo, hi] = spec.float;
+    const width = hi - lo || 1;
+    return {
+      draw: (rng) => rng.float(lo, hi),
+      wrongType: () => 'not-a-number',
+      outOfRange: (rng) => (rng.next() < 0.5 ? lo - width * (0.01 + rng.next()) : hi + width * (0.01 + rng.next())),
+    };
+  }
+  if (spec.choice) {
+    const choices = spec.choice;
+    const allNumbers = choices.every((c) => typeof c === 'number');
+    return { draw: (rng) => rng.pick(choices), wrongType: () => (allNumbers ? 'not-a-number' : 12345), outOfRange: null };
+  }
+  if (spec.array) {
+    const item = compileField(spec.array);
+    const [lo, hi] = Array.isArray(spec.length) ? spec.length : [spec.length ?? 1, spec.length ?? 1];
+    return {
+      draw: (rng) => Array.from({ length: rng.int(lo, hi) }, () => item.draw(rng)),
+      wrongType: () => 'not-an-array',
+      outOfRange: item.outOfRange
+        ? (rng) => {
+            const values = Array.from({ length: Math.max(1, rng.int(lo, hi)) }, () => item.draw(rng));
+            values[rng.int(0, values.length - 1)] = item.outOfRange!(rng);
+            return values;
+          }
+        : null,
+    };
+  }
+  if (spec.object) {
+    const fields = compileFields(spec.object);
+    return { draw: (rng) => fields.draw(rng), wrongType: () => 'not-an-object', outOfRange: null };
+  }
+  if (spec.string) {
+    const [lo, hi] = spec.string.length ?? [8, 8];
+    return {
+      draw: (rng) => Array.from({ length: rng.int(lo, hi) }, () => rng.pick(ALPHABET as unknown as string[])).join(''),
+      wrongType: () => 12345,
+      outOfRange: null,
+    };
+  }
+  const value = spec.const;
+  return { draw: () => value, wrongType: () => (typeof value === 'number' ? 'not-a-number' : 12345), outOfRange: null };
+}
+
+interface FieldSet {
+  names: string[];
+  fields: Field[];
+  draw(rng: Rng): Record<string, unknown>;
+}
+
+function compileFields(specs: Record<string, FieldSpec>): FieldSet {
+  const names = Object.keys(specs);
+  const fields = names.map((n) => compileField(specs[n]!));
+  return {
+    names,
+    fields,
+    draw(rng) {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < names.length; i++) out[names[i]!] = fields[i]!.draw(rng);
+      return out;
+    },
+  };
+}
+
+/** Something that yields fresh valid payloads and knows how to break them. */
+export interface Generator extends BodySource {
+  /** Which mutations make sense for this generator. */
+  mutations: Mutation[];
+  mutate(rng: Rng, how: Mutation): Payload;
+}
+
+function jsonPayload(value: unknown): Payload {
+  return { data: JSON.stringify(value), contentType: JSON_TYPE };
+}
+
+function malformed(valid: string): Payload {
+  // Cut the document short: never parses, whatever the payload.
+  const cut = Math.max(1, Math.floor(valid.length / 2));
+  return { data: valid.length > 1 ? valid.slice(0, cut) : '{', contentType: JSON_TYPE };
+}
+
+const EMPTY: Payload = { data: '', contentType: JSON_TYPE };
+
+/** `fields:` a fresh random object for every request. */
+export function fieldsGenerator(specs: Record<string, FieldSpec>): Generator {
+  const set = compileFields(specs);
+  const ranged = set.fields.map((f, i) => (f.outOfRange ? i : -1)).filter((i) => i >= 0);
+  const mutations: Mutation[] = ['drop_field', 'wrong_type', 'malformed_json', 'empty_body'];
+  if (ranged.length > 0) mutations.splice(2, 0, 'out_of_range');
+  return {
+    mutations,
+    next: (rng) => jsonPayload(set.draw(rng)),
+    mutate(rng, how) {
+      const value = set.draw(rng);
+      const i = rng.int(0, set.names.length - 1);
+      switch (how) {
+        case 'drop_field':
+          delete value[set.names[i]!];
+          return jsonPayload(value);
+        case 'wrong_type':
+          value[set.names[i]!] = set.fields[i]!.wrongType(rng);
+          return jsonPayload(value);
+        case 'out_of_range': {
+          const j = ranged[rng.int(0, ranged.length - 1)]!;
+          value[set.names[j]!] = set.fields[j]!.outOfRange!(rng);
+          return jsonPayload(value);
+        }
+        case 'malformed_json':
+          return malformed(JSON.stringify(value));
+        case 'empty_body':
+          return EMPTY;
+      }
+    },
+  };
+}
+
+/** `json:` or `file:` payloads, serialised once and handed out in turn. */
+export function listGenerator(values: readonly unknown[]): Generator {
+  const serialised = values.map((v) => JSON.stringify(v));
+  const objects = values.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0);
+  let cursor = 0;
+  const pickIndex = (): number => {
+    const i = cursor;
+    cursor = cursor + 1 === serialised.length ? 0 : cursor + 1;
+    return i;
+  };
+  const mutations: Mutation[] = objects ? ['drop_field', 'wrong_type', 'malformed_json', 'empty_body'] : ['malformed_json', 'empty_body'];
+  return {
+    mutations,
+    next: () => ({ data: serialised[pickIndex()]!, contentType: JSON_TYPE }),
+    mutate(rng, how) {
+      const i = pickIndex();
+      if (how === 'malformed_json') return malformed(serialised[i]!);
+      if (how === 'empty_body' || !objects) return EMPTY;
+      const value = { ...(values[i] as Record<string, unknown>) };
+      const keys = Object.keys(value);
+      const key = keys[rng.int(0, keys.length - 1)]!;
+      if (how === 'drop_field') delete value[key];
+      else value[key] = typeof value[key] === 'number' ? 'not-a-number' : 12345;
+      return jsonPayload(value);
+    },
+  };
+}
+
+/** `raw:` a fixed body sent as written. */
+export function rawSource(data: string, contentType: string): BodySource {
+  const payload = { data, contentType };
+  return { next: () => payload };
+}
+
+/** `invalid_of:` one applicable mutation of another request's generator, drawn per request. */
+export function invalidSource(of: Generator, allowed: readonly Mutation[]): BodySource {
+  const usable = of.mutations.filter((m) => allowed.includes(m));
+  return { next: (rng) => of.mutate(rng, usable[rng.int(0, usable.length - 1)]!) };
+}

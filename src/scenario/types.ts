@@ -1,0 +1,123 @@
+import type { Rng } from './rng.ts';
+
+/** A payload ready to send. */
+export interface Payload {
+  data: string;
+  contentType: string;
+}
+
+/** Produces one payload per request; `invalid` variants break it in a named way. */
+export interface BodySource {
+  next(rng: Rng): Payload;
+}
+
+export interface Expectation {
+  /** Human form of the accepted statuses, for failure reasons: "200", "4xx", "200 or 201". */
+  statusText: string;
+  accepts(status: number): boolean;
+  /** Dotted paths that must exist in a JSON response; empty when the body need not be read. */
+  jsonFields: string[][];
+}
+
+export interface RequestPlan {
+  name: string;
+  method: string;
+  path: string;
+  weight: number;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  body: BodySource | null;
+  expect: Expectation;
+}
+
+export interface RateStage {
+  durationMs: number;
+  /** Rate at the stage's start and end: arrivals ramp linearly between them. */
+  fromRate: number;
+  toRate: number;
+}
+
+export interface UsersStage {
+  durationMs: number;
+  users: number;
+}
+
+export interface OpenLoad {
+  model: 'open';
+  arrival: 'constant' | 'poisson';
+  /** Measured stages; the warm-up runs before them at the first stage's starting rate. */
+  stages: RateStage[];
+  warmupMs: number;
+  durationMs: number;
+  maxInFlight: number;
+}
+
+export interface ClosedLoad {
+  model: 'closed';
+  stages: UsersStage[];
+  spawnRate: number;
+  thinkTimeMs: [number, number];
+  warmupMs: number;
+  durationMs: number;
+}
+
+export type LoadPlan = OpenLoad | ClosedLoad;
+
+export interface HealthSpec {
+  path: string | null;
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+export interface TargetSpec {
+  url: string | null;
+  image: string | null;
+  port: number;
+  network: 'host' | 'publish';
+  portEnv: string | null;
+  env: Record<string, string>;
+  args: string[];
+  pull: 'always' | 'missing' | 'never';
+  headers: Record<string, string>;
+  health: HealthSpec;
+}
+
+/** Limits on one set of figures (overall or one request name). Latencies in ms, rates 0..1. */
+export interface Limits {
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  p999?: number;
+  max?: number;
+  mean?: number;
+  rps?: number;
+  error_rate?: number;
+  cold_start?: number;
+  first_prediction?: number;
+}
+
+/** Tolerances against the baseline as fractions (0.1 = 10%); error_rate in absolute points (0.01). */
+export interface Tolerances {
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  p999?: number;
+  mean?: number;
+  rps?: number;
+  error_rate?: number;
+}
+
+export interface Scenario {
+  name: string;
+  file: string;
+  /** sha256 of the load and requests sections: a baseline from another scenario is told apart. */
+  hash: string;
+  seed: number;
+  target: TargetSpec;
+  load: LoadPlan;
+  requests: RequestPlan[];
+  slo: { overall: Limits; requests: Record<string, Limits> };
+  regression: { overall: Tolerances; requests: Record<string, Tolerances> };
+}

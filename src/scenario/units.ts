@@ -1,0 +1,24 @@
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** "1m30s" → 90000. Returns NaN for anything else; the schema has already checked the shape. */
+export function parseDuration(text: string): number {
+  let total = 0;
+  let matched = 0;
+  for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
+    total += Number(m[1]) * UNIT_MS[m[2]!]!;
+    matched += m[0].length;
+  }
+  return matched === text.length && matched > 0 ? total : Number.NaN;
+}
+
+/** "10%" → 0.1 */
+export function parsePercent(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)%$/.exec(text);
+  return m ? Number(m[1]) / 100 : Number.NaN;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,55 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export function tempDir(prefix = 'mlload-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** Writes a scenario file and returns its path. */
+export function writeScenario(text: string, dir = tempDir()): string {
+  const file = join(dir, 'scenario.yml');
+  writeFileSync(file, text);
+  return file;
+}
+
+/** The scenario of issue 2, against `url`, with an optional load section. */
+export function exampleScenario(url: string, load?: string): string {
+  return `name: example
+target:
+  url: ${url}
+load:
+${
+  load ??
+  `  rate: 200
+  arrival: poisson
+  duration: 20s
+  warmup: 2s`
+}
+requests:
+  - name: valid
+    weight: 4
+    method: POST
+    path: /predict
+    body:
+      fields:
+        x: { float: [0, 10] }
+    expect:
+      status: 200
+  - name: invalid
+    weight: 1
+    method: POST
+    path: /predict
+    body:
+      invalid_of: valid
+    expect:
+      status: 400
+slo:
+  p95: 300ms
+  error_rate: 1%
+regression:
+  p95: 10%
+  p99: 15%
+  rps: 10%
+`;
+}

@@ -1,0 +1,71 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface TestServer {
+  url: string;
+  port: number;
+  /** Every request body received, in order. */
+  bodies: string[];
+  paths: string[];
+  close(): Promise<void>;
+}
+
+type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
+
+/** A real HTTP server on 127.0.0.1 with a free port. */
+export async function startServer(handler: Handler, keepBodies = true): Promise<TestServer> {
+  const bodies: string[] = [];
+  const paths: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      if (keepBodies) {
+        bodies.push(body);
+        paths.push(req.url ?? '');
+      }
+      handler(req, body, res);
+    });
+  });
+  server.keepAliveTimeout = 60_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    bodies,
+    paths,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+export function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Answers like a model: 400 to bodies that are not a JSON object with a numeric `x` in [0, 10]. */
+export function modelAnswer(body: string, res: ServerResponse): void {
+  let input: unknown;
+  try {
+    input = JSON.parse(body);
+  } catch {
+    return json(res, 400, { error: 'malformed' });
+  }
+  const x = (input as { x?: unknown } | null)?.x;
+  if (typeof x !== 'number' || x < 0 || x > 10) return json(res, 400, { error: 'bad x' });
+  json(res, 200, { y: x * 2 });
+}
+
+/** A model whose latency is uniform in [lo, hi] ms. */
+export function uniformLatency(lo: number, hi: number): Handler {
+  return (_req, body, res) => {
+    setTimeout(() => modelAnswer(body, res), lo + Math.random() * (hi - lo));
+  };
+}

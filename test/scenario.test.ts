@@ -1,0 +1,118 @@
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { InvalidFileError, loadScenario } from '../src/scenario/index.ts';
+import { runCli } from './helpers/cli.ts';
+import { exampleScenario, tempDir, writeScenario } from './helpers/scenario.ts';
+
+function problemsOf(text: string): string[] {
+  const file = writeScenario(text);
+  try {
+    loadScenario(file);
+  } catch (err) {
+    assert.ok(err instanceof InvalidFileError, String(err));
+    return err.message.split('\n').map((l) => l.replace(file, 'F'));
+  }
+  assert.fail('expected the scenario to be rejected');
+}
+
+describe('scenario', () => {
+  it('compiles the example of the brief unchanged', () => {
+    const s = loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080')));
+    assert.equal(s.name, 'example');
+    assert.equal(s.target.url, 'http://127.0.0.1:8080');
+    assert.deepEqual(s.load, {
+      model: 'open',
+      arrival: 'poisson',
+      stages: [{ durationMs: 20_000, fromRate: 200, toRate: 200 }],
+      warmupMs: 2000,
+      durationMs: 20_000,
+      maxInFlight: 1024,
+    });
+    assert.deepEqual(
+      s.requests.map((r) => [r.name, r.weight, r.method, r.path, r.expect.statusText]),
+      [
+        ['valid', 4, 'POST', '/predict', '200'],
+        ['invalid', 1, 'POST', '/predict', '400'],
+      ],
+    );
+    assert.deepEqual(s.slo.overall, { p95: 300, error_rate: 0.01 });
+    assert.deepEqual(s.regression.overall, { p95: 0.1, p99: 0.15, rps: 0.1 });
+  });
+
+  it('compiles the closed model with think time and stages', () => {
+    const url = 'http://127.0.0.1:8080';
+    const closed = loadScenario(writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 1s-5s\n  duration: 60s')));
+    assert.deepEqual(closed.load, { model: 'closed', stages: [{ durationMs: 60_000, users: 20 }], spawnRate: 10, thinkTimeMs: [1000, 5000], warmupMs: 0, durationMs: 60_000 });
+    const none = loadScenario(writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 0s\n  duration: 60s')));
+    assert.deepEqual((none.load as { thinkTimeMs: number[] }).thinkTimeMs, [0, 0]);
+    const ramp = loadScenario(writeScenario(exampleScenario(url, '  stages:\n    - { duration: 10s, rate: 50 }\n    - { duration: 5s, rate: 500 }\n    - { duration: 30s, rate: 500 }')));
+    assert.deepEqual(ramp.load.stages, [
+      { durationMs: 10_000, fromRate: 50, toRate: 50 },
+      { durationMs: 5_000, fromRate: 50, toRate: 500 },
+      { durationMs: 30_000, fromRate: 500, toRate: 500 },
+    ]);
+    assert.equal(ramp.load.durationMs, 45_000);
+    const soak = loadScenario(writeScenario(exampleScenario(url, '  spawn_rate: 5\n  stages:\n    - { duration: 1m, users: 10 }\n    - { duration: 10m, users: 30 }')));
+    assert.equal(soak.load.model, 'closed');
+    assert.equal(soak.load.durationMs, 660_000);
+  });
+
+  it('rejects a negative weight naming the file, line, column and key', () => {
+    const text = exampleScenario('http://127.0.0.1:8080').replace('weight: 4', 'weight: -1');
+    const problems = problemsOf(text);
+    const line = text.split('\n').findIndex((l) => l.includes('weight: -1')) + 1;
+    assert.deepEqual(problems, [`F:${line}:13 requests[0].weight: must be > 0`]);
+  });
+
+  it('lists every problem at once', () => {
+    const text = exampleScenario('http://127.0.0.1:8080')
+      .replace('arrival: poisson', 'arrival: bursty')
+      .replace('duration: 20s', 'duration: 20')
+      .replace('method: POST', 'methd: POST')
+      .replace('invalid_of: valid', 'invalid_of: nope');
+    const problems = problemsOf(text);
+    assert.equal(problems.length, 3, problems.join('\n'));
+    assert.match(problems[0]!, /^F:6:12 load\.arrival: must be one of "constant", "poisson"$/);
+    assert.match(problems[1]!, /^F:7:13 load\.duration: must be a duration with a unit: 300ms, 20s, 2m, 1h, 1m30s$/);
+    assert.match(problems[2]!, /^F:\d+:5 requests\[0\]\.methd: is not a known key$/);
+  });
+
+  it('checks what the schema cannot: references, duplicates, model mixes', () => {
+    const base = exampleScenario('http://127.0.0.1:8080');
+    assert.match(problemsOf(base.replace('invalid_of: valid', 'invalid_of: nope')).join('\n'), /requests\[1\]\.body\.invalid_of: names no request with a json, file or fields body \(known: valid\)/);
+    assert.match(problemsOf(base.replace('name: invalid', 'name: valid')).join('\n'), /requests\[1\]\.name: repeats the name of requests\[0\]/);
+    assert.match(problemsOf(base.replace('rate: 200', 'rate: 200\n  users: 4')).join('\n'), /load: mixes the open model/);
+    assert.match(problemsOf(base.replace('  duration: 20s\n', '')).join('\n'), /load: needs `duration` or `stages`/);
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    const problems = problemsOf('name: x\ntarget: { url: http://127.0.0.1:1\nload: {}\n');
+    assert.match(problems[0]!, /^F:\d+:\d+ /);
+  });
+
+  it('reports a bad line of a JSON Lines payload file by its line', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'payloads.jsonl'), '{"x": 1}\n{"x": 2\n');
+    const text = exampleScenario('http://127.0.0.1:8080').replace('fields:\n        x: { float: [0, 10] }', 'file: payloads.jsonl');
+    const file = writeScenario(text, dir);
+    assert.throws(() => loadScenario(file), (err: Error) => /payloads\.jsonl:2:1 not a JSON line/.test(err.message));
+  });
+
+  it('the CLI exits 2 and names line and key before any load is sent', async () => {
+    const text = exampleScenario('http://127.0.0.1:9').replace('weight: 4', 'weight: -1');
+    const file = writeScenario(text);
+    const r = await runCli(['run', file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /scenario\.yml:\d+:13 requests\[0\]\.weight: must be > 0/);
+    assert.doesNotMatch(r.stderr, /unreachable/);
+  });
+
+  it('the CLI exits 2 on bad arguments', async () => {
+    const file = writeScenario(exampleScenario('http://127.0.0.1:9'));
+    assert.equal((await runCli(['run', file, '--duration', 'ten'])).code, 2);
+    assert.equal((await runCli(['run', file, '--bogus'])).code, 2);
+    assert.equal((await runCli(['frobnicate'])).code, 2);
+  });
+});
