@@ -1,6 +1,52 @@
-export function baselineCommand(_args: string[], _io: unknown): number {
-  throw new Error('not built yet');
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildBaseline, readBaseline, readResults, writeBaseline } from '../gate/baseline.ts';
+import { judge } from '../gate/verdict.ts';
+import { checksTable } from '../report/console.ts';
+import { markdownReport } from '../report/markdown.ts';
+import { loadScenario } from '../scenario/parse.ts';
+import { EXIT, UsageError } from './errors.ts';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
 }
-export function compareCommand(_args: string[], _io: unknown): number {
-  throw new Error('not built yet');
+
+/** `mlload baseline <results.json>... --out <baseline.json>` */
+export function baselineCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { out: { type: 'string' } } });
+  if (positionals.length === 0) throw new UsageError('baseline takes one or more results.json files');
+  if (!values.out) throw new UsageError('baseline needs --out <baseline.json>');
+  const runs = positionals.map(readResults);
+  let baseline;
+  try {
+    baseline = buildBaseline(runs);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  writeBaseline(values.out, baseline);
+  const o = baseline.overall;
+  io.out(`Wrote ${values.out}: ${baseline.runs} run(s), ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`);
+  return EXIT.ok;
+}
+
+/** `mlload compare <results.json> --baseline <baseline.json> [--scenario FILE] [--markdown FILE]` */
+export function compareCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { baseline: { type: 'string' }, scenario: { type: 'string' }, markdown: { type: 'string' } },
+  });
+  if (positionals.length !== 1) throw new UsageError('compare takes one results.json');
+  if (!values.baseline) throw new UsageError('compare needs --baseline <baseline.json>');
+  const results = readResults(positionals[0]!);
+  const scenario = loadScenario(values.scenario ?? results.scenario.file);
+  const baseline = readBaseline(values.baseline);
+  const verdict = judge(results, scenario, baseline);
+  io.out(`${verdict.status.toUpperCase()}: ${verdict.headline}`);
+  for (const n of verdict.notices) io.out(`note: ${n}`);
+  io.out(checksTable(verdict.checks));
+  if (values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
+  return verdict.status === 'fail' ? EXIT.fail : EXIT.ok;
 }

@@ -7,8 +7,8 @@ import { progressLine, resultsTable } from '../report/console.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { TargetError } from '../target/types.ts';
 import { VERSION } from '../version.ts';
+import { EXIT, UsageError } from './errors.ts';
 
-export const EXIT = { ok: 0, fail: 1, usage: 2, target: 3 } as const;
 
 const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
 
@@ -20,7 +20,6 @@ Usage:
 
 Exit codes: 0 ran (or passed), 1 failed the gate, 2 invalid input or arguments, 3 target unreachable or failed.`;
 
-export class UsageError extends Error {}
 
 interface Io {
   out: (s: string) => void;

@@ -1,3 +1,5 @@
+import type { Check } from '../gate/types.ts';
+import { describeMetric, formatChange, formatValue } from '../gate/verdict.ts';
 import type { Results, SeriesPoint } from '../metrics/types.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -44,4 +46,14 @@ export function progressLine(p: SeriesPoint, totalS: number, errorsSoFar: number
   const filled = Math.round((elapsed / Math.max(1, totalS)) * width);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
   return `${bar} ${fmt(elapsed, 0).padStart(4)}/${fmt(totalS, 0)}s ${p.phase.padEnd(7)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
+}
+
+/** The verdict's rows as a plain table for logs. */
+export function checksTable(checks: Check[]): string {
+  const rows = [['Scope', 'Metric', 'Baseline', 'This run', 'Change', 'Limit', 'Status']];
+  for (const c of checks) {
+    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), c.limit, c.status === 'info' ? '' : c.status]);
+  }
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

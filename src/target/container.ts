@@ -1,1 +1,207 @@
-export async function startContainer(..._a: unknown[]): Promise<never> { throw new Error("x"); }
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TargetFigures } from '../metrics/types.ts';
+import type { TargetSpec } from '../scenario/types.ts';
+import { docker, dockerStream, inspectState, lastLogLines, parseStats } from './docker.ts';
+import { waitForHealth } from './probe.ts';
+import { TargetError, type Target } from './types.ts';
+import type { StartOptions } from './index.ts';
+
+/** Every container we start carries this label; the run label tells one job's from another's. */
+export const LABEL = 'io.mlload.managed';
+export const RUN_LABEL = 'io.mlload.run';
+
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. */
+export function runArgs(spec: TargetSpec & { image: string }, name: string, runLabel: string, hostPort: number): string[] {
+  const args = ['run', '--detach', '--name', name, '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${runLabel}`];
+  if (spec.network === 'host') args.push('--network', 'host');
+  else args.push('--publish', `127.0.0.1:${hostPort}:${spec.port}`);
+  const env = { ...spec.env };
+  if (spec.portEnv) env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
+  for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);
+  args.push(...spec.args, spec.image);
+  return args;
+}
+
+async function ensureImage(image: string, pull: TargetSpec['pull'], log: (l: string) => void): Promise<void> {
+  let present = true;
+  try {
+    await docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000);
+  } catch {
+    present = false;
+  }
+  if (pull === 'always' || (pull === 'missing' && !present)) {
+    log(`pulling ${image}`);
+    try {
+      await docker(['pull', image], 600_000);
+    } catch (err) {
+      throw new TargetError(`cannot pull image ${image}: ${(err as Error).message}`);
+    }
+  } else if (!present) throw new TargetError(`image ${image} is not present and pull is "never"`);
+}
+
+async function imageDigest(image: string): Promise<string | undefined> {
+  try {
+    const out = await docker(['image', 'inspect', '--format', '{{json .RepoDigests}} {{.Id}}', image], 10_000);
+    const [digests, id] = out.trim().split(' ');
+    const repo = (JSON.parse(digests ?? '[]') as string[])[0];
+    return repo ?? id;
+  } catch {
+    return undefined;
+  }
+}
+
+async function describeExit(id: string): Promise<string> {
+  try {
+    const s = await inspectState(id);
+    return `exited with code ${s.exitCode}${s.oomKilled ? ' (OOM-killed: out of memory)' : ''}${s.error ? `: ${s.error}` : ''}`;
+  } catch {
+    return 'is gone';
+  }
+}
+
+/** Starts the image, waits until it is healthy, and watches it (exit, CPU, memory) until stopped. */
+export async function startContainer(spec: TargetSpec & { image: string }, options: StartOptions = {}): Promise<Target> {
+  const log = options.log ?? (() => {});
+  await ensureImage(spec.image, spec.pull, log);
+  const hostPort = spec.network === 'host' && !spec.portEnv ? spec.port : await freePort();
+  const name = `mlload-${randomBytes(4).toString('hex')}`;
+  const origin = `http://127.0.0.1:${hostPort}`;
+
+  const t0 = performance.now();
+  let id: string;
+  try {
+    id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort), 60_000)).trim();
+  } catch (err) {
+    await docker(['rm', '--force', name], 30_000).catch(() => '');
+    throw new TargetError(`cannot start ${spec.image}: ${(err as Error).message}`);
+  }
+  log(`started container ${name} from ${spec.image} on ${origin}`);
+
+  let stopped = false;
+  const remove = async () => {
+    if (stopped) return;
+    stopped = true;
+    await docker(['rm', '--force', id], 30_000).catch(() => '');
+  };
+
+  // Exit watcher: `docker wait` returns when the container stops, for whatever reason.
+  const waiter = dockerStream(['wait', id]);
+  const exited = new Promise<string>((resolve) => waiter.on('close', () => resolve('exited')));
+
+  try {
+    await waitReady(spec, id, origin, t0, exited, options.signal);
+  } catch (err) {
+    const logs = await lastLogLines(id);
+    waiter.kill('SIGKILL');
+    await remove();
+    throw err instanceof TargetError ? new TargetError(err.message, logs) : err;
+  }
+  const coldStart = performance.now() - t0;
+  log(`${spec.image} healthy after ${Math.round(coldStart)} ms`);
+
+  let firstPrediction: number | undefined;
+  const cpu: number[] = [];
+  const memory: number[] = [];
+  let latest: { cpu_percent: number; memory_mb: number } | null = null;
+  const stats = dockerStream(['stats', '--format', '{{json .}}', id]);
+  let buffered = '';
+  stats.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const s = parseStats(line);
+      if (s) latest = s;
+    }
+  });
+
+  const failure = exited.then(async () => {
+    if (stopped) return new Promise<never>(() => {});
+    const why = await describeExit(id);
+    const logs = await lastLogLines(id);
+    throw new TargetError(`container ${name} (${spec.image}) ${why} during the run`, logs);
+  });
+  failure.catch(() => {});
+  const digest = await imageDigest(spec.image);
+  const runStart = performance.now();
+
+  return {
+    origin,
+    failure,
+    sample() {
+      if (!latest) return null;
+      cpu.push(latest.cpu_percent);
+      memory.push(latest.memory_mb);
+      return latest;
+    },
+    firstPrediction(atMs: number) {
+      // The engine's clock starts with the load; cold start counts from `docker run`.
+      if (firstPrediction === undefined) firstPrediction = runStart - t0 + atMs;
+    },
+    figures(): TargetFigures {
+      const f: TargetFigures = { kind: 'container', url: origin, image: spec.image, cold_start_ms: Math.round(coldStart) };
+      if (digest) f.image_digest = digest;
+      if (firstPrediction !== undefined) f.first_prediction_ms = Math.round(firstPrediction);
+      if (cpu.length > 0) {
+        f.cpu_percent = { mean: round1(mean(cpu)), peak: round1(Math.max(...cpu)) };
+        f.memory_mb = { mean: round1(mean(memory)), peak: round1(Math.max(...memory)) };
+      }
+      return f;
+    },
+    async stop() {
+      // docker stats ignores SIGTERM while it streams.
+      stats.kill('SIGKILL');
+      waiter.kill('SIGKILL');
+      await remove();
+    },
+  };
+}
+
+async function waitReady(spec: TargetSpec, id: string, origin: string, t0: number, exited: Promise<string>, signal?: AbortSignal): Promise<void> {
+  const deadline = t0 + spec.health.timeoutMs;
+  let gone = false;
+  void exited.then(() => (gone = true));
+  const abort = new AbortController();
+  void exited.then(() => abort.abort());
+  signal?.addEventListener('abort', () => abort.abort(), { once: true });
+  const health = spec.health.path
+    ? waitForHealth(`${origin}${spec.health.path}`, deadline, spec.health.intervalMs, () => performance.now(), abort.signal)
+    : Promise.resolve({ ok: true, last: '' });
+  const result = await health;
+  if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${spec.image} to become healthy`);
+  if (gone) throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
+  if (!result.ok) throw new TargetError(`${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`);
+  // An image's own HEALTHCHECK is honoured too.
+  while (performance.now() < deadline) {
+    const state = await inspectState(id);
+    if (!state.running) throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
+    if (state.health === null || state.health === 'healthy') return;
+    await sleep(250);
+  }
+  throw new TargetError(`${spec.image} did not report healthy (its HEALTHCHECK) within ${spec.health.timeoutMs / 1000} s`);
+}
+
+/** Removes every container of a run label (the action's post step, after a cancel). */
+export async function removeLabelled(runLabel: string): Promise<number> {
+  const ids = (await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runLabel}`], 30_000)).split('\n').filter(Boolean);
+  if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
+  return ids.length;
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -1,0 +1,298 @@
+export const id = 407;
+export const ids = [407];
+export const modules = {
+
+/***/ 3407:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
+
+
+// EXPORTS
+__webpack_require__.d(__webpack_exports__, {
+  startContainer: () => (/* binding */ startContainer)
+});
+
+// UNUSED EXPORTS: LABEL, RUN_LABEL, freePort, removeLabelled, runArgs
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __webpack_require__(7598);
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __webpack_require__(7030);
+// EXTERNAL MODULE: external "node:perf_hooks"
+var external_node_perf_hooks_ = __webpack_require__(643);
+// EXTERNAL MODULE: external "node:timers/promises"
+var promises_ = __webpack_require__(8500);
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __webpack_require__(1421);
+;// CONCATENATED MODULE: ./lib/src/target/docker.js
+
+/** Runs the docker CLI with an argument array (never a shell); rejects with stderr on failure. */
+function docker_docker(args, timeoutMs = 120_000) {
+    return new Promise((resolve, reject) => {
+        (0,external_node_child_process_.execFile)('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+            if (err) {
+                const e = err;
+                const why = e.code === 'ENOENT' ? 'the docker CLI is not installed' : (stderr || e.message).trim().split('\n').slice(-3).join(' ');
+                reject(new Error(`docker ${args[0]} failed: ${why}`));
+            }
+            else
+                resolve(stdout);
+        });
+    });
+}
+/** Starts a long-running docker command (wait, stats) whose output is read as it comes. */
+function dockerStream(args) {
+    return (0,external_node_child_process_.spawn)('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+async function lastLogLines(id, lines = 30) {
+    return new Promise((resolve) => {
+        (0,external_node_child_process_.execFile)('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8' }, (_err, stdout, stderr) => {
+            resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
+        });
+    });
+}
+async function inspectState(id) {
+    const out = await docker_docker(['inspect', '--format', '{{json .State}}', id], 10_000);
+    const s = JSON.parse(out);
+    return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, health: s.Health?.Status ?? null, error: s.Error ?? '' };
+}
+/** "12.5%" → 12.5; "45.6MiB / 1GiB" → 45.6 (MB of the first figure). */
+function parseStats(line) {
+    const clean = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim();
+    if (!clean.startsWith('{'))
+        return null;
+    try {
+        const s = JSON.parse(clean);
+        const cpu = Number.parseFloat(s.CPUPerc ?? '');
+        const m = /^([\d.]+)\s*([KMGT]?i?B)/.exec(s.MemUsage ?? '');
+        if (!Number.isFinite(cpu) || !m)
+            return null;
+        const unit = { B: 1 / 1048576, KiB: 1 / 1024, KB: 1 / 1048.576, MiB: 1, MB: 1 / 1.048576, GiB: 1024, GB: 1000 / 1.048576, TiB: 1048576 };
+        return { cpu_percent: cpu, memory_mb: Math.round(Number(m[1]) * (unit[m[2]] ?? 1) * 10) / 10 };
+    }
+    catch {
+        return null;
+    }
+}
+
+// EXTERNAL MODULE: ./lib/src/target/probe.js
+var probe = __webpack_require__(156);
+// EXTERNAL MODULE: ./lib/src/target/types.js
+var types = __webpack_require__(7887);
+;// CONCATENATED MODULE: ./lib/src/target/container.js
+
+
+
+
+
+
+
+/** Every container we start carries this label; the run label tells one job's from another's. */
+const LABEL = 'io.mlload.managed';
+const RUN_LABEL = 'io.mlload.run';
+/** A free TCP port on 127.0.0.1, chosen by the kernel. */
+function freePort() {
+    return new Promise((resolve, reject) => {
+        const srv = (0,external_node_net_.createServer)();
+        srv.once('error', reject);
+        srv.listen(0, '127.0.0.1', () => {
+            const port = srv.address().port;
+            srv.close(() => resolve(port));
+        });
+    });
+}
+/** `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. */
+function runArgs(spec, name, runLabel, hostPort) {
+    const args = ['run', '--detach', '--name', name, '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${runLabel}`];
+    if (spec.network === 'host')
+        args.push('--network', 'host');
+    else
+        args.push('--publish', `127.0.0.1:${hostPort}:${spec.port}`);
+    const env = { ...spec.env };
+    if (spec.portEnv)
+        env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
+    for (const [k, v] of Object.entries(env))
+        args.push('--env', `${k}=${v}`);
+    args.push(...spec.args, spec.image);
+    return args;
+}
+async function ensureImage(image, pull, log) {
+    let present = true;
+    try {
+        await docker_docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000);
+    }
+    catch {
+        present = false;
+    }
+    if (pull === 'always' || (pull === 'missing' && !present)) {
+        log(`pulling ${image}`);
+        try {
+            await docker_docker(['pull', image], 600_000);
+        }
+        catch (err) {
+            throw new types/* TargetError */.I(`cannot pull image ${image}: ${err.message}`);
+        }
+    }
+    else if (!present)
+        throw new types/* TargetError */.I(`image ${image} is not present and pull is "never"`);
+}
+async function imageDigest(image) {
+    try {
+        const out = await docker_docker(['image', 'inspect', '--format', '{{json .RepoDigests}} {{.Id}}', image], 10_000);
+        const [digests, id] = out.trim().split(' ');
+        const repo = JSON.parse(digests ?? '[]')[0];
+        return repo ?? id;
+    }
+    catch {
+        return undefined;
+    }
+}
+async function describeExit(id) {
+    try {
+        const s = await inspectState(id);
+        return `exited with code ${s.exitCode}${s.oomKilled ? ' (OOM-killed: out of memory)' : ''}${s.error ? `: ${s.error}` : ''}`;
+    }
+    catch {
+        return 'is gone';
+    }
+}
+/** Starts the image, waits until it is healthy, and watches it (exit, CPU, memory) until stopped. */
+async function startContainer(spec, options = {}) {
+    const log = options.log ?? (() => { });
+    await ensureImage(spec.image, spec.pull, log);
+    const hostPort = spec.network === 'host' && !spec.portEnv ? spec.port : await freePort();
+    const name = `mlload-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
+    const origin = `http://127.0.0.1:${hostPort}`;
+    const t0 = external_node_perf_hooks_.performance.now();
+    let id;
+    try {
+        id = (await docker_docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort), 60_000)).trim();
+    }
+    catch (err) {
+        await docker_docker(['rm', '--force', name], 30_000).catch(() => '');
+        throw new types/* TargetError */.I(`cannot start ${spec.image}: ${err.message}`);
+    }
+    log(`started container ${name} from ${spec.image} on ${origin}`);
+    let stopped = false;
+    const remove = async () => {
+        if (stopped)
+            return;
+        stopped = true;
+        await docker_docker(['rm', '--force', id], 30_000).catch(() => '');
+    };
+    // Exit watcher: `docker wait` returns when the container stops, for whatever reason.
+    const waiter = dockerStream(['wait', id]);
+    const exited = new Promise((resolve) => waiter.on('close', () => resolve('exited')));
+    try {
+        await waitReady(spec, id, origin, t0, exited, options.signal);
+    }
+    catch (err) {
+        const logs = await lastLogLines(id);
+        waiter.kill('SIGKILL');
+        await remove();
+        throw err instanceof types/* TargetError */.I ? new types/* TargetError */.I(err.message, logs) : err;
+    }
+    const coldStart = external_node_perf_hooks_.performance.now() - t0;
+    log(`${spec.image} healthy after ${Math.round(coldStart)} ms`);
+    let firstPrediction;
+    const cpu = [];
+    const memory = [];
+    let latest = null;
+    const stats = dockerStream(['stats', '--format', '{{json .}}', id]);
+    let buffered = '';
+    stats.stdout.on('data', (chunk) => {
+        buffered += chunk.toString();
+        const lines = buffered.split('\n');
+        buffered = lines.pop() ?? '';
+        for (const line of lines) {
+            const s = parseStats(line);
+            if (s)
+                latest = s;
+        }
+    });
+    const failure = exited.then(async () => {
+        if (stopped)
+            return new Promise(() => { });
+        const why = await describeExit(id);
+        const logs = await lastLogLines(id);
+        throw new types/* TargetError */.I(`container ${name} (${spec.image}) ${why} during the run`, logs);
+    });
+    failure.catch(() => { });
+    const digest = await imageDigest(spec.image);
+    const runStart = external_node_perf_hooks_.performance.now();
+    return {
+        origin,
+        failure,
+        sample() {
+            if (!latest)
+                return null;
+            cpu.push(latest.cpu_percent);
+            memory.push(latest.memory_mb);
+            return latest;
+        },
+        firstPrediction(atMs) {
+            // The engine's clock starts with the load; cold start counts from `docker run`.
+            if (firstPrediction === undefined)
+                firstPrediction = runStart - t0 + atMs;
+        },
+        figures() {
+            const f = { kind: 'container', url: origin, image: spec.image, cold_start_ms: Math.round(coldStart) };
+            if (digest)
+                f.image_digest = digest;
+            if (firstPrediction !== undefined)
+                f.first_prediction_ms = Math.round(firstPrediction);
+            if (cpu.length > 0) {
+                f.cpu_percent = { mean: round1(mean(cpu)), peak: round1(Math.max(...cpu)) };
+                f.memory_mb = { mean: round1(mean(memory)), peak: round1(Math.max(...memory)) };
+            }
+            return f;
+        },
+        async stop() {
+            // docker stats ignores SIGTERM while it streams.
+            stats.kill('SIGKILL');
+            waiter.kill('SIGKILL');
+            await remove();
+        },
+    };
+}
+async function waitReady(spec, id, origin, t0, exited, signal) {
+    const deadline = t0 + spec.health.timeoutMs;
+    let gone = false;
+    void exited.then(() => (gone = true));
+    const abort = new AbortController();
+    void exited.then(() => abort.abort());
+    signal?.addEventListener('abort', () => abort.abort(), { once: true });
+    const health = spec.health.path
+        ? (0,probe/* waitForHealth */.tm)(`${origin}${spec.health.path}`, deadline, spec.health.intervalMs, () => external_node_perf_hooks_.performance.now(), abort.signal)
+        : Promise.resolve({ ok: true, last: '' });
+    const result = await health;
+    if (signal?.aborted)
+        throw new types/* TargetError */.I(`interrupted while waiting for ${spec.image} to become healthy`);
+    if (gone)
+        throw new types/* TargetError */.I(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
+    if (!result.ok)
+        throw new types/* TargetError */.I(`${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`);
+    // An image's own HEALTHCHECK is honoured too.
+    while (external_node_perf_hooks_.performance.now() < deadline) {
+        const state = await inspectState(id);
+        if (!state.running)
+            throw new types/* TargetError */.I(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
+        if (state.health === null || state.health === 'healthy')
+            return;
+        await (0,promises_.setTimeout)(250);
+    }
+    throw new types/* TargetError */.I(`${spec.image} did not report healthy (its HEALTHCHECK) within ${spec.health.timeoutMs / 1000} s`);
+}
+/** Removes every container of a run label (the action's post step, after a cancel). */
+async function removeLabelled(runLabel) {
+    const ids = (await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runLabel}`], 30_000)).split('\n').filter(Boolean);
+    if (ids.length > 0)
+        await docker(['rm', '--force', ...ids], 60_000);
+    return ids.length;
+}
+const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const round1 = (x) => Math.round(x * 10) / 10;
+
+
+/***/ })
+
+};

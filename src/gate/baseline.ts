@@ -1,0 +1,85 @@
+import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import schema from '../../schema/baseline.schema.json' with { type: 'json' };
+import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
+import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
+import type { Results } from '../metrics/types.ts';
+import { InvalidFileError, SourceDocument, validate } from '../scenario/document.ts';
+import type { Baseline, BaselineFigures } from './types.ts';
+
+const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
+
+function mergeFigures(parts: Array<{ count: number; failure_count: number; histogram: string }>, seconds: number): BaselineFigures {
+  const histogram = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
+  const count = parts.reduce((a, p) => a + p.count, 0);
+  const failures = parts.reduce((a, p) => a + p.failure_count, 0);
+  return {
+    count,
+    failure_count: failures,
+    rps: Math.round((count / seconds) * 100) / 100,
+    error_rate: count ? Math.round((failures / count) * 1e6) / 1e6 : 0,
+    latency_ms: summarize(histogram),
+    histogram: encodeHistogram(histogram),
+  };
+}
+
+/** Merges one or more runs of one scenario into a baseline: histograms add exactly. */
+export function buildBaseline(runs: Results[]): Baseline {
+  if (runs.length === 0) throw new Error('a baseline needs at least one run');
+  const first = runs[0]!;
+  const other = runs.find((r) => r.scenario.hash !== first.scenario.hash);
+  if (other) throw new Error(`runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ${other.scenario.name} (${other.scenario.hash})`);
+  const seconds = runs.reduce((a, r) => a + r.duration_s, 0) || 1;
+  const names = Object.keys(first.requests);
+  const target = { ...first.target };
+  delete target.cpu_percent;
+  delete target.memory_mb;
+  return {
+    $schema: SCHEMA_REF,
+    schema_version: 1,
+    scenario: { name: first.scenario.name, hash: first.scenario.hash },
+    created_at: new Date().toISOString(),
+    runs: runs.length,
+    tool_version: first.tool.version,
+    environment: first.environment,
+    target,
+    overall: mergeFigures(runs.map((r) => r.overall), seconds),
+    requests: Object.fromEntries(names.map((n) => [n, mergeFigures(runs.map((r) => r.requests[n]).filter((x) => x !== undefined), seconds)])),
+    per_run: runs.map((r) => ({ rps: r.overall.rps, error_rate: r.overall.error_rate, p50: r.overall.latency_ms.p50, p95: r.overall.latency_ms.p95, p99: r.overall.latency_ms.p99 })),
+  };
+}
+
+/** Reads and validates a baseline file; null when there is none. Corrupt files throw InvalidFileError. */
+export function readBaseline(file: string): Baseline | null {
+  if (!existsSync(file)) return null;
+  const doc = SourceDocument.read(file);
+  const version = (doc.value as { schema_version?: unknown } | null)?.schema_version;
+  if (version !== undefined && version !== 1) {
+    throw new InvalidFileError([doc.problem(['schema_version'], `is ${JSON.stringify(version)}; this mlload reads version 1 baselines: refresh the baseline`)]);
+  }
+  const problems = validate(doc, schema);
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  const baseline = doc.value as Baseline;
+  for (const [scope, f] of [['overall', baseline.overall], ...Object.entries(baseline.requests)] as Array<[string, BaselineFigures]>) {
+    try {
+      decodeHistogram(f.histogram);
+    } catch {
+      const path = scope === 'overall' ? ['overall', 'histogram'] : ['requests', scope, 'histogram'];
+      throw new InvalidFileError([doc.problem(path, 'is not a valid encoded HDR histogram')]);
+    }
+  }
+  return baseline;
+}
+
+export function writeBaseline(file: string, baseline: Baseline): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(baseline, null, 2) + '\n');
+}
+
+/** Reads a results.json written by `mlload run`. */
+export function readResults(file: string): Results {
+  const doc = SourceDocument.read(file);
+  const problems = validate(doc, resultsSchema);
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  return doc.value as Results;
+}

@@ -1,0 +1,126 @@
+import { describeMetric, formatChange, formatValue } from '../gate/verdict.ts';
+import type { Check, Verdict } from '../gate/types.ts';
+import type { Results, SeriesPoint } from '../metrics/types.ts';
+
+export interface ReportLinks {
+  runUrl?: string;
+  artifactUrl?: string;
+  /** Where the files are when no artifact was uploaded. */
+  resultsPath?: string;
+}
+
+/** Hidden marker that finds this scenario's comment again on later pushes. */
+export function commentMarker(scenario: string): string {
+  return `<!-- mlload-action:comment:${scenario.replace(/[^A-Za-z0-9._-]/g, '_')} -->`;
+}
+
+/** Text from the server (bodies, reasons) made inert: no markup, mentions, links or table breaks. */
+export function escapeText(text: string): string {
+  return text
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/\|/g, '&#124;')
+    .replace(/`/g, '&#96;')
+    .replace(/@/g, '&#64;')
+    .replace(/\[/g, '&#91;')
+    .replace(/\]/g, '&#93;')
+    .replace(/\*/g, '&#42;')
+    .replace(/_/g, '&#95;')
+    .replace(/[\r\n\t]+/g, ' ');
+}
+
+const ICON: Record<string, string> = { pass: '✅', fail: '❌', improved: '🟢', info: '', 'no-baseline': '⚪' };
+
+function checkRow(c: Check, withScope: boolean): string {
+  const cells = [
+    ...(withScope ? [c.scope === 'overall' ? 'all' : `\`${c.scope}\``] : []),
+    `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`,
+    c.baseline === null ? '' : formatValue(c.metric, c.baseline),
+    formatValue(c.metric, c.value),
+    formatChange(c),
+    c.limit,
+    `${ICON[c.status]} ${c.status === 'info' ? '' : c.status}`.trim(),
+  ];
+  return `| ${cells.join(' | ')} |`;
+}
+
+function table(checks: Check[], withScope: boolean): string[] {
+  const header = [...(withScope ? ['Request'] : []), 'Metric', 'Baseline', 'This run', 'Change', 'Limit', 'Status'];
+  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
+}
+
+/** Mermaid xychart of p50/p95/p99 per second (GitHub renders it in comments and summaries). */
+export function latencyChart(series: SeriesPoint[], maxPoints = 60): string[] {
+  const points = series.filter((p) => p.phase !== 'drain');
+  if (points.length < 2) return [];
+  const step = Math.ceil(points.length / maxPoints);
+  const picked = points.filter((_, i) => i % step === 0);
+  const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
+  const top = Math.max(1, ...picked.map((p) => p.p99));
+  return [
+    '```mermaid',
+    'xychart-beta',
+    '  title "Latency per second (ms): p50, p95, p99"',
+    `  x-axis "seconds" [${picked.map((p) => Math.round(p.t)).join(', ')}]`,
+    `  y-axis "ms" 0 --> ${Math.ceil(top * 1.1)}`,
+    `  line [${picked.map((p) => fmt(p.p50)).join(', ')}]`,
+    `  line [${picked.map((p) => fmt(p.p95)).join(', ')}]`,
+    `  line [${picked.map((p) => fmt(p.p99)).join(', ')}]`,
+    '```',
+  ];
+}
+
+/** The report: PR comment, job summary and report.md share it. */
+export function markdownReport(results: Results, verdict: Verdict, links: ReportLinks = {}): string {
+  const name = results.scenario.name;
+  const title = verdict.status === 'pass' ? 'passed' : verdict.status === 'fail' ? 'failed' : 'no baseline';
+  const lines: string[] = [
+    commentMarker(name),
+    `### ${ICON[verdict.status]} mlload \`${escapeText(name)}\`: ${title}: ${escapeText(verdict.headline)}`,
+    '',
+  ];
+  const o = results.overall;
+  lines.push(
+    `${o.count} requests in ${results.duration_s.toFixed(1)} s (${o.rps.toFixed(1)} req/s), error rate ${(o.error_rate * 100).toFixed(2)}%, ` +
+      `p50 ${o.latency_ms.p50.toFixed(1)} ms, p95 ${o.latency_ms.p95.toFixed(1)} ms, p99 ${o.latency_ms.p99.toFixed(1)} ms.`,
+    '',
+  );
+  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${n}`, '');
+
+  const overall = verdict.checks.filter((c) => c.scope === 'overall');
+  const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
+  if (overall.length > 0) lines.push(...table(overall, false), '');
+  else lines.push('No SLOs or baseline figures to compare; the figures are in the attached results.', '');
+  if (perRequest.length > 0) {
+    const failing = perRequest.some((c) => c.status === 'fail');
+    lines.push(`<details${failing ? ' open' : ''}><summary>Per request</summary>`, '', ...table(perRequest, true), '', '</details>', '');
+  }
+
+  const failures = o.failures;
+  if (failures.length > 0) {
+    const total = failures.reduce((a, f) => a + f.count, 0);
+    lines.push(`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count | Sample |', '|---|---|---|---|');
+    for (const f of failures.slice(0, 20)) {
+      lines.push(`| \`${escapeText(f.request)}\` | ${escapeText(f.reason)} | ${f.count} | ${f.samples[0] ? `<code>${escapeText(f.samples[0])}</code>` : ''} |`);
+    }
+    if (failures.length > 20) lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | | |`);
+    lines.push('');
+  }
+
+  const t = results.target;
+  if (t.cold_start_ms !== undefined) {
+    lines.push(`Container \`${escapeText(t.image ?? '')}\`: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''), '');
+  }
+
+  const chart = latencyChart(results.series);
+  if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
+
+  const footer: string[] = [];
+  if (links.runUrl) footer.push(`[workflow run](${links.runUrl})`);
+  if (links.artifactUrl) footer.push(`[results artifact](${links.artifactUrl})`);
+  else if (links.resultsPath) footer.push(`results in \`${escapeText(links.resultsPath)}\``);
+  if (results.load.model === 'open') footer.push('latency is coordinated-omission corrected (measured from each request\'s scheduled time)');
+  lines.push(`<sub>${footer.join(' · ')}</sub>`);
+  return lines.join('\n') + '\n';
+}

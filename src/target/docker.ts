@@ -1,0 +1,57 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+
+/** Runs the docker CLI with an argument array (never a shell); rejects with stderr on failure. */
+export function docker(args: string[], timeoutMs = 120_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (err) {
+        const e = err as NodeJS.ErrnoException;
+        const why = e.code === 'ENOENT' ? 'the docker CLI is not installed' : (stderr || e.message).trim().split('\n').slice(-3).join(' ');
+        reject(new Error(`docker ${args[0]} failed: ${why}`));
+      } else resolve(stdout);
+    });
+  });
+}
+
+/** Starts a long-running docker command (wait, stats) whose output is read as it comes. */
+export function dockerStream(args: string[]): ChildProcess {
+  return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function lastLogLines(id: string, lines = 30): Promise<string> {
+  return new Promise((resolve) => {
+    execFile('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8' }, (_err, stdout, stderr) => {
+      resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
+    });
+  });
+}
+
+export interface ContainerState {
+  running: boolean;
+  exitCode: number;
+  oomKilled: boolean;
+  health: string | null;
+  error: string;
+}
+
+export async function inspectState(id: string): Promise<ContainerState> {
+  const out = await docker(['inspect', '--format', '{{json .State}}', id], 10_000);
+  const s = JSON.parse(out) as { Running: boolean; ExitCode: number; OOMKilled: boolean; Health?: { Status: string }; Error?: string };
+  return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, health: s.Health?.Status ?? null, error: s.Error ?? '' };
+}
+
+/** "12.5%" → 12.5; "45.6MiB / 1GiB" → 45.6 (MB of the first figure). */
+export function parseStats(line: string): { cpu_percent: number; memory_mb: number } | null {
+  const clean = line.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').trim();
+  if (!clean.startsWith('{')) return null;
+  try {
+    const s = JSON.parse(clean) as { CPUPerc?: string; MemUsage?: string };
+    const cpu = Number.parseFloat(s.CPUPerc ?? '');
+    const m = /^([\d.]+)\s*([KMGT]?i?B)/.exec(s.MemUsage ?? '');
+    if (!Number.isFinite(cpu) || !m) return null;
+    const unit: Record<string, number> = { B: 1 / 1048576, KiB: 1 / 1024, KB: 1 / 1048.576, MiB: 1, MB: 1 / 1.048576, GiB: 1024, GB: 1000 / 1.048576, TiB: 1048576 };
+    return { cpu_percent: cpu, memory_mb: Math.round(Number(m[1]) * (unit[m[2]!] ?? 1) * 10) / 10 };
+  } catch {
+    return null;
+  }
+}

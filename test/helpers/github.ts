@@ -1,0 +1,92 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ApiCall {
+  method: string;
+  path: string;
+  body: Record<string, unknown> | null;
+  auth: string | undefined;
+}
+
+interface Comment {
+  id: number;
+  body: string;
+  html_url: string;
+}
+
+/** Plays the GitHub REST endpoints the action uses, and records every call. */
+export class FakeGitHub {
+  readonly calls: ApiCall[] = [];
+  readonly comments: Comment[] = [];
+  readonly files = new Map<string, string>();
+  /** Status to answer writes (POST/PATCH/PUT) with, e.g. 403 for a fork's token. */
+  failWrites: number | null = null;
+  private server!: Server;
+  private nextId = 1000;
+  url = '';
+
+  constructor(existingComments = 0) {
+    for (let i = 0; i < existingComments; i++) this.comments.push({ id: this.nextId++, body: `unrelated comment ${i}`, html_url: `https://github.example/c/${i}` });
+  }
+
+  async start(): Promise<this> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://x');
+        const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
+        this.calls.push({ method: req.method ?? '', path: url.pathname + url.search, body, auth: req.headers.authorization });
+        const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
+          res.writeHead(status, { 'content-type': 'application/json', ...headers });
+          res.end(JSON.stringify(data));
+        };
+        if (req.method !== 'GET' && this.failWrites) return send(this.failWrites, { message: 'Resource not accessible by integration' });
+        let m: RegExpExecArray | null;
+        if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname))) {
+          const perPage = Number(url.searchParams.get('per_page') ?? 30);
+          const page = Number(url.searchParams.get('page') ?? 1);
+          const slice = this.comments.slice((page - 1) * perPage, page * perPage);
+          const headers: Record<string, string> = {};
+          if (page * perPage < this.comments.length) {
+            headers.link = `<${this.url}${url.pathname}?per_page=${perPage}&page=${page + 1}>; rel="next"`;
+          }
+          return send(200, slice, headers);
+        }
+        if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) {
+          const c = { id: this.nextId++, body: String(body?.body), html_url: `https://github.example/comment/${this.nextId}` };
+          this.comments.push(c);
+          return send(201, c);
+        }
+        if (req.method === 'PATCH' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname))) {
+          const c = this.comments.find((x) => x.id === Number(m![1]));
+          if (!c) return send(404, { message: 'Not Found' });
+          c.body = String(body?.body);
+          return send(200, c);
+        }
+        if (req.method === 'GET' && /\/git\/ref\/heads\//.test(url.pathname)) return send(200, { object: { sha: 'abc123' } });
+        if (req.method === 'POST' && /\/git\/refs$/.test(url.pathname)) return send(201, { ref: body?.ref });
+        if ((m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(url.pathname))) {
+          const path = decodeURIComponent(m[1]!);
+          if (req.method === 'GET') return this.files.has(path) ? send(200, { sha: 'old' }) : send(404, { message: 'Not Found' });
+          if (req.method === 'PUT') {
+            this.files.set(path, Buffer.from(String(body?.content), 'base64').toString('utf8'));
+            return send(201, { commit: { html_url: 'https://github.example/commit/1' } });
+          }
+        }
+        if (req.method === 'POST' && /\/pulls$/.test(url.pathname)) return send(201, { html_url: 'https://github.example/pull/99' });
+        send(404, { message: `fake GitHub has no ${req.method} ${url.pathname}` });
+      });
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+}
