@@ -64,7 +64,7 @@ export class FakeGitHub {
           c.body = String(body?.body);
           return send(200, c);
         }
-        if (req.method === 'GET' && /\/git\/ref\/heads\//.test(url.pathname)) return send(200, { object: { sha: 'abc123' } });
+        if (req.method === 'GET' && /\/git\/ref\/heads\//.test(decodeURIComponent(url.pathname))) return send(200, { object: { sha: 'abc123' } });
         if (req.method === 'POST' && /\/git\/refs$/.test(url.pathname)) return send(201, { ref: body?.ref });
         if ((m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(url.pathname))) {
           const path = decodeURIComponent(m[1]!);

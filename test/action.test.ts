@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runAction } from './helpers/action.ts';
+import { runCli } from './helpers/cli.ts';
+import { FakeGitHub } from './helpers/github.ts';
+import { exampleScenario, tempDir } from './helpers/scenario.ts';
+import { startServer, uniformLatency, type TestServer } from './helpers/servers.ts';
+
+const LOAD = '  rate: 100\n  arrival: constant\n  duration: 3s\n  warmup: 1s';
+
+/** A workspace like a checked-out repo: the scenario and, optionally, its committed baseline. */
+async function workspace(url: string, baselineFrom?: string): Promise<string> {
+  const ws = tempDir('mlload-ws-');
+  writeFileSync(join(ws, 'perf.yml'), exampleScenario(url, LOAD));
+  if (baselineFrom) {
+    mkdirSync(join(ws, 'baselines'), { recursive: true });
+    copyFileSync(baselineFrom, join(ws, 'baselines', 'example.json'));
+  }
+  return ws;
+}
+
+describe('the bundled action, run as a runner runs it', () => {
+  let fast: TestServer;
+  let slow: TestServer;
+  let baseline: string;
+  before(async () => {
+    fast = await startServer(uniformLatency(20, 40), false);
+    slow = await startServer(uniformLatency(40, 80), false);
+    const ws = await workspace(fast.url);
+    const out = tempDir('mlload-out-');
+    assert.equal((await runCli(['run', join(ws, 'perf.yml'), '--out', out])).code, 0);
+    baseline = join(tempDir(), 'example.json');
+    assert.equal((await runCli(['baseline', join(out, 'results.json'), '--out', baseline])).code, 0);
+  });
+  after(async () => {
+    await fast.close();
+    await slow.close();
+  });
+
+  it('creates the PR comment on the first run and updates the same one on the next, across pages', async () => {
+    const github = await new FakeGitHub(150).start();
+    try {
+      const ws = await workspace(fast.url, baseline);
+      const first = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(first.code, 0, first.stdout);
+      assert.equal(first.outputs.verdict, 'pass');
+      assert.ok(Number(first.outputs.p95) > 20 && Number(first.outputs.p95) < 45, first.outputs.p95);
+      assert.ok(Number(first.outputs.rps) > 95);
+      assert.equal(first.outputs['error-rate'], '0');
+      assert.match(first.outputs['comment-url']!, /^https:\/\/github\.example\/comment\//);
+      assert.equal(github.comments.length, 151);
+      const ours = github.comments[150]!;
+      assert.match(ours.body, /<!-- mlload-action:comment:example -->/);
+      assert.match(ours.body, /\| Metric \| Baseline \| This run \| Change \| Limit \| Status \|/);
+      assert.match(ours.body, /```mermaid\nxychart-beta/);
+      assert.match(ours.body, /\[workflow run\]\(https:\/\/github\.example\/acme\/model\/actions\/runs\/4242\)/);
+      assert.match(first.summary, /mlload `example`: passed/);
+      assert.ok(readFileSync(first.outputs.results!, 'utf8').includes('"verdict": "pass"'));
+      // The runner masks what ::add-mask:: names; the token appears nowhere else.
+      assert.deepEqual(first.stdout.split('\n').filter((l) => l.includes('ghs_secret')), ['::add-mask::ghs_secret']);
+      assert.ok(github.calls.every((c) => c.auth === 'token ghs_secret'));
+
+      const second = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(second.code, 0, second.stdout);
+      assert.equal(github.comments.length, 151, 'updated in place, not duplicated');
+      assert.equal(github.calls.filter((c) => c.method === 'POST').length, 1);
+      assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 1);
+      // The marker was on the second page: every page was read.
+      assert.ok(github.calls.some((c) => c.method === 'GET' && c.path.includes('page=2')));
+      assert.equal(second.outputs['comment-url'], first.outputs['comment-url']);
+    } finally {
+      await github.close();
+    }
+  });
+
+  it('fails the step on a breach, with verdict=fail and a failing row', async () => {
+    const github = await new FakeGitHub().start();
+    try {
+      const ws = await workspace(slow.url, baseline);
+      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.outputs.verdict, 'fail');
+      assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| ≤ \+10% \| ❌ fail \|/);
+      assert.match(r.stdout, /::error title=mlload%3A example,file=perf.yml::p95 [\d.]+ breaches the regression tolerance/);
+      assert.match(r.stdout, /::error::mlload: example failed: /);
+      assert.match(github.comments[0]!.body, /❌ mlload `example`: failed/);
+      // fail-on: slo lets a pure regression through, with the verdict still fail.
+      const lenient = await runAction({ scenario: 'perf.yml', 'github-token': 't', 'fail-on': 'slo', comment: 'never' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(lenient.code, 0, lenient.stdout);
+      assert.equal(lenient.outputs.verdict, 'fail');
+    } finally {
+      await github.close();
+    }
+  });
+
+  it('a token that cannot write (403) still writes the summary and keeps the verdict', async () => {
+    const github = await new FakeGitHub().start();
+    github.failWrites = 403;
+    try {
+      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) });
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(r.outputs.verdict, 'pass');
+      assert.match(r.stdout, /::warning::mlload: could not comment on the pull request: GitHub API: creating the pull request comment failed: 403/);
+      assert.match(r.summary, /mlload `example`: passed/);
+      // 403 is final: not retried.
+      assert.equal(github.calls.filter((c) => c.method === 'POST').length, 1);
+    } finally {
+      await github.close();
+    }
+  });
+
+  it('without a baseline the verdict is no-baseline with a notice, not a failure', async () => {
+    const github = await new FakeGitHub().start();
+    try {
+      const r = await runAction({ scenario: 'perf.yml', comment: 'never' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url) });
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(r.outputs.verdict, 'no-baseline');
+      assert.match(r.stdout, /::notice title=mlload%3A example::No baseline yet/);
+      assert.match(r.stdout, /not on a GitHub runner with artifact storage: results stay in /);
+      assert.equal(github.calls.length, 0);
+    } finally {
+      await github.close();
+    }
+  });
+
+  it('an invalid scenario fails with an annotation on the file and line', async () => {
+    const ws = await workspace(fast.url);
+    writeFileSync(join(ws, 'perf.yml'), readFileSync(join(ws, 'perf.yml'), 'utf8').replace('weight: 4', 'weight: -1'));
+    const r = await runAction({ scenario: 'perf.yml' }, { apiUrl: 'http://127.0.0.1:9', workspace: ws });
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /::error title=mlload%3A invalid file,file=perf.yml,line=\d+,col=13::requests\[0\]\.weight: must be > 0/);
+  });
+
+  it('update-baseline merges runs, writes the file and opens a pull request with it', async () => {
+    const github = await new FakeGitHub().start();
+    try {
+      const ws = await workspace(fast.url);
+      const r = await runAction({ scenario: 'perf.yml', mode: 'update-baseline', 'baseline-runs': '2', 'github-token': 't' }, { apiUrl: github.url, workspace: ws });
+      assert.equal(r.code, 0, r.stdout);
+      const written = JSON.parse(readFileSync(join(ws, 'baselines', 'example.json'), 'utf8')) as { runs: number; overall: { count: number } };
+      assert.equal(written.runs, 2);
+      assert.equal(written.overall.count, 600);
+      assert.equal(r.outputs['baseline-url'], 'https://github.example/pull/99');
+      const put = github.calls.find((c) => c.method === 'PUT')!;
+      assert.match(put.path, /\/contents\/baselines\/example\.json$/);
+      assert.match(String(put.body!.branch), /^mlload\/baseline-/);
+      assert.deepEqual(JSON.parse(github.files.get('baselines/example.json')!), written);
+      assert.equal(github.calls.find((c) => c.path.endsWith('/pulls'))!.body!.base, 'main');
+      assert.match(r.summary, /baseline refreshed from 2 run\(s\)/);
+    } finally {
+      await github.close();
+    }
+  });
+});

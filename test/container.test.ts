@@ -1,0 +1,165 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, describe, it } from 'node:test';
+import type { Results } from '../src/metrics/types.ts';
+import { LABEL, RUN_LABEL, runArgs } from '../src/target/container.ts';
+import type { TargetSpec } from '../src/scenario/types.ts';
+import { ROOT, runCli } from './helpers/cli.ts';
+import { tempDir, writeScenario } from './helpers/scenario.ts';
+
+const IMAGE = 'mlload-example:test';
+const CRASHING = 'mlload-crashing:test';
+
+function engineAnswers(): boolean {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function ours(): string[] {
+  return execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${LABEL}=true`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+}
+
+function scenario(image: string, extra = '', load = '  rate: 50\n  duration: 4s'): string {
+  return `name: container
+target:
+  image: ${image}
+  port: 8080
+  network: host
+  port_env: PORT
+  pull: never
+  health:
+    path: /health
+    timeout: 20s
+${extra}load:
+${load}
+requests:
+  - name: predict
+    path: /predict
+    body:
+      fields:
+        age: { int: [29, 77] }
+        resting_bp: { int: [94, 200] }
+        cholesterol: { int: [126, 564] }
+        max_heart_rate: { int: [71, 202] }
+    expect:
+      status: 200
+slo:
+  cold_start: 30s
+`;
+}
+
+describe('docker run arguments', () => {
+  const spec: TargetSpec & { image: string } = {
+    url: null, image: 'm:1', port: 8080, network: 'publish', portEnv: null, env: { A: 'x; rm -rf /' }, args: ['--cpus', '1'], pull: 'missing', headers: {},
+    health: { path: '/health', timeoutMs: 1000, intervalMs: 100 },
+  };
+  it('publish maps a free loopback port, and nothing passes through a shell', () => {
+    assert.deepEqual(runArgs(spec, 'mlload-x', 'job-1', 41234), [
+      'run', '--detach', '--name', 'mlload-x', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=job-1`,
+      '--publish', '127.0.0.1:41234:8080', '--env', 'A=x; rm -rf /', '--cpus', '1', 'm:1',
+    ]);
+  });
+  it('host network passes the chosen port in port_env', () => {
+    const args = runArgs({ ...spec, network: 'host', portEnv: 'PORT', env: {} }, 'n', 'l', 5555);
+    assert.deepEqual(args.slice(8), ['--network', 'host', '--env', 'PORT=5555', '--cpus', '1', 'm:1']);
+  });
+});
+
+describe('a real container engine', { concurrency: false }, () => {
+  let available = false;
+  before(() => {
+    available = engineAnswers();
+    if (!available && process.env.CI) throw new Error('no container engine answers `docker info` (CI=true: the container tests must run; see scripts/setup-engine.sh)');
+    if (!available) return;
+    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], { stdio: 'inherit' });
+    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), CRASHING, join(ROOT, 'test/fixtures/crashing')], { stdio: 'inherit' });
+  });
+
+  it('starts the example model, measures cold start and resources, runs the scenario, and leaves nothing behind', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    const r = await runCli(['run', writeScenario(scenario(IMAGE)), '--out', out]);
+    assert.equal(r.code, 0, r.stderr);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    assert.equal(results.target.kind, 'container');
+    assert.equal(results.target.image, IMAGE);
+    assert.ok(results.target.cold_start_ms! > 0 && results.target.cold_start_ms! < 20_000, String(results.target.cold_start_ms));
+    assert.ok(results.target.first_prediction_ms! >= results.target.cold_start_ms!);
+    assert.ok(results.target.image_digest?.startsWith('sha256:'));
+    assert.ok(results.target.memory_mb!.peak > 1, JSON.stringify(results.target));
+    assert.ok(results.series.some((p) => p.cpu_percent !== undefined && p.memory_mb !== undefined));
+    assert.equal(results.overall.count, 200);
+    assert.equal(results.overall.failure_count, 0);
+    assert.match(r.stdout, /Cold start: \d+ ms to healthy, \d+ ms to the first prediction/);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('a container that dies mid-run fails the run with its exit code and log tail, and is removed', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    const r = await runCli(['run', writeScenario(scenario(CRASHING, '  env: { CRASH_AFTER_MS: 1500 }\n', '  rate: 50\n  duration: 20s')), '--out', out]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3 during the run/);
+    assert.match(r.stderr, /fatal: model weights corrupted \(simulated\)/);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    assert.equal(results.interrupted, true);
+    assert.match(results.stop_reason!, /target failed/);
+    assert.ok(results.overall.count > 0 && results.duration_s < 5);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('a container that never becomes healthy fails within the timeout, with its logs, and is removed', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const started = Date.now();
+    const text = scenario(IMAGE, '  env: { LOAD_DELAY_MS: 600000 }\n').replace('timeout: 20s', 'timeout: 3s');
+    const r = await runCli(['run', writeScenario(text)]);
+    assert.equal(r.code, 3);
+    assert.ok(Date.now() - started < 15_000);
+    assert.match(r.stderr, /did not become healthy within 3 s: http:\/\/127\.0\.0\.1:\d+\/health last answered HTTP 503/);
+    assert.match(r.stderr, /--- last container log lines ---\nmodel server heart-risk-logreg/);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('SIGTERM to the CLI mid-run leaves no container behind', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    let seen = false;
+    const r = await runCli(['run', writeScenario(scenario(IMAGE, '', '  rate: 50\n  duration: 60s')), '--out', out], {
+      onStart: (child) => {
+        const poll = setInterval(() => {
+          if (ours().length > 0 && !seen) {
+            seen = true;
+            setTimeout(() => child.kill('SIGTERM'), 2000);
+            clearInterval(poll);
+          }
+        }, 200);
+        child.on('close', () => clearInterval(poll));
+      },
+    });
+    assert.ok(seen, 'the container was running');
+    assert.equal(r.code, 143, r.stderr);
+    assert.deepEqual(ours(), []);
+    assert.equal((JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results).interrupted, true);
+  });
+
+  it("the action's post step removes the job's containers after a cancel", async (t) => {
+    if (!available) return t.skip('no container engine');
+    const label = `cancelled-${process.pid}`;
+    execFileSync('docker', ['run', '--detach', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${label}`, '--network', 'host', '--env', 'PORT=0', IMAGE]);
+    execFileSync('docker', ['run', '--detach', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=someone-else`, '--network', 'host', '--env', 'PORT=0', IMAGE]);
+    const stateFile = join(tempDir(), 'state');
+    writeFileSync(stateFile, '');
+    const r = await runCli([], { script: join(ROOT, 'dist/post/index.js'), env: { [`STATE_run-label`]: label, GITHUB_STATE: stateFile } });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /removed 1 leftover container/);
+    const left = ours();
+    assert.equal(left.length, 1, 'only the other job’s container is left');
+    execFileSync('docker', ['rm', '--force', ...left]);
+  });
+});
