@@ -74476,7 +74476,75 @@ function hasPath(value, path) {
     }
     return true;
 }
-/** Keep-alive connections to one origin; sends a request and judges its response. */
+/** Judges a response that did not simply pass on its status: returns the failure reason or null. */
+function judgeBody(plan, status, text) {
+    if (!plan.expect.accepts(status))
+        return `HTTP ${status} (expected ${plan.expect.statusText})`;
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch {
+        return 'response is not JSON';
+    }
+    const missing = plan.expect.jsonFields.find((p) => !hasPath(parsed, p));
+    return missing ? `missing JSON field "${missing.join('.')}"` : null;
+}
+/**
+ * One request on undici's dispatcher: no promise, no body stream, and the body is kept only
+ * when it has to be read (an unexpected status, or JSON fields to check).
+ */
+class Exchange {
+    status = 0;
+    bytes = 0;
+    chunks = null;
+    plan;
+    scheduled;
+    sent;
+    clock;
+    done;
+    /** True while undici's dispatch() runs: errors it reports then are deferred, so loops cannot recurse. */
+    inDispatch = true;
+    constructor(plan, scheduled, sent, clock, done) {
+        this.plan = plan;
+        this.scheduled = scheduled;
+        this.sent = sent;
+        this.clock = clock;
+        this.done = done;
+    }
+    onRequestStart() { }
+    onResponseStart(_controller, statusCode) {
+        this.status = statusCode;
+        if (!this.plan.expect.accepts(statusCode) || this.plan.expect.jsonFields.length > 0)
+            this.chunks = [];
+    }
+    onResponseData(_controller, chunk) {
+        this.bytes += chunk.length;
+        if (this.chunks)
+            this.chunks.push(chunk);
+    }
+    onResponseEnd() {
+        const done = this.clock();
+        if (this.chunks === null) {
+            this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure: null });
+            return;
+        }
+        const text = Buffer.concat(this.chunks).toString('utf8');
+        const failure = judgeBody(this.plan, this.status, text);
+        this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure, sample: failure ? text : undefined });
+    }
+    onResponseError(_controller, err) {
+        if (this.inDispatch) {
+            queueMicrotask(() => {
+                this.inDispatch = false;
+                this.onResponseError(null, err);
+            });
+            return;
+        }
+        this.done({ scheduled: this.scheduled, sent: this.sent, done: this.clock(), status: 0, bytes: 0, failure: networkReason(err, this.plan.timeoutMs), sample: err.message });
+    }
+}
+/** Keep-alive connections to one origin; sends requests and judges their responses. */
 class HttpTarget {
     pool;
     headers = new Map();
@@ -74490,6 +74558,7 @@ class HttpTarget {
         });
         this.baseHeaders = baseHeaders;
     }
+    /** Flat header arrays, built once per request kind and content type. */
     headersFor(plan, contentType) {
         let byType = this.headers.get(plan);
         if (!byType) {
@@ -74499,51 +74568,31 @@ class HttpTarget {
         const key = contentType ?? '';
         let h = byType.get(key);
         if (!h) {
-            h = { ...this.baseHeaders, ...plan.headers };
-            if (contentType && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type'))
-                h['content-type'] = contentType;
+            const merged = { ...this.baseHeaders, ...plan.headers };
+            if (contentType && !Object.keys(merged).some((k) => k.toLowerCase() === 'content-type'))
+                merged['content-type'] = contentType;
+            h = Object.entries(merged).flat();
             byType.set(key, h);
         }
         return h;
     }
-    /** Sends one request; never throws: every problem becomes a failure reason. */
-    async send(plan, payload, scheduled, clock) {
-        const sent = clock();
+    /** Sends one request; `done` is always called once, with every problem as a failure reason. */
+    send(plan, payload, scheduled, clock, done) {
+        const handler = new Exchange(plan, scheduled, clock(), clock, done);
         try {
-            const res = await this.pool.request({
+            this.pool.dispatch({
                 path: plan.path,
                 method: plan.method,
                 headers: this.headersFor(plan, payload?.contentType ?? null),
                 body: payload?.data,
                 headersTimeout: plan.timeoutMs,
                 bodyTimeout: plan.timeoutMs,
-            });
-            const status = res.statusCode;
-            const ok = plan.expect.accepts(status);
-            if (ok && plan.expect.jsonFields.length === 0) {
-                const buf = await res.body.arrayBuffer();
-                return { scheduled, sent, done: clock(), status, bytes: buf.byteLength, failure: null };
-            }
-            const text = await res.body.text();
-            const done = clock();
-            const bytes = Buffer.byteLength(text);
-            if (!ok)
-                return { scheduled, sent, done, status, bytes, failure: `HTTP ${status} (expected ${plan.expect.statusText})`, sample: text };
-            let parsed;
-            try {
-                parsed = JSON.parse(text);
-            }
-            catch {
-                return { scheduled, sent, done, status, bytes, failure: 'response is not JSON', sample: text };
-            }
-            const missing = plan.expect.jsonFields.find((p) => !hasPath(parsed, p));
-            if (missing)
-                return { scheduled, sent, done, status, bytes, failure: `missing JSON field "${missing.join('.')}"`, sample: text };
-            return { scheduled, sent, done, status, bytes, failure: null };
+            }, handler);
         }
         catch (err) {
-            return { scheduled, sent, done: clock(), status: 0, bytes: 0, failure: networkReason(err, plan.timeoutMs), sample: err.message };
+            handler.onResponseError(null, err);
         }
+        handler.inDispatch = false;
     }
     async close() {
         await this.pool.close();
@@ -74553,12 +74602,382 @@ class HttpTarget {
     }
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: ./lib/src/engine/http1.js
+
+
+
+/**
+ * A lean HTTP/1.1 client for plain-http targets: one keep-alive socket per slot, each request
+ * written as one buffer (one syscall), and responses parsed just enough to find status and
+ * length. The generator shares the runner's cores with the model, so every cycle here counts.
+ */
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const MAX_HEAD = 64 * 1024;
+class Slot {
+    socket = null;
+    busy = false;
+    // The exchange in progress.
+    plan = null;
+    scheduled = 0;
+    sent = 0;
+    done = null;
+    // Response parsing state.
+    head = null;
+    status = 0;
+    headDone = false;
+    remaining = -1; // content-length left; -1 unknown
+    chunked = false;
+    closeAfter = false;
+    keep = null;
+    bytes = 0;
+    raw = null; // chunked body bytes, decoded at the end
+}
+class Http1Target {
+    host;
+    port;
+    hostHeader;
+    baseHeaders;
+    slots = [];
+    idle = [];
+    queue = [];
+    queueHead = 0;
+    maxSlots;
+    clock;
+    prefixes = new Map();
+    fixed = new Map();
+    sweeper;
+    closed = false;
+    /** Every socket reads into this one buffer (onread): no stream machinery, no allocation per read. */
+    readBuffer = Buffer.allocUnsafe(64 * 1024);
+    constructor(origin, connections, baseHeaders, clock) {
+        const url = new URL(origin);
+        this.host = url.hostname.replace(/^\[|\]$/g, '');
+        this.port = Number(url.port || 80);
+        this.hostHeader = url.host;
+        this.baseHeaders = baseHeaders;
+        this.maxSlots = Math.max(1, connections);
+        this.clock = clock;
+        // One timer for every timeout: cheaper than a timer per request.
+        this.sweeper = setInterval(() => this.sweep(), 50);
+        this.sweeper.unref();
+    }
+    prefixFor(plan, contentType) {
+        let byType = this.prefixes.get(plan);
+        if (!byType) {
+            byType = new Map();
+            this.prefixes.set(plan, byType);
+        }
+        const key = contentType ?? '';
+        let prefix = byType.get(key);
+        if (prefix === undefined) {
+            const headers = { ...this.baseHeaders, ...plan.headers };
+            const lower = new Set(Object.keys(headers).map((k) => k.toLowerCase()));
+            if (contentType && !lower.has('content-type'))
+                headers['content-type'] = contentType;
+            let text = `${plan.method} ${plan.path} HTTP/1.1\r\n`;
+            if (!lower.has('host'))
+                text += `host: ${this.hostHeader}\r\n`;
+            for (const [k, v] of Object.entries(headers))
+                text += `${k}: ${v}\r\n`;
+            prefix = text;
+            byType.set(key, prefix);
+        }
+        return prefix;
+    }
+    /** The request as one buffer; payloads that repeat (json, file) reuse theirs. */
+    encode(plan, payload) {
+        const prefix = this.prefixFor(plan, payload?.contentType ?? null);
+        if (!payload)
+            return Buffer.from(`${prefix}\r\n`, 'latin1');
+        const cached = this.fixed.get(plan);
+        if (cached && cached.data === payload.data)
+            return cached.buffer;
+        const buffer = Buffer.from(`${prefix}content-length: ${Buffer.byteLength(payload.data)}\r\n\r\n${payload.data}`, 'utf8');
+        this.fixed.set(plan, { data: payload.data, buffer });
+        return buffer;
+    }
+    send(plan, payload, scheduled, done) {
+        if (this.closed) {
+            queueMicrotask(() => done({ scheduled, sent: this.clock(), done: this.clock(), status: 0, bytes: 0, failure: 'aborted' }));
+            return;
+        }
+        let slot = this.idle.pop();
+        if (!slot && this.slots.length < this.maxSlots) {
+            slot = new Slot();
+            this.slots.push(slot);
+        }
+        if (!slot) {
+            this.queue.push({ plan, payload, scheduled, done });
+            return;
+        }
+        this.start(slot, plan, payload, scheduled, done);
+    }
+    start(slot, plan, payload, scheduled, done) {
+        slot.busy = true;
+        slot.plan = plan;
+        slot.scheduled = scheduled;
+        slot.done = done;
+        slot.head = null;
+        slot.status = 0;
+        slot.headDone = false;
+        slot.remaining = -1;
+        slot.chunked = false;
+        slot.closeAfter = false;
+        slot.keep = null;
+        slot.bytes = 0;
+        slot.raw = null;
+        const request = this.encode(plan, payload);
+        if (!slot.socket)
+            slot.socket = this.open(slot);
+        slot.sent = this.clock();
+        slot.socket.write(request);
+    }
+    open(slot) {
+        const socket = (0,external_node_net_.connect)({
+            host: this.host,
+            port: this.port,
+            noDelay: true,
+            onread: {
+                buffer: this.readBuffer,
+                callback: (n, buf) => {
+                    if (slot.socket === socket)
+                        this.onData(slot, buf.subarray(0, n));
+                    return true;
+                },
+            },
+        });
+        socket.on('error', (err) => {
+            if (slot.socket === socket)
+                this.fail(slot, networkReason(err, slot.plan?.timeoutMs ?? 0), err.message);
+        });
+        socket.on('close', () => {
+            if (slot.socket !== socket)
+                return;
+            // A close-delimited body ends here; anything else in flight was cut off.
+            if (slot.busy && slot.headDone && slot.remaining === -1 && !slot.chunked)
+                this.finish(slot);
+            else if (slot.busy)
+                this.fail(slot, 'connection reset', 'the server closed the connection');
+            slot.socket = null;
+        });
+        return socket;
+    }
+    onData(slot, chunk) {
+        if (!slot.busy)
+            return;
+        let body;
+        if (!slot.headDone) {
+            const head = slot.head ? Buffer.concat([slot.head, chunk]) : chunk;
+            const end = head.indexOf(CRLFCRLF);
+            if (end < 0) {
+                if (head.length > MAX_HEAD)
+                    return this.fail(slot, 'response headers too large', '');
+                // The read buffer is reused: keep a copy.
+                slot.head = slot.head ? head : Buffer.from(head);
+                return;
+            }
+            slot.head = null;
+            if (!this.parseHead(slot, head, end))
+                return;
+            body = head.subarray(end + 4);
+        }
+        else
+            body = chunk;
+        if (body.length > 0)
+            this.onBody(slot, body);
+        else if (slot.remaining === 0)
+            this.finish(slot);
+    }
+    /** Status line and the three headers that matter; false when the head is not HTTP. */
+    parseHead(slot, head, end) {
+        // "HTTP/1.1 200 ..."
+        const s0 = head[9] - 48;
+        const s1 = head[10] - 48;
+        const s2 = head[11] - 48;
+        if (head[0] !== 72 || s0 < 1 || s0 > 5 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) {
+            this.fail(slot, 'malformed HTTP response', head.toString('latin1', 0, Math.min(end, 200)));
+            return false;
+        }
+        slot.status = s0 * 100 + s1 * 10 + s2;
+        slot.headDone = true;
+        // Scan header lines by their first byte; only c(ontent-length|onnection) and t(ransfer-encoding) matter.
+        let pos = head.indexOf(10) + 1;
+        while (pos < end) {
+            let eol = head.indexOf(13, pos);
+            if (eol < 0 || eol > end)
+                eol = end;
+            const first = head[pos] | 0x20;
+            if (first === 99 || first === 116) {
+                const colon = head.indexOf(58, pos);
+                if (colon > 0 && colon < eol) {
+                    const name = head.toString('latin1', pos, colon).toLowerCase();
+                    if (name === 'content-length')
+                        slot.remaining = Number(head.toString('latin1', colon + 1, eol));
+                    else if (name === 'transfer-encoding')
+                        slot.chunked = head.toString('latin1', colon + 1, eol).toLowerCase().includes('chunked');
+                    else if (name === 'connection')
+                        slot.closeAfter = head.toString('latin1', colon + 1, eol).trim().toLowerCase() === 'close';
+                }
+            }
+            pos = eol + 2;
+        }
+        if (slot.chunked)
+            slot.remaining = -1;
+        const plan = slot.plan;
+        if (plan.method === 'HEAD' || slot.status === 204 || slot.status === 304)
+            slot.remaining = 0;
+        if (!plan.expect.accepts(slot.status) || plan.expect.jsonFields.length > 0)
+            slot.keep = [];
+        return true;
+    }
+    onBody(slot, body) {
+        if (slot.chunked) {
+            slot.raw = slot.raw ? Buffer.concat([slot.raw, body]) : Buffer.from(body);
+            const decoded = decodeChunked(slot.raw);
+            if (decoded) {
+                slot.bytes = decoded.length;
+                if (slot.keep)
+                    slot.keep.push(decoded);
+                this.finish(slot);
+            }
+            return;
+        }
+        slot.bytes += body.length;
+        if (slot.keep)
+            slot.keep.push(Buffer.from(body));
+        if (slot.remaining >= 0) {
+            slot.remaining -= body.length;
+            if (slot.remaining <= 0)
+                this.finish(slot);
+        }
+    }
+    finish(slot) {
+        const now = this.clock();
+        const plan = slot.plan;
+        const done = slot.done;
+        let failure = null;
+        let sample;
+        if (slot.keep) {
+            const text = Buffer.concat(slot.keep).toString('utf8');
+            failure = judgeBody(plan, slot.status, text);
+            if (failure)
+                sample = text;
+        }
+        const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: slot.status, bytes: slot.bytes, failure, sample };
+        if (slot.closeAfter && slot.socket) {
+            const s = slot.socket;
+            slot.socket = null;
+            s.destroy();
+        }
+        this.release(slot);
+        done(outcome);
+    }
+    fail(slot, reason, sample) {
+        if (!slot.busy)
+            return;
+        const done = slot.done;
+        const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: this.clock(), status: 0, bytes: 0, failure: reason, sample };
+        if (slot.socket) {
+            const s = slot.socket;
+            slot.socket = null;
+            s.destroy();
+        }
+        this.release(slot);
+        done(outcome);
+    }
+    release(slot) {
+        slot.busy = false;
+        slot.plan = null;
+        slot.done = null;
+        slot.keep = null;
+        slot.raw = null;
+        if (this.queueHead < this.queue.length) {
+            const next = this.queue[this.queueHead];
+            this.queue[this.queueHead++] = undefined;
+            if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+                this.queue.splice(0, this.queueHead);
+                this.queueHead = 0;
+            }
+            // Next tick, so a burst of completions does not grow the stack.
+            queueMicrotask(() => this.start(slot, next.plan, next.payload, next.scheduled, next.done));
+        }
+        else
+            this.idle.push(slot);
+    }
+    sweep() {
+        const now = this.clock();
+        for (const slot of this.slots) {
+            if (slot.busy && slot.plan && now - slot.sent > slot.plan.timeoutMs)
+                this.fail(slot, `timeout after ${(0,units/* formatDuration */.a3)(slot.plan.timeoutMs)}`, '');
+        }
+    }
+    /** Lets requests in flight finish; then closes the sockets. */
+    async close() {
+        this.closed = true;
+        clearInterval(this.sweeper);
+        for (const slot of this.slots)
+            slot.socket?.end();
+    }
+    async destroy() {
+        this.closed = true;
+        clearInterval(this.sweeper);
+        for (const slot of this.slots) {
+            const s = slot.socket;
+            slot.socket = null;
+            s?.destroy();
+            slot.busy = false;
+        }
+    }
+}
+/** The body of a complete chunked message, or null when more bytes are needed. */
+function decodeChunked(raw) {
+    const parts = [];
+    let pos = 0;
+    for (;;) {
+        const lineEnd = raw.indexOf('\r\n', pos);
+        if (lineEnd < 0)
+            return null;
+        const size = Number.parseInt(raw.toString('latin1', pos, lineEnd).split(';')[0], 16);
+        if (Number.isNaN(size))
+            return Buffer.alloc(0);
+        pos = lineEnd + 2;
+        if (size === 0) {
+            // Trailers end with an empty line.
+            return raw.indexOf('\r\n', pos) >= 0 ? Buffer.concat(parts) : null;
+        }
+        if (raw.length < pos + size + 2)
+            return null;
+        parts.push(raw.subarray(pos, pos + size));
+        pos += size + 2;
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/src/engine/run.js
 
 
 
 
 
+
+class UndiciTransport {
+    target;
+    clock;
+    constructor(target, clock) {
+        this.target = target;
+        this.clock = clock;
+    }
+    send(plan, payload, scheduled, done) {
+        this.target.send(plan, payload, scheduled, this.clock, done);
+    }
+    close() {
+        return this.target.close();
+    }
+    destroy() {
+        return this.target.destroy();
+    }
+}
 /** How long requests still in flight may finish after an early stop. */
 const STOP_GRACE_MS = 2_000;
 /** Weighted choice among the requests (like Locust task weights). */
@@ -74592,10 +75011,13 @@ async function runLoad(run) {
     const thinkRng = root.fork(3);
     const connections = run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
     const maxTimeout = Math.max(...run.requests.map((r) => r.timeoutMs));
-    const http = new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {});
     const startedAt = new Date();
     const t0 = external_node_perf_hooks_.performance.now();
     const clock = () => external_node_perf_hooks_.performance.now() - t0;
+    // Plain http gets the lean client; https goes through undici.
+    const http = run.origin.startsWith('http:')
+        ? new Http1Target(run.origin, connections, run.headers ?? {}, clock)
+        : new UndiciTransport(new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}), clock);
     const endMs = run.load.warmupMs + run.load.durationMs;
     let inFlight = 0;
     let users = 0;
@@ -74617,14 +75039,15 @@ async function runLoad(run) {
     if (run.signal?.aborted)
         onAbort();
     run.signal?.addEventListener('abort', onAbort, { once: true });
-    const send = (index, scheduled) => {
+    const send = (index, scheduled, next) => {
         const plan = run.requests[index];
         const payload = plan.body ? plan.body.next(payloadRng) : null;
         inFlight++;
-        return http.send(plan, payload, scheduled, clock).then((outcome) => {
+        http.send(plan, payload, scheduled, (outcome) => {
             inFlight--;
             if (!discard)
                 run.sink.record(index, outcome);
+            next();
         });
     };
     const finished = run.load.model === 'open'
@@ -74661,16 +75084,20 @@ function runOpen(load, rng, choose, send, clock, isStopped, inFlight, halt) {
     // Arrivals that found every slot busy wait here; their wait counts as latency.
     const queue = [];
     let head = 0;
-    const pending = new Set();
+    let pending = 0;
+    let onIdle = null;
     let next = schedule.next();
     let timer;
+    const finished = () => {
+        pending--;
+        if (head < queue.length && !isStopped())
+            start(queue[head++]);
+        else if (pending === 0 && onIdle)
+            onIdle();
+    };
     const start = (scheduled) => {
-        const p = send(choose(), scheduled).then(() => {
-            pending.delete(p);
-            if (head < queue.length && !isStopped())
-                start(queue[head++]);
-        });
-        pending.add(p);
+        pending++;
+        send(choose(), scheduled, finished);
     };
     const generated = new Promise((resolve) => {
         const pump = () => {
@@ -74696,10 +75123,7 @@ function runOpen(load, rng, choose, send, clock, isStopped, inFlight, halt) {
         });
         pump();
     });
-    const drained = generated.then(async () => {
-        while (pending.size > 0)
-            await Promise.all([...pending]);
-    });
+    const drained = generated.then(() => (pending === 0 ? undefined : new Promise((resolve) => (onIdle = resolve))));
     return { generated, drained };
 }
 /** Closed model: each user sends, waits for the response, thinks, and sends again. */
@@ -74708,15 +75132,31 @@ function runClosed(load, rng, choose, send, clock, isStopped, setUsers, halt) {
     const [thinkMin, thinkMax] = load.thinkTimeMs;
     let wanted = 0;
     const alive = [];
-    const loops = new Set();
-    const userLoop = async (id) => {
-        while (!isStopped() && id < wanted) {
-            const scheduled = clock();
-            await send(choose(), scheduled);
+    let running = 0;
+    let onIdle = null;
+    // A user: send, wait for the response, think, repeat; callbacks, not promises, on the hot path.
+    const startUser = (id) => {
+        alive[id] = true;
+        running++;
+        const leave = () => {
+            alive[id] = false;
+            running--;
+            if (running === 0 && onIdle)
+                onIdle();
+        };
+        const step = () => {
+            if (isStopped() || id >= wanted)
+                return leave();
+            send(choose(), clock(), afterResponse);
+        };
+        const afterResponse = () => {
             const think = thinkMax > 0 ? thinkMin + rng.next() * (thinkMax - thinkMin) : 0;
             if (think > 0 && !isStopped())
-                await nap(think);
-        }
+                void nap(think).then(step);
+            else
+                step();
+        };
+        step();
     };
     // Target users at time t: the stage's users, reached at spawn_rate from the current count.
     const stageUsers = (t) => {
@@ -74747,24 +75187,14 @@ function runClosed(load, rng, choose, send, clock, isStopped, setUsers, halt) {
                 wanted++;
             }
             budget = Math.min(budget, 1);
-            for (let id = 0; id < wanted; id++) {
-                if (alive[id])
-                    continue;
-                alive[id] = true;
-                const p = userLoop(id).finally(() => {
-                    alive[id] = false;
-                    loops.delete(p);
-                });
-                loops.add(p);
-            }
+            for (let id = 0; id < wanted; id++)
+                if (!alive[id])
+                    startUser(id);
             setUsers(wanted);
             await nap(Math.max(10, Math.min(100, 1000 / load.spawnRate)));
         }
     })();
-    const drained = generated.then(async () => {
-        while (loops.size > 0)
-            await Promise.all([...loops]);
-    });
+    const drained = generated.then(() => (running === 0 ? undefined : new Promise((resolve) => (onIdle = resolve))));
     return { generated, drained };
 }
 

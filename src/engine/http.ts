@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { Payload, RequestPlan } from '../scenario/types.ts';
 import { formatDuration } from '../scenario/units.ts';
 import type { Outcome } from './types.ts';
@@ -36,10 +36,85 @@ function hasPath(value: unknown, path: string[]): boolean {
   return true;
 }
 
-/** Keep-alive connections to one origin; sends a request and judges its response. */
+/** Judges a response that did not simply pass on its status: returns the failure reason or null. */
+export function judgeBody(plan: RequestPlan, status: number, text: string): string | null {
+  if (!plan.expect.accepts(status)) return `HTTP ${status} (expected ${plan.expect.statusText})`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return 'response is not JSON';
+  }
+  const missing = plan.expect.jsonFields.find((p) => !hasPath(parsed, p));
+  return missing ? `missing JSON field "${missing.join('.')}"` : null;
+}
+
+export type Done = (outcome: Outcome) => void;
+
+/**
+ * One request on undici's dispatcher: no promise, no body stream, and the body is kept only
+ * when it has to be read (an unexpected status, or JSON fields to check).
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private bytes = 0;
+  private chunks: Buffer[] | null = null;
+  private readonly plan: RequestPlan;
+  private readonly scheduled: number;
+  private readonly sent: number;
+  private readonly clock: () => number;
+  private readonly done: Done;
+
+  /** True while undici's dispatch() runs: errors it reports then are deferred, so loops cannot recurse. */
+  inDispatch = true;
+
+  constructor(plan: RequestPlan, scheduled: number, sent: number, clock: () => number, done: Done) {
+    this.plan = plan;
+    this.scheduled = scheduled;
+    this.sent = sent;
+    this.clock = clock;
+    this.done = done;
+  }
+
+  onRequestStart(): void {}
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+    this.status = statusCode;
+    if (!this.plan.expect.accepts(statusCode) || this.plan.expect.jsonFields.length > 0) this.chunks = [];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.chunks) this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    const done = this.clock();
+    if (this.chunks === null) {
+      this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure: null });
+      return;
+    }
+    const text = Buffer.concat(this.chunks).toString('utf8');
+    const failure = judgeBody(this.plan, this.status, text);
+    this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure, sample: failure ? text : undefined });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
+    if (this.inDispatch) {
+      queueMicrotask(() => {
+        this.inDispatch = false;
+        this.onResponseError(null, err);
+      });
+      return;
+    }
+    this.done({ scheduled: this.scheduled, sent: this.sent, done: this.clock(), status: 0, bytes: 0, failure: networkReason(err, this.plan.timeoutMs), sample: err.message });
+  }
+}
+
+/** Keep-alive connections to one origin; sends requests and judges their responses. */
 export class HttpTarget {
   private readonly pool: Pool;
-  private readonly headers: Map<RequestPlan, Map<string, Record<string, string>>> = new Map();
+  private readonly headers: Map<RequestPlan, Map<string, string[]>> = new Map();
   private readonly baseHeaders: Record<string, string>;
 
   constructor(origin: string, connections: number, connectTimeoutMs: number, baseHeaders: Record<string, string>) {
@@ -52,7 +127,8 @@ export class HttpTarget {
     this.baseHeaders = baseHeaders;
   }
 
-  private headersFor(plan: RequestPlan, contentType: string | null): Record<string, string> {
+  /** Flat header arrays, built once per request kind and content type. */
+  private headersFor(plan: RequestPlan, contentType: string | null): string[] {
     let byType = this.headers.get(plan);
     if (!byType) {
       byType = new Map();
@@ -61,47 +137,33 @@ export class HttpTarget {
     const key = contentType ?? '';
     let h = byType.get(key);
     if (!h) {
-      h = { ...this.baseHeaders, ...plan.headers };
-      if (contentType && !Object.keys(h).some((k) => k.toLowerCase() === 'content-type')) h['content-type'] = contentType;
+      const merged: Record<string, string> = { ...this.baseHeaders, ...plan.headers };
+      if (contentType && !Object.keys(merged).some((k) => k.toLowerCase() === 'content-type')) merged['content-type'] = contentType;
+      h = Object.entries(merged).flat();
       byType.set(key, h);
     }
     return h;
   }
 
-  /** Sends one request; never throws: every problem becomes a failure reason. */
-  async send(plan: RequestPlan, payload: Payload | null, scheduled: number, clock: () => number): Promise<Outcome> {
-    const sent = clock();
+  /** Sends one request; `done` is always called once, with every problem as a failure reason. */
+  send(plan: RequestPlan, payload: Payload | null, scheduled: number, clock: () => number, done: Done): void {
+    const handler = new Exchange(plan, scheduled, clock(), clock, done);
     try {
-      const res = await this.pool.request({
-        path: plan.path,
-        method: plan.method as 'GET',
-        headers: this.headersFor(plan, payload?.contentType ?? null),
-        body: payload?.data,
-        headersTimeout: plan.timeoutMs,
-        bodyTimeout: plan.timeoutMs,
-      });
-      const status = res.statusCode;
-      const ok = plan.expect.accepts(status);
-      if (ok && plan.expect.jsonFields.length === 0) {
-        const buf = await res.body.arrayBuffer();
-        return { scheduled, sent, done: clock(), status, bytes: buf.byteLength, failure: null };
-      }
-      const text = await res.body.text();
-      const done = clock();
-      const bytes = Buffer.byteLength(text);
-      if (!ok) return { scheduled, sent, done, status, bytes, failure: `HTTP ${status} (expected ${plan.expect.statusText})`, sample: text };
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        return { scheduled, sent, done, status, bytes, failure: 'response is not JSON', sample: text };
-      }
-      const missing = plan.expect.jsonFields.find((p) => !hasPath(parsed, p));
-      if (missing) return { scheduled, sent, done, status, bytes, failure: `missing JSON field "${missing.join('.')}"`, sample: text };
-      return { scheduled, sent, done, status, bytes, failure: null };
+      this.pool.dispatch(
+        {
+          path: plan.path,
+          method: plan.method as Dispatcher.HttpMethod,
+          headers: this.headersFor(plan, payload?.contentType ?? null),
+          body: payload?.data,
+          headersTimeout: plan.timeoutMs,
+          bodyTimeout: plan.timeoutMs,
+        },
+        handler,
+      );
     } catch (err) {
-      return { scheduled, sent, done: clock(), status: 0, bytes: 0, failure: networkReason(err, plan.timeoutMs), sample: (err as Error).message };
+      handler.onResponseError(null, err as Error);
     }
+    handler.inDispatch = false;
   }
 
   async close(): Promise<void> {

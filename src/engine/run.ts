@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Rng } from '../scenario/rng.ts';
-import type { ClosedLoad, LoadPlan, OpenLoad, RequestPlan } from '../scenario/types.ts';
+import type { ClosedLoad, LoadPlan, OpenLoad, Payload, RequestPlan } from '../scenario/types.ts';
 import { ArrivalSchedule } from './arrivals.ts';
-import { HttpTarget } from './http.ts';
+import { HttpTarget, type Done } from './http.ts';
+import { Http1Target } from './http1.ts';
 import type { EngineResult, OutcomeSink, Phase } from './types.ts';
 
 export interface LoadRun {
@@ -16,6 +17,30 @@ export interface LoadRun {
   sink: OutcomeSink;
   /** Aborting stops the run early; the abort reason becomes the stop reason. */
   signal?: AbortSignal;
+}
+
+interface Transport {
+  send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void;
+  close(): Promise<void>;
+  destroy(): Promise<void>;
+}
+
+class UndiciTransport implements Transport {
+  private readonly target: HttpTarget;
+  private readonly clock: () => number;
+  constructor(target: HttpTarget, clock: () => number) {
+    this.target = target;
+    this.clock = clock;
+  }
+  send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void {
+    this.target.send(plan, payload, scheduled, this.clock, done);
+  }
+  close(): Promise<void> {
+    return this.target.close();
+  }
+  destroy(): Promise<void> {
+    return this.target.destroy();
+  }
 }
 
 /** How long requests still in flight may finish after an early stop. */
@@ -51,11 +76,13 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
 
   const connections = run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
   const maxTimeout = Math.max(...run.requests.map((r) => r.timeoutMs));
-  const http = new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {});
-
   const startedAt = new Date();
   const t0 = performance.now();
   const clock = () => performance.now() - t0;
+  // Plain http gets the lean client; https goes through undici.
+  const http: Transport = run.origin.startsWith('http:')
+    ? new Http1Target(run.origin, connections, run.headers ?? {}, clock)
+    : new UndiciTransport(new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}), clock);
   const endMs = run.load.warmupMs + run.load.durationMs;
 
   let inFlight = 0;
@@ -79,13 +106,14 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   if (run.signal?.aborted) onAbort();
   run.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const send = (index: number, scheduled: number): Promise<void> => {
+  const send = (index: number, scheduled: number, next: () => void): void => {
     const plan = run.requests[index]!;
     const payload = plan.body ? plan.body.next(payloadRng) : null;
     inFlight++;
-    return http.send(plan, payload, scheduled, clock).then((outcome) => {
+    http.send(plan, payload, scheduled, (outcome) => {
       inFlight--;
       if (!discard) run.sink.record(index, outcome);
+      next();
     });
   };
 
@@ -127,7 +155,8 @@ interface Phases {
   drained: Promise<void>;
 }
 
-type Send = (index: number, scheduled: number) => Promise<void>;
+/** Starts a request; `next` runs when it has finished and been recorded. */
+type Send = (index: number, scheduled: number, next: () => void) => void;
 
 /** Open model: requests start at their arrival times, whatever the responses do. */
 function runOpen(
@@ -144,16 +173,19 @@ function runOpen(
   // Arrivals that found every slot busy wait here; their wait counts as latency.
   const queue: number[] = [];
   let head = 0;
-  const pending = new Set<Promise<void>>();
+  let pending = 0;
+  let onIdle: (() => void) | null = null;
   let next = schedule.next();
   let timer: NodeJS.Timeout | undefined;
 
+  const finished = () => {
+    pending--;
+    if (head < queue.length && !isStopped()) start(queue[head++]!);
+    else if (pending === 0 && onIdle) onIdle();
+  };
   const start = (scheduled: number) => {
-    const p = send(choose(), scheduled).then(() => {
-      pending.delete(p);
-      if (head < queue.length && !isStopped()) start(queue[head++]!);
-    });
-    pending.add(p);
+    pending++;
+    send(choose(), scheduled, finished);
   };
 
   const generated = new Promise<void>((resolve) => {
@@ -175,9 +207,7 @@ function runOpen(
     });
     pump();
   });
-  const drained = generated.then(async () => {
-    while (pending.size > 0) await Promise.all([...pending]);
-  });
+  const drained = generated.then(() => (pending === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
   return { generated, drained };
 }
 
@@ -196,15 +226,28 @@ function runClosed(
   const [thinkMin, thinkMax] = load.thinkTimeMs;
   let wanted = 0;
   const alive: boolean[] = [];
-  const loops = new Set<Promise<void>>();
 
-  const userLoop = async (id: number) => {
-    while (!isStopped() && id < wanted) {
-      const scheduled = clock();
-      await send(choose(), scheduled);
+  let running = 0;
+  let onIdle: (() => void) | null = null;
+  // A user: send, wait for the response, think, repeat; callbacks, not promises, on the hot path.
+  const startUser = (id: number) => {
+    alive[id] = true;
+    running++;
+    const leave = () => {
+      alive[id] = false;
+      running--;
+      if (running === 0 && onIdle) onIdle();
+    };
+    const step = () => {
+      if (isStopped() || id >= wanted) return leave();
+      send(choose(), clock(), afterResponse);
+    };
+    const afterResponse = () => {
       const think = thinkMax > 0 ? thinkMin + rng.next() * (thinkMax - thinkMin) : 0;
-      if (think > 0 && !isStopped()) await nap(think);
-    }
+      if (think > 0 && !isStopped()) void nap(think).then(step);
+      else step();
+    };
+    step();
   };
 
   // Target users at time t: the stage's users, reached at spawn_rate from the current count.
@@ -235,21 +278,11 @@ function runClosed(
         wanted++;
       }
       budget = Math.min(budget, 1);
-      for (let id = 0; id < wanted; id++) {
-        if (alive[id]) continue;
-        alive[id] = true;
-        const p = userLoop(id).finally(() => {
-          alive[id] = false;
-          loops.delete(p);
-        });
-        loops.add(p);
-      }
+      for (let id = 0; id < wanted; id++) if (!alive[id]) startUser(id);
       setUsers(wanted);
       await nap(Math.max(10, Math.min(100, 1000 / load.spawnRate)));
     }
   })();
-  const drained = generated.then(async () => {
-    while (loops.size > 0) await Promise.all([...loops]);
-  });
+  const drained = generated.then(() => (running === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
   return { generated, drained };
 }

@@ -1,0 +1,147 @@
+// npm run bench: how much CPU our load generator takes per request, next to autocannon and wrk.
+// A fixed-JSON nginx on core 1, each generator on core 0, 50 connections, POST of a 161-byte
+// payload; rounds alternate the generators; medians and ratios are printed at the end.
+// Options (env): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const PORT = 18080;
+const URL_ = `http://127.0.0.1:${PORT}/predict`;
+// The example model's input plus a request id: 161 bytes.
+const PAYLOAD = JSON.stringify({ age: 63, sex: 1, chest_pain: 3, resting_bp: 145, cholesterol: 233, fasting_bs: 1, rest_ecg: 0, max_heart_rate: 150, angina: 0, oldpeak: 2.3, slope: 0, id: 'req-000001' });
+const GENERATOR_CPU = '0';
+const TARGET_CPU = '1';
+
+function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function ensureNginx(): void {
+  if (have('nginx')) return;
+  if (process.getuid?.() !== 0) throw new Error('nginx is needed as the target: apt-get install nginx-light');
+  console.log('installing nginx-light from Debian');
+  execFileSync('apt-get', ['install', '-y', '-qq', 'nginx-light'], { stdio: 'ignore' });
+}
+
+function startNginx(dir: string): () => void {
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path ${dir};
+  server {
+    listen 127.0.0.1:${PORT};
+    location / { default_type application/json; return 200 '{"probability":0.5,"label":1,"model_version":"1.0.0"}'; }
+  }
+}
+`,
+  );
+  const child = spawn('taskset', ['-c', TARGET_CPU, 'nginx', '-c', conf], { stdio: 'ignore' });
+  execFileSync('sh', ['-c', `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${PORT}/ && exit 0; sleep 0.1; done; exit 1`]);
+  return () => child.kill('SIGQUIT');
+}
+
+interface Measure {
+  rps: number;
+  cpuMsPerRequest: number;
+  requests: number;
+}
+
+/** Runs a command pinned to the generator core; returns its stdout and CPU seconds (user+sys). */
+function timed(cmd: string[]): { stdout: string; cpuS: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', 'taskset', '-c', GENERATOR_CPU, ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
+  if (r.status !== 0 || !m) throw new Error(`${cmd.join(' ')} failed: ${r.stderr.slice(-500)}`);
+  return { stdout: r.stdout, cpuS: Number(m[1]) + Number(m[2]) };
+}
+
+function ours(dir: string): Measure {
+  const scenario = join(dir, 'bench.yml');
+  writeFileSync(
+    scenario,
+    `name: bench
+target: { url: "http://127.0.0.1:${PORT}" }
+load: { users: ${CONNECTIONS}, spawn_rate: 1000, duration: ${SECONDS}s }
+requests:
+  - name: predict
+    method: POST
+    path: /predict
+    body: { json: ${PAYLOAD} }
+    expect: { status: 200 }
+`,
+  );
+  const out = join(dir, 'ours');
+  const { cpuS } = timed([process.execPath, join(ROOT, 'dist/cli/index.js'), 'run', scenario, '--out', out]);
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { count: number; rps: number; failure_count: number } };
+  if (r.overall.failure_count > 0) throw new Error(`our generator saw ${r.overall.failure_count} failures`);
+  return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
+}
+
+function autocannon(): Measure {
+  const bin = join(ROOT, 'node_modules/autocannon/autocannon.js');
+  const { stdout, cpuS } = timed([process.execPath, bin, '-c', String(CONNECTIONS), '-d', String(SECONDS), '-m', 'POST', '-b', PAYLOAD, '-H', 'content-type=application/json', '--json', URL_]);
+  const r = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { requests: { total: number; average: number }; non2xx: number; errors: number };
+  return { rps: r.requests.total / SECONDS, requests: r.requests.total, cpuMsPerRequest: (cpuS * 1000) / r.requests.total };
+}
+
+function wrk(dir: string): Measure {
+  const lua = join(dir, 'post.lua');
+  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = '${PAYLOAD}'\nwrk.headers["Content-Type"] = "application/json"\n`);
+  const { stdout, cpuS } = timed(['wrk', '-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '-s', lua, URL_]);
+  const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
+  return { rps: total / SECONDS, requests: total, cpuMsPerRequest: (cpuS * 1000) / total };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+function main(): void {
+  ensureNginx();
+  const dir = mkdtempSync(join(tmpdir(), 'mlload-bench-'));
+  const stop = startNginx(dir);
+  const peers: Array<[string, () => Measure]> = [
+    ['mlload', () => ours(dir)],
+    ['autocannon', autocannon],
+  ];
+  if (have('wrk')) peers.push(['wrk', () => wrk(dir)]);
+  const results = new Map<string, Measure[]>(peers.map(([n]) => [n, []]));
+  try {
+    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}; generator on core ${GENERATOR_CPU}, nginx on core ${TARGET_CPU}`);
+    console.log(`${CONNECTIONS} connections, ${SECONDS} s, POST ${PAYLOAD.length} bytes, ${ROUNDS} alternating rounds\n`);
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const [name, run] of peers) {
+        const m = run();
+        results.get(name)!.push(m);
+        console.log(`round ${round} ${name.padEnd(10)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.cpuMsPerRequest.toFixed(4)} CPU ms/request`);
+      }
+    }
+  } finally {
+    stop();
+  }
+  const summary = peers.map(([name]) => {
+    const ms = results.get(name)!;
+    return { name, rps: median(ms.map((m) => m.rps)), cpu: median(ms.map((m) => m.cpuMsPerRequest)) };
+  });
+  const mine = summary[0]!;
+  console.log('\nmedians:');
+  console.log('| generator | req/s | CPU ms per request | mlload req/s ratio | mlload CPU ratio |');
+  console.log('|---|---|---|---|---|');
+  for (const s of summary) {
+    console.log(`| ${s.name} | ${s.rps.toFixed(0)} | ${s.cpu.toFixed(4)} | ${(mine.rps / s.rps).toFixed(2)}× | ${(mine.cpu / s.cpu).toFixed(2)}× |`);
+  }
+}
+
+main();
