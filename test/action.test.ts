@@ -111,6 +111,20 @@ describe('the bundled action, run as a runner runs it', () => {
     }
   });
 
+  it('a flaky API (502) is retried and the comment still lands once', async () => {
+    const github = await new FakeGitHub().start();
+    github.flakyWrites = 1;
+    try {
+      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) });
+      assert.equal(r.code, 0, r.stdout);
+      assert.equal(github.calls.filter((c) => c.method === 'POST').length, 2);
+      assert.equal(github.comments.length, 1);
+      assert.match(r.outputs['comment-url']!, /comment/);
+    } finally {
+      await github.close();
+    }
+  });
+
   it('without a baseline the verdict is no-baseline with a notice, not a failure', async () => {
     const github = await new FakeGitHub().start();
     try {

@@ -58,6 +58,36 @@ describe('engine against a server with latency uniform in 10–110 ms', () => {
   });
 });
 
+describe('engine stages', () => {
+  it('ramps the open model from stage to stage, and the series shows it', async () => {
+    const server = await startServer((_req, body, res) => modelAnswer(body, res), false);
+    try {
+      const { results, code } = await runScenario(exampleScenario(server.url, '  stages:\n    - { duration: 2s, rate: 50 }\n    - { duration: 2s, rate: 250 }'));
+      assert.equal(code, 0);
+      assert.equal(results.duration_s, 4);
+      // 50/s for 2 s, then a linear ramp from 50 to 250/s over 2 s: 100 + 300 requests.
+      assert.ok(Math.abs(results.overall.count - 400) <= 2, `count ${results.overall.count}`);
+      const measured = results.series.filter((p) => p.phase === 'measure');
+      assert.ok(measured[0]!.rps < 70 && measured[measured.length - 1]!.rps > 150, measured.map((p) => p.rps).join(' '));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('steps the closed model between user counts', async () => {
+    const server = await startServer(uniformLatency(5, 15), false);
+    try {
+      const { results, code } = await runScenario(exampleScenario(server.url, '  spawn_rate: 100\n  stages:\n    - { duration: 2s, users: 2 }\n    - { duration: 2s, users: 10 }'));
+      assert.equal(code, 0);
+      const users = results.series.filter((p) => p.phase === 'measure').map((p) => p.users);
+      assert.equal(users[0], 2, users.join(' '));
+      assert.equal(Math.max(...users), 10, users.join(' '));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('engine and coordinated omission', () => {
   let server: TestServer;
   let stallUntil = 0;

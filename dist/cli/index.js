@@ -75024,7 +75024,11 @@ async function runLoad(run) {
     let stopped = false; // no new requests
     let discard = false; // outcomes after the grace period are not counted
     let stopReason = null;
-    const phase = () => (stopped || clock() >= endMs ? 'drain' : clock() < run.load.warmupMs ? 'warmup' : 'measure');
+    // A second of the series belongs to the phase its middle falls in.
+    const phase = () => {
+        const mid = clock() - 500;
+        return mid >= endMs || (stopped && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
+    };
     const ticker = setInterval(() => run.sink.second(clock(), { inFlight, users, phase: phase() }), 1000);
     // Aborted when no more requests may start: cancels every pending sleep of the generator.
     const halt = new AbortController();
@@ -75072,7 +75076,7 @@ async function runLoad(run) {
         discard = true;
     const elapsedMs = clock();
     clearInterval(ticker);
-    run.sink.second(elapsedMs, { inFlight, users: 0, phase: 'drain' });
+    run.sink.second(elapsedMs, { inFlight, users: 0, phase: phase() });
     run.signal?.removeEventListener('abort', onAbort);
     await (drained ? http.close() : http.destroy());
     const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);

@@ -91,7 +91,11 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   let discard = false; // outcomes after the grace period are not counted
   let stopReason: string | null = null;
 
-  const phase = (): Phase => (stopped || clock() >= endMs ? 'drain' : clock() < run.load.warmupMs ? 'warmup' : 'measure');
+  // A second of the series belongs to the phase its middle falls in.
+  const phase = (): Phase => {
+    const mid = clock() - 500;
+    return mid >= endMs || (stopped && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
+  };
   const ticker = setInterval(() => run.sink.second(clock(), { inFlight, users, phase: phase() }), 1000);
 
   // Aborted when no more requests may start: cancels every pending sleep of the generator.
@@ -140,7 +144,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   if (!drained) discard = true;
   const elapsedMs = clock();
   clearInterval(ticker);
-  run.sink.second(elapsedMs, { inFlight, users: 0, phase: 'drain' });
+  run.sink.second(elapsedMs, { inFlight, users: 0, phase: phase() });
   run.signal?.removeEventListener('abort', onAbort);
   await (drained ? http.close() : http.destroy());
 

@@ -21,6 +21,8 @@ export class FakeGitHub {
   readonly files = new Map<string, string>();
   /** Status to answer writes (POST/PATCH/PUT) with, e.g. 403 for a fork's token. */
   failWrites: number | null = null;
+  /** Answer this many next writes with 502, as a flaky API does. */
+  flakyWrites = 0;
   private server!: Server;
   private nextId = 1000;
   url = '';
@@ -42,6 +44,10 @@ export class FakeGitHub {
           res.end(JSON.stringify(data));
         };
         if (req.method !== 'GET' && this.failWrites) return send(this.failWrites, { message: 'Resource not accessible by integration' });
+        if (req.method !== 'GET' && this.flakyWrites > 0) {
+          this.flakyWrites--;
+          return send(502, { message: 'Bad Gateway' });
+        }
         let m: RegExpExecArray | null;
         if (req.method === 'GET' && (m = /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/.exec(url.pathname))) {
           const perPage = Number(url.searchParams.get('per_page') ?? 30);
