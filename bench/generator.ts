@@ -14,8 +14,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PORT = 18080;
 const URL_ = `http://127.0.0.1:${PORT}/predict`;
-// The example model's input plus a request id: 161 bytes.
-const PAYLOAD = JSON.stringify({ age: 63, sex: 1, chest_pain: 3, resting_bp: 145, cholesterol: 233, fasting_bs: 1, rest_ecg: 0, max_heart_rate: 150, angina: 0, oldpeak: 2.3, slope: 0, id: 'req-000001' });
+// A heart-disease model's input (the seed article's payload) plus a request id: 161 bytes.
+const PAYLOAD = JSON.stringify({ age: 63, sex: 1, chest_pain: 3, resting_bp: 145, cholesterol: 233, fasting_bs: 1, rest_ecg: 0, max_heart_rate: 150, angina: 0, oldpeak: 2.3, slope: 0, id: 'r' });
 const GENERATOR_CPU = '0';
 const TARGET_CPU = '1';
 
