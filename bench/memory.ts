@@ -38,7 +38,7 @@ const started = Date.now();
 await runLoad({
   origin: `http://127.0.0.1:${PORT}`,
   requests: [plan],
-  load: { model: 'closed', stages: [{ durationMs: 3_600_000, users: 50 }], spawnRate: 1000, thinkTimeMs: [0, 0], warmupMs: 0, durationMs: 3_600_000 },
+  load: { model: 'closed', stages: [{ durationMs: 3_600_000, users: 50 }], spawnRate: 1000, thinkTimeMs: [0, 0], warmupMs: 0, durationMs: 3_600_000, workers: 1 },
   seed: 1,
   sink: {
     record(i: number, o: Outcome) {

@@ -6,6 +6,7 @@ import type { Results, SeriesPoint } from './metrics/types.ts';
 import type { Scenario } from './scenario/types.ts';
 import { startTarget, TargetError } from './target/index.ts';
 import { VERSION } from './version.ts';
+import { runWorkers } from './workers.ts';
 
 export interface MeasureOptions {
   signal?: AbortSignal;
@@ -54,15 +55,23 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       options.onSecond?.(point);
     });
 
-    const run = await runLoad({
-      origin: target.origin,
-      requests: scenario.requests,
-      load: scenario.load,
-      seed: scenario.seed,
-      headers: scenario.target.headers,
-      sink,
-      signal: stop.signal,
-    });
+    const run =
+      scenario.load.workers > 1
+        ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, (ms) => {
+            if (!predicted) {
+              predicted = true;
+              target.firstPrediction(ms);
+            }
+          })
+        : await runLoad({
+            origin: target.origin,
+            requests: scenario.requests,
+            load: scenario.load,
+            seed: scenario.seed,
+            headers: scenario.target.headers,
+            sink,
+            signal: stop.signal,
+          });
     options.signal?.removeEventListener('abort', onAbort);
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
     const results: Results = {
@@ -91,7 +100,7 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
 function describeLoad(scenario: Scenario): Record<string, unknown> {
   const l = scenario.load;
   if (l.model === 'open') {
-    return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, seed: scenario.seed };
+    return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, workers: l.workers, seed: scenario.seed };
   }
-  return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, seed: scenario.seed };
+  return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, workers: l.workers, seed: scenario.seed };
 }

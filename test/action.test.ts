@@ -13,7 +13,8 @@ const LOAD = '  rate: 100\n  arrival: constant\n  duration: 3s\n  warmup: 1s';
 /** A workspace like a checked-out repo: the scenario and, optionally, its committed baseline. */
 async function workspace(url: string, baselineFrom?: string): Promise<string> {
   const ws = tempDir('mlload-ws-');
-  writeFileSync(join(ws, 'perf.yml'), exampleScenario(url, LOAD));
+  // Tolerances wide enough that a loaded CI machine's noise does not flip a pass; the slow server is 2× slower.
+  writeFileSync(join(ws, 'perf.yml'), exampleScenario(url, LOAD).replace('  p95: 10%\n  p99: 15%\n', '  p95: 50%\n'));
   if (baselineFrom) {
     mkdirSync(join(ws, 'baselines'), { recursive: true });
     copyFileSync(baselineFrom, join(ws, 'baselines', 'example.json'));
@@ -82,7 +83,7 @@ describe('the bundled action, run as a runner runs it', () => {
       const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.outputs.verdict, 'fail');
-      assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| ≤ \+10% \| ❌ fail \|/);
+      assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| ≤ \+50% \| ❌ fail \|/);
       assert.match(r.stdout, /::error title=mlload%3A example,file=perf.yml::p95 [\d.]+ breaches the regression tolerance/);
       assert.match(r.stdout, /::error::mlload: example failed: /);
       assert.match(github.comments[0]!.body, /❌ mlload `example`: failed/);

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Results } from '../src/metrics/types.ts';
-import { runCli } from './helpers/cli.ts';
+import { ROOT, runCli } from './helpers/cli.ts';
 import { exampleScenario, tempDir, writeScenario } from './helpers/scenario.ts';
 import { json, modelAnswer, startServer, uniformLatency, type TestServer } from './helpers/servers.ts';
 
@@ -82,6 +82,32 @@ describe('engine stages', () => {
       const users = results.series.filter((p) => p.phase === 'measure').map((p) => p.users);
       assert.equal(users[0], 2, users.join(' '));
       assert.equal(Math.max(...users), 10, users.join(' '));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('engine with worker threads', () => {
+  it('workers: 2 split the load and merge histograms and seconds exactly, from the bundle too', async () => {
+    const server = await startServer(uniformLatency(10, 110), false);
+    try {
+      for (const script of [undefined, join(ROOT, 'dist/cli/index.js')]) {
+        const out = tempDir('mlload-out-');
+        const text = exampleScenario(server.url, '  rate: 200\n  arrival: poisson\n  duration: 4s\n  warmup: 1s\n  workers: 2');
+        const r = await runCli(['run', writeScenario(text), '--out', out], { script });
+        assert.equal(r.code, 0, r.stderr);
+        const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+        assert.equal(results.load.workers, 2);
+        assert.equal(results.overall.count, 800);
+        assert.equal(results.overall.count, results.requests.valid!.count + results.requests.invalid!.count);
+        assert.equal(results.overall.failure_count, 0);
+        assert.ok(Math.abs(results.overall.latency_ms.p50 - 60) <= 5, `p50 ${results.overall.latency_ms.p50}`);
+        const measured = results.series.filter((p) => p.phase === 'measure');
+        // Seconds by completion time: each near 200/s, the last one partial.
+        assert.ok(measured.length >= 3 && measured.slice(0, -1).every((p) => Math.abs(p.rps - 200) < 40), measured.map((p) => p.rps).join(' '));
+        assert.equal(results.series.at(-1)!.total.count, 1000);
+      }
     } finally {
       await server.close();
     }

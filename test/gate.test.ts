@@ -28,7 +28,8 @@ describe('gate: baseline and compare', () => {
   before(async () => {
     fast = await startServer(uniformLatency(20, 40), false);
     slow = await startServer(uniformLatency(26, 52), false); // 30% slower
-    scenarioFile = writeScenario(exampleScenario(fast.url, LOAD));
+    // p95 only: the p99 of 800 requests is too few samples to hold a 15% tolerance on a loaded machine.
+    scenarioFile = writeScenario(exampleScenario(fast.url, LOAD).replace('  p99: 15%\n', ''));
     baselineFile = join(tempDir(), 'baseline.json');
     const runs = [await runTo(fast.url, scenarioFile), await runTo(fast.url, scenarioFile)];
     const r = await runCli(['baseline', ...runs, '--out', baselineFile]);

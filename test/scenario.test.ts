@@ -29,6 +29,7 @@ describe('scenario', () => {
       warmupMs: 2000,
       durationMs: 20_000,
       maxInFlight: 1024,
+      workers: 1,
     });
     assert.deepEqual(
       s.requests.map((r) => [r.name, r.weight, r.method, r.path, r.expect.statusText]),
@@ -44,7 +45,7 @@ describe('scenario', () => {
   it('compiles the closed model with think time and stages', () => {
     const url = 'http://127.0.0.1:8080';
     const closed = loadScenario(writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 1s-5s\n  duration: 60s')));
-    assert.deepEqual(closed.load, { model: 'closed', stages: [{ durationMs: 60_000, users: 20 }], spawnRate: 10, thinkTimeMs: [1000, 5000], warmupMs: 0, durationMs: 60_000 });
+    assert.deepEqual(closed.load, { model: 'closed', stages: [{ durationMs: 60_000, users: 20 }], spawnRate: 10, thinkTimeMs: [1000, 5000], warmupMs: 0, durationMs: 60_000, workers: 1 });
     const none = loadScenario(writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 0s\n  duration: 60s')));
     assert.deepEqual((none.load as { thinkTimeMs: number[] }).thinkTimeMs, [0, 0]);
     const ramp = loadScenario(writeScenario(exampleScenario(url, '  stages:\n    - { duration: 10s, rate: 50 }\n    - { duration: 5s, rate: 500 }\n    - { duration: 30s, rate: 500 }')));

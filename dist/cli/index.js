@@ -61980,6 +61980,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:net");
 
 /***/ }),
 
+/***/ 8161:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+
+/***/ }),
+
 /***/ 6760:
 /***/ ((module) => {
 
@@ -73517,10 +73524,12 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_crypto_ = __nccwpck_require__(7598);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/schema/scenario.schema.json
-const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}}}}');
+const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}}}}');
 // EXTERNAL MODULE: ./lib/src/scenario/document.js
 var scenario_document = __nccwpck_require__(4116);
 ;// CONCATENATED MODULE: ./lib/src/scenario/payload.js
@@ -73689,6 +73698,7 @@ var units = __nccwpck_require__(9110);
 
 
 
+
 const DEFAULT_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_IN_FLIGHT = 1024;
 /** Reads, validates and compiles a scenario file. Throws InvalidFileError listing every problem. */
@@ -73729,6 +73739,7 @@ function compileLoad(load, overrides, at) {
     const closed = load.users !== undefined || load.spawn_rate !== undefined || load.think_time !== undefined;
     const stageKinds = new Set((load.stages ?? []).map((s) => (s.rate !== undefined ? 'rate' : s.users !== undefined ? 'users' : 'none')));
     const warmupMs = load.warmup ? (0,units/* parseDuration */.E9)(load.warmup) : 0;
+    const workers = load.workers === 'auto' ? (0,external_node_os_.availableParallelism)() : (load.workers ?? 1);
     if (open && closed)
         at(['load'], 'mixes the open model (rate, arrival, max_in_flight) with the closed model (users, spawn_rate, think_time)');
     if (stageKinds.size > 1)
@@ -73763,6 +73774,7 @@ function compileLoad(load, overrides, at) {
             thinkTimeMs: parseThinkTime(load.think_time ?? '0s'),
             warmupMs,
             durationMs,
+            workers,
         };
     }
     let previous = load.rate ?? load.stages?.[0]?.rate ?? 0;
@@ -73780,6 +73792,7 @@ function compileLoad(load, overrides, at) {
         warmupMs,
         durationMs,
         maxInFlight: load.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
+        workers,
     };
 }
 /** `--duration` shortens (or extends the last stage of) a staged run. */
@@ -74285,6 +74298,8 @@ module.exports = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/dra
 /************************************************************************/
 var __webpack_exports__ = {};
 
+// EXTERNAL MODULE: external "node:worker_threads"
+var external_node_worker_threads_ = __nccwpck_require__(5919);
 // EXTERNAL MODULE: external "node:util"
 var external_node_util_ = __nccwpck_require__(7975);
 // EXTERNAL MODULE: ./lib/src/scenario/document.js
@@ -75204,17 +75219,17 @@ function runClosed(load, rng, choose, send, clock, isStopped, setUsers, halt) {
 
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __nccwpck_require__(8161);
 ;// CONCATENATED MODULE: ./lib/src/metrics/environment.js
 
 
 /** Where a run was measured: baselines from another machine are flagged, not silently compared. */
 function describeEnvironment() {
-    const cpu = (0,external_node_os_namespaceObject.cpus)();
+    const cpu = (0,external_node_os_.cpus)();
     const env = {
-        os: `${(0,external_node_os_namespaceObject.platform)()} ${(0,external_node_os_namespaceObject.release)()}`,
-        arch: (0,external_node_os_namespaceObject.arch)(),
+        os: `${(0,external_node_os_.platform)()} ${(0,external_node_os_.release)()}`,
+        arch: (0,external_node_os_.arch)(),
         cpu_model: cpu[0]?.model.trim() ?? 'unknown',
         cores: cpu.length,
         node: process.version,
@@ -75271,6 +75286,7 @@ class Recorder {
     cumulativeBytes = 0;
     secondCount = 0;
     secondErrors = 0;
+    secondBytes = 0;
     seriesStart = 0;
     series = [];
     listeners = [];
@@ -75289,6 +75305,7 @@ class Recorder {
         (0,histogram/* recordMs */.mw)(this.window, latency);
         (0,histogram/* recordMs */.mw)(this.cumulative, latency);
         this.cumulativeBytes += o.bytes;
+        this.secondBytes += o.bytes;
         this.secondCount++;
         if (o.failure !== null) {
             this.secondErrors++;
@@ -75346,9 +75363,62 @@ class Recorder {
         this.window.reset();
         this.secondCount = 0;
         this.secondErrors = 0;
+        this.secondBytes = 0;
         this.seriesStart = nowMs;
         for (const listen of this.listeners)
             listen(point);
+    }
+    /** The second in progress, encoded (worker side; call before `second`). */
+    windowState() {
+        return { count: this.secondCount, errors: this.secondErrors, bytes: this.secondBytes, histogram: (0,histogram/* encodeHistogram */.ll)(this.window) };
+    }
+    /** Adds another recorder's second into the one in progress (parent side). */
+    addWindow(w) {
+        const h = (0,histogram/* decodeHistogram */.pr)(w.histogram);
+        this.window.add(h);
+        this.cumulative.add(h);
+        this.secondCount += w.count;
+        this.secondErrors += w.errors;
+        this.secondBytes += w.bytes;
+        this.cumulativeFailures += w.errors;
+        this.cumulativeBytes += w.bytes;
+    }
+    exportState() {
+        return {
+            names: this.stats.map((s) => ({
+                count: s.count,
+                failures: s.failures,
+                bytes: s.bytes,
+                latency: (0,histogram/* encodeHistogram */.ll)(s.latency),
+                service: (0,histogram/* encodeHistogram */.ll)(s.service),
+                statuses: [...s.statuses],
+                reasons: [...s.reasons.values()],
+            })),
+        };
+    }
+    /** Merges a worker's final figures: counts add, histograms add exactly, samples stay few. */
+    absorb(state) {
+        state.names.forEach((n, i) => {
+            const s = this.stats[i];
+            s.count += n.count;
+            s.failures += n.failures;
+            s.bytes += n.bytes;
+            s.latency.add((0,histogram/* decodeHistogram */.pr)(n.latency));
+            s.service.add((0,histogram/* decodeHistogram */.pr)(n.service));
+            for (const [code, c] of n.statuses)
+                s.statuses.set(code, (s.statuses.get(code) ?? 0) + c);
+            for (const r of n.reasons) {
+                const group = s.reasons.get(r.reason);
+                if (!group)
+                    s.reasons.set(r.reason, { ...r, samples: r.samples.slice(0, SAMPLES_PER_REASON) });
+                else {
+                    group.count += r.count;
+                    group.samples.push(...r.samples.slice(0, SAMPLES_PER_REASON - group.samples.length));
+                }
+            }
+            this.measuredCount += n.count;
+            this.measuredFailures += n.failures;
+        });
     }
     /** Overall and per-name figures over the measured window of `measuredSeconds`. */
     finish(measuredSeconds) {
@@ -75445,7 +75515,153 @@ async function startTarget(spec, options = {}) {
 ;// CONCATENATED MODULE: ./lib/src/version.js
 const VERSION = '0.1.0';
 
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: external "node:url"
+var external_node_url_ = __nccwpck_require__(3136);
+;// CONCATENATED MODULE: ./lib/src/engine/share.js
+/** Worker i's part of the load when n workers split it: rates divide, users spread evenly. */
+function shareOf(load, i, n) {
+    if (n <= 1)
+        return load;
+    if (load.model === 'open') {
+        return {
+            ...load,
+            stages: load.stages.map((s) => ({ ...s, fromRate: s.fromRate / n, toRate: s.toRate / n })),
+            maxInFlight: Math.max(1, Math.ceil(load.maxInFlight / n)),
+        };
+    }
+    const part = (users) => Math.floor(users / n) + (i < users % n ? 1 : 0);
+    return { ...load, stages: load.stages.map((s) => ({ ...s, users: part(s.users) })), spawnRate: load.spawnRate / n };
+}
+
+;// CONCATENATED MODULE: ./lib/src/worker.js
+
+
+
+
+
+/** One load worker: its share of the load, its own recorder, seconds and totals sent to the parent. */
+async function work(job) {
+    const port = external_node_worker_threads_.parentPort;
+    try {
+        const scenario = (0,parse/* loadScenario */.df)(job.file, { url: job.origin, durationMs: job.durationMs });
+        const recorder = new Recorder(scenario.requests, scenario.load.warmupMs);
+        const stop = new AbortController();
+        port.on('message', (m) => {
+            if (m.type === 'stop')
+                stop.abort(new Error(m.reason ?? 'stopped'));
+        });
+        let tick = 0;
+        let firstSuccessMs = null;
+        const result = await runLoad({
+            origin: job.origin,
+            requests: scenario.requests,
+            load: shareOf(scenario.load, job.index, job.count),
+            // Each worker its own payload and arrival streams.
+            seed: scenario.seed + job.index * 7919,
+            headers: scenario.target.headers,
+            signal: stop.signal,
+            sink: {
+                record(i, o) {
+                    if (firstSuccessMs === null && o.failure === null && o.status >= 200 && o.status < 300)
+                        firstSuccessMs = o.done;
+                    recorder.record(i, o);
+                },
+                second(now, state) {
+                    const window = recorder.windowState();
+                    recorder.second(now, state);
+                    port.postMessage({ type: 'second', tick: tick++, now, state, window });
+                },
+            },
+        });
+        port.postMessage({ type: 'done', result, state: recorder.exportState(), firstSuccessMs });
+    }
+    catch (err) {
+        port.postMessage({ type: 'error', message: err.message });
+    }
+}
+if (!external_node_worker_threads_.isMainThread && external_node_worker_threads_.workerData?.mlloadWorker)
+    void work(external_node_worker_threads_.workerData);
+
+;// CONCATENATED MODULE: ./lib/src/workers.js
+
+
+
+
+/**
+ * The worker script: beside this file when running from source; in a bundle, the bundle itself
+ * (its entry only runs on the main thread, and worker.ts starts the work on a worker thread).
+ */
+function workerEntry() {
+    const here = (0,external_node_url_.fileURLToPath)(import.meta.url);
+    return here.endsWith('.ts') ? (0,external_node_path_.join)((0,external_node_path_.dirname)(here), 'worker.ts') : here;
+}
+/** Splits the load over `count` worker threads and merges their seconds and totals exactly into `recorder`. */
+async function runWorkers(scenario, origin, count, recorder, signal, onFirstSuccess) {
+    const ticks = new Map();
+    let nextTick = 0;
+    // Seconds are merged in order, once every worker has closed them.
+    const flush = (all) => {
+        for (;;) {
+            const t = ticks.get(nextTick);
+            if (!t || (!all && t.windows.length < count))
+                return;
+            for (const w of t.windows)
+                recorder.addWindow(w);
+            recorder.second(t.now, { inFlight: t.inFlight, users: t.users, phase: t.phase });
+            ticks.delete(nextTick++);
+        }
+    };
+    const runs = Array.from({ length: count }, (_, index) => {
+        const job = { mlloadWorker: true, file: scenario.file, durationMs: scenario.load.durationMs, index, count, origin };
+        const worker = new external_node_worker_threads_.Worker(workerEntry(), { workerData: job });
+        const onAbort = () => worker.postMessage({ type: 'stop', reason: signal.reason instanceof Error ? signal.reason.message : String(signal.reason) });
+        signal.addEventListener('abort', onAbort, { once: true });
+        return new Promise((resolve, reject) => {
+            worker.on('message', (m) => {
+                if (m.type === 'second') {
+                    const t = ticks.get(m.tick) ?? { windows: [], inFlight: 0, users: 0, now: 0, phase: m.state.phase };
+                    t.windows.push(m.window);
+                    t.inFlight += m.state.inFlight;
+                    t.users += m.state.users;
+                    t.now = Math.max(t.now, m.now);
+                    ticks.set(m.tick, t);
+                    flush(false);
+                }
+                else if (m.type === 'done') {
+                    recorder.absorb(m.state);
+                    if (m.firstSuccessMs !== null)
+                        onFirstSuccess(m.firstSuccessMs);
+                    resolve(m.result);
+                    // Its stop listener would keep the thread (and the process) alive.
+                    void worker.terminate();
+                }
+                else
+                    reject(new Error(`load worker ${index}: ${m.message}`));
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => {
+                signal.removeEventListener('abort', onAbort);
+                if (code !== 0)
+                    reject(new Error(`load worker ${index} exited with code ${code}`));
+            });
+        });
+    });
+    const results = await Promise.all(runs);
+    flush(true);
+    return {
+        elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
+        measuredMs: Math.min(...results.map((r) => r.measuredMs)),
+        interrupted: results.some((r) => r.interrupted),
+        stopReason: results.find((r) => r.stopReason !== null)?.stopReason ?? null,
+        startedAt: new Date(Math.min(...results.map((r) => new Date(r.startedAt).getTime()))),
+        finishedAt: new Date(Math.max(...results.map((r) => new Date(r.finishedAt).getTime()))),
+    };
+}
+
 ;// CONCATENATED MODULE: ./lib/src/pipeline.js
+
 
 
 
@@ -75483,15 +75699,22 @@ async function measure(scenario, options = {}) {
                 Object.assign(point, resources);
             options.onSecond?.(point);
         });
-        const run = await runLoad({
-            origin: target.origin,
-            requests: scenario.requests,
-            load: scenario.load,
-            seed: scenario.seed,
-            headers: scenario.target.headers,
-            sink,
-            signal: stop.signal,
-        });
+        const run = scenario.load.workers > 1
+            ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, (ms) => {
+                if (!predicted) {
+                    predicted = true;
+                    target.firstPrediction(ms);
+                }
+            })
+            : await runLoad({
+                origin: target.origin,
+                requests: scenario.requests,
+                load: scenario.load,
+                seed: scenario.seed,
+                headers: scenario.target.headers,
+                sink,
+                signal: stop.signal,
+            });
         options.signal?.removeEventListener('abort', onAbort);
         const { overall, requests } = recorder.finish(run.measuredMs / 1000);
         const results = {
@@ -75520,17 +75743,15 @@ async function measure(scenario, options = {}) {
 function describeLoad(scenario) {
     const l = scenario.load;
     if (l.model === 'open') {
-        return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, seed: scenario.seed };
+        return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, workers: l.workers, seed: scenario.seed };
     }
-    return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, seed: scenario.seed };
+    return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, workers: l.workers, seed: scenario.seed };
 }
 
 // EXTERNAL MODULE: ./lib/src/report/console.js
 var cli_console = __nccwpck_require__(4284);
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./lib/src/report/csv.js
 
 /** Locust 2.x reports these percentiles, in this order, with these headers. */
@@ -75778,10 +75999,13 @@ async function runCommand(args, io) {
 
 ;// CONCATENATED MODULE: ./lib/src/cli/index.js
 
-main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-}, (err) => {
-    process.stderr.write(`mlload: unexpected error: ${err.stack ?? err.message}\n`);
-    process.exitCode = 1;
-});
+
+// Load workers run this same bundle; only the main thread is the CLI.
+if (external_node_worker_threads_.isMainThread)
+    main(process.argv.slice(2)).then((code) => {
+        process.exitCode = code;
+    }, (err) => {
+        process.stderr.write(`mlload: unexpected error: ${err.stack ?? err.message}\n`);
+        process.exitCode = 1;
+    });
 

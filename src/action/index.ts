@@ -1,3 +1,5 @@
+import { isMainThread } from 'node:worker_threads';
 import { run } from './main.ts';
 
-await run();
+// Load workers run this same bundle; only the main thread is the action.
+if (isMainThread) await run();

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
+import { isMainThread } from 'node:worker_threads';
 import { main } from './main.ts';
 
-main(process.argv.slice(2)).then(
+// Load workers run this same bundle; only the main thread is the CLI.
+if (isMainThread) main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },

@@ -1,4 +1,4 @@
-import { encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
+import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
 import type { Outcome, OutcomeSink, Phase, RequestIdentity } from '../engine/types.ts';
 import type { FailureGroup, RequestStats, SeriesPoint } from './types.ts';
 
@@ -23,6 +23,27 @@ class NameStats {
   }
 }
 
+/** One second of one worker's outcomes, for the parent to merge exactly. */
+export interface WindowState {
+  count: number;
+  errors: number;
+  bytes: number;
+  histogram: string;
+}
+
+/** A worker's figures at the end of its run: histograms encoded, so they add up exactly. */
+export interface RecorderState {
+  names: Array<{
+    count: number;
+    failures: number;
+    bytes: number;
+    latency: string;
+    service: string;
+    statuses: Array<[number, number]>;
+    reasons: FailureGroup[];
+  }>;
+}
+
 /**
  * Aggregates outcomes into HDR histograms per request name and a per-second series.
  * Memory does not grow with the number of requests: only with names, reasons and seconds.
@@ -36,6 +57,7 @@ export class Recorder implements OutcomeSink {
   private cumulativeBytes = 0;
   private secondCount = 0;
   private secondErrors = 0;
+  private secondBytes = 0;
   private seriesStart = 0;
   readonly series: SeriesPoint[] = [];
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
@@ -57,6 +79,7 @@ export class Recorder implements OutcomeSink {
     recordMs(this.window, latency);
     recordMs(this.cumulative, latency);
     this.cumulativeBytes += o.bytes;
+    this.secondBytes += o.bytes;
     this.secondCount++;
     if (o.failure !== null) {
       this.secondErrors++;
@@ -114,8 +137,63 @@ export class Recorder implements OutcomeSink {
     this.window.reset();
     this.secondCount = 0;
     this.secondErrors = 0;
+    this.secondBytes = 0;
     this.seriesStart = nowMs;
     for (const listen of this.listeners) listen(point);
+  }
+
+  /** The second in progress, encoded (worker side; call before `second`). */
+  windowState(): WindowState {
+    return { count: this.secondCount, errors: this.secondErrors, bytes: this.secondBytes, histogram: encodeHistogram(this.window) };
+  }
+
+  /** Adds another recorder's second into the one in progress (parent side). */
+  addWindow(w: WindowState): void {
+    const h = decodeHistogram(w.histogram);
+    this.window.add(h);
+    this.cumulative.add(h);
+    this.secondCount += w.count;
+    this.secondErrors += w.errors;
+    this.secondBytes += w.bytes;
+    this.cumulativeFailures += w.errors;
+    this.cumulativeBytes += w.bytes;
+  }
+
+  exportState(): RecorderState {
+    return {
+      names: this.stats.map((s) => ({
+        count: s.count,
+        failures: s.failures,
+        bytes: s.bytes,
+        latency: encodeHistogram(s.latency),
+        service: encodeHistogram(s.service),
+        statuses: [...s.statuses],
+        reasons: [...s.reasons.values()],
+      })),
+    };
+  }
+
+  /** Merges a worker's final figures: counts add, histograms add exactly, samples stay few. */
+  absorb(state: RecorderState): void {
+    state.names.forEach((n, i) => {
+      const s = this.stats[i]!;
+      s.count += n.count;
+      s.failures += n.failures;
+      s.bytes += n.bytes;
+      s.latency.add(decodeHistogram(n.latency));
+      s.service.add(decodeHistogram(n.service));
+      for (const [code, c] of n.statuses) s.statuses.set(code, (s.statuses.get(code) ?? 0) + c);
+      for (const r of n.reasons) {
+        const group = s.reasons.get(r.reason);
+        if (!group) s.reasons.set(r.reason, { ...r, samples: r.samples.slice(0, SAMPLES_PER_REASON) });
+        else {
+          group.count += r.count;
+          group.samples.push(...r.samples.slice(0, SAMPLES_PER_REASON - group.samples.length));
+        }
+      }
+      this.measuredCount += n.count;
+      this.measuredFailures += n.failures;
+    });
   }
 
   /** Overall and per-name figures over the measured window of `measuredSeconds`. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
@@ -31,6 +32,7 @@ interface RawStage { duration: string; rate?: number; users?: number }
 interface RawLoad {
   rate?: number; arrival?: 'constant' | 'poisson'; max_in_flight?: number; users?: number; spawn_rate?: number;
   think_time?: string; duration?: string; warmup?: string; timeout?: string; stages?: RawStage[];
+  workers?: number | 'auto';
 }
 interface RawScenario {
   name: string; seed?: number;
@@ -88,6 +90,7 @@ function compileLoad(load: RawLoad, overrides: ScenarioOverrides, at: At): LoadP
   const closed = load.users !== undefined || load.spawn_rate !== undefined || load.think_time !== undefined;
   const stageKinds = new Set((load.stages ?? []).map((s) => (s.rate !== undefined ? 'rate' : s.users !== undefined ? 'users' : 'none')));
   const warmupMs = load.warmup ? parseDuration(load.warmup) : 0;
+  const workers = load.workers === 'auto' ? availableParallelism() : (load.workers ?? 1);
 
   if (open && closed) at(['load'], 'mixes the open model (rate, arrival, max_in_flight) with the closed model (users, spawn_rate, think_time)');
   if (stageKinds.size > 1) at(['load', 'stages'], 'every stage needs `rate` (open model) or every stage needs `users` (closed model), not a mix');
@@ -117,6 +120,7 @@ function compileLoad(load: RawLoad, overrides: ScenarioOverrides, at: At): LoadP
       thinkTimeMs: parseThinkTime(load.think_time ?? '0s'),
       warmupMs,
       durationMs,
+      workers,
     };
   }
   let previous = load.rate ?? load.stages?.[0]?.rate ?? 0;
@@ -134,6 +138,7 @@ function compileLoad(load: RawLoad, overrides: ScenarioOverrides, at: At): LoadP
     warmupMs,
     durationMs,
     maxInFlight: load.max_in_flight ?? DEFAULT_MAX_IN_FLIGHT,
+    workers,
   };
 }
 

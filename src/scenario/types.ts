@@ -50,6 +50,8 @@ export interface OpenLoad {
   warmupMs: number;
   durationMs: number;
   maxInFlight: number;
+  /** Worker threads that share the load (1: the main thread alone). */
+  workers: number;
 }
 
 export interface ClosedLoad {
@@ -59,6 +61,7 @@ export interface ClosedLoad {
   thinkTimeMs: [number, number];
   warmupMs: number;
   durationMs: number;
+  workers: number;
 }
 
 export type LoadPlan = OpenLoad | ClosedLoad;
