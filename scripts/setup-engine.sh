@@ -18,11 +18,22 @@ if ! command -v dockerd >/dev/null 2>&1; then
   apt-get install -y -qq docker.io >/dev/null
 fi
 
+# A dockerd killed with its session leaves pid files that stop the next one from starting.
+if ! pgrep -x dockerd >/dev/null 2>&1; then
+  rm -f /var/run/docker.pid /var/run/docker/containerd/containerd.pid
+fi
+
 # No bridge: load traffic must stay on loopback, containers use --network host.
 log=${TMPDIR:-/tmp}/mlload-dockerd.log
 echo "setup-engine: starting dockerd (log: $log)"
 nohup dockerd --bridge=none --iptables=false --ip6tables=false >"$log" 2>&1 &
+pid=$!
 for _ in $(seq 1 60); do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "setup-engine: dockerd exited; last log lines:" >&2
+    tail -n 20 "$log" >&2
+    exit 1
+  fi
   if docker info >/dev/null 2>&1; then
     echo "setup-engine: engine ready"
     exit 0

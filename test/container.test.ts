@@ -77,6 +77,9 @@ describe('a real container engine', { concurrency: false }, () => {
     available = engineAnswers();
     if (!available && process.env.CI) throw new Error('no container engine answers `docker info` (CI=true: the container tests must run; see scripts/setup-engine.sh)');
     if (!available) return;
+    // Containers left by an engine or a session killed earlier are not this run's: clear them first.
+    const stale = ours();
+    if (stale.length > 0) execFileSync('docker', ['rm', '--force', ...stale], { stdio: 'ignore' });
     execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], { stdio: 'inherit' });
     execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), CRASHING, join(ROOT, 'test/fixtures/crashing')], { stdio: 'inherit' });
   });
