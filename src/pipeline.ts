@@ -1,5 +1,5 @@
 import { runLoad } from './engine/run.ts';
-import type { Outcome, OutcomeSink, Phase } from './engine/types.ts';
+import { isPrediction, type Outcome, type OutcomeSink } from './engine/types.ts';
 import { describeEnvironment } from './metrics/environment.ts';
 import { Recorder } from './metrics/recorder.ts';
 import type { Results, SeriesPoint } from './metrics/types.ts';
@@ -37,17 +37,16 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
 
     const recorder = new Recorder(scenario.requests, scenario.load.warmupMs);
     let predicted = false;
+    const firstPrediction = (ms: number) => {
+      predicted = true;
+      target.firstPrediction(ms);
+    };
     const sink: OutcomeSink = {
       record(index: number, outcome: Outcome) {
-        if (!predicted && outcome.failure === null && outcome.status >= 200 && outcome.status < 300) {
-          predicted = true;
-          target.firstPrediction(outcome.done);
-        }
+        if (!predicted && isPrediction(outcome)) firstPrediction(outcome.done);
         recorder.record(index, outcome);
       },
-      second(nowMs: number, state: { inFlight: number; users: number; phase: Phase }) {
-        recorder.second(nowMs, state);
-      },
+      second: (nowMs, state) => recorder.second(nowMs, state),
     };
     recorder.onSecond((point) => {
       const resources = target.sample();
@@ -57,12 +56,7 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
 
     const run =
       scenario.load.workers > 1
-        ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, (ms) => {
-            if (!predicted) {
-              predicted = true;
-              target.firstPrediction(ms);
-            }
-          })
+        ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, firstPrediction)
         : await runLoad({
             origin: target.origin,
             requests: scenario.requests,

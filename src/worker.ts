@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { runLoad } from './engine/run.ts';
 import { shareOf } from './engine/share.ts';
-import type { EngineResult, Outcome, Phase } from './engine/types.ts';
+import { isPrediction, type EngineResult, type Outcome, type Phase } from './engine/types.ts';
 import { Recorder, type RecorderState, type WindowState } from './metrics/recorder.ts';
 import { loadScenario } from './scenario/parse.ts';
 
@@ -42,7 +42,7 @@ async function work(job: WorkerJob): Promise<void> {
       signal: stop.signal,
       sink: {
         record(i: number, o: Outcome) {
-          if (firstSuccessMs === null && o.failure === null && o.status >= 200 && o.status < 300) firstSuccessMs = o.done;
+          if (firstSuccessMs === null && isPrediction(o)) firstSuccessMs = o.done;
           recorder.record(i, o);
         },
         second(now: number, state: { inFlight: number; users: number; phase: Phase }) {

@@ -277,7 +277,7 @@ function compareCommand(args, io) {
     if (!values.baseline)
         throw new errors/* UsageError */.e('compare needs --baseline <baseline.json>');
     const results = readResults(positionals[0]);
-    const scenario = (0,parse/* loadScenario */.df)(values.scenario ?? results.scenario.file);
+    const scenario = (0,parse/* loadScenario */.d)(values.scenario ?? results.scenario.file);
     const baseline = readBaseline(values.baseline);
     const verdict = (0,gate_verdict/* judge */.S4)(results, scenario, baseline);
     io.out(`${verdict.status.toUpperCase()}: ${verdict.headline}`);

@@ -73278,9 +73278,10 @@ function percentileMs(h, p) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   Et: () => (/* binding */ checksTable),
-/* harmony export */   oz: () => (/* binding */ progressLine),
+/* harmony export */   _F: () => (/* binding */ progressPrinter),
 /* harmony export */   r6: () => (/* binding */ resultsTable)
 /* harmony export */ });
+/* unused harmony export progressLine */
 /* harmony import */ var _gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6725);
 
 const fmt = (x, digits = 1) => x.toFixed(digits);
@@ -73320,6 +73321,23 @@ function resultsTable(results) {
     if (results.interrupted)
         out.push('', `Stopped early: ${results.stop_reason}`);
     return out.join('\n');
+}
+/**
+ * A listener for the run's seconds that prints progress: every second in place on a terminal
+ * (`live`), else one line every 5 s, as CI logs want.
+ */
+function progressPrinter(totalS, print, live = false) {
+    let errors = 0;
+    let lastPrint = 0;
+    return (p) => {
+        errors += p.errors;
+        if (live)
+            print(`\r${progressLine(p, totalS, errors)}\x1b[K`);
+        else if (p.t - lastPrint >= 5) {
+            lastPrint = p.t;
+            print(progressLine(p, totalS, errors));
+        }
+    };
 }
 /** One progress line: elapsed/total, rate, p95, errors. */
 function progressLine(p, totalS, errorsSoFar) {
@@ -73515,10 +73533,10 @@ function parentOf(path) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  df: () => (/* binding */ loadScenario)
+  d: () => (/* binding */ loadScenario)
 });
 
-// UNUSED EXPORTS: InvalidFileError, compileScenario
+// UNUSED EXPORTS: compileScenario
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -73996,7 +74014,6 @@ function sortedKeys(_key, value) {
 }
 
 
-
 /***/ }),
 
 /***/ 9110:
@@ -74384,9 +74401,6 @@ class ArrivalSchedule {
         this.poisson = arrival === 'poisson';
         this.rng = rng;
     }
-    get durationMs() {
-        return this.endMs;
-    }
     /** Expected arrivals before time t. */
     expected(t) {
         const seg = this.segmentAt(t);
@@ -74395,13 +74409,6 @@ class ArrivalSchedule {
         const x = t - seg.start;
         const slope = (seg.toRate - seg.fromRate) / seg.duration;
         return seg.before + seg.fromRate * x + (slope * x * x) / 2;
-    }
-    /** Rate in requests per second at time t. */
-    rateAt(t) {
-        const seg = this.segmentAt(t);
-        if (!seg)
-            return 0;
-        return (seg.fromRate + ((seg.toRate - seg.fromRate) * (t - seg.start)) / seg.duration) * 1000;
     }
     /** Next arrival time, or Infinity when the schedule is over. */
     next() {
@@ -74564,7 +74571,8 @@ class HttpTarget {
     pool;
     headers = new Map();
     baseHeaders;
-    constructor(origin, connections, connectTimeoutMs, baseHeaders) {
+    clock;
+    constructor(origin, connections, connectTimeoutMs, baseHeaders, clock) {
         this.pool = new undici/* Pool */.bC(origin, {
             connections,
             pipelining: 1,
@@ -74572,6 +74580,7 @@ class HttpTarget {
             connectTimeout: connectTimeoutMs,
         });
         this.baseHeaders = baseHeaders;
+        this.clock = clock;
     }
     /** Flat header arrays, built once per request kind and content type. */
     headersFor(plan, contentType) {
@@ -74592,8 +74601,8 @@ class HttpTarget {
         return h;
     }
     /** Sends one request; `done` is always called once, with every problem as a failure reason. */
-    send(plan, payload, scheduled, clock, done) {
-        const handler = new Exchange(plan, scheduled, clock(), clock, done);
+    send(plan, payload, scheduled, done) {
+        const handler = new Exchange(plan, scheduled, this.clock(), this.clock, done);
         try {
             this.pool.dispatch({
                 path: plan.path,
@@ -74706,11 +74715,15 @@ class Http1Target {
         const prefix = this.prefixFor(plan, payload?.contentType ?? null);
         if (!payload)
             return Buffer.from(`${prefix}\r\n`, 'latin1');
-        const cached = this.fixed.get(plan);
+        let cached = this.fixed.get(plan);
         if (cached && cached.data === payload.data)
             return cached.buffer;
         const buffer = Buffer.from(`${prefix}content-length: ${Buffer.byteLength(payload.data)}\r\n\r\n${payload.data}`, 'utf8');
-        this.fixed.set(plan, { data: payload.data, buffer });
+        // Updated in place: generated payloads change every request and must not allocate a record each time.
+        if (!cached)
+            this.fixed.set(plan, (cached = { data: payload.data, buffer }));
+        cached.data = payload.data;
+        cached.buffer = buffer;
         return buffer;
     }
     send(plan, payload, scheduled, done) {
@@ -74976,23 +74989,6 @@ function decodeChunked(raw) {
 
 
 
-class UndiciTransport {
-    target;
-    clock;
-    constructor(target, clock) {
-        this.target = target;
-        this.clock = clock;
-    }
-    send(plan, payload, scheduled, done) {
-        this.target.send(plan, payload, scheduled, this.clock, done);
-    }
-    close() {
-        return this.target.close();
-    }
-    destroy() {
-        return this.target.destroy();
-    }
-}
 /** How long requests still in flight may finish after an early stop. */
 const STOP_GRACE_MS = 2_000;
 /** Weighted choice among the requests (like Locust task weights). */
@@ -75032,7 +75028,7 @@ async function runLoad(run) {
     // Plain http gets the lean client; https goes through undici.
     const http = run.origin.startsWith('http:')
         ? new Http1Target(run.origin, connections, run.headers ?? {}, clock)
-        : new UndiciTransport(new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}), clock);
+        : new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
     const endMs = run.load.warmupMs + run.load.durationMs;
     let inFlight = 0;
     let users = 0;
@@ -75217,6 +75213,12 @@ function runClosed(load, rng, choose, send, clock, isStopped, setUsers, halt) {
     return { generated, drained };
 }
 
+;// CONCATENATED MODULE: ./lib/src/engine/types.js
+/** A prediction came back: what "first prediction" of a cold start waits for. */
+function isPrediction(o) {
+    return o.failure === null && o.status >= 200 && o.status < 300;
+}
+
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __nccwpck_require__(1421);
 // EXTERNAL MODULE: external "node:os"
@@ -75303,13 +75305,10 @@ class Recorder {
     record(index, o) {
         const latency = o.done - o.scheduled;
         (0,histogram/* recordMs */.mw)(this.window, latency);
-        (0,histogram/* recordMs */.mw)(this.cumulative, latency);
-        this.cumulativeBytes += o.bytes;
         this.secondBytes += o.bytes;
         this.secondCount++;
         if (o.failure !== null) {
             this.secondErrors++;
-            this.cumulativeFailures++;
         }
         if (o.scheduled < this.warmupMs)
             return;
@@ -75337,6 +75336,10 @@ class Recorder {
     }
     /** Closes the current second of the series. */
     second(nowMs, { inFlight, users, phase }) {
+        // The run-so-far histogram grows by whole seconds: one add a second, not a record per request.
+        this.cumulative.add(this.window);
+        this.cumulativeFailures += this.secondErrors;
+        this.cumulativeBytes += this.secondBytes;
         const span = Math.max(1, nowMs - this.seriesStart) / 1000;
         const point = {
             t: Math.round(nowMs) / 1000,
@@ -75376,12 +75379,9 @@ class Recorder {
     addWindow(w) {
         const h = (0,histogram/* decodeHistogram */.pr)(w.histogram);
         this.window.add(h);
-        this.cumulative.add(h);
         this.secondCount += w.count;
         this.secondErrors += w.errors;
         this.secondBytes += w.bytes;
-        this.cumulativeFailures += w.errors;
-        this.cumulativeBytes += w.bytes;
     }
     exportState() {
         return {
@@ -75541,11 +75541,12 @@ function shareOf(load, i, n) {
 
 
 
+
 /** One load worker: its share of the load, its own recorder, seconds and totals sent to the parent. */
 async function work(job) {
     const port = external_node_worker_threads_.parentPort;
     try {
-        const scenario = (0,parse/* loadScenario */.df)(job.file, { url: job.origin, durationMs: job.durationMs });
+        const scenario = (0,parse/* loadScenario */.d)(job.file, { url: job.origin, durationMs: job.durationMs });
         const recorder = new Recorder(scenario.requests, scenario.load.warmupMs);
         const stop = new AbortController();
         port.on('message', (m) => {
@@ -75564,7 +75565,7 @@ async function work(job) {
             signal: stop.signal,
             sink: {
                 record(i, o) {
-                    if (firstSuccessMs === null && o.failure === null && o.status >= 200 && o.status < 300)
+                    if (firstSuccessMs === null && isPrediction(o))
                         firstSuccessMs = o.done;
                     recorder.record(i, o);
                 },
@@ -75667,6 +75668,7 @@ async function runWorkers(scenario, origin, count, recorder, signal, onFirstSucc
 
 
 
+
 /** scenario → target → engine → metrics: one run of the scenario, measured. */
 async function measure(scenario, options = {}) {
     const target = await startTarget(scenario.target, { signal: options.signal, log: options.log, runLabel: options.runLabel });
@@ -75681,17 +75683,17 @@ async function measure(scenario, options = {}) {
         });
         const recorder = new Recorder(scenario.requests, scenario.load.warmupMs);
         let predicted = false;
+        const firstPrediction = (ms) => {
+            predicted = true;
+            target.firstPrediction(ms);
+        };
         const sink = {
             record(index, outcome) {
-                if (!predicted && outcome.failure === null && outcome.status >= 200 && outcome.status < 300) {
-                    predicted = true;
-                    target.firstPrediction(outcome.done);
-                }
+                if (!predicted && isPrediction(outcome))
+                    firstPrediction(outcome.done);
                 recorder.record(index, outcome);
             },
-            second(nowMs, state) {
-                recorder.second(nowMs, state);
-            },
+            second: (nowMs, state) => recorder.second(nowMs, state),
         };
         recorder.onSecond((point) => {
             const resources = target.sample();
@@ -75700,12 +75702,7 @@ async function measure(scenario, options = {}) {
             options.onSecond?.(point);
         });
         const run = scenario.load.workers > 1
-            ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, (ms) => {
-                if (!predicted) {
-                    predicted = true;
-                    target.firstPrediction(ms);
-                }
-            })
+            ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, firstPrediction)
             : await runLoad({
                 origin: target.origin,
                 requests: scenario.requests,
@@ -75848,7 +75845,7 @@ function writeResultFiles(dir, results) {
 }
 
 // EXTERNAL MODULE: ./lib/src/cli/errors.js
-var cli_errors = __nccwpck_require__(9756);
+var errors = __nccwpck_require__(9756);
 ;// CONCATENATED MODULE: ./lib/src/cli/main.js
 
 
@@ -75891,29 +75888,29 @@ async function main(argv, io = defaultIo) {
             case '--version':
             case '-v':
                 io.out(VERSION);
-                return cli_errors/* EXIT */.d.ok;
+                return errors/* EXIT */.d.ok;
             case undefined:
             case 'help':
             case '--help':
             case '-h':
                 io.out(USAGE);
-                return command === undefined ? cli_errors/* EXIT */.d.usage : cli_errors/* EXIT */.d.ok;
+                return command === undefined ? errors/* EXIT */.d.usage : errors/* EXIT */.d.ok;
             default:
-                throw new cli_errors/* UsageError */.e(`unknown command: ${command}`);
+                throw new errors/* UsageError */.e(`unknown command: ${command}`);
         }
     }
     catch (err) {
         if (err instanceof scenario_document/* InvalidFileError */.Ou) {
             io.err(err.message);
-            return cli_errors/* EXIT */.d.usage;
+            return errors/* EXIT */.d.usage;
         }
-        if (err instanceof cli_errors/* UsageError */.e || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+        if (err instanceof errors/* UsageError */.e || err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
             io.err(`mlload: ${err.message}\n\n${USAGE}`);
-            return cli_errors/* EXIT */.d.usage;
+            return errors/* EXIT */.d.usage;
         }
         if (err instanceof types/* TargetError */.I) {
             io.err(`mlload: ${err.message}`);
-            return cli_errors/* EXIT */.d.target;
+            return errors/* EXIT */.d.target;
         }
         throw err;
     }
@@ -75921,10 +75918,10 @@ async function main(argv, io = defaultIo) {
 function validateCommand(args, io) {
     const { positionals } = (0,external_node_util_.parseArgs)({ args, allowPositionals: true, strict: true });
     if (positionals.length !== 1)
-        throw new cli_errors/* UsageError */.e('validate takes one scenario file');
-    const scenario = (0,parse/* loadScenario */.df)(positionals[0]);
+        throw new errors/* UsageError */.e('validate takes one scenario file');
+    const scenario = (0,parse/* loadScenario */.d)(positionals[0]);
     io.out(`${scenario.file}: valid (${scenario.requests.length} requests, ${scenario.load.model} model)`);
-    return cli_errors/* EXIT */.d.ok;
+    return errors/* EXIT */.d.ok;
 }
 async function runCommand(args, io) {
     const { values, positionals } = (0,external_node_util_.parseArgs)({
@@ -75939,16 +75936,16 @@ async function runCommand(args, io) {
         },
     });
     if (positionals.length !== 1)
-        throw new cli_errors/* UsageError */.e('run takes one scenario file');
+        throw new errors/* UsageError */.e('run takes one scenario file');
     let durationMs;
     if (values.duration !== undefined) {
         durationMs = (0,units/* parseDuration */.E9)(values.duration);
         if (!(durationMs > 0))
-            throw new cli_errors/* UsageError */.e(`--duration must be a duration with a unit, like 30s (got ${values.duration})`);
+            throw new errors/* UsageError */.e(`--duration must be a duration with a unit, like 30s (got ${values.duration})`);
     }
     if (values.url !== undefined && !/^https?:\/\//.test(values.url))
-        throw new cli_errors/* UsageError */.e(`--url must start with http:// or https:// (got ${values.url})`);
-    const scenario = (0,parse/* loadScenario */.df)(positionals[0], { url: values.url, image: values.image, durationMs });
+        throw new errors/* UsageError */.e(`--url must start with http:// or https:// (got ${values.url})`);
+    const scenario = (0,parse/* loadScenario */.d)(positionals[0], { url: values.url, image: values.image, durationMs });
     const controller = new AbortController();
     let signalled = null;
     const onSignal = (sig) => {
@@ -75961,22 +75958,12 @@ async function runCommand(args, io) {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
-    let errors = 0;
-    let lastPrint = 0;
     try {
         io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}`);
         const { results, targetError } = await measure(scenario, {
             signal: controller.signal,
             log: (line) => io.err(`mlload: ${line}`),
-            onSecond: (p) => {
-                errors += p.errors;
-                if (io.isTTY)
-                    process.stderr.write(`\r${(0,cli_console/* progressLine */.oz)(p, totalS, errors)}\x1b[K`);
-                else if (p.t - lastPrint >= 5) {
-                    lastPrint = p.t;
-                    io.err((0,cli_console/* progressLine */.oz)(p, totalS, errors));
-                }
-            },
+            onSecond: (0,cli_console/* progressPrinter */._F)(totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
         });
         if (io.isTTY)
             process.stderr.write('\n');
@@ -75985,11 +75972,11 @@ async function runCommand(args, io) {
         io.out(`\nWrote ${files.join(', ')}`);
         if (targetError) {
             io.err(`mlload: ${targetError.message}`);
-            return cli_errors/* EXIT */.d.target;
+            return errors/* EXIT */.d.target;
         }
         if (signalled)
             return 128 + (signalled === 'SIGINT' ? 2 : 15);
-        return cli_errors/* EXIT */.d.ok;
+        return errors/* EXIT */.d.ok;
     }
     finally {
         process.off('SIGINT', onSignal);

@@ -10,9 +10,9 @@ import { uploadResults } from '../github/artifact.ts';
 import { commitBaseline } from '../github/baseline-commit.ts';
 import { findComment, upsertComment } from '../github/comment.ts';
 import { readRunContext, type RunContext } from '../github/context.ts';
-import type { Results, SeriesPoint } from '../metrics/types.ts';
+import type { Results } from '../metrics/types.ts';
 import { measure } from '../pipeline.ts';
-import { progressLine, resultsTable } from '../report/console.ts';
+import { progressPrinter, resultsTable } from '../report/console.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { commentMarker, markdownReport } from '../report/markdown.ts';
 import { InvalidFileError } from '../scenario/document.ts';
@@ -52,18 +52,10 @@ export async function run(): Promise<void> {
 
 async function measureLogged(scenario: Scenario, label: string, prefix = '') {
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
-  let errors = 0;
-  let lastPrint = 0;
   return measure(scenario, {
     runLabel: label,
     log: (line) => core.info(line),
-    onSecond: (p: SeriesPoint) => {
-      errors += p.errors;
-      if (p.t - lastPrint >= 5) {
-        lastPrint = p.t;
-        core.info(`${prefix}${progressLine(p, totalS, errors)}`);
-      }
-    },
+    onSecond: progressPrinter(totalS, (line) => core.info(`${prefix}${line}`)),
   });
 }
 

@@ -3,7 +3,7 @@ import { InvalidFileError } from '../scenario/document.ts';
 import { loadScenario } from '../scenario/parse.ts';
 import { parseDuration } from '../scenario/units.ts';
 import { measure } from '../pipeline.ts';
-import { progressLine, resultsTable } from '../report/console.ts';
+import { progressPrinter, resultsTable } from '../report/console.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { TargetError } from '../target/types.ts';
 import { VERSION } from '../version.ts';
@@ -118,21 +118,12 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
-  let errors = 0;
-  let lastPrint = 0;
   try {
     io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}`);
     const { results, targetError } = await measure(scenario, {
       signal: controller.signal,
       log: (line) => io.err(`mlload: ${line}`),
-      onSecond: (p) => {
-        errors += p.errors;
-        if (io.isTTY) process.stderr.write(`\r${progressLine(p, totalS, errors)}\x1b[K`);
-        else if (p.t - lastPrint >= 5) {
-          lastPrint = p.t;
-          io.err(progressLine(p, totalS, errors));
-        }
-      },
+      onSecond: progressPrinter(totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
     });
     if (io.isTTY) process.stderr.write('\n');
     const files = writeResultFiles(values.out!, results);

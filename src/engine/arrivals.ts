@@ -42,10 +42,6 @@ export class ArrivalSchedule {
     this.rng = rng;
   }
 
-  get durationMs(): number {
-    return this.endMs;
-  }
-
   /** Expected arrivals before time t. */
   expected(t: number): number {
     const seg = this.segmentAt(t);
@@ -53,13 +49,6 @@ export class ArrivalSchedule {
     const x = t - seg.start;
     const slope = (seg.toRate - seg.fromRate) / seg.duration;
     return seg.before + seg.fromRate * x + (slope * x * x) / 2;
-  }
-
-  /** Rate in requests per second at time t. */
-  rateAt(t: number): number {
-    const seg = this.segmentAt(t);
-    if (!seg) return 0;
-    return (seg.fromRate + ((seg.toRate - seg.fromRate) * (t - seg.start)) / seg.duration) * 1000;
   }
 
   /** Next arrival time, or Infinity when the schedule is over. */

@@ -116,8 +116,9 @@ export class HttpTarget {
   private readonly pool: Pool;
   private readonly headers: Map<RequestPlan, Map<string, string[]>> = new Map();
   private readonly baseHeaders: Record<string, string>;
+  private readonly clock: () => number;
 
-  constructor(origin: string, connections: number, connectTimeoutMs: number, baseHeaders: Record<string, string>) {
+  constructor(origin: string, connections: number, connectTimeoutMs: number, baseHeaders: Record<string, string>, clock: () => number) {
     this.pool = new Pool(origin, {
       connections,
       pipelining: 1,
@@ -125,6 +126,7 @@ export class HttpTarget {
       connectTimeout: connectTimeoutMs,
     });
     this.baseHeaders = baseHeaders;
+    this.clock = clock;
   }
 
   /** Flat header arrays, built once per request kind and content type. */
@@ -146,8 +148,8 @@ export class HttpTarget {
   }
 
   /** Sends one request; `done` is always called once, with every problem as a failure reason. */
-  send(plan: RequestPlan, payload: Payload | null, scheduled: number, clock: () => number, done: Done): void {
-    const handler = new Exchange(plan, scheduled, clock(), clock, done);
+  send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void {
+    const handler = new Exchange(plan, scheduled, this.clock(), this.clock, done);
     try {
       this.pool.dispatch(
         {

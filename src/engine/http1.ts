@@ -95,10 +95,13 @@ export class Http1Target {
   private encode(plan: RequestPlan, payload: Payload | null): Buffer {
     const prefix = this.prefixFor(plan, payload?.contentType ?? null);
     if (!payload) return Buffer.from(`${prefix}\r\n`, 'latin1');
-    const cached = this.fixed.get(plan);
+    let cached = this.fixed.get(plan);
     if (cached && cached.data === payload.data) return cached.buffer;
     const buffer = Buffer.from(`${prefix}content-length: ${Buffer.byteLength(payload.data)}\r\n\r\n${payload.data}`, 'utf8');
-    this.fixed.set(plan, { data: payload.data, buffer });
+    // Updated in place: generated payloads change every request and must not allocate a record each time.
+    if (!cached) this.fixed.set(plan, (cached = { data: payload.data, buffer }));
+    cached.data = payload.data;
+    cached.buffer = buffer;
     return buffer;
   }
 

@@ -19,28 +19,11 @@ export interface LoadRun {
   signal?: AbortSignal;
 }
 
+/** What the engine needs of an HTTP client: the lean one for http, undici for https. */
 interface Transport {
   send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void;
   close(): Promise<void>;
   destroy(): Promise<void>;
-}
-
-class UndiciTransport implements Transport {
-  private readonly target: HttpTarget;
-  private readonly clock: () => number;
-  constructor(target: HttpTarget, clock: () => number) {
-    this.target = target;
-    this.clock = clock;
-  }
-  send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void {
-    this.target.send(plan, payload, scheduled, this.clock, done);
-  }
-  close(): Promise<void> {
-    return this.target.close();
-  }
-  destroy(): Promise<void> {
-    return this.target.destroy();
-  }
 }
 
 /** How long requests still in flight may finish after an early stop. */
@@ -82,7 +65,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   // Plain http gets the lean client; https goes through undici.
   const http: Transport = run.origin.startsWith('http:')
     ? new Http1Target(run.origin, connections, run.headers ?? {}, clock)
-    : new UndiciTransport(new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}), clock);
+    : new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
   const endMs = run.load.warmupMs + run.load.durationMs;
 
   let inFlight = 0;

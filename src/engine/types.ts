@@ -15,6 +15,11 @@ export interface Outcome {
 
 export type Phase = 'warmup' | 'measure' | 'drain';
 
+/** A prediction came back: what "first prediction" of a cold start waits for. */
+export function isPrediction(o: Outcome): boolean {
+  return o.failure === null && o.status >= 200 && o.status < 300;
+}
+
 /** Where outcomes go; the engine knows nothing about how they are summarised. */
 export interface OutcomeSink {
   record(requestIndex: number, outcome: Outcome): void;

@@ -77,13 +77,10 @@ export class Recorder implements OutcomeSink {
   record(index: number, o: Outcome): void {
     const latency = o.done - o.scheduled;
     recordMs(this.window, latency);
-    recordMs(this.cumulative, latency);
-    this.cumulativeBytes += o.bytes;
     this.secondBytes += o.bytes;
     this.secondCount++;
     if (o.failure !== null) {
       this.secondErrors++;
-      this.cumulativeFailures++;
     }
     if (o.scheduled < this.warmupMs) return;
 
@@ -111,6 +108,10 @@ export class Recorder implements OutcomeSink {
 
   /** Closes the current second of the series. */
   second(nowMs: number, { inFlight, users, phase }: { inFlight: number; users: number; phase: Phase }): void {
+    // The run-so-far histogram grows by whole seconds: one add a second, not a record per request.
+    this.cumulative.add(this.window);
+    this.cumulativeFailures += this.secondErrors;
+    this.cumulativeBytes += this.secondBytes;
     const span = Math.max(1, nowMs - this.seriesStart) / 1000;
     const point: SeriesPoint = {
       t: Math.round(nowMs) / 1000,
@@ -151,12 +152,9 @@ export class Recorder implements OutcomeSink {
   addWindow(w: WindowState): void {
     const h = decodeHistogram(w.histogram);
     this.window.add(h);
-    this.cumulative.add(h);
     this.secondCount += w.count;
     this.secondErrors += w.errors;
     this.secondBytes += w.bytes;
-    this.cumulativeFailures += w.errors;
-    this.cumulativeBytes += w.bytes;
   }
 
   exportState(): RecorderState {

@@ -39,6 +39,23 @@ export function resultsTable(results: Results): string {
   return out.join('\n');
 }
 
+/**
+ * A listener for the run's seconds that prints progress: every second in place on a terminal
+ * (`live`), else one line every 5 s, as CI logs want.
+ */
+export function progressPrinter(totalS: number, print: (line: string) => void, live = false): (p: SeriesPoint) => void {
+  let errors = 0;
+  let lastPrint = 0;
+  return (p) => {
+    errors += p.errors;
+    if (live) print(`\r${progressLine(p, totalS, errors)}\x1b[K`);
+    else if (p.t - lastPrint >= 5) {
+      lastPrint = p.t;
+      print(progressLine(p, totalS, errors));
+    }
+  };
+}
+
 /** One progress line: elapsed/total, rate, p95, errors. */
 export function progressLine(p: SeriesPoint, totalS: number, errorsSoFar: number): string {
   const elapsed = Math.min(p.t, totalS);

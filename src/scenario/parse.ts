@@ -331,5 +331,3 @@ function sortedKeys(_key: string, value: unknown): unknown {
   }
   return value;
 }
-
-export { InvalidFileError };
