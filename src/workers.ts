@@ -35,6 +35,7 @@ export async function runWorkers(
 ): Promise<EngineResult> {
   const ticks = new Map<number, Tick>();
   let nextTick = 0;
+  let firstSuccess = Number.POSITIVE_INFINITY;
   // Seconds are merged in order, once every worker has closed them.
   const flush = (all: boolean) => {
     for (;;) {
@@ -62,7 +63,7 @@ export async function runWorkers(
           flush(false);
         } else if (m.type === 'done') {
           recorder.absorb(m.state);
-          if (m.firstSuccessMs !== null) onFirstSuccess(m.firstSuccessMs);
+          if (m.firstSuccessMs !== null) firstSuccess = Math.min(firstSuccess, m.firstSuccessMs);
           resolve(m.result);
           // Its stop listener would keep the thread (and the process) alive.
           void worker.terminate();
@@ -77,6 +78,7 @@ export async function runWorkers(
   });
   const results = await Promise.all(runs);
   flush(true);
+  if (firstSuccess !== Number.POSITIVE_INFINITY) onFirstSuccess(firstSuccess);
   return {
     elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
     measuredMs: Math.min(...results.map((r) => r.measuredMs)),

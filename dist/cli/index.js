@@ -75038,7 +75038,7 @@ async function runLoad(run) {
     // A second of the series belongs to the phase its middle falls in.
     const phase = () => {
         const mid = clock() - 500;
-        return mid >= endMs || (stopped && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
+        return mid >= endMs || (stopReason !== null && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
     };
     const ticker = setInterval(() => run.sink.second(clock(), { inFlight, users, phase: phase() }), 1000);
     // Aborted when no more requests may start: cancels every pending sleep of the generator.
@@ -75602,6 +75602,7 @@ function workerEntry() {
 async function runWorkers(scenario, origin, count, recorder, signal, onFirstSuccess) {
     const ticks = new Map();
     let nextTick = 0;
+    let firstSuccess = Number.POSITIVE_INFINITY;
     // Seconds are merged in order, once every worker has closed them.
     const flush = (all) => {
         for (;;) {
@@ -75633,7 +75634,7 @@ async function runWorkers(scenario, origin, count, recorder, signal, onFirstSucc
                 else if (m.type === 'done') {
                     recorder.absorb(m.state);
                     if (m.firstSuccessMs !== null)
-                        onFirstSuccess(m.firstSuccessMs);
+                        firstSuccess = Math.min(firstSuccess, m.firstSuccessMs);
                     resolve(m.result);
                     // Its stop listener would keep the thread (and the process) alive.
                     void worker.terminate();
@@ -75651,6 +75652,8 @@ async function runWorkers(scenario, origin, count, recorder, signal, onFirstSucc
     });
     const results = await Promise.all(runs);
     flush(true);
+    if (firstSuccess !== Number.POSITIVE_INFINITY)
+        onFirstSuccess(firstSuccess);
     return {
         elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
         measuredMs: Math.min(...results.map((r) => r.measuredMs)),

@@ -77,7 +77,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   // A second of the series belongs to the phase its middle falls in.
   const phase = (): Phase => {
     const mid = clock() - 500;
-    return mid >= endMs || (stopped && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
+    return mid >= endMs || (stopReason !== null && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
   };
   const ticker = setInterval(() => run.sink.second(clock(), { inFlight, users, phase: phase() }), 1000);
 
