@@ -24209,7 +24209,7 @@ module.exports = exported || function isWeakMap(x) {
 
 /***/ }),
 
-/***/ 92880:
+/***/ 70499:
 /***/ ((module, __unused_webpack_exports, __webpack_require__) => {
 
 
@@ -45741,7 +45741,7 @@ var whichTypedArray = __webpack_require__(54768);
 var isArray = __webpack_require__(82513);
 var isDate = __webpack_require__(86253);
 var isRegex = __webpack_require__(86622);
-var isWeakRef = __webpack_require__(92880);
+var isWeakRef = __webpack_require__(70499);
 var isFinalizationRegistry = __webpack_require__(93816);
 var name = __webpack_require__(82069);
 var isGeneratorFunction = __webpack_require__(55659);

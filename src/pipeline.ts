@@ -1,16 +1,18 @@
+import { performance } from 'node:perf_hooks';
+import { blockLoad, type Block } from './engine/blocks.ts';
 import { runLoad } from './engine/run.ts';
-import { isPrediction, type Outcome, type OutcomeSink } from './engine/types.ts';
+import { isPrediction, type EngineResult, type Outcome, type OutcomeSink } from './engine/types.ts';
 import { describeEnvironment } from './metrics/environment.ts';
-import { Recorder } from './metrics/recorder.ts';
-import type { Results, SeriesPoint } from './metrics/types.ts';
-import type { Scenario } from './scenario/types.ts';
-import { startTarget, TargetError } from './target/index.ts';
+import { Recorder, sliceOf } from './metrics/recorder.ts';
+import type { PairedBlock, Results, SeriesPoint, Slice } from './metrics/types.ts';
+import type { LoadPlan, Scenario, TargetSpec } from './scenario/types.ts';
+import { startTarget, TargetError, type Target } from './target/index.ts';
 import { VERSION } from './version.ts';
 import { runWorkers } from './workers.ts';
 
 export interface MeasureOptions {
   signal?: AbortSignal;
-  /** Every closed second of the run, for progress lines. */
+  /** Every closed second of the run, for progress lines (paired runs: `t` counts both builds' time). */
   onSecond?: (point: SeriesPoint) => void;
   log?: (line: string) => void;
   runLabel?: string;
@@ -22,79 +24,227 @@ export interface Measurement {
   targetError: TargetError | null;
 }
 
+export interface PairedMeasurement {
+  /** The build under test: the target. */
+  candidate: Results;
+  /** The reference build: `compare.baseline_image` or `compare.baseline_url`. */
+  reference: Results;
+  blocks: PairedBlock[];
+  targetError: TargetError | null;
+}
+
 /** scenario → target → engine → metrics: one run of the scenario, measured. */
 export async function measure(scenario: Scenario, options: MeasureOptions = {}): Promise<Measurement> {
   const target = await startTarget(scenario.target, { signal: options.signal, log: options.log, runLabel: options.runLabel });
   try {
-    const stop = new AbortController();
-    let targetError: TargetError | null = null;
-    const onAbort = () => stop.abort(options.signal!.reason);
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    target.failure.catch((err: Error) => {
-      targetError = err instanceof TargetError ? err : new TargetError(err.message);
-      stop.abort(new Error(`target failed: ${err.message.split('\n')[0]}`));
-    });
-
-    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs);
-    let predicted = false;
-    const firstPrediction = (ms: number) => {
-      predicted = true;
-      target.firstPrediction(ms);
-    };
-    const sink: OutcomeSink = {
-      record(index: number, outcome: Outcome) {
-        if (!predicted && isPrediction(outcome)) firstPrediction(outcome.done);
-        recorder.record(index, outcome);
-      },
-      second: (nowMs, state) => recorder.second(nowMs, state),
-    };
+    const watch = watchTargets([target], options.signal, () => 'the target');
+    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs);
     recorder.onSecond((point) => {
       const resources = target.sample();
       if (resources) Object.assign(point, resources);
       options.onSecond?.(point);
     });
-
-    const run =
-      scenario.load.workers > 1
-        ? await runWorkers(scenario, target.origin, scenario.load.workers, recorder, stop.signal, firstPrediction)
-        : await runLoad({
-            origin: target.origin,
-            requests: scenario.requests,
-            load: scenario.load,
-            seed: scenario.seed,
-            headers: scenario.target.headers,
-            sink,
-            signal: stop.signal,
-          });
-    options.signal?.removeEventListener('abort', onAbort);
+    const run = await drive(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
+    watch.done();
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
-    const results: Results = {
-      schema_version: 1,
-      tool: { name: 'mlload', version: VERSION },
-      scenario: { name: scenario.name, file: scenario.file, hash: scenario.hash },
-      started_at: run.startedAt.toISOString(),
-      finished_at: run.finishedAt.toISOString(),
-      duration_s: run.measuredMs / 1000,
-      warmup_s: scenario.load.warmupMs / 1000,
-      interrupted: run.interrupted,
-      stop_reason: run.stopReason,
-      load: describeLoad(scenario),
-      overall,
-      requests,
-      series: recorder.series,
-      target: target.figures(),
-      environment: describeEnvironment(),
-    };
-    return { results, targetError };
+    const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+    return { results, targetError: watch.error() };
   } finally {
     await target.stop();
   }
 }
 
+/**
+ * Paired A/B: the target (B) and the reference build (A) run side by side, and the load alternates
+ * between them in blocks. Pair i runs the same slice of the schedule with the same seed on both,
+ * back to back, so what slows the whole runner in that moment slows both.
+ */
+export async function measurePaired(scenario: Scenario, options: MeasureOptions = {}): Promise<PairedMeasurement> {
+  const start = { signal: options.signal, log: options.log, runLabel: options.runLabel };
+  // Started together, so neither build's container start overlaps the other's load.
+  const [candidate, reference] = await Promise.allSettled([startTarget(scenario.target, start), startTarget(referenceSpec(scenario), start)]);
+  if (candidate.status === 'rejected' || reference.status === 'rejected') {
+    if (candidate.status === 'fulfilled') await candidate.value.stop();
+    if (reference.status === 'fulfilled') await reference.value.stop();
+    const err = (candidate.status === 'rejected' ? candidate.reason : (reference as PromiseRejectedResult).reason) as Error;
+    if (candidate.status === 'fulfilled') throw err instanceof TargetError ? new TargetError(`reference build: ${err.message}`) : err;
+    throw err;
+  }
+  const targets = [candidate.value, reference.value];
+  try {
+    const watch = watchTargets(targets, options.signal, (i) => (i === 0 ? 'the target' : 'the reference build'));
+    const t0 = performance.now();
+    const builds = targets.map((target) => ({
+      target,
+      recorder: new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs),
+      series: [] as SeriesPoint[],
+      slices: [] as Slice[],
+      runs: [] as EngineResult[],
+      elapsedMs: 0,
+      measuredMs: 0,
+    }));
+    const pairs: Array<{ index: number; first: 'candidate' | 'reference'; slices: Slice[] }> = [];
+    const count = scenario.compare.blocks;
+    // A, B, A, B, …: every block follows exactly one block of the other build, so neither comes to
+    // its blocks more rested than the other. The warm-up runs the same way, in unmeasured rounds.
+    const order = [1, 0];
+    const blockMs = scenario.load.durationMs / count;
+    const rounds = Math.max(1, Math.ceil(scenario.load.warmupMs / blockMs));
+    for (let round = 0; round < rounds && !watch.signal.aborted; round++) {
+      for (const b of order) {
+        if (watch.signal.aborted) break;
+        const block: Block = { index: 0, count, warmupMs: Math.max(scenario.load.warmupMs, blockMs) / rounds, measure: false };
+        const load = blockLoad(scenario.load, block);
+        const recorder = new Recorder(scenario.requests, load.warmupMs);
+        const wallS = (performance.now() - t0) / 1000;
+        recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
+        const run = await drive(scenario, builds[b]!.target, load, scenario.seed + 7 * round, recorder, watch.signal, performance.now() - t0, block);
+        builds[b]!.elapsedMs += run.elapsedMs;
+      }
+    }
+    for (let index = 0; index < count && !watch.signal.aborted; index++) {
+      const pair = { index, first: 'reference' as const, slices: [] as Slice[] };
+      for (const b of order) {
+        if (watch.signal.aborted) break;
+        const build = builds[b]!;
+        const block: Block = { index, count, warmupMs: 0, measure: true };
+        const load = blockLoad(scenario.load, block);
+        const recorder = new Recorder(scenario.requests, 0);
+        const offsetS = build.elapsedMs / 1000;
+        const wallS = (performance.now() - t0) / 1000;
+        recorder.onSecond((point) => {
+          const resources = build.target.sample();
+          if (resources) Object.assign(point, resources);
+          // Each build's series runs on its own clock: its blocks back to back.
+          build.series.push({ ...point, t: Math.round((point.t + offsetS) * 1000) / 1000 });
+          options.onSecond?.({ ...point, t: point.t + wallS });
+        });
+        // Same seed for both builds of a pair: the same arrivals and payloads.
+        const run = await drive(scenario, build.target, load, scenario.seed + index * 104_729, recorder, watch.signal, performance.now() - t0, block);
+        const figures = recorder.finish(run.measuredMs / 1000);
+        build.recorder.absorb(recorder.exportState());
+        const slice: Slice = {
+          start_s: build.measuredMs / 1000,
+          seconds: run.measuredMs / 1000,
+          overall: sliceOf(figures.overall),
+          requests: Object.fromEntries(Object.entries(figures.requests).map(([n, r]) => [n, sliceOf(r)])),
+        };
+        build.slices.push(slice);
+        build.runs.push(run);
+        build.elapsedMs += run.elapsedMs;
+        build.measuredMs += run.measuredMs;
+        pair.slices[b] = slice;
+      }
+      if (pair.slices[0] && pair.slices[1]) pairs.push(pair);
+    }
+    watch.done();
+    const [a, r] = builds.map((build) => {
+      const run = joinRuns(build.runs, build.measuredMs);
+      const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
+      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
+    }) as [Results, Results];
+    return {
+      candidate: a,
+      reference: r,
+      blocks: pairs.map((p) => ({ index: p.index, first: p.first, candidate: p.slices[0]!, reference: p.slices[1]! })),
+      targetError: watch.error(),
+    };
+  } finally {
+    await Promise.all(targets.map((t) => t.stop()));
+  }
+}
+
+/** The reference build's target: the scenario's, with the reference image or URL in its place. */
+function referenceSpec(scenario: Scenario): TargetSpec {
+  const { image, url } = scenario.compare.reference;
+  return { ...scenario.target, image: url ? null : image, url: url ?? null };
+}
+
+/** Stops the load when a target fails or the caller aborts; remembers the first target failure. */
+function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: (i: number) => string) {
+  const stop = new AbortController();
+  let failed: TargetError | null = null;
+  const onAbort = () => stop.abort(signal!.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  targets.forEach((target, i) => {
+    target.failure.catch((err: Error) => {
+      if (failed) return;
+      const message = targets.length > 1 ? `${name(i)}: ${err.message}` : err.message;
+      failed = err instanceof TargetError && targets.length === 1 ? err : new TargetError(message);
+      stop.abort(new Error(`${name(i)} failed: ${err.message.split('\n')[0]}`));
+    });
+  });
+  return {
+    signal: stop.signal,
+    error: () => failed,
+    done: () => signal?.removeEventListener('abort', onAbort),
+  };
+}
+
+/** Drives one load (a run, or a block of a paired run) at a target, on this thread or on workers. */
+async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, block?: Block): Promise<EngineResult> {
+  let predicted = false;
+  const firstPrediction = (ms: number) => {
+    predicted = true;
+    target.firstPrediction(offsetMs + ms);
+  };
+  if (load.workers > 1) {
+    return runWorkers(scenario, target.origin, load.workers, recorder, signal, firstPrediction, block ? { ...block, seed } : undefined);
+  }
+  const sink: OutcomeSink = {
+    record(index: number, outcome: Outcome) {
+      if (!predicted && isPrediction(outcome)) firstPrediction(outcome.done);
+      recorder.record(index, outcome);
+    },
+    second: (nowMs, state) => recorder.second(nowMs, state),
+  };
+  return runLoad({ origin: target.origin, requests: scenario.requests, load, seed, headers: scenario.target.headers, sink, signal });
+}
+
+/** A paired build's blocks as one run: their measured time adds up; it was stopped if any block was. */
+function joinRuns(runs: EngineResult[], measuredMs: number): EngineResult {
+  const stopped = runs.find((r) => r.interrupted);
+  return {
+    elapsedMs: runs.reduce((a, r) => a + r.elapsedMs, 0),
+    measuredMs,
+    interrupted: Boolean(stopped),
+    stopReason: stopped?.stopReason ?? null,
+    startedAt: runs[0]?.startedAt ?? new Date(),
+    finishedAt: runs[runs.length - 1]?.finishedAt ?? new Date(),
+  };
+}
+
+function assemble(
+  scenario: Scenario,
+  target: Target,
+  run: EngineResult,
+  measured: Pick<Results, 'overall' | 'requests' | 'series' | 'windows'>,
+): Results {
+  return {
+    schema_version: 1,
+    tool: { name: 'mlload', version: VERSION },
+    scenario: { name: scenario.name, file: scenario.file, hash: scenario.hash },
+    started_at: run.startedAt.toISOString(),
+    finished_at: run.finishedAt.toISOString(),
+    duration_s: run.measuredMs / 1000,
+    warmup_s: scenario.load.warmupMs / 1000,
+    interrupted: run.interrupted,
+    stop_reason: run.stopReason,
+    load: describeLoad(scenario),
+    overall: measured.overall,
+    requests: measured.requests,
+    series: measured.series,
+    windows: measured.windows,
+    target: target.figures(),
+    environment: describeEnvironment(),
+  };
+}
+
 function describeLoad(scenario: Scenario): Record<string, unknown> {
   const l = scenario.load;
+  const paired = scenario.compare.against === 'image' ? { paired_blocks: scenario.compare.blocks } : {};
   if (l.model === 'open') {
-    return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, workers: l.workers, seed: scenario.seed };
+    return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, workers: l.workers, seed: scenario.seed, ...paired };
   }
-  return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, workers: l.workers, seed: scenario.seed };
+  return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, workers: l.workers, seed: scenario.seed, ...paired };
 }

@@ -1,4 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { blockLoad, type Block } from './engine/blocks.ts';
 import { runLoad } from './engine/run.ts';
 import { shareOf } from './engine/share.ts';
 import { isPrediction, type EngineResult, type Outcome, type Phase } from './engine/types.ts';
@@ -13,6 +14,8 @@ export interface WorkerJob {
   index: number;
   count: number;
   origin: string;
+  /** A paired run's block: this slice of the schedule, with this seed. */
+  block?: Block & { seed: number };
 }
 
 export type WorkerMessage =
@@ -24,7 +27,7 @@ export type WorkerMessage =
 async function work(job: WorkerJob): Promise<void> {
   const port = parentPort!;
   try {
-    const scenario = loadScenario(job.file, { url: job.origin, durationMs: job.durationMs });
+    const scenario = loadScenario(job.file, { url: job.origin, durationMs: job.durationMs, compare: false });
     const recorder = new Recorder(scenario.requests, scenario.load.warmupMs);
     const stop = new AbortController();
     port.on('message', (m: { type: string; reason?: string }) => {
@@ -35,9 +38,9 @@ async function work(job: WorkerJob): Promise<void> {
     const result = await runLoad({
       origin: job.origin,
       requests: scenario.requests,
-      load: shareOf(scenario.load, job.index, job.count),
+      load: shareOf(job.block ? blockLoad(scenario.load, job.block) : scenario.load, job.index, job.count),
       // Each worker its own payload and arrival streams.
-      seed: scenario.seed + job.index * 7919,
+      seed: (job.block?.seed ?? scenario.seed) + job.index * 7919,
       headers: scenario.target.headers,
       signal: stop.signal,
       sink: {

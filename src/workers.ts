@@ -32,6 +32,7 @@ export async function runWorkers(
   recorder: Recorder,
   signal: AbortSignal,
   onFirstSuccess: (ms: number) => void,
+  block?: WorkerJob['block'],
 ): Promise<EngineResult> {
   const ticks = new Map<number, Tick>();
   let nextTick = 0;
@@ -47,7 +48,7 @@ export async function runWorkers(
     }
   };
   const runs = Array.from({ length: count }, (_, index) => {
-    const job: WorkerJob = { mlloadWorker: true, file: scenario.file, durationMs: scenario.load.durationMs, index, count, origin };
+    const job: WorkerJob = { mlloadWorker: true, file: scenario.file, durationMs: scenario.load.durationMs, index, count, origin, block };
     const worker = new Worker(workerEntry(), { workerData: job });
     const onAbort = () => worker.postMessage({ type: 'stop', reason: signal.reason instanceof Error ? signal.reason.message : String(signal.reason) });
     signal.addEventListener('abort', onAbort, { once: true });

@@ -54,7 +54,7 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.equal(github.comments.length, 151);
       const ours = github.comments[150]!;
       assert.match(ours.body, /<!-- mlload-action:comment:example -->/);
-      assert.match(ours.body, /\| Metric \| Baseline \| This run \| Change \| Limit \| Status \|/);
+      assert.match(ours.body, /\| Metric \| Baseline \| This run \| Change \| 95% interval \| Limit \| Status \|/);
       assert.match(ours.body, /```mermaid\nxychart-beta/);
       assert.match(ours.body, /\[workflow run\]\(https:\/\/github\.example\/acme\/model\/actions\/runs\/4242\)/);
       assert.match(first.summary, /mlload `example`: passed/);
@@ -83,7 +83,7 @@ describe('the bundled action, run as a runner runs it', () => {
       const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.outputs.verdict, 'fail');
-      assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| ≤ \+50% \| ❌ fail \|/);
+      assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/);
       assert.match(r.stdout, /::error title=mlload%3A example,file=perf.yml::p95 [\d.]+ breaches the regression tolerance/);
       assert.match(r.stdout, /::error::mlload: example failed: /);
       assert.match(github.comments[0]!.body, /❌ mlload `example`: failed/);
@@ -91,6 +91,25 @@ describe('the bundled action, run as a runner runs it', () => {
       const lenient = await runAction({ scenario: 'perf.yml', 'github-token': 't', 'fail-on': 'slo', comment: 'never' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
       assert.equal(lenient.code, 0, lenient.stdout);
       assert.equal(lenient.outputs.verdict, 'fail');
+    } finally {
+      await github.close();
+    }
+  });
+
+  it('paired A/B: the reference build runs beside the target; a 2× slower build fails with A, B and block ratios in the comment', async () => {
+    const github = await new FakeGitHub().start();
+    try {
+      const ws = await workspace(slow.url);
+      writeFileSync(join(ws, 'perf.yml'), readFileSync(join(ws, 'perf.yml'), 'utf8') + `compare:\n  against: image\n  baseline_url: ${fast.url}\n  blocks: 4\n`);
+      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.outputs.verdict, 'fail');
+      const body = github.comments[0]!.body;
+      assert.match(body, /Paired A\/B run: \*\*A\*\* is the reference build `http:\/\/127\.0\.0\.1:\d+`/);
+      assert.match(body, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/);
+      assert.equal((body.match(/^\| [1-4] \| (A, B|B, A) \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/gm) ?? []).length, 4, body);
+      const results = JSON.parse(readFileSync(r.outputs.results!, 'utf8'));
+      assert.equal(results.comparison.against, 'image');
     } finally {
       await github.close();
     }

@@ -103,6 +103,37 @@ describe('a real container engine', { concurrency: false }, () => {
     assert.deepEqual(ours(), []);
   });
 
+  it('paired A/B: both builds run side by side on their own ports, the load alternates, and both are removed', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    const text = scenario(IMAGE, '', '  rate: 50\n  duration: 4s') + 'compare:\n  blocks: 4\n';
+    const r = await runCli(['run', writeScenario(text), '--out', out, '--baseline-image', IMAGE]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    const reference = JSON.parse(readFileSync(join(out, 'reference', 'results.json'), 'utf8')) as Results;
+    assert.equal(results.verdict, 'pass');
+    assert.equal(results.comparison.reference, IMAGE);
+    assert.equal(results.comparison.blocks.length, 4);
+    assert.notEqual(results.target.url, reference.target.url, 'each container on its own port');
+    assert.equal(results.overall.count, 200);
+    assert.equal(reference.overall.count, 200);
+    assert.ok(results.target.cold_start_ms > 0 && reference.target.cold_start_ms! > 0);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('a reference build that dies mid-run stops the paired run with one message naming it, and the results so far are written', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    const text = scenario(IMAGE, '  env: { CRASH_AFTER_MS: 2500 }\n', '  rate: 50\n  duration: 8s') + 'compare:\n  blocks: 4\n';
+    const r = await runCli(['run', writeScenario(text), '--out', out, '--baseline-image', CRASHING]);
+    assert.equal(r.code, 3, r.stderr);
+    assert.match(r.stderr, /the reference build: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3 during the run/);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    assert.ok(results.overall.count > 0);
+    assert.equal(results.interrupted, true);
+    assert.deepEqual(ours(), []);
+  });
+
   it('a container that dies mid-run fails the run with its exit code and log tail, and is removed', async (t) => {
     if (!available) return t.skip('no container engine');
     const out = tempDir('mlload-out-');

@@ -56,9 +56,39 @@ describe('gate: baseline and compare', () => {
     const md = join(tempDir(), 'report.md');
     const slower = await runCli(['compare', await runTo(slow.url, scenarioFile), '--baseline', baselineFile, '--markdown', md]);
     assert.equal(slower.code, 1, slower.stdout);
-    assert.match(slower.stdout, /^FAIL: .*p95 \+\d+\.\d% vs baseline \(limit ≤ \+10%\)/);
+    assert.match(slower.stdout, /^FAIL: .*p95 \+\d+\.\d% \[\+\d+\.\d%, \+\d+\.\d%\] vs baseline \(limit ≤ \+10%\)/);
     assert.match(slower.stdout, /overall\s+p95\s+.*fail/);
     assert.match(readFileSync(md, 'utf8'), /\| p95 \| .* \| ≤ \+10% \| ❌ fail \|/);
+  });
+
+  it('a change the baseline\'s own run-to-run spread explains is inconclusive; it fails only when asked to', async () => {
+    // The same baseline, but its two runs a factor 2.3 apart: a runner that noisy cannot show a 30% change.
+    const noisy = JSON.parse(readFileSync(baselineFile, 'utf8'));
+    const p95 = noisy.overall.latency_ms.p95;
+    noisy.per_run[0].p95 = p95 * 0.6;
+    noisy.per_run[1].p95 = p95 * 1.4;
+    const noisyFile = join(tempDir(), 'noisy.json');
+    writeFileSync(noisyFile, JSON.stringify(noisy));
+    const slowerRun = await runTo(slow.url, scenarioFile);
+    const r = await runCli(['compare', slowerRun, '--baseline', noisyFile]);
+    assert.equal(r.code, 0, r.stdout);
+    assert.match(r.stdout, /^INCONCLUSIVE: inconclusive: p95 \+\d+\.\d% \[-\d+\.\d%, \+\d+\.\d%\] vs baseline/);
+    assert.match(r.stdout, /inconclusive: overall p95: .* includes no change: the baseline's own runs differ too much for a longer run to decide/);
+    const strict = await runCli(['compare', slowerRun, '--baseline', noisyFile, '--fail-on-inconclusive']);
+    assert.equal(strict.code, 1, strict.stdout);
+  });
+
+  it('run --baseline judges the run and writes the verdict and intervals into results.json', async () => {
+    const out = tempDir('mlload-out-');
+    const r = await runCli(['run', scenarioFile, '--out', out, '--url', slow.url, '--baseline', baselineFile]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    const written = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    assert.equal(written.verdict, 'fail');
+    assert.equal(written.comparison.against, 'baseline');
+    const p95 = written.checks.find((c: { kind: string; metric: string; scope: string }) => c.kind === 'regression' && c.metric === 'p95' && c.scope === 'overall');
+    assert.equal(p95.status, 'fail');
+    assert.ok(p95.interval.low > 0 && p95.interval.low <= p95.change && p95.change <= p95.interval.high, JSON.stringify(p95));
+    assert.ok(written.windows.length >= 4, 'the run is cut into windows');
   });
 
   it('a corrupt or foreign baseline is a clear error naming the file', async () => {

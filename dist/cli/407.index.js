@@ -2,7 +2,7 @@ export const id = 407;
 export const ids = [407];
 export const modules = {
 
-/***/ 3407:
+/***/ 63407:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __webpack_require__) => {
 
 
@@ -14,15 +14,15 @@ __webpack_require__.d(__webpack_exports__, {
 // UNUSED EXPORTS: LABEL, RUN_LABEL, freePort, removeLabelled, runArgs
 
 // EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __webpack_require__(7598);
+var external_node_crypto_ = __webpack_require__(77598);
 // EXTERNAL MODULE: external "node:net"
-var external_node_net_ = __webpack_require__(7030);
+var external_node_net_ = __webpack_require__(77030);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __webpack_require__(643);
 // EXTERNAL MODULE: external "node:timers/promises"
-var promises_ = __webpack_require__(8500);
+var promises_ = __webpack_require__(58500);
 // EXTERNAL MODULE: external "node:child_process"
-var external_node_child_process_ = __webpack_require__(1421);
+var external_node_child_process_ = __webpack_require__(31421);
 ;// CONCATENATED MODULE: ./lib/src/target/docker.js
 
 /** Runs the docker CLI with an argument array (never a shell); rejects with stderr on failure. */
@@ -75,9 +75,9 @@ function parseStats(line) {
 }
 
 // EXTERNAL MODULE: ./lib/src/target/probe.js
-var probe = __webpack_require__(156);
+var probe = __webpack_require__(50156);
 // EXTERNAL MODULE: ./lib/src/target/types.js
-var types = __webpack_require__(7887);
+var types = __webpack_require__(97887);
 ;// CONCATENATED MODULE: ./lib/src/target/container.js
 
 

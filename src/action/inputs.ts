@@ -13,6 +13,10 @@ export interface Inputs {
   image: string | null;
   comment: CommentPolicy;
   failOn: FailOn;
+  /** Whether a regression the noise leaves undecided fails the step. */
+  failOnInconclusive: boolean;
+  /** Paired A/B mode against this image (the base branch's build). */
+  baselineImage: string | null;
   baselineRuns: number;
   baselineCommit: 'pr' | 'push' | 'none';
   resultsDir: string | null;
@@ -38,6 +42,8 @@ export function readInputs(): Inputs {
     image: core.getInput('image') || null,
     comment: oneOf('comment', ['always', 'on-failure', 'never'], 'always'),
     failOn: oneOf('fail-on', ['any', 'slo', 'regression', 'never'], 'any'),
+    failOnInconclusive: oneOf('fail-on-inconclusive', ['true', 'false'], 'false') === 'true',
+    baselineImage: core.getInput('baseline-image') || null,
     baselineRuns: runs,
     baselineCommit: oneOf('baseline-commit', ['pr', 'push', 'none'], 'pr'),
     resultsDir: core.getInput('results-dir') || null,

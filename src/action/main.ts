@@ -4,15 +4,15 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildBaseline, readBaseline, writeBaseline } from '../gate/baseline.ts';
 import type { Verdict } from '../gate/types.ts';
-import { judge, shouldFail } from '../gate/verdict.ts';
+import { judge, judgePaired, shouldFail } from '../gate/verdict.ts';
 import { client, GitHubError } from '../github/api.ts';
 import { uploadResults } from '../github/artifact.ts';
 import { commitBaseline } from '../github/baseline-commit.ts';
 import { findComment, upsertComment } from '../github/comment.ts';
 import { readRunContext, type RunContext } from '../github/context.ts';
 import type { Results } from '../metrics/types.ts';
-import { measure } from '../pipeline.ts';
-import { progressPrinter, resultsTable } from '../report/console.ts';
+import { measure, measurePaired } from '../pipeline.ts';
+import { progressPrinter, resultsTable, verdictText } from '../report/console.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { commentMarker, markdownReport } from '../report/markdown.ts';
 import { InvalidFileError } from '../scenario/document.ts';
@@ -30,7 +30,7 @@ export function runLabel(env: NodeJS.ProcessEnv = process.env): string {
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
-    const scenario = loadScenario(inputs.scenario, { url: inputs.url ?? undefined, image: inputs.image ?? undefined });
+    const scenario = loadScenario(inputs.scenario, { url: inputs.url ?? undefined, image: inputs.image ?? undefined, baselineImage: inputs.baselineImage ?? undefined });
     const label = runLabel();
     core.saveState('run-label', label);
     const ctx = readRunContext();
@@ -50,13 +50,31 @@ export async function run(): Promise<void> {
   }
 }
 
-async function measureLogged(scenario: Scenario, label: string, prefix = '') {
+function measureOptions(scenario: Scenario, label: string, prefix = '') {
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
-  return measure(scenario, {
+  const paired = scenario.compare.against === 'image';
+  return {
     runLabel: label,
-    log: (line) => core.info(line),
-    onSecond: progressPrinter(totalS, (line) => core.info(`${prefix}${line}`)),
-  });
+    log: (line: string) => core.info(line),
+    onSecond: progressPrinter(paired ? 2 * totalS : totalS, (line) => core.info(`${prefix}${line}`)),
+  };
+}
+
+const measureLogged = (scenario: Scenario, label: string, prefix = '') => measure(scenario, measureOptions(scenario, label, prefix));
+
+/** A run judged: against the baseline file, or (paired) against the reference build run beside it. */
+async function measureJudged(scenario: Scenario, label: string, baselinePath: string, outDir: string): Promise<{ results: Results; verdict: Verdict; targetError: TargetError | null }> {
+  if (scenario.compare.against === 'image') {
+    const reference = scenario.compare.reference.image ?? scenario.compare.reference.url ?? '';
+    core.info(`mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${reference} (A), ${scenario.compare.blocks} block pairs`);
+    const m = await measurePaired(scenario, measureOptions(scenario, label));
+    writeResultFiles(join(outDir, 'reference'), m.reference);
+    return { results: m.candidate, verdict: judgePaired(m.candidate, scenario, { reference: m.reference, blocks: m.blocks, label: reference }), targetError: m.targetError };
+  }
+  // A corrupt baseline is found before minutes of load, not after.
+  const baseline = readBaseline(baselinePath);
+  const { results, targetError } = await measureLogged(scenario, label);
+  return { results, verdict: judge(results, scenario, baseline, baselinePath), targetError };
 }
 
 function setFigures(results: Results, resultsPath: string): void {
@@ -70,15 +88,11 @@ function setFigures(results: Results, resultsPath: string): void {
 }
 
 async function gate(inputs: Inputs, scenario: Scenario, ctx: RunContext, outDir: string, baselinePath: string, label: string): Promise<void> {
-  // A corrupt baseline is found before minutes of load, not after.
-  const baseline = readBaseline(baselinePath);
-  const { results, targetError } = await measureLogged(scenario, label);
-  const verdict = judge(results, scenario, baseline);
-  const judged = { ...results, verdict: verdict.status, checks: verdict.checks };
-
-  const files = writeResultFiles(outDir, judged as Results);
+  const { results, verdict, targetError } = await measureJudged(scenario, label, baselinePath, outDir);
+  const files = writeResultFiles(outDir, results, verdict);
   const resultsPath = join(outDir, 'results.json');
   core.info(resultsTable(results));
+  core.info(verdictText(verdict));
 
   const artifactUrl = await upload(scenario.name, outDir, files);
   const report = markdownReport(results, verdict, { runUrl: ctx.runUrl ?? undefined, artifactUrl: artifactUrl ?? undefined, resultsPath: artifactUrl ? undefined : outDir });
@@ -94,12 +108,15 @@ async function gate(inputs: Inputs, scenario: Scenario, ctx: RunContext, outDir:
   annotate(verdict, scenario);
   if (targetError) return core.setFailed(`mlload: ${targetError.message}`);
   const failOn = inputs.mode === 'report' ? 'never' : inputs.failOn;
-  if (shouldFail(verdict, failOn)) core.setFailed(`mlload: ${scenario.name} failed: ${verdict.headline}`);
+  if (shouldFail(verdict, failOn, inputs.failOnInconclusive)) core.setFailed(`mlload: ${scenario.name} ${verdict.status === 'fail' ? 'failed' : 'is inconclusive (fail-on-inconclusive)'}: ${verdict.headline}`);
   else core.info(`mlload: ${scenario.name}: ${verdict.status}: ${verdict.headline}`);
 }
 
 function annotate(verdict: Verdict, scenario: Scenario): void {
   for (const n of verdict.notices) core.notice(n, { title: `mlload: ${scenario.name}` });
+  for (const c of verdict.checks.filter((x) => x.status === 'inconclusive')) {
+    core.warning(`${c.scope === 'overall' ? '' : `${c.scope}: `}${c.metric}: ${c.note ?? 'inconclusive'}`, { title: `mlload: ${scenario.name}: inconclusive` });
+  }
   for (const c of verdict.checks.filter((x) => x.status === 'fail')) {
     core.error(`${c.scope === 'overall' ? '' : `${c.scope}: `}${c.metric} ${c.value} breaches ${c.kind === 'slo' ? 'the SLO' : 'the regression tolerance'} ${c.limit}`, {
       title: `mlload: ${scenario.name}`,

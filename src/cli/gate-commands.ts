@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBaseline, readBaseline, readResults, writeBaseline } from '../gate/baseline.ts';
-import { judge } from '../gate/verdict.ts';
-import { checksTable } from '../report/console.ts';
+import { judge, shouldFail } from '../gate/verdict.ts';
+import { verdictText } from '../report/console.ts';
 import { markdownReport } from '../report/markdown.ts';
 import { loadScenario } from '../scenario/parse.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -36,17 +36,15 @@ export function compareCommand(args: string[], io: Io): number {
     args,
     allowPositionals: true,
     strict: true,
-    options: { baseline: { type: 'string' }, scenario: { type: 'string' }, markdown: { type: 'string' } },
+    options: { baseline: { type: 'string' }, scenario: { type: 'string' }, markdown: { type: 'string' }, 'fail-on-inconclusive': { type: 'boolean', default: false } },
   });
   if (positionals.length !== 1) throw new UsageError('compare takes one results.json');
   if (!values.baseline) throw new UsageError('compare needs --baseline <baseline.json>');
   const results = readResults(positionals[0]!);
   const scenario = loadScenario(values.scenario ?? results.scenario.file);
   const baseline = readBaseline(values.baseline);
-  const verdict = judge(results, scenario, baseline);
-  io.out(`${verdict.status.toUpperCase()}: ${verdict.headline}`);
-  for (const n of verdict.notices) io.out(`note: ${n}`);
-  io.out(checksTable(verdict.checks));
+  const verdict = judge(results, scenario, baseline, values.baseline);
+  io.out(verdictText(verdict));
   if (values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
-  return verdict.status === 'fail' ? EXIT.fail : EXIT.ok;
+  return shouldFail(verdict, 'any', values['fail-on-inconclusive']) ? EXIT.fail : EXIT.ok;
 }

@@ -2,8 +2,15 @@ import { parseArgs } from 'node:util';
 import { InvalidFileError } from '../scenario/document.ts';
 import { loadScenario } from '../scenario/parse.ts';
 import { parseDuration } from '../scenario/units.ts';
-import { measure } from '../pipeline.ts';
-import { progressPrinter, resultsTable } from '../report/console.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readBaseline } from '../gate/baseline.ts';
+import type { Verdict } from '../gate/types.ts';
+import { judge, judgePaired, shouldFail } from '../gate/verdict.ts';
+import type { Results } from '../metrics/types.ts';
+import { measure, measurePaired } from '../pipeline.ts';
+import { progressPrinter, resultsTable, verdictText } from '../report/console.ts';
+import { markdownReport } from '../report/markdown.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { TargetError } from '../target/types.ts';
 import { VERSION } from '../version.ts';
@@ -14,11 +21,17 @@ const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
 
 Usage:
   mlload run <scenario.yml> [--out DIR] [--url URL] [--image IMAGE] [--duration D]
+             [--baseline FILE | --baseline-image IMAGE] [--fail-on-inconclusive] [--markdown FILE]
   mlload baseline <results.json>... --out <baseline.json>
-  mlload compare <results.json> --baseline <baseline.json> [--markdown FILE]
+  mlload compare <results.json> --baseline <baseline.json> [--markdown FILE] [--fail-on-inconclusive]
   mlload validate <scenario.yml>
 
-Exit codes: 0 ran (or passed), 1 failed the gate, 2 invalid input or arguments, 3 target unreachable or failed.`;
+run judges the run when it has something to compare with: --baseline (a baseline file), or a paired
+A/B run (--baseline-image, or compare.against: image in the scenario), which runs the reference build
+beside the target and alternates the load between them. The verdict goes into results.json.
+
+Exit codes: 0 ran (or passed, or inconclusive), 1 failed the gate (or inconclusive with
+--fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed.`;
 
 
 interface Io {
@@ -95,6 +108,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       url: { type: 'string' },
       image: { type: 'string' },
       duration: { type: 'string' },
+      baseline: { type: 'string' },
+      'baseline-image': { type: 'string' },
+      'fail-on-inconclusive': { type: 'boolean', default: false },
+      markdown: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes one scenario file');
@@ -104,7 +121,11 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     if (!(durationMs > 0)) throw new UsageError(`--duration must be a duration with a unit, like 30s (got ${values.duration})`);
   }
   if (values.url !== undefined && !/^https?:\/\//.test(values.url)) throw new UsageError(`--url must start with http:// or https:// (got ${values.url})`);
-  const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs });
+  if (values.baseline && values['baseline-image']) throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
+  const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
+  const paired = scenario.compare.against === 'image';
+  // A corrupt baseline is found before minutes of load, not after.
+  const baseline = values.baseline && !paired ? readBaseline(values.baseline) : null;
 
   const controller = new AbortController();
   let signalled: NodeJS.Signals | null = null;
@@ -119,21 +140,39 @@ async function runCommand(args: string[], io: Io): Promise<number> {
 
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
   try {
-    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}`);
-    const { results, targetError } = await measure(scenario, {
+    const reference = scenario.compare.reference.image ?? scenario.compare.reference.url;
+    const against = paired ? `, paired with ${reference} in ${scenario.compare.blocks} block pairs` : '';
+    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${against}`);
+    const options = {
       signal: controller.signal,
-      log: (line) => io.err(`mlload: ${line}`),
-      onSecond: progressPrinter(totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
-    });
+      log: (line: string) => io.err(`mlload: ${line}`),
+      onSecond: progressPrinter(paired ? totalS * 2 : totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
+    };
+    let results: Results;
+    let targetError: TargetError | null;
+    let verdict: Verdict | null = null;
+    if (paired) {
+      const m = await measurePaired(scenario, options);
+      ({ targetError } = m);
+      results = m.candidate;
+      writeResultFiles(join(values.out!, 'reference'), m.reference);
+      verdict = judgePaired(results, scenario, { reference: m.reference, blocks: m.blocks, label: reference! });
+    } else {
+      ({ results, targetError } = await measure(scenario, options));
+      if (values.baseline) verdict = judge(results, scenario, baseline, values.baseline);
+    }
     if (io.isTTY) process.stderr.write('\n');
-    const files = writeResultFiles(values.out!, results);
+    const files = writeResultFiles(values.out!, results, verdict ?? undefined);
     io.out(resultsTable(results));
+    if (verdict) io.out(`\n${verdictText(verdict)}`);
+    if (verdict && values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
     io.out(`\nWrote ${files.join(', ')}`);
     if (targetError) {
       io.err(`mlload: ${targetError.message}`);
       return EXIT.target;
     }
     if (signalled) return 128 + (signalled === 'SIGINT' ? 2 : 15);
+    if (verdict && shouldFail(verdict, 'any', values['fail-on-inconclusive'])) return EXIT.fail;
     return EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import schema from '../../schema/baseline.schema.json' with { type: 'json' };
 import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
 import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
+import { sliceOf } from '../metrics/recorder.ts';
 import type { Results } from '../metrics/types.ts';
 import { InvalidFileError, SourceDocument, validate } from '../scenario/document.ts';
 import type { Baseline, BaselineFigures } from './types.ts';
@@ -45,7 +46,11 @@ export function buildBaseline(runs: Results[]): Baseline {
     target,
     overall: mergeFigures(runs.map((r) => r.overall), seconds),
     requests: Object.fromEntries(names.map((n) => [n, mergeFigures(runs.map((r) => r.requests[n]).filter((x) => x !== undefined), seconds)])),
-    per_run: runs.map((r) => ({ rps: r.overall.rps, error_rate: r.overall.error_rate, p50: r.overall.latency_ms.p50, p95: r.overall.latency_ms.p95, p99: r.overall.latency_ms.p99 })),
+    per_run: runs.map((r) => ({
+      ...sliceOf(r.overall),
+      requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, sliceOf(f)])),
+      windows: r.windows ?? [],
+    })),
   };
 }
 

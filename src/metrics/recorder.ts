@@ -1,8 +1,10 @@
 import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
 import type { Outcome, OutcomeSink, Phase, RequestIdentity } from '../engine/types.ts';
-import type { FailureGroup, RequestStats, SeriesPoint } from './types.ts';
+import type { FailureGroup, RequestStats, SeriesPoint, Slice, SliceFigures } from './types.ts';
 
 const SAMPLES_PER_REASON = 3;
+/** Windows per run: enough to see the run's own noise, few enough that each holds a usable p99. */
+const WINDOWS = 10;
 const SAMPLE_CHARS = 300;
 
 class NameStats {
@@ -13,6 +15,13 @@ class NameStats {
   readonly service = latencyHistogram();
   readonly statuses = new Map<number, number>();
   readonly reasons = new Map<string, FailureGroup>();
+  /** Measured outcomes of the second in progress, then of the window in progress. */
+  readonly secLatency = latencyHistogram();
+  secCount = 0;
+  secFailures = 0;
+  readonly winLatency = latencyHistogram();
+  winCount = 0;
+  winFailures = 0;
   readonly name: string;
   readonly method: string;
   readonly path: string;
@@ -29,6 +38,8 @@ export interface WindowState {
   errors: number;
   bytes: number;
   histogram: string;
+  /** Measured outcomes per request name, for the run's windows. */
+  names: Array<{ count: number; failures: number; histogram: string }>;
 }
 
 /** A worker's figures at the end of its run: histograms encoded, so they add up exactly. */
@@ -63,10 +74,24 @@ export class Recorder implements OutcomeSink {
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
   measuredCount = 0;
   measuredFailures = 0;
+  /** Measured seconds at which windows close: about ten windows over the run. */
+  private readonly windowEnds: number[];
+  private measuredSeconds = 0;
+  /** Engine clock (ms) where the window in progress began, and of the last second folded into it. */
+  private windowStartMs: number;
+  private lastSecondMs = 0;
+  private readonly endMs: number;
+  readonly windows: Slice[] = [];
 
-  constructor(requests: RequestIdentity[], warmupMs: number) {
+  /** `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0). */
+  constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0) {
     this.stats = requests.map((r) => new NameStats(r.name, r.method, r.path));
     this.warmupMs = warmupMs;
+    const seconds = Math.max(1, Math.round(durationMs / 1000));
+    const count = durationMs > 0 ? Math.min(WINDOWS, seconds) : 0;
+    this.windowEnds = Array.from({ length: count }, (_, k) => Math.round(((k + 1) * seconds) / count));
+    this.windowStartMs = warmupMs;
+    this.endMs = durationMs > 0 ? warmupMs + durationMs : Number.POSITIVE_INFINITY;
   }
 
   /** Called with every closed second (progress lines, resource sampling). */
@@ -89,6 +114,9 @@ export class Recorder implements OutcomeSink {
     this.measuredCount++;
     s.bytes += o.bytes;
     recordMs(s.latency, latency);
+    recordMs(s.secLatency, latency);
+    s.secCount++;
+    if (o.failure !== null) s.secFailures++;
     recordMs(s.service, o.done - o.sent);
     if (o.status > 0) s.statuses.set(o.status, (s.statuses.get(o.status) ?? 0) + 1);
     if (o.failure !== null) {
@@ -140,12 +168,56 @@ export class Recorder implements OutcomeSink {
     this.secondErrors = 0;
     this.secondBytes = 0;
     this.seriesStart = nowMs;
+    this.foldSecond(phase === 'measure', nowMs);
     for (const listen of this.listeners) listen(point);
+  }
+
+  /** Adds the second's measured outcomes to the window in progress; a second after the window's end starts a new one. */
+  private foldSecond(measuring: boolean, nowMs: number): void {
+    // The last planned window also takes what comes after it: the final partial second and the drain.
+    const k = this.windows.length;
+    const planned = this.windowEnds.length;
+    const end = planned === 0 ? k + 1 : k < planned - 1 ? this.windowEnds[k]! : Number.POSITIVE_INFINITY;
+    if (measuring && this.measuredSeconds >= end) this.closeWindow();
+    for (const s of this.stats) {
+      s.winLatency.add(s.secLatency);
+      s.winCount += s.secCount;
+      s.winFailures += s.secFailures;
+      s.secLatency.reset();
+      s.secCount = 0;
+      s.secFailures = 0;
+    }
+    if (measuring) this.measuredSeconds++;
+    this.lastSecondMs = Math.max(this.lastSecondMs, nowMs);
+  }
+
+  private closeWindow(): void {
+    // Measured time only: not the warm-up before it, nor the drain after the schedule's end.
+    const endMs = Math.min(this.lastSecondMs, this.endMs);
+    const seconds = Math.max(0.001, (endMs - this.windowStartMs) / 1000);
+    const requests: Record<string, SliceFigures> = {};
+    for (const s of this.stats) requests[s.name] = sliceFigures(s.winCount, s.winFailures, s.winLatency, seconds);
+    const all = mergeHistograms(this.stats.map((s) => s.winLatency));
+    const count = this.stats.reduce((a, s) => a + s.winCount, 0);
+    const failures = this.stats.reduce((a, s) => a + s.winFailures, 0);
+    this.windows.push({ start_s: round3((this.windowStartMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: sliceFigures(count, failures, all, seconds), requests });
+    this.windowStartMs = endMs;
+    for (const s of this.stats) {
+      s.winLatency.reset();
+      s.winCount = 0;
+      s.winFailures = 0;
+    }
   }
 
   /** The second in progress, encoded (worker side; call before `second`). */
   windowState(): WindowState {
-    return { count: this.secondCount, errors: this.secondErrors, bytes: this.secondBytes, histogram: encodeHistogram(this.window) };
+    return {
+      count: this.secondCount,
+      errors: this.secondErrors,
+      bytes: this.secondBytes,
+      histogram: encodeHistogram(this.window),
+      names: this.stats.map((s) => ({ count: s.secCount, failures: s.secFailures, histogram: encodeHistogram(s.secLatency) })),
+    };
   }
 
   /** Adds another recorder's second into the one in progress (parent side). */
@@ -155,6 +227,12 @@ export class Recorder implements OutcomeSink {
     this.secondCount += w.count;
     this.secondErrors += w.errors;
     this.secondBytes += w.bytes;
+    w.names.forEach((n, i) => {
+      const s = this.stats[i]!;
+      if (n.count > 0) s.secLatency.add(decodeHistogram(n.histogram));
+      s.secCount += n.count;
+      s.secFailures += n.failures;
+    });
   }
 
   exportState(): RecorderState {
@@ -197,6 +275,8 @@ export class Recorder implements OutcomeSink {
   /** Overall and per-name figures over the measured window of `measuredSeconds`. */
   finish(measuredSeconds: number): { overall: Omit<RequestStats, 'method' | 'path'>; requests: Record<string, RequestStats> } {
     const seconds = measuredSeconds > 0 ? measuredSeconds : 1;
+    this.foldSecond(false, this.lastSecondMs);
+    if (this.stats.some((s) => s.winCount > 0)) this.closeWindow();
     const requests: Record<string, RequestStats> = {};
     for (const s of this.stats) {
       requests[s.name] = {
@@ -243,5 +323,17 @@ function figures(count: number, failures: number, bytes: number, latency: Histog
   };
 }
 
+/** A slice's headline figures from a finished run's figures. */
+export function sliceOf(f: Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms'>): SliceFigures {
+  const l = f.latency_ms;
+  return { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+}
+
+function sliceFigures(count: number, failures: number, latency: Histogram, seconds: number): SliceFigures {
+  const l = summarize(latency);
+  return { count, failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+}
+
 const round2 = (x: number): number => Math.round(x * 100) / 100;
+const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;

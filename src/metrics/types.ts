@@ -68,6 +68,38 @@ export interface Environment {
   commit?: string;
 }
 
+/** The headline figures of one slice of a run: a window of a run, or a block of a paired run. */
+export interface SliceFigures {
+  count: number;
+  failures: number;
+  rps: number;
+  error_rate: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  p999: number;
+  mean: number;
+}
+
+/** A slice of a run, overall and per request: the units the noise estimates work from. */
+export interface Slice {
+  /** Seconds since the start of the measured period (paired runs: of this build's measured time). */
+  start_s: number;
+  seconds: number;
+  overall: SliceFigures;
+  requests: Record<string, SliceFigures>;
+}
+
+/** One block pair of a paired run: the same slice of the load on both builds. */
+export interface PairedBlock {
+  index: number;
+  /** Which build ran the slice first. */
+  first: 'candidate' | 'reference';
+  candidate: Slice;
+  reference: Slice;
+}
+
 /** Everything a run measured: what results.json holds, and what the gate judges. */
 export interface Results {
   schema_version: 1;
@@ -85,6 +117,8 @@ export interface Results {
   overall: Omit<RequestStats, 'method' | 'path'>;
   requests: Record<string, RequestStats>;
   series: SeriesPoint[];
+  /** The measured period cut into about ten windows, or a paired run's blocks. */
+  windows: Slice[];
   target: TargetFigures;
   environment: Environment;
 }

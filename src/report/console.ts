@@ -1,5 +1,5 @@
-import type { Check } from '../gate/types.ts';
-import { describeMetric, formatChange, formatValue } from '../gate/verdict.ts';
+import type { Check, Verdict } from '../gate/types.ts';
+import { describeMetric, formatChange, formatInterval, formatValue } from '../gate/verdict.ts';
 import type { Results, SeriesPoint } from '../metrics/types.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -65,11 +65,22 @@ export function progressLine(p: SeriesPoint, totalS: number, errorsSoFar: number
   return `${bar} ${fmt(elapsed, 0).padStart(4)}/${fmt(totalS, 0)}s ${p.phase.padEnd(7)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
 }
 
+/** The verdict for logs: its line, notices, the checks, and why anything was left undecided. */
+export function verdictText(verdict: Verdict): string {
+  const out = [`${verdict.status.toUpperCase()}: ${verdict.headline}`];
+  for (const n of verdict.notices) out.push(`note: ${n}`);
+  if (verdict.checks.length > 0) out.push(checksTable(verdict.checks));
+  for (const c of verdict.checks) if (c.note) out.push(`inconclusive: ${c.scope} ${describeMetric(c.metric)}: ${c.note}`);
+  const blocks = verdict.comparison?.blocks;
+  if (blocks?.length) out.push(`B/A p95 per block pair: ${blocks.map((b) => (Number.isFinite(b.p95) ? b.p95.toFixed(3) : 'n/a')).join(' ')}`);
+  return out.join('\n');
+}
+
 /** The verdict's rows as a plain table for logs. */
 export function checksTable(checks: Check[]): string {
-  const rows = [['Scope', 'Metric', 'Baseline', 'This run', 'Change', 'Limit', 'Status']];
+  const rows = [['Scope', 'Metric', 'Baseline', 'This run', 'Change', 'Interval', 'Limit', 'Status']];
   for (const c of checks) {
-    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), c.limit, c.status === 'info' ? '' : c.status]);
+    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), formatInterval(c), c.limit, c.status === 'info' ? '' : c.status]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

@@ -1,5 +1,5 @@
-import { describeMetric, formatChange, formatValue } from '../gate/verdict.ts';
-import type { Check, Verdict } from '../gate/types.ts';
+import { describeMetric, formatChange, formatInterval, formatValue } from '../gate/verdict.ts';
+import type { Check, Comparison, Verdict } from '../gate/types.ts';
 import type { Results, SeriesPoint } from '../metrics/types.ts';
 
 export interface ReportLinks {
@@ -30,7 +30,7 @@ export function escapeText(text: string): string {
     .replace(/[\r\n\t]+/g, ' ');
 }
 
-const ICON: Record<string, string> = { pass: '✅', fail: '❌', improved: '🟢', info: '', 'no-baseline': '⚪' };
+const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '❔', improved: '🟢', info: '', 'no-baseline': '⚪' };
 
 function checkRow(c: Check, withScope: boolean): string {
   const cells = [
@@ -39,15 +39,35 @@ function checkRow(c: Check, withScope: boolean): string {
     c.baseline === null ? '' : formatValue(c.metric, c.baseline),
     formatValue(c.metric, c.value),
     formatChange(c),
+    formatInterval(c),
     c.limit,
     `${ICON[c.status]} ${c.status === 'info' ? '' : c.status}`.trim(),
   ];
   return `| ${cells.join(' | ')} |`;
 }
 
-function table(checks: Check[], withScope: boolean): string[] {
-  const header = [...(withScope ? ['Request'] : []), 'Metric', 'Baseline', 'This run', 'Change', 'Limit', 'Status'];
+function table(checks: Check[], withScope: boolean, comparison: Comparison | null): string[] {
+  const paired = comparison?.against === 'image';
+  const level = `${Math.round((comparison?.confidence ?? 0.95) * 100)}% interval`;
+  const header = [...(withScope ? ['Request'] : []), 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', level, 'Limit', 'Status'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
+}
+
+/** Paired runs: how the two builds were compared, and each block pair's ratio. */
+function pairedSection(comparison: Comparison): string[] {
+  const blocks = comparison.blocks ?? [];
+  if (blocks.length === 0) return [];
+  const r = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
+  return [
+    `<details><summary>Per block pair: B/A (${blocks.length} pairs, run A, B, A, B, …)</summary>`,
+    '',
+    '| Pair | Order | p50 | p95 | p99 | Error rate B−A |',
+    '|---|---|---|---|---|---|',
+    ...blocks.map((b) => `| ${b.index + 1} | ${b.first === 'candidate' ? 'B, A' : 'A, B'} | ${r(b.p50)} | ${r(b.p95)} | ${r(b.p99)} | ${(b.error_rate * 100).toFixed(2)} pts |`),
+    '',
+    '</details>',
+    '',
+  ];
 }
 
 /** Mermaid xychart of p50/p95/p99 per second (GitHub renders it in comments and summaries). */
@@ -74,7 +94,7 @@ export function latencyChart(series: SeriesPoint[], maxPoints = 60): string[] {
 /** The report: PR comment, job summary and report.md share it. */
 export function markdownReport(results: Results, verdict: Verdict, links: ReportLinks = {}): string {
   const name = results.scenario.name;
-  const title = verdict.status === 'pass' ? 'passed' : verdict.status === 'fail' ? 'failed' : 'no baseline';
+  const title = verdict.status === 'pass' ? 'passed' : verdict.status === 'fail' ? 'failed' : verdict.status === 'inconclusive' ? 'inconclusive' : 'no baseline';
   const lines: string[] = [
     commentMarker(name),
     `### ${ICON[verdict.status]} mlload \`${escapeText(name)}\`: ${title}: ${escapeText(verdict.headline)}`,
@@ -86,16 +106,34 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
       `p50 ${o.latency_ms.p50.toFixed(1)} ms, p95 ${o.latency_ms.p95.toFixed(1)} ms, p99 ${o.latency_ms.p99.toFixed(1)} ms.`,
     '',
   );
+  const comparison = verdict.comparison;
+  if (comparison?.against === 'image') {
+    const a = comparison.reference_figures;
+    lines.push(
+      `Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A compares the builds' whole figures; its interval comes from the spread of the block pairs' ratios.` +
+        (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''),
+      '',
+    );
+  } else if (comparison) {
+    lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${comparison.baseline_runs ?? 1} run(s)); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
+  }
   for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${n}`, '');
 
   const overall = verdict.checks.filter((c) => c.scope === 'overall');
   const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
-  if (overall.length > 0) lines.push(...table(overall, false), '');
+  if (overall.length > 0) lines.push(...table(overall, false, comparison), '');
   else lines.push('No SLOs or baseline figures to compare; the figures are in the attached results.', '');
-  if (perRequest.length > 0) {
-    const failing = perRequest.some((c) => c.status === 'fail');
-    lines.push(`<details${failing ? ' open' : ''}><summary>Per request</summary>`, '', ...table(perRequest, true), '', '</details>', '');
+  const undecided = verdict.checks.filter((c) => c.note);
+  if (undecided.length > 0) {
+    lines.push('**Inconclusive**', '');
+    for (const c of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `\`${escapeText(c.scope)}\` `}${describeMetric(c.metric)}: ${escapeText(c.note!)}.`);
+    lines.push('');
   }
+  if (perRequest.length > 0) {
+    const failing = perRequest.some((c) => c.status === 'fail' || c.status === 'inconclusive');
+    lines.push(`<details${failing ? ' open' : ''}><summary>Per request</summary>`, '', ...table(perRequest, true, comparison), '', '</details>', '');
+  }
+  if (comparison) lines.push(...pairedSection(comparison));
 
   const failures = o.failures;
   if (failures.length > 0) {

@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
 import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS, rawSource, type FieldSpec, type Generator, type Mutation } from './payload.ts';
-import type { BodySource, Expectation, Limits, LoadPlan, RequestPlan, Scenario, TargetSpec, Tolerances } from './types.ts';
+import type { BodySource, ComparePlan, Expectation, Limits, LoadPlan, RequestPlan, Scenario, TargetSpec, Tolerances } from './types.ts';
 import { parseDuration, parsePercent } from './units.ts';
 
 /** What the command line or the action may override. */
@@ -13,6 +13,10 @@ export interface ScenarioOverrides {
   url?: string;
   image?: string;
   durationMs?: number;
+  /** Switches to paired mode against this image. */
+  baselineImage?: string;
+  /** false: ignore the compare section (a load worker only drives one build). */
+  compare?: false;
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -45,6 +49,7 @@ interface RawScenario {
   requests: RawRequest[];
   slo?: Record<string, unknown>;
   regression?: Record<string, unknown>;
+  compare?: { against?: 'baseline' | 'image'; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number };
 }
 
 /** Reads, validates and compiles a scenario file. Throws InvalidFileError listing every problem. */
@@ -68,6 +73,7 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   const names = new Set(raw.requests.map((r) => r.name));
   const slo = splitPerRequest(raw.slo, names, ['slo'], at, limitsOf);
   const regression = splitPerRequest(raw.regression, names, ['regression'], at, tolerancesOf);
+  const compare = compileCompare(raw, target, overrides, at);
 
   if (problems.length > 0) throw new InvalidFileError(problems);
   return {
@@ -80,7 +86,24 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     requests,
     slo,
     regression,
+    compare,
   };
+}
+
+function compileCompare(raw: RawScenario, target: TargetSpec, overrides: ScenarioOverrides, at: At): ComparePlan {
+  const c = overrides.compare === false ? {} : (raw.compare ?? {});
+  const image = overrides.baselineImage ?? c.baseline_image ?? null;
+  const url = overrides.baselineImage ? null : (c.baseline_url ?? null);
+  const against = overrides.baselineImage ? 'image' : (c.against ?? 'baseline');
+  if (against === 'image') {
+    if (!image && !url) at(['compare'], 'with `against: image` needs `baseline_image` (or `baseline_url`): the reference build to run beside the target');
+    if (image && url) at(['compare'], 'has both `baseline_image` and `baseline_url`; give one');
+    if (image && !target.image) at(['compare', 'baseline_image'], 'needs the target to be a container too (`target.image`), so both builds run the same way');
+    if (image && target.network === 'host' && !target.portEnv) {
+      at(['target'], 'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port');
+    }
+  }
+  return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? 0.95 };
 }
 
 type At = (path: Path, message: string, key?: string) => void;

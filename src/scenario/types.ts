@@ -112,6 +112,18 @@ export interface Tolerances {
   error_rate?: number;
 }
 
+/** What regressions are measured against. */
+export interface ComparePlan {
+  /** 'baseline': the committed file; 'image': a reference build run beside the target, in interleaved blocks. */
+  against: 'baseline' | 'image';
+  /** The reference build: an image to start like the target, or a running service. */
+  reference: { image: string | null; url: string | null };
+  /** Block pairs the measured duration is cut into (paired mode). */
+  blocks: number;
+  /** Confidence level of the intervals, e.g. 0.95. */
+  confidence: number;
+}
+
 export interface Scenario {
   name: string;
   file: string;
@@ -123,4 +135,5 @@ export interface Scenario {
   requests: RequestPlan[];
   slo: { overall: Limits; requests: Record<string, Limits> };
   regression: { overall: Tolerances; requests: Record<string, Tolerances> };
+  compare: ComparePlan;
 }

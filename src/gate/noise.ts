@@ -1,0 +1,180 @@
+import tQuantile from '@stdlib/stats-base-dists-t-quantile';
+
+/**
+ * How sure a change is: intervals for the difference between the candidate and its reference.
+ * Latencies and throughput are compared as ratios (on the log scale, where runner slowness multiplies),
+ * error rates as differences in points.
+ */
+export type Scale = 'log' | 'linear';
+
+export interface Estimate {
+  /** Relative change on the log scale (0.1 = +10%), absolute difference on the linear one. */
+  change: number;
+  low: number;
+  high: number;
+  /** Degrees of freedom of the t quantile used. */
+  df: number;
+  /**
+   * How many times longer the run would have to be for the interval to leave out "no change",
+   * or null when more of the same run would not settle it (the baseline's run-to-run spread dominates).
+   */
+  longer: number | null;
+}
+
+/** One run of the baseline: its value, and the values of its windows. */
+export interface RunSample {
+  value: number;
+  windows: number[];
+}
+
+/** Counts behind an error rate, for the binomial floor on its noise. */
+export interface Counts {
+  count: number;
+  failures: number;
+}
+
+const transform = (scale: Scale) => (scale === 'log' ? Math.log : (x: number) => x);
+const usable = (scale: Scale) => (x: number) => Number.isFinite(x) && (scale === 'linear' || x > 0);
+
+function variance(xs: number[]): number {
+  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+  return xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1);
+}
+
+/** The noise of a run's value seen in its windows: var(window values) / windows, with its degrees of freedom. */
+function withinRun(windows: number[], scale: Scale): { v: number; df: number } | null {
+  const f = transform(scale);
+  const xs = windows.filter(usable(scale)).map(f);
+  if (xs.length < 2) return null;
+  return { v: variance(xs) / xs.length, df: xs.length - 1 };
+}
+
+/** Binomial variance of an error rate, with a +1/+2 prior so zero failures still has some noise. */
+function binomial(c: Counts): number {
+  const p = (c.failures + 1) / (c.count + 2);
+  return (p * (1 - p)) / Math.max(1, c.count);
+}
+
+/**
+ * Sampling variance of log(quantile q) of a histogram of n requests, distribution-free: half the log
+ * spread between the order statistics one binomial sd either side of rank nq. A p99 of 400 requests
+ * is the 4th largest; blocks or windows of 40 cannot show how much that moves, this can.
+ */
+export function quantileLogVariance(h: { totalCount: number; getValueAtPercentile(p: number): number }, q: number): number {
+  const n = h.totalCount;
+  if (n < 2) return 0;
+  const sd = Math.sqrt(n * q * (1 - q));
+  const low = h.getValueAtPercentile(Math.max(0, (n * q - sd) / n) * 100);
+  const high = h.getValueAtPercentile(Math.min(1, (n * q + sd) / n) * 100);
+  return low > 0 && high > 0 ? ((Math.log(high) - Math.log(low)) / 2) ** 2 : 0;
+}
+
+/** Welch–Satterthwaite: the degrees of freedom of a sum of variance estimates. */
+function satterthwaite(parts: Array<{ v: number; df: number }>): number {
+  const total = parts.reduce((a, p) => a + p.v, 0);
+  const denominator = parts.reduce((a, p) => a + (p.df > 0 && p.v > 0 ? p.v ** 2 / p.df : 0), 0);
+  return denominator > 0 ? Math.max(1, total ** 2 / denominator) : 1e6;
+}
+
+function finish(d: number, variance: number, df: number, shrinking: number, scale: Scale, confidence: number): Estimate {
+  const t = tQuantile((1 + confidence) / 2, df);
+  const h = t * Math.sqrt(Math.max(0, variance));
+  const back = scale === 'log' ? (x: number) => Math.exp(x) - 1 : (x: number) => x;
+  // A k-times longer run shrinks `shrinking` k-fold; solve for the k at which the interval just leaves out 0.
+  const needed = (d / t) ** 2 - (variance - shrinking);
+  const longer = d === 0 ? null : needed > 0 && shrinking > 0 ? Math.max(1, shrinking / needed) : null;
+  return { change: back(d), low: back(d - h), high: back(d + h), df, longer };
+}
+
+/**
+ * The candidate's run against a baseline file of one or more runs. The baseline's spread across its
+ * runs stands for the run-to-run noise of the runner; each run's windows give its own within-run noise.
+ */
+export function compareToBaseline(
+  candidate: RunSample,
+  baselineValue: number,
+  baselineRuns: RunSample[],
+  scale: Scale,
+  confidence: number,
+  counts?: { candidate: Counts; baseline: Counts },
+  floor = 0,
+): Estimate | null {
+  if (!usable(scale)(candidate.value) || !usable(scale)(baselineValue)) return null;
+  const f = transform(scale);
+  const d = f(candidate.value) - f(baselineValue);
+  const own = withinRun(candidate.windows, scale);
+  const runs = baselineRuns.filter((r) => usable(scale)(r.value));
+  const inner = runs.map((r) => withinRun(r.windows, scale)).filter((x) => x !== null);
+  const innerMean = inner.length ? inner.reduce((a, x) => a + x.v, 0) / inner.length : own?.v ?? 0;
+  const innerDf = inner.reduce((a, x) => a + x.df, 0) || (own?.df ?? 1);
+
+  const parts: Array<{ v: number; df: number }> = [];
+  const candidateWithin = own ?? { v: innerMean, df: innerDf };
+  parts.push(candidateWithin);
+  if (runs.length >= 2) {
+    // Between-run spread beyond what each run's own windows explain: it hits a new run as well.
+    const spread = variance(runs.map((r) => f(r.value)));
+    const between = Math.max(0, spread - innerMean);
+    // Both terms come from the same R−1 degrees of freedom: one component, or the df is overstated.
+    parts.push({ v: spread / runs.length + between, df: runs.length - 1 });
+  } else {
+    parts.push({ v: innerMean / Math.max(1, runs.length), df: innerDf });
+  }
+  let total = parts.reduce((a, p) => a + p.v, 0);
+  let shrinking = candidateWithin.v;
+  if (floor > total) {
+    shrinking += floor - total;
+    total = floor;
+  }
+  let countsOnly = false;
+  if (scale === 'linear' && counts) {
+    const floor = binomial(counts.candidate) + binomial(counts.baseline);
+    if (floor > total) {
+      // The counts are the noise: a binomial variance, known from thousands of requests.
+      shrinking += floor - total;
+      total = floor;
+      countsOnly = true;
+    }
+  }
+  // With two or more baseline runs their spread is the runner's noise, known only to R−1 degrees of
+  // freedom. Satterthwaite would let a spread that is small by chance borrow the windows' larger df and
+  // exclude "no change" about twice as often as it should (tested in test/verdict.test.ts).
+  const df = countsOnly ? 1e6 : runs.length >= 2 ? runs.length - 1 : satterthwaite(parts);
+  return finish(d, total, df, shrinking, scale, confidence);
+}
+
+/**
+ * Paired blocks: the i-th pair ran the same slice of load on both builds, back to back, so
+ * slowness that hits the whole runner hits both. The change is that of the builds' whole figures
+ * (B's p95 over A's, each from all its blocks: the least noisy estimate, and the one the report
+ * shows); its noise is the spread of the per-pair differences (paired t). A pair caught by a passing
+ * disturbance (a neighbour starting mid-block) moves a whole-run p99 and widens the interval alike,
+ * so it leaves the check inconclusive rather than failed. (A winsorized spread would hide exactly
+ * the pair that moved the figure: one false failure in 20 hog runs at p99 before this was plain.)
+ */
+export function comparePaired(
+  candidateValue: number,
+  referenceValue: number,
+  pairs: Array<[candidate: number, reference: number]>,
+  scale: Scale,
+  confidence: number,
+  counts?: { candidate: Counts; reference: Counts },
+  floor = 0,
+): Estimate | null {
+  const ok = usable(scale);
+  const f = transform(scale);
+  if (!ok(candidateValue) || !ok(referenceValue)) return null;
+  const diffs = pairs.filter(([c, r]) => ok(c) && ok(r)).map(([c, r]) => f(c) - f(r));
+  if (diffs.length < 2) return null;
+  const d = f(candidateValue) - f(referenceValue);
+  let v = Math.max(variance(diffs) / diffs.length, floor);
+  let df = diffs.length - 1;
+  if (scale === 'linear' && counts) {
+    const binomialFloor = binomial(counts.candidate) + binomial(counts.reference);
+    if (binomialFloor > v) {
+      v = binomialFloor;
+      df = 1e6;
+    }
+  }
+  return finish(d, v, df, v, scale, confidence);
+}
