@@ -2,6 +2,8 @@ import { performance } from 'node:perf_hooks';
 import { blockLoad, type Block } from './engine/blocks.ts';
 import { runLoad } from './engine/run.ts';
 import { isPrediction, type EngineResult, type Outcome, type OutcomeSink } from './engine/types.ts';
+import type { Baseline, Verdict } from './gate/types.ts';
+import { judge, judgePaired } from './gate/verdict.ts';
 import { describeEnvironment } from './metrics/environment.ts';
 import { Recorder, sliceOf } from './metrics/recorder.ts';
 import type { PairedBlock, Results, SeriesPoint, Slice } from './metrics/types.ts';
@@ -31,6 +33,35 @@ export interface PairedMeasurement {
   reference: Results;
   blocks: PairedBlock[];
   targetError: TargetError | null;
+}
+
+export interface JudgedRun {
+  results: Results;
+  /** Null when there was nothing to judge against (no baseline file given, not paired). */
+  verdict: Verdict | null;
+  /** The reference build's own results, in a paired run. */
+  reference: Results | null;
+  targetError: TargetError | null;
+}
+
+/** The reference build a paired run compares with: its image or URL. */
+export function referenceLabel(scenario: Scenario): string {
+  return scenario.compare.reference.image ?? scenario.compare.reference.url ?? '';
+}
+
+/**
+ * … → gate: a paired run judged block by block against the reference build, or one run judged
+ * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes).
+ */
+export async function measureJudged(scenario: Scenario, against: { file: string; baseline: Baseline | null } | null, options: MeasureOptions = {}): Promise<JudgedRun> {
+  if (scenario.compare.against === 'image') {
+    const m = await measurePaired(scenario, options);
+    const verdict = judgePaired(m.candidate, scenario, { reference: m.reference, blocks: m.blocks, label: referenceLabel(scenario) });
+    return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError };
+  }
+  const { results, targetError } = await measure(scenario, options);
+  const verdict = against ? judge(results, scenario, against.baseline, against.file) : null;
+  return { results, verdict, reference: null, targetError };
 }
 
 /** scenario → target → engine → metrics: one run of the scenario, measured. */

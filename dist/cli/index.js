@@ -107873,7 +107873,7 @@ function regressionChecks(scope, run, base, tolerances, estimate, context) {
     });
 }
 function inconclusiveNote(m, worse, tolerance, e, c) {
-    const fmt = (x) => (m === 'error_rate' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : pct(x));
+    const fmt = (x) => formatAmount(m, x);
     const head = `${fmt(m === 'rps' ? -worse : worse)} is beyond the ${m === 'error_rate' ? `${(tolerance * 100).toFixed(2)} pt` : `${(tolerance * 100).toFixed(0)}%`} tolerance, but the ${Math.round(c.confidence * 100)}% interval (${fmt(e.low)} to ${fmt(e.high)}) includes no change`;
     if (e.longer === null) {
         return `${head}: the baseline's own runs differ too much for a longer run to decide; record more baseline runs, or compare against the base build in the same job (compare.against: image)`;
@@ -107886,7 +107886,8 @@ function sliceValue(f, m) {
     const v = f?.[m];
     return typeof v === 'number' ? v : Number.NaN;
 }
-const scopeOf = (s, scope) => (scope === 'overall' ? s.overall : s.requests[scope]);
+/** One scope of anything split into overall and per request: results, a baseline, a slice. */
+const scopeOf = (x, scope) => (scope === 'overall' ? x.overall : x.requests[scope]);
 const scaleOf = (m) => (m === 'error_rate' ? 'linear' : 'log');
 const countsOf = (f) => ({ count: f?.count ?? 0, failures: f?.failure_count ?? 0 });
 const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 };
@@ -107916,8 +107917,8 @@ function baselineEstimator(results, baseline, confidence) {
     const runs = baseline.per_run ?? [];
     const decoded = new Map();
     return (scope, m) => {
-        const run = scope === 'overall' ? results.overall : results.requests[scope];
-        const base = scope === 'overall' ? baseline.overall : baseline.requests[scope];
+        const run = scopeOf(results, scope);
+        const base = scopeOf(baseline, scope);
         if (!run || !base)
             return null;
         const candidate = { value: verdict_valueOf(run, m), windows: (results.windows ?? []).map((w) => sliceValue(scopeOf(w, scope), m)) };
@@ -107934,8 +107935,8 @@ function baselineEstimator(results, baseline, confidence) {
 function pairedEstimator(results, reference, blocks, confidence) {
     const decoded = new Map();
     return (scope, m) => {
-        const run = scope === 'overall' ? results.overall : results.requests[scope];
-        const ref = scope === 'overall' ? reference.overall : reference.requests[scope];
+        const run = scopeOf(results, scope);
+        const ref = scopeOf(reference, scope);
         if (!run || !ref)
             return null;
         const pairs = blocks.map((b) => [sliceValue(scopeOf(b.candidate, scope), m), sliceValue(scopeOf(b.reference, scope), m)]);
@@ -108056,7 +108057,7 @@ function headline(status, shown, comparison) {
         const scope = c.scope === 'overall' ? '' : `${c.scope} `;
         if (c.kind === 'slo')
             return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} (SLO ${c.limit})`;
-        const interval = c.interval ? ` [${formatAmount(c.metric, c.interval.low)}, ${formatAmount(c.metric, c.interval.high)}]` : '';
+        const interval = c.interval ? ` ${formatInterval(c)}` : '';
         return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change)}${interval} vs ${against} (limit ${c.limit})`;
     })
         .join('; ')
@@ -108482,8 +108483,7 @@ function sliceOf(f) {
     return { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
 }
 function sliceFigures(count, failures, latency, seconds) {
-    const l = (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(latency);
-    return { count, failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+    return sliceOf({ count, failure_count: failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), latency_ms: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(latency) });
 }
 const round2 = (x) => Math.round(x * 100) / 100;
 const round3 = (x) => Math.round(x * 1000) / 1000;
@@ -109753,7 +109753,7 @@ var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 // EXTERNAL MODULE: ./lib/src/gate/baseline.js + 2 modules
-var gate_baseline = __nccwpck_require__(13424);
+var baseline = __nccwpck_require__(13424);
 // EXTERNAL MODULE: ./lib/src/gate/verdict.js + 1 modules
 var gate_verdict = __nccwpck_require__(79127);
 // EXTERNAL MODULE: external "node:perf_hooks"
@@ -110929,6 +110929,25 @@ async function runWorkers(scenario, origin, count, recorder, signal, onFirstSucc
 
 
 
+
+/** The reference build a paired run compares with: its image or URL. */
+function referenceLabel(scenario) {
+    return scenario.compare.reference.image ?? scenario.compare.reference.url ?? '';
+}
+/**
+ * … → gate: a paired run judged block by block against the reference build, or one run judged
+ * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes).
+ */
+async function measureJudged(scenario, against, options = {}) {
+    if (scenario.compare.against === 'image') {
+        const m = await measurePaired(scenario, options);
+        const verdict = (0,gate_verdict/* judgePaired */.FQ)(m.candidate, scenario, { reference: m.reference, blocks: m.blocks, label: referenceLabel(scenario) });
+        return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError };
+    }
+    const { results, targetError } = await measure(scenario, options);
+    const verdict = against ? (0,gate_verdict/* judge */.S4)(results, scenario, against.baseline, against.file) : null;
+    return { results, verdict, reference: null, targetError };
+}
 /** scenario → target → engine → metrics: one run of the scenario, measured. */
 async function measure(scenario, options = {}) {
     const target = await startTarget(scenario.target, { signal: options.signal, log: options.log, runLabel: options.runLabel });
@@ -111368,7 +111387,7 @@ async function runCommand(args, io) {
     const scenario = (0,parse/* loadScenario */.d)(positionals[0], { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
     const paired = scenario.compare.against === 'image';
     // A corrupt baseline is found before minutes of load, not after.
-    const baseline = values.baseline && !paired ? (0,gate_baseline/* readBaseline */.mF)(values.baseline) : null;
+    const against = values.baseline && !paired ? { file: values.baseline, baseline: (0,baseline/* readBaseline */.mF)(values.baseline) } : null;
     const controller = new AbortController();
     let signalled = null;
     const onSignal = (sig) => {
@@ -111382,29 +111401,16 @@ async function runCommand(args, io) {
     process.on('SIGTERM', onSignal);
     const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
     try {
-        const reference = scenario.compare.reference.image ?? scenario.compare.reference.url;
-        const against = paired ? `, paired with ${reference} in ${scenario.compare.blocks} block pairs` : '';
-        io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${against}`);
+        const pairing = paired ? `, paired with ${referenceLabel(scenario)} in ${scenario.compare.blocks} block pairs` : '';
+        io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}`);
         const options = {
             signal: controller.signal,
             log: (line) => io.err(`mlload: ${line}`),
             onSecond: (0,cli_console/* progressPrinter */._F)(paired ? totalS * 2 : totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
         };
-        let results;
-        let targetError;
-        let verdict = null;
-        if (paired) {
-            const m = await measurePaired(scenario, options);
-            ({ targetError } = m);
-            results = m.candidate;
-            writeResultFiles((0,external_node_path_.join)(values.out, 'reference'), m.reference);
-            verdict = (0,gate_verdict/* judgePaired */.FQ)(results, scenario, { reference: m.reference, blocks: m.blocks, label: reference });
-        }
-        else {
-            ({ results, targetError } = await measure(scenario, options));
-            if (values.baseline)
-                verdict = (0,gate_verdict/* judge */.S4)(results, scenario, baseline, values.baseline);
-        }
+        const { results, verdict, reference, targetError } = await measureJudged(scenario, against, options);
+        if (reference)
+            writeResultFiles((0,external_node_path_.join)(values.out, 'reference'), reference);
         if (io.isTTY)
             process.stderr.write('\n');
         const files = writeResultFiles(values.out, results, verdict ?? undefined);

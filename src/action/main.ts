@@ -4,14 +4,14 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { buildBaseline, readBaseline, writeBaseline } from '../gate/baseline.ts';
 import type { Verdict } from '../gate/types.ts';
-import { judge, judgePaired, shouldFail } from '../gate/verdict.ts';
+import { judge, shouldFail } from '../gate/verdict.ts';
 import { client, GitHubError } from '../github/api.ts';
 import { uploadResults } from '../github/artifact.ts';
 import { commitBaseline } from '../github/baseline-commit.ts';
 import { findComment, upsertComment } from '../github/comment.ts';
 import { readRunContext, type RunContext } from '../github/context.ts';
 import type { Results } from '../metrics/types.ts';
-import { measure, measurePaired } from '../pipeline.ts';
+import { measure, measureJudged, referenceLabel } from '../pipeline.ts';
 import { progressPrinter, resultsTable, verdictText } from '../report/console.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { commentMarker, markdownReport } from '../report/markdown.ts';
@@ -62,21 +62,6 @@ function measureOptions(scenario: Scenario, label: string, prefix = '') {
 
 const measureLogged = (scenario: Scenario, label: string, prefix = '') => measure(scenario, measureOptions(scenario, label, prefix));
 
-/** A run judged: against the baseline file, or (paired) against the reference build run beside it. */
-async function measureJudged(scenario: Scenario, label: string, baselinePath: string, outDir: string): Promise<{ results: Results; verdict: Verdict; targetError: TargetError | null }> {
-  if (scenario.compare.against === 'image') {
-    const reference = scenario.compare.reference.image ?? scenario.compare.reference.url ?? '';
-    core.info(`mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${reference} (A), ${scenario.compare.blocks} block pairs`);
-    const m = await measurePaired(scenario, measureOptions(scenario, label));
-    writeResultFiles(join(outDir, 'reference'), m.reference);
-    return { results: m.candidate, verdict: judgePaired(m.candidate, scenario, { reference: m.reference, blocks: m.blocks, label: reference }), targetError: m.targetError };
-  }
-  // A corrupt baseline is found before minutes of load, not after.
-  const baseline = readBaseline(baselinePath);
-  const { results, targetError } = await measureLogged(scenario, label);
-  return { results, verdict: judge(results, scenario, baseline, baselinePath), targetError };
-}
-
 function setFigures(results: Results, resultsPath: string): void {
   const o = results.overall;
   core.setOutput('p50', String(o.latency_ms.p50));
@@ -88,7 +73,14 @@ function setFigures(results: Results, resultsPath: string): void {
 }
 
 async function gate(inputs: Inputs, scenario: Scenario, ctx: RunContext, outDir: string, baselinePath: string, label: string): Promise<void> {
-  const { results, verdict, targetError } = await measureJudged(scenario, label, baselinePath, outDir);
+  const paired = scenario.compare.against === 'image';
+  if (paired) core.info(`mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${referenceLabel(scenario)} (A), ${scenario.compare.blocks} block pairs`);
+  // A corrupt baseline is found before minutes of load, not after.
+  const against = paired ? null : { file: baselinePath, baseline: readBaseline(baselinePath) };
+  const judged = await measureJudged(scenario, against, measureOptions(scenario, label));
+  const { results, reference, targetError } = judged;
+  const verdict = judged.verdict!;
+  if (reference) writeResultFiles(join(outDir, 'reference'), reference);
   const files = writeResultFiles(outDir, results, verdict);
   const resultsPath = join(outDir, 'results.json');
   core.info(resultsTable(results));

@@ -5,10 +5,8 @@ import { parseDuration } from '../scenario/units.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readBaseline } from '../gate/baseline.ts';
-import type { Verdict } from '../gate/types.ts';
-import { judge, judgePaired, shouldFail } from '../gate/verdict.ts';
-import type { Results } from '../metrics/types.ts';
-import { measure, measurePaired } from '../pipeline.ts';
+import { shouldFail } from '../gate/verdict.ts';
+import { measureJudged, referenceLabel } from '../pipeline.ts';
 import { progressPrinter, resultsTable, verdictText } from '../report/console.ts';
 import { markdownReport } from '../report/markdown.ts';
 import { writeResultFiles } from '../report/files.ts';
@@ -125,7 +123,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
   const paired = scenario.compare.against === 'image';
   // A corrupt baseline is found before minutes of load, not after.
-  const baseline = values.baseline && !paired ? readBaseline(values.baseline) : null;
+  const against = values.baseline && !paired ? { file: values.baseline, baseline: readBaseline(values.baseline) } : null;
 
   const controller = new AbortController();
   let signalled: NodeJS.Signals | null = null;
@@ -140,27 +138,15 @@ async function runCommand(args: string[], io: Io): Promise<number> {
 
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
   try {
-    const reference = scenario.compare.reference.image ?? scenario.compare.reference.url;
-    const against = paired ? `, paired with ${reference} in ${scenario.compare.blocks} block pairs` : '';
-    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${against}`);
+    const pairing = paired ? `, paired with ${referenceLabel(scenario)} in ${scenario.compare.blocks} block pairs` : '';
+    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}`);
     const options = {
       signal: controller.signal,
       log: (line: string) => io.err(`mlload: ${line}`),
       onSecond: progressPrinter(paired ? totalS * 2 : totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
     };
-    let results: Results;
-    let targetError: TargetError | null;
-    let verdict: Verdict | null = null;
-    if (paired) {
-      const m = await measurePaired(scenario, options);
-      ({ targetError } = m);
-      results = m.candidate;
-      writeResultFiles(join(values.out!, 'reference'), m.reference);
-      verdict = judgePaired(results, scenario, { reference: m.reference, blocks: m.blocks, label: reference! });
-    } else {
-      ({ results, targetError } = await measure(scenario, options));
-      if (values.baseline) verdict = judge(results, scenario, baseline, values.baseline);
-    }
+    const { results, verdict, reference, targetError } = await measureJudged(scenario, against, options);
+    if (reference) writeResultFiles(join(values.out!, 'reference'), reference);
     if (io.isTTY) process.stderr.write('\n');
     const files = writeResultFiles(values.out!, results, verdict ?? undefined);
     io.out(resultsTable(results));

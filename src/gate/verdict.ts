@@ -1,4 +1,4 @@
-import type { PairedBlock, Results, Slice, SliceFigures } from '../metrics/types.ts';
+import type { PairedBlock, Results, SliceFigures } from '../metrics/types.ts';
 import type { Limits, Scenario, Tolerances } from '../scenario/types.ts';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
@@ -80,7 +80,7 @@ interface NoteContext {
 }
 
 function inconclusiveNote(m: Metric, worse: number, tolerance: number, e: Estimate, c: NoteContext): string {
-  const fmt = (x: number) => (m === 'error_rate' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : pct(x));
+  const fmt = (x: number) => formatAmount(m, x);
   const head = `${fmt(m === 'rps' ? -worse : worse)} is beyond the ${m === 'error_rate' ? `${(tolerance * 100).toFixed(2)} pt` : `${(tolerance * 100).toFixed(0)}%`} tolerance, but the ${Math.round(c.confidence * 100)}% interval (${fmt(e.low)} to ${fmt(e.high)}) includes no change`;
   if (e.longer === null) {
     return `${head}: the baseline's own runs differ too much for a longer run to decide; record more baseline runs, or compare against the base build in the same job (compare.against: image)`;
@@ -95,7 +95,8 @@ function sliceValue(f: Partial<SliceFigures> | undefined, m: Metric): number {
   return typeof v === 'number' ? v : Number.NaN;
 }
 
-const scopeOf = (s: Slice, scope: string): SliceFigures | undefined => (scope === 'overall' ? s.overall : s.requests[scope]);
+/** One scope of anything split into overall and per request: results, a baseline, a slice. */
+const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined => (scope === 'overall' ? x.overall : x.requests[scope]);
 const scaleOf = (m: Metric): Scale => (m === 'error_rate' ? 'linear' : 'log');
 const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({ count: f?.count ?? 0, failures: f?.failure_count ?? 0 });
 
@@ -125,8 +126,8 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
   const runs = baseline.per_run ?? [];
   const decoded = new Map<string, Histogram>();
   return (scope, m) => {
-    const run = scope === 'overall' ? results.overall : results.requests[scope];
-    const base = scope === 'overall' ? baseline.overall : baseline.requests[scope];
+    const run = scopeOf(results, scope);
+    const base = scopeOf(baseline, scope);
     if (!run || !base) return null;
     const candidate = { value: valueOf(run, m), windows: (results.windows ?? []).map((w) => sliceValue(scopeOf(w, scope), m)) };
     const samples = runs
@@ -143,8 +144,8 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
 function pairedEstimator(results: Results, reference: Results, blocks: PairedBlock[], confidence: number): Estimator {
   const decoded = new Map<string, Histogram>();
   return (scope, m) => {
-    const run = scope === 'overall' ? results.overall : results.requests[scope];
-    const ref = scope === 'overall' ? reference.overall : reference.requests[scope];
+    const run = scopeOf(results, scope);
+    const ref = scopeOf(reference, scope);
     if (!run || !ref) return null;
     const pairs = blocks.map((b) => [sliceValue(scopeOf(b.candidate, scope), m), sliceValue(scopeOf(b.reference, scope), m)] as [number, number]);
     return comparePaired(valueOf(run, m), valueOf(ref, m), pairs, scaleOf(m), confidence, { candidate: countsOf(run), reference: countsOf(ref) }, quantileFloor(m, run, ref, decoded));
@@ -263,7 +264,7 @@ function headline(status: Verdict['status'], shown: Check[], comparison: Compari
     .map((c) => {
       const scope = c.scope === 'overall' ? '' : `${c.scope} `;
       if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} (SLO ${c.limit})`;
-      const interval = c.interval ? ` [${formatAmount(c.metric, c.interval.low)}, ${formatAmount(c.metric, c.interval.high)}]` : '';
+      const interval = c.interval ? ` ${formatInterval(c)}` : '';
       return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change!)}${interval} vs ${against} (limit ${c.limit})`;
     })
     .join('; ')

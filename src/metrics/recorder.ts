@@ -330,8 +330,7 @@ export function sliceOf(f: Pick<RequestStats, 'count' | 'failure_count' | 'rps' 
 }
 
 function sliceFigures(count: number, failures: number, latency: Histogram, seconds: number): SliceFigures {
-  const l = summarize(latency);
-  return { count, failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+  return sliceOf({ count, failure_count: failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), latency_ms: summarize(latency) });
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;
