@@ -23,17 +23,26 @@ describe('noise: intervals', () => {
       const runner = Math.exp(0.3 * normal(rng)); // the whole runner's speed, shared by the pair
       return [120 * runner * Math.exp(0.02 * normal(rng)), 100 * runner * Math.exp(0.02 * normal(rng))] as [number, number];
     });
-    const e = comparePaired(120, 100, pairs, 'log', 0.95)!;
-    assert.ok(Math.abs(e.change - 0.2) < 1e-9, String(e.change));
+    // The whole-run figures passed in don't set the change: the pairs do (their mean log ratio).
+    const e = comparePaired(150, 100, pairs, 'log', 0.95)!;
+    const mean = pairs.reduce((a, [b, r]) => a + Math.log(b / r), 0) / pairs.length;
+    assert.ok(Math.abs(e.change - (Math.exp(mean) - 1)) < 1e-9, String(e.change));
+    assert.ok(Math.abs(e.change - 0.2) < 0.03, String(e.change));
     assert.ok(e.low > 0.15 && e.high < 0.26, JSON.stringify(e));
     assert.equal(e.df, 7);
   });
 
   it('paired ratios: a pair caught by a disturbance widens the interval as much as it moves the figure', () => {
-    // One block of B met a neighbour starting up: it alone lifts B's whole-run p99 by 15%.
+    // One block of B met a neighbour starting up: it alone lifts B's whole-run p99 by 40%.
     const pairs: Array<[number, number]> = [1.01, 0.99, 1.02, 0.98, 2.5, 1.0, 1.01, 0.99, 1.0, 1.02].map((r) => [100 * r, 100]);
-    const e = comparePaired(115, 100, pairs, 'log', 0.95)!;
+    const e = comparePaired(140, 100, pairs, 'log', 0.95)!;
+    assert.ok(e.change < 0.12, `moved by a tenth of the pair's ratio: ${JSON.stringify(e)}`);
     assert.ok(e.low < 0, `not a failure: ${JSON.stringify(e)}`);
+    // Any single pair, however slow: never a failure on its own.
+    for (const r of [3, 10, 100]) {
+      const one = comparePaired(100 * r, 100, [...pairs.slice(0, 4), [100 * r, 100], ...pairs.slice(5)], 'log', 0.95)!;
+      assert.ok(one.low < 0, `one pair ×${r}: ${JSON.stringify(one)}`);
+    }
   });
 
   it('a 95% interval leaves out "no change" about 5% of the time when nothing changed', () => {
@@ -156,7 +165,7 @@ describe('paired A/B run', () => {
     const reference = JSON.parse(readFileSync(join(out, 'reference', 'results.json'), 'utf8'));
     assert.equal(reference.overall.count, results.overall.count, 'same arrivals for both builds');
     const report = readFileSync(md, 'utf8');
-    assert.match(report, /\| Metric \| A: reference \| B: this build \| B\/A \| 95% interval \| Limit \| Status \|/);
+    assert.match(report, /\| Metric \| A: reference \| B: this build \| B\/A \| 99% interval \| Limit \| Status \|/);
     assert.match(report, /Per block pair: B\/A \(4 pairs/);
   });
 

@@ -107669,6 +107669,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // UNUSED EXPORTS: formatAmount
 
+// EXTERNAL MODULE: ./lib/src/scenario/types.js
+var types = __nccwpck_require__(94704);
 // EXTERNAL MODULE: ./lib/src/metrics/histogram.js
 var histogram = __nccwpck_require__(76310);
 // EXTERNAL MODULE: ./node_modules/@stdlib/stats-base-dists-t-quantile/lib/index.js
@@ -107774,12 +107776,15 @@ function compareToBaseline(candidate, baselineValue, baselineRuns, scale, confid
 }
 /**
  * Paired blocks: the i-th pair ran the same slice of load on both builds, back to back, so
- * slowness that hits the whole runner hits both. The change is that of the builds' whole figures
- * (B's p95 over A's, each from all its blocks: the least noisy estimate, and the one the report
- * shows); its noise is the spread of the per-pair differences (paired t). A pair caught by a passing
- * disturbance (a neighbour starting mid-block) moves a whole-run p99 and widens the interval alike,
- * so it leaves the check inconclusive rather than failed. (A winsorized spread would hide exactly
- * the pair that moved the figure: one false failure in 20 hog runs at p99 before this was plain.)
+ * slowness that hits the whole runner hits both. Latency and throughput: the change is the mean of
+ * the per-pair log ratios and its noise their spread (paired t), estimate and spread from the same
+ * pairs. A pair caught by a passing disturbance (a neighbour starting mid-block) then moves the
+ * estimate by 1/n of its ratio and widens the interval by more, so on its own it can leave a check
+ * inconclusive but never failed. The whole-run ratio is not used: a whole-run p99 is its few slowest
+ * requests, all of which can come from that one pair (a false failure at p99 in 20 CPU-hog runs when
+ * the estimate was the whole-run ratio and the spread came from the pairs), and drift across the run
+ * weighs its slow stretches more. Error rates are counted, not measured: the whole-run difference,
+ * with a binomial floor under the pairs' spread.
  */
 function comparePaired(candidateValue, referenceValue, pairs, scale, confidence, counts, floor = 0) {
     const ok = usable(scale);
@@ -107789,7 +107794,7 @@ function comparePaired(candidateValue, referenceValue, pairs, scale, confidence,
     const diffs = pairs.filter(([c, r]) => ok(c) && ok(r)).map(([c, r]) => f(c) - f(r));
     if (diffs.length < 2)
         return null;
-    const d = f(candidateValue) - f(referenceValue);
+    const d = scale === 'log' ? diffs.reduce((a, x) => a + x, 0) / diffs.length : f(candidateValue) - f(referenceValue);
     let v = Math.max(variance(diffs) / diffs.length, floor);
     let df = diffs.length - 1;
     if (scale === 'linear' && counts) {
@@ -107803,6 +107808,7 @@ function comparePaired(candidateValue, referenceValue, pairs, scale, confidence,
 }
 
 ;// CONCATENATED MODULE: ./lib/src/gate/verdict.js
+
 
 
 const LATENCY = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean'];
@@ -107986,7 +107992,7 @@ function regressionsOf(results, reference, scenario, estimate, context) {
 }
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
 function judge(results, scenario, baseline, baselineFile = 'the baseline file') {
-    const confidence = scenario.compare?.confidence ?? 0.95;
+    const confidence = scenario.compare?.confidence ?? types/* DEFAULT_CONFIDENCE */.F.baseline;
     const checks = sloChecksOf(results, scenario);
     const notices = [];
     let usable = baseline;
@@ -108018,7 +108024,7 @@ function judge(results, scenario, baseline, baselineFile = 'the baseline file') 
 }
 /** A paired run: the candidate against the reference build measured beside it, block by block. */
 function judgePaired(results, scenario, paired) {
-    const confidence = scenario.compare?.confidence ?? 0.95;
+    const confidence = scenario.compare?.confidence ?? types/* DEFAULT_CONFIDENCE */.F.image;
     const checks = sloChecksOf(results, scenario);
     const notices = [];
     const context = { confidence, seconds: results.duration_s, paired: true };
@@ -108066,7 +108072,10 @@ function headline(status, shown, comparison) {
 }
 /** A change in its unit: points for the error rate, percent for the rest. */
 function formatAmount(m, x) {
-    return m === 'error_rate' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : pct(x);
+    if (m === 'error_rate')
+        return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts`;
+    // An interval from a handful of samples can reach absurd ratios: past 100× it only says "no idea".
+    return x > 99 ? '> +9900%' : pct(x);
 }
 function describeMetric(m) {
     switch (m) {
@@ -108602,6 +108611,8 @@ function checksTable(checks) {
 /* harmony export */ });
 /* unused harmony exports commentMarker, escapeText, latencyChart */
 /* harmony import */ var _gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79127);
+/* harmony import */ var _scenario_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(94704);
+
 
 /** Hidden marker that finds this scenario's comment again on later pushes. */
 function commentMarker(scenario) {
@@ -108638,7 +108649,7 @@ function checkRow(c, withScope) {
 }
 function table(checks, withScope, comparison) {
     const paired = comparison?.against === 'image';
-    const level = `${Math.round((comparison?.confidence ?? 0.95) * 100)}% interval`;
+    const level = `${Math.round((comparison?.confidence ?? _scenario_types_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULT_CONFIDENCE */ .F.baseline) * 100)}% interval`;
     const header = [...(withScope ? ['Request'] : []), 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', level, 'Limit', 'Status'];
     return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
 }
@@ -108695,7 +108706,7 @@ function markdownReport(results, verdict, links = {}) {
     const comparison = verdict.comparison;
     if (comparison?.against === 'image') {
         const a = comparison.reference_figures;
-        lines.push(`Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A compares the builds' whole figures; its interval comes from the spread of the block pairs' ratios.` +
+        lines.push(`Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
             (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''), '');
     }
     else if (comparison) {
@@ -108943,7 +108954,7 @@ var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./lib/schema/scenario.schema.json
-const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"},"compare":{"$ref":"#/definitions/compare"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}},"compare":{"description":"What the regression tolerances are measured against: the committed baseline file, or a second build of the model run beside this one in the same job (paired A/B).","type":"object","additionalProperties":false,"properties":{"against":{"enum":["baseline","image"],"description":"`baseline` (default): the committed baseline JSON. `image`: start `baseline_image` (or use `baseline_url`) beside the target and alternate the load between the two in short blocks."},"baseline_image":{"type":"string","minLength":1,"description":"The image of the reference build (typically the base branch\'s), started like `target.image` with the same port, env and args."},"baseline_url":{"type":"string","pattern":"^https?://","description":"Instead of `baseline_image`: base URL of a reference service that is already running."},"blocks":{"type":"integer","minimum":2,"maximum":100,"description":"How many block pairs the measured duration is cut into; each pair runs the same slice of the load, with the same payloads, once on each build. Default 8."},"confidence":{"type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"description":"Confidence level of the intervals. A regression fails only when the interval\'s better end is still worse than no change. Default 0.95."}}}}}');
+const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"},"compare":{"$ref":"#/definitions/compare"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}},"compare":{"description":"What the regression tolerances are measured against: the committed baseline file, or a second build of the model run beside this one in the same job (paired A/B).","type":"object","additionalProperties":false,"properties":{"against":{"enum":["baseline","image"],"description":"`baseline` (default): the committed baseline JSON. `image`: start `baseline_image` (or use `baseline_url`) beside the target and alternate the load between the two in short blocks."},"baseline_image":{"type":"string","minLength":1,"description":"The image of the reference build (typically the base branch\'s), started like `target.image` with the same port, env and args."},"baseline_url":{"type":"string","pattern":"^https?://","description":"Instead of `baseline_image`: base URL of a reference service that is already running."},"blocks":{"type":"integer","minimum":2,"maximum":100,"description":"How many block pairs the measured duration is cut into; each pair runs the same slice of the load, with the same payloads, once on each build. Default 8."},"confidence":{"type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"description":"Confidence level of the intervals. A regression fails only when the interval\'s better end is still worse than no change. Default 0.99 in paired mode (at 0.95 each tolerance-checked percentile fails an unchanged build about 1 run in 40 on its own) and 0.95 against a baseline file (whose t quantile has only baseline runs − 1 degrees of freedom)."}}}}}');
 // EXTERNAL MODULE: ./lib/src/scenario/document.js
 var scenario_document = __nccwpck_require__(84116);
 ;// CONCATENATED MODULE: ./lib/src/scenario/payload.js
@@ -109102,9 +109113,12 @@ function invalidSource(of, allowed) {
     return { next: (rng) => of.mutate(rng, usable[rng.int(0, usable.length - 1)]) };
 }
 
+// EXTERNAL MODULE: ./lib/src/scenario/types.js
+var types = __nccwpck_require__(94704);
 // EXTERNAL MODULE: ./lib/src/scenario/units.js
 var units = __nccwpck_require__(89110);
 ;// CONCATENATED MODULE: ./lib/src/scenario/parse.js
+
 
 
 
@@ -109166,7 +109180,7 @@ function compileCompare(raw, target, overrides, at) {
             at(['target'], 'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port');
         }
     }
-    return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? 0.95 };
+    return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? types/* DEFAULT_CONFIDENCE */.F[against] };
 }
 function compileLoad(load, overrides, at) {
     const open = load.rate !== undefined || load.arrival !== undefined || load.max_in_flight !== undefined;
@@ -109428,6 +109442,25 @@ function sortedKeys(_key, value) {
     }
     return value;
 }
+
+
+/***/ }),
+
+/***/ 94704:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ DEFAULT_CONFIDENCE)
+/* harmony export */ });
+/**
+ * Default confidence of the intervals, by what the run is compared against. Paired: at 95% each
+ * tolerance-checked percentile fails an unchanged build about 1 run in 40, p95 and p99 together
+ * about 1 in 20 (measured: 1 false p95 failure in 20 CPU-hog A/B runs); 99% makes that about 1 in
+ * 100 and still caught a 15% slowdown in 20 of 20 runs. Baseline file: its t quantile has only R−1
+ * df (2 with the default 3 runs), already ×4.3 at 95% (0 false failures in 20); at 99% it is ×9.9
+ * and not even a 30% slowdown of a steady local server is decided.
+ */
+const DEFAULT_CONFIDENCE = { baseline: 0.95, image: 0.99 };
 
 
 /***/ }),

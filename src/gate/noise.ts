@@ -145,12 +145,15 @@ export function compareToBaseline(
 
 /**
  * Paired blocks: the i-th pair ran the same slice of load on both builds, back to back, so
- * slowness that hits the whole runner hits both. The change is that of the builds' whole figures
- * (B's p95 over A's, each from all its blocks: the least noisy estimate, and the one the report
- * shows); its noise is the spread of the per-pair differences (paired t). A pair caught by a passing
- * disturbance (a neighbour starting mid-block) moves a whole-run p99 and widens the interval alike,
- * so it leaves the check inconclusive rather than failed. (A winsorized spread would hide exactly
- * the pair that moved the figure: one false failure in 20 hog runs at p99 before this was plain.)
+ * slowness that hits the whole runner hits both. Latency and throughput: the change is the mean of
+ * the per-pair log ratios and its noise their spread (paired t), estimate and spread from the same
+ * pairs. A pair caught by a passing disturbance (a neighbour starting mid-block) then moves the
+ * estimate by 1/n of its ratio and widens the interval by more, so on its own it can leave a check
+ * inconclusive but never failed. The whole-run ratio is not used: a whole-run p99 is its few slowest
+ * requests, all of which can come from that one pair (a false failure at p99 in 20 CPU-hog runs when
+ * the estimate was the whole-run ratio and the spread came from the pairs), and drift across the run
+ * weighs its slow stretches more. Error rates are counted, not measured: the whole-run difference,
+ * with a binomial floor under the pairs' spread.
  */
 export function comparePaired(
   candidateValue: number,
@@ -166,7 +169,7 @@ export function comparePaired(
   if (!ok(candidateValue) || !ok(referenceValue)) return null;
   const diffs = pairs.filter(([c, r]) => ok(c) && ok(r)).map(([c, r]) => f(c) - f(r));
   if (diffs.length < 2) return null;
-  const d = f(candidateValue) - f(referenceValue);
+  const d = scale === 'log' ? diffs.reduce((a, x) => a + x, 0) / diffs.length : f(candidateValue) - f(referenceValue);
   let v = Math.max(variance(diffs) / diffs.length, floor);
   let df = diffs.length - 1;
   if (scale === 'linear' && counts) {

@@ -1,5 +1,5 @@
 import type { PairedBlock, Results, SliceFigures } from '../metrics/types.ts';
-import type { Limits, Scenario, Tolerances } from '../scenario/types.ts';
+import { DEFAULT_CONFIDENCE, type Limits, type Scenario, type Tolerances } from '../scenario/types.ts';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
 import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Verdict } from './types.ts';
@@ -198,7 +198,7 @@ type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare?: Pick<Scenario['
 
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
 export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile = 'the baseline file'): Verdict {
-  const confidence = scenario.compare?.confidence ?? 0.95;
+  const confidence = scenario.compare?.confidence ?? DEFAULT_CONFIDENCE.baseline;
   const checks = sloChecksOf(results, scenario);
   const notices: string[] = [];
 
@@ -229,7 +229,7 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
 
 /** A paired run: the candidate against the reference build measured beside it, block by block. */
 export function judgePaired(results: Results, scenario: Judged, paired: { reference: Results; blocks: PairedBlock[]; label: string }): Verdict {
-  const confidence = scenario.compare?.confidence ?? 0.95;
+  const confidence = scenario.compare?.confidence ?? DEFAULT_CONFIDENCE.image;
   const checks = sloChecksOf(results, scenario);
   const notices: string[] = [];
   const context = { confidence, seconds: results.duration_s, paired: true };
@@ -274,7 +274,9 @@ function headline(status: Verdict['status'], shown: Check[], comparison: Compari
 
 /** A change in its unit: points for the error rate, percent for the rest. */
 export function formatAmount(m: Metric, x: number): string {
-  return m === 'error_rate' ? `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts` : pct(x);
+  if (m === 'error_rate') return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts`;
+  // An interval from a handful of samples can reach absurd ratios: past 100× it only says "no idea".
+  return x > 99 ? '> +9900%' : pct(x);
 }
 
 export function describeMetric(m: Metric): string {

@@ -1,6 +1,7 @@
 import { describeMetric, formatChange, formatInterval, formatValue } from '../gate/verdict.ts';
 import type { Check, Comparison, Verdict } from '../gate/types.ts';
 import type { Results, SeriesPoint } from '../metrics/types.ts';
+import { DEFAULT_CONFIDENCE } from '../scenario/types.ts';
 
 export interface ReportLinks {
   runUrl?: string;
@@ -48,7 +49,7 @@ function checkRow(c: Check, withScope: boolean): string {
 
 function table(checks: Check[], withScope: boolean, comparison: Comparison | null): string[] {
   const paired = comparison?.against === 'image';
-  const level = `${Math.round((comparison?.confidence ?? 0.95) * 100)}% interval`;
+  const level = `${Math.round((comparison?.confidence ?? DEFAULT_CONFIDENCE.baseline) * 100)}% interval`;
   const header = [...(withScope ? ['Request'] : []), 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', level, 'Limit', 'Status'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
 }
@@ -110,7 +111,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   if (comparison?.against === 'image') {
     const a = comparison.reference_figures;
     lines.push(
-      `Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A compares the builds' whole figures; its interval comes from the spread of the block pairs' ratios.` +
+      `Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
         (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''),
       '',
     );

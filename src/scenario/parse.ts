@@ -5,8 +5,9 @@ import { dirname, resolve } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
 import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS, rawSource, type FieldSpec, type Generator, type Mutation } from './payload.ts';
-import type { BodySource, ComparePlan, Expectation, Limits, LoadPlan, RequestPlan, Scenario, TargetSpec, Tolerances } from './types.ts';
+import { DEFAULT_CONFIDENCE, type BodySource, type ComparePlan, type Expectation, type Limits, type LoadPlan, type RequestPlan, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
 import { parseDuration, parsePercent } from './units.ts';
+
 
 /** What the command line or the action may override. */
 export interface ScenarioOverrides {
@@ -103,7 +104,7 @@ function compileCompare(raw: RawScenario, target: TargetSpec, overrides: Scenari
       at(['target'], 'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port');
     }
   }
-  return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? 0.95 };
+  return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? DEFAULT_CONFIDENCE[against] };
 }
 
 type At = (path: Path, message: string, key?: string) => void;
