@@ -9,6 +9,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
 import { DEFAULT_CONFIDENCE } from '../src/scenario/types.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -44,59 +45,22 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   return execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
 }
 
+/** The example scenario's requests (valid and invalid predictions) with the bench's target, load and gate. */
 function scenario(paired: boolean): string {
   const file = join(work, paired ? 'paired.yml' : 'baseline-mode.yml');
-  writeFileSync(
-    file,
-    `name: bench-verdict
-seed: 11
-target:
-  image: ${A}
-  port: 8080
-  network: host
-  port_env: PORT
-  env:
-    HOST: 127.0.0.1
-  pull: never
-  health:
-    path: /health
-    timeout: 60s
-load:
-  rate: ${RATE}
-  arrival: ${ARRIVAL}
-  duration: ${DURATION_S}s
-  warmup: ${WARMUP_S}s
-requests:
-  - name: predict
-    weight: 4
-    method: POST
-    path: /predict
-    body:
-      fields:
-        age: { int: [29, 77] }
-        resting_bp: { int: [94, 200] }
-        cholesterol: { int: [126, 564] }
-        max_heart_rate: { int: [71, 202] }
-    expect:
-      status: 200
-      json: probability
-  - name: predict_invalid
-    weight: 1
-    method: POST
-    path: /predict
-    body:
-      invalid_of: predict
-    expect:
-      status: 400
-slo:
-  error_rate: 1%
-regression:
-  p95: 10%
-  p99: 25%
-  rps: 5%
-  error_rate: 1%
-${paired || CONFIDENCE ? 'compare:\n' : ''}${CONFIDENCE ? `  confidence: ${CONFIDENCE}\n` : ''}${paired ? `  against: image\n  baseline_image: ${A}\n  blocks: ${BLOCKS}\n` : ''}`,
-  );
+  const example = parse(readFileSync(join(ROOT, 'examples/scenario-container.yml'), 'utf8')) as { requests: unknown[] };
+  const compare = { ...(CONFIDENCE ? { confidence: CONFIDENCE } : {}), ...(paired ? { against: 'image', baseline_image: A, blocks: BLOCKS } : {}) };
+  const doc = {
+    name: 'bench-verdict',
+    seed: 11,
+    target: { image: A, port: 8080, network: 'host', port_env: 'PORT', env: { HOST: '127.0.0.1' }, pull: 'never', health: { path: '/health', timeout: '60s' } },
+    load: { rate: RATE, arrival: ARRIVAL, duration: `${DURATION_S}s`, warmup: `${WARMUP_S}s` },
+    requests: example.requests,
+    slo: { error_rate: '1%' },
+    regression: { p95: '10%', p99: '25%', rps: '5%', error_rate: '1%' },
+    ...(Object.keys(compare).length ? { compare } : {}),
+  };
+  writeFileSync(file, stringify(doc));
   return file;
 }
 

@@ -169,14 +169,14 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
       if (pair.slices[0] && pair.slices[1]) pairs.push(pair);
     }
     watch.done();
-    const [a, r] = builds.map((build) => {
+    const [candidateResults, referenceResults] = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
       return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
     }) as [Results, Results];
     return {
-      candidate: a,
-      reference: r,
+      candidate: candidateResults,
+      reference: referenceResults,
       blocks: pairs.map((p) => ({ index: p.index, first: p.first, candidate: p.slices[0]!, reference: p.slices[1]! })),
       targetError: watch.error(),
     };

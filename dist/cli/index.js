@@ -111094,14 +111094,14 @@ async function measurePaired(scenario, options = {}) {
                 pairs.push(pair);
         }
         watch.done();
-        const [a, r] = builds.map((build) => {
+        const [candidateResults, referenceResults] = builds.map((build) => {
             const run = joinRuns(build.runs, build.measuredMs);
             const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
             return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
         });
         return {
-            candidate: a,
-            reference: r,
+            candidate: candidateResults,
+            reference: referenceResults,
             blocks: pairs.map((p) => ({ index: p.index, first: p.first, candidate: p.slices[0], reference: p.slices[1] })),
             targetError: watch.error(),
         };
