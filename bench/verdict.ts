@@ -4,12 +4,17 @@
 //   1. paired A/B, the same image as A and B, with two CPU hogs started partway through each run
 //   2. paired A/B, B doing 15% more work per prediction
 //   3. baseline-file mode: a 3-run baseline, then the unchanged model measured again
+//   4. baseline-file mode with small baselines (ONLY=small): for each run, 3 fresh baseline runs, then the
+//      unchanged model and a model 2× slower at p95, each judged against baselines of its first 1, 2 and 3 runs
 // Prints a markdown table for BENCHMARKS.md and writes every run's figures to bench/out/verdict.jsonl.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { buildBaseline, readResults } from '../src/gate/baseline.ts';
+import { judge } from '../src/gate/verdict.ts';
+import { loadScenario } from '../src/scenario/parse.ts';
 import { DEFAULT_CONFIDENCE } from '../src/scenario/types.ts';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -31,7 +36,12 @@ const BLOCKS = Number(process.env.BLOCKS ?? 20);
 // The scenario's compare.confidence; unset, each mode gets its default (0.99 paired, 0.95 baseline file).
 const CONFIDENCE = process.env.CONFIDENCE ? Number(process.env.CONFIDENCE) : null;
 // Which experiments to run (a quick look at one: ONLY=slower RUNS=3); the table shows those run.
-const ONLY = new Set((process.env.ONLY ?? 'same,slower,baseline').split(','));
+const ONLY = new Set((process.env.ONLY ?? 'same,slower,baseline,small').split(','));
+// Small baselines: 20 s runs (400 requests: a p95 of 200 is its 10th largest, too few), and a build about 2× slower at p95.
+const SMALL_DURATION_S = Number(process.env.SMALL_DURATION_S ?? 20);
+// 2.9× the work per prediction is about 2× the p95: the HTTP handling and the invalid payloads are not slowed (2.1× gave +60%).
+const DOUBLE = Number(process.env.DOUBLE ?? 2.9);
+const B_DOUBLE = 'mlload-bench-model:double';
 const A = 'mlload-bench-model:a';
 const B_SLOW = 'mlload-bench-model:slow';
 
@@ -46,15 +56,15 @@ function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
 }
 
 /** The example scenario's requests (valid and invalid predictions) with the bench's target, load and gate. */
-function scenario(paired: boolean): string {
-  const file = join(work, paired ? 'paired.yml' : 'baseline-mode.yml');
+function scenario(paired: boolean, durationS = DURATION_S, name = paired ? 'paired.yml' : 'baseline-mode.yml'): string {
+  const file = join(work, name);
   const example = parse(readFileSync(join(ROOT, 'examples/scenario-container.yml'), 'utf8')) as { requests: unknown[] };
   const compare = { ...(CONFIDENCE ? { confidence: CONFIDENCE } : {}), ...(paired ? { against: 'image', baseline_image: A, blocks: BLOCKS } : {}) };
   const doc = {
     name: 'bench-verdict',
     seed: 11,
     target: { image: A, port: 8080, network: 'host', port_env: 'PORT', env: { HOST: '127.0.0.1' }, pull: 'never', health: { path: '/health', timeout: '60s' } },
-    load: { rate: RATE, arrival: ARRIVAL, duration: `${DURATION_S}s`, warmup: `${WARMUP_S}s` },
+    load: { rate: RATE, arrival: ARRIVAL, duration: `${durationS}s`, warmup: `${WARMUP_S}s` },
     requests: example.requests,
     slo: { error_rate: '1%' },
     regression: { p95: '10%', p99: '25%', rps: '5%', error_rate: '1%' },
@@ -162,6 +172,7 @@ async function main(): Promise<void> {
   sh('bash', [join(ROOT, 'scripts/setup-engine.sh')]);
   sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), A, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${WORK}` });
   sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_SLOW, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * SLOWER)}` });
+  if (ONLY.has('small')) sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_DOUBLE, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * DOUBLE)}` });
   const paired = scenario(true);
   const single = scenario(false);
   const blockS = DURATION_S / BLOCKS;
@@ -173,6 +184,7 @@ async function main(): Promise<void> {
   const slower = ONLY.has('slower') ? await experiment(`A/B, B ${Math.round((SLOWER - 1) * 100)}% more work`, ['run', paired, '--image', B_SLOW], null) : null;
   const same = ONLY.has('same') ? await experiment('A/B same image + CPU hog', ['run', paired], hogAfterMs) : null;
   const again = ONLY.has('baseline') ? await baselineMode(single) : null;
+  const small = ONLY.has('small') ? await smallBaselines(scenario(false, SMALL_DURATION_S, 'small.yml')) : null;
   const rows = [
     same && row('A/B, same image, 2 CPU hogs started partway', same, '0 fail'),
     slower && row(`A/B, B does ${Math.round((SLOWER - 1) * 100)}% more work per prediction`, slower, `≥ ${Math.ceil(RUNS * 0.95)} fail on p95`),
@@ -186,6 +198,7 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ];
+  if (small) lines.push('', ...small);
   console.log(lines.join('\n'));
   rmSync(work, { recursive: true, force: true });
 }
@@ -204,3 +217,72 @@ async function baselineMode(single: string): Promise<Outcome[]> {
 }
 
 await main();
+
+/** One baseline-file comparison, judged in process: the verdict and the p95/p99 rows. */
+function judged(file: string, resultsFile: string, baselineRuns: string[]): Outcome {
+  const results = readResults(resultsFile);
+  const baseline = buildBaseline(baselineRuns.map(readResults));
+  const v = judge(results, loadScenario(file), baseline, 'baseline.json');
+  const row = (m: string) => v.checks.find((c) => c.scope === 'overall' && c.kind === 'regression' && c.metric === m);
+  const pick = (m: string): Judged | null => {
+    const c = row(m);
+    return c ? { change: c.change ?? NaN, low: c.interval?.low ?? NaN, high: c.interval?.high ?? NaN, status: c.status } : null;
+  };
+  const name = (c: { scope: string; kind: string; metric: string }) => `${c.scope}/${c.kind}/${c.metric}`;
+  const p95 = row('p95');
+  return {
+    code: v.status === 'fail' ? 1 : 0,
+    verdict: v.status,
+    p95: pick('p95'),
+    p99: pick('p99'),
+    failed: v.checks.filter((c) => c.status === 'fail').map(name),
+    inconclusive: v.checks.filter((c) => c.status === 'inconclusive').map(name),
+    blocks: [],
+    blocksP99: [],
+    p95Ratio: p95 && p95.baseline ? p95.value / p95.baseline : NaN,
+    wallS: 0,
+  };
+}
+
+/**
+ * Small baselines (issue 11): per repetition, 3 fresh baseline runs of the model, then the same model
+ * and a build about 2× slower at p95; each is judged against the baselines of the first 1, 2 and 3 runs.
+ */
+async function smallBaselines(file: string): Promise<string[]> {
+  const outcomes: Record<string, Outcome[]> = {};
+  const runTo = (image: string): string => {
+    const out = mkdtempSync(join(work, 'small-'));
+    try {
+      sh(process.execPath, [CLI, 'run', file, '--image', image, '--out', out], { CI: 'true' });
+    } catch {
+      // exit 1 is an SLO breach; the results are written all the same
+    }
+    return join(out, 'results.json');
+  };
+  // A rolling window: each repetition's baseline is the 1, 2 or 3 runs of the model just before it, and
+  // its unchanged run then joins the window. Every comparison is fair (the candidate is not in its
+  // baseline); two runs per repetition instead of five.
+  const history = [runTo(A), runTo(A), runTo(A)];
+  for (let i = 1; i <= RUNS; i++) {
+    const same = runTo(A);
+    const slower = runTo(B_DOUBLE);
+    for (const r of [1, 2, 3]) {
+      const base = history.slice(-r);
+      for (const [label, candidate] of [[`unchanged, ${r}-run baseline`, same], [`2× slower, ${r}-run baseline`, slower]] as const) {
+        const o = judged(file, candidate, base);
+        (outcomes[label] ??= []).push(o);
+        appendFileSync(log, JSON.stringify({ experiment: `small: ${label}`, run: i, ...o }) + '\n');
+        const p = o.p95;
+        console.error(`small: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`);
+      }
+    }
+    history.push(same);
+  }
+  return [
+    `Small baselines: ${RUNS} repetitions; each: the unchanged model judged against the 1, 2 or 3 runs of it just before (a rolling window), and a build with ${DOUBLE}× the work (EXTRA_WORK=${Math.round(WORK * DOUBLE)}); ${SMALL_DURATION_S} s measured per run (${WARMUP_S} s warm-up); intervals at the defaults (95%, prior 10% latency / 20% tail / 5% throughput worth 4 runs, max_noise 50%).`,
+    '',
+    '| Experiment | Runs | Verdict fail | p95 fail | p99 fail | Inconclusive | Pass | Whole-run p95 B/A − 1, median | p95 change the verdict used, median (range) | p95 interval half-width, median | Wanted |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...Object.entries(outcomes).map(([label, o]) => row(label, o, label.startsWith('unchanged') ? '0 fail' : `${RUNS} fail on p95`)),
+  ];
+}

@@ -23,5 +23,5 @@ if git rev-parse --git-dir >/dev/null 2>&1 && [ -n "$(git status --porcelain -- 
   exit 1
 fi
 
-echo "== tests"
-node --expose-gc --test --test-concurrency=1 'test/**/*.test.ts'
+echo "== tests: unit (pure, seconds), then end to end (real servers, the CLI, the action, containers)"
+node --expose-gc --test --test-concurrency=1 'test/unit/**/*.test.ts' 'test/e2e/**/*.test.ts'

@@ -6,7 +6,7 @@ import type { Baseline, Verdict } from './gate/types.ts';
 import { judge, judgePaired } from './gate/verdict.ts';
 import { describeEnvironment } from './metrics/environment.ts';
 import { Recorder, sliceOf } from './metrics/recorder.ts';
-import type { PairedBlock, Results, SeriesPoint, Slice } from './metrics/types.ts';
+import type { PairedBlock, Results, SeriesPoint, Slice, StopCause } from './metrics/types.ts';
 import type { LoadPlan, Scenario, TargetSpec } from './scenario/types.ts';
 import { startTarget, TargetError, type Target } from './target/index.ts';
 import { VERSION } from './version.ts';
@@ -37,8 +37,8 @@ export interface PairedMeasurement {
 
 export interface JudgedRun {
   results: Results;
-  /** Null when there was nothing to judge against (no baseline file given, not paired). */
-  verdict: Verdict | null;
+  /** Always judged: the SLOs on every run, the tolerances when there is a baseline or a reference build. */
+  verdict: Verdict;
   /** The reference build's own results, in a paired run. */
   reference: Results | null;
   targetError: TargetError | null;
@@ -51,7 +51,8 @@ export function referenceLabel(scenario: Scenario): string {
 
 /**
  * … → gate: a paired run judged block by block against the reference build, or one run judged
- * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes).
+ * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes), or
+ * against its SLOs alone when there is neither.
  */
 export async function measureJudged(scenario: Scenario, against: { file: string; baseline: Baseline | null } | null, options: MeasureOptions = {}): Promise<JudgedRun> {
   if (scenario.compare.against === 'image') {
@@ -60,7 +61,7 @@ export async function measureJudged(scenario: Scenario, against: { file: string;
     return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError };
   }
   const { results, targetError } = await measure(scenario, options);
-  const verdict = against ? judge(results, scenario, against.baseline, against.file) : null;
+  const verdict = judge(results, scenario, against?.baseline ?? null, against?.file);
   return { results, verdict, reference: null, targetError };
 }
 
@@ -78,7 +79,7 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
     const run = await drive(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
     watch.done();
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
-    const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+    const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows }, stopCause(run, watch.error()));
     return { results, targetError: watch.error() };
   } finally {
     await target.stop();
@@ -172,7 +173,7 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     const [candidateResults, referenceResults] = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
-      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
+      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices }, stopCause(run, watch.error()));
     }) as [Results, Results];
     return {
       candidate: candidateResults,
@@ -245,11 +246,18 @@ function joinRuns(runs: EngineResult[], measuredMs: number): EngineResult {
   };
 }
 
+/** Why a run ended early, as a kind the reports can act on (the reason's words are for people). */
+function stopCause(run: EngineResult, targetError: TargetError | null): StopCause | null {
+  if (!run.interrupted) return null;
+  return targetError ? 'target-failed' : 'interrupted';
+}
+
 function assemble(
   scenario: Scenario,
   target: Target,
   run: EngineResult,
   measured: Pick<Results, 'overall' | 'requests' | 'series' | 'windows'>,
+  cause: StopCause | null,
 ): Results {
   return {
     schema_version: 1,
@@ -261,6 +269,7 @@ function assemble(
     warmup_s: scenario.load.warmupMs / 1000,
     interrupted: run.interrupted,
     stop_reason: run.stopReason,
+    stop_cause: cause,
     load: describeLoad(scenario),
     overall: measured.overall,
     requests: measured.requests,

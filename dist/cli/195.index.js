@@ -43,7 +43,7 @@ function baselineCommand(args, io) {
     }
     (0,_gate_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .writeBaseline */ .B9)(values.out, baseline);
     const o = baseline.overall;
-    io.out(`Wrote ${values.out}: ${baseline.runs} run(s), ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`);
+    io.out(`Wrote ${values.out}: ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}, ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`);
     return _errors_js__WEBPACK_IMPORTED_MODULE_7__/* .EXIT */ .d.ok;
 }
 /** `mlload compare <results.json> --baseline <baseline.json> [--scenario FILE] [--markdown FILE]` */

@@ -40316,6 +40316,156 @@ module.exports = function equal(a, b) {
 
 /***/ }),
 
+/***/ 21916:
+/***/ ((__unused_webpack_module, exports) => {
+
+var __webpack_unused_export__;
+
+__webpack_unused_export__ = true;
+exports.Io = exports.kp = void 0;
+var peq = new Uint32Array(0x10000);
+var myers_32 = function (a, b) {
+    var n = a.length;
+    var m = b.length;
+    var lst = 1 << (n - 1);
+    var pv = -1;
+    var mv = 0;
+    var sc = n;
+    var i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] |= 1 << i;
+    }
+    for (i = 0; i < m; i++) {
+        var eq = peq[b.charCodeAt(i)];
+        var xv = eq | mv;
+        eq |= ((eq & pv) + pv) ^ pv;
+        mv |= ~(eq | pv);
+        pv &= eq;
+        if (mv & lst) {
+            sc++;
+        }
+        if (pv & lst) {
+            sc--;
+        }
+        mv = (mv << 1) | 1;
+        pv = (pv << 1) | ~(xv | mv);
+        mv &= xv;
+    }
+    i = n;
+    while (i--) {
+        peq[a.charCodeAt(i)] = 0;
+    }
+    return sc;
+};
+var myers_x = function (b, a) {
+    var n = a.length;
+    var m = b.length;
+    var mhc = [];
+    var phc = [];
+    var hsize = Math.ceil(n / 32);
+    var vsize = Math.ceil(m / 32);
+    for (var i = 0; i < hsize; i++) {
+        phc[i] = -1;
+        mhc[i] = 0;
+    }
+    var j = 0;
+    for (; j < vsize - 1; j++) {
+        var mv_1 = 0;
+        var pv_1 = -1;
+        var start_1 = j * 32;
+        var vlen_1 = Math.min(32, m) + start_1;
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] |= 1 << k;
+        }
+        for (var i = 0; i < n; i++) {
+            var eq = peq[a.charCodeAt(i)];
+            var pb = (phc[(i / 32) | 0] >>> i) & 1;
+            var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+            var xv = eq | mv_1;
+            var xh = ((((eq | mb) & pv_1) + pv_1) ^ pv_1) | eq | mb;
+            var ph = mv_1 | ~(xh | pv_1);
+            var mh = pv_1 & xh;
+            if ((ph >>> 31) ^ pb) {
+                phc[(i / 32) | 0] ^= 1 << i;
+            }
+            if ((mh >>> 31) ^ mb) {
+                mhc[(i / 32) | 0] ^= 1 << i;
+            }
+            ph = (ph << 1) | pb;
+            mh = (mh << 1) | mb;
+            pv_1 = mh | ~(xv | ph);
+            mv_1 = ph & xv;
+        }
+        for (var k = start_1; k < vlen_1; k++) {
+            peq[b.charCodeAt(k)] = 0;
+        }
+    }
+    var mv = 0;
+    var pv = -1;
+    var start = j * 32;
+    var vlen = Math.min(32, m - start) + start;
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] |= 1 << k;
+    }
+    var score = m;
+    for (var i = 0; i < n; i++) {
+        var eq = peq[a.charCodeAt(i)];
+        var pb = (phc[(i / 32) | 0] >>> i) & 1;
+        var mb = (mhc[(i / 32) | 0] >>> i) & 1;
+        var xv = eq | mv;
+        var xh = ((((eq | mb) & pv) + pv) ^ pv) | eq | mb;
+        var ph = mv | ~(xh | pv);
+        var mh = pv & xh;
+        score += (ph >>> (m - 1)) & 1;
+        score -= (mh >>> (m - 1)) & 1;
+        if ((ph >>> 31) ^ pb) {
+            phc[(i / 32) | 0] ^= 1 << i;
+        }
+        if ((mh >>> 31) ^ mb) {
+            mhc[(i / 32) | 0] ^= 1 << i;
+        }
+        ph = (ph << 1) | pb;
+        mh = (mh << 1) | mb;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    for (var k = start; k < vlen; k++) {
+        peq[b.charCodeAt(k)] = 0;
+    }
+    return score;
+};
+var distance = function (a, b) {
+    if (a.length < b.length) {
+        var tmp = b;
+        b = a;
+        a = tmp;
+    }
+    if (b.length === 0) {
+        return a.length;
+    }
+    if (a.length <= 32) {
+        return myers_32(a, b);
+    }
+    return myers_x(a, b);
+};
+exports.Io = distance;
+var closest = function (str, arr) {
+    var min_distance = Infinity;
+    var min_index = 0;
+    for (var i = 0; i < arr.length; i++) {
+        var dist = distance(str, arr[i]);
+        if (dist < min_distance) {
+            min_distance = dist;
+            min_index = i;
+        }
+    }
+    return arr[min_index];
+};
+exports.kp = closest;
+
+
+/***/ }),
+
 /***/ 39926:
 /***/ ((__unused_webpack_module, exports) => {
 
@@ -107552,7 +107702,7 @@ var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./lib/schema/baseline.schema.json
 const baseline_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/baseline.schema.json","title":"mlload baseline","description":"Figures a scenario\'s runs are compared with: summary figures and compressed HDR histograms, overall and per request. Written by `mlload baseline` or the action\'s update-baseline mode.","type":"object","required":["schema_version","scenario","created_at","runs","environment","overall","requests"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema_version":{"const":1},"scenario":{"type":"object","required":["name","hash"],"additionalProperties":false,"properties":{"name":{"type":"string"},"hash":{"type":"string","description":"Hash of the scenario\'s seed, load and requests; a baseline of another scenario is not compared."}}},"created_at":{"type":"string","description":"ISO 8601 time the baseline was written."},"runs":{"type":"integer","minimum":1,"description":"How many runs were merged."},"tool_version":{"type":"string"},"environment":{"type":"object","required":["os","cpu_model","cores"],"properties":{"os":{"type":"string"},"arch":{"type":"string"},"cpu_model":{"type":"string"},"cores":{"type":"integer"},"node":{"type":"string"},"runner":{"type":"string"},"commit":{"type":"string"}}},"target":{"type":"object","properties":{"kind":{"enum":["url","container"]},"url":{"type":"string"},"image":{"type":"string"},"image_digest":{"type":"string"},"cold_start_ms":{"type":"number"},"first_prediction_ms":{"type":"number"}}},"overall":{"$ref":"#/definitions/figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/figures"}},"per_run":{"type":"array","description":"Each merged run\'s figures, per request and per window: the run-to-run and within-run spread a later comparison weighs a change against.","items":{"type":"object","required":["rps","error_rate","p50","p95","p99"],"properties":{"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"count":{"type":"number"},"failures":{"type":"number"},"p90":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}},"windows":{"type":"array","items":{"$ref":"#/definitions/slice"}}}}}},"definitions":{"latency":{"type":"object","required":["p50","p90","p95","p99","p999","max","mean"],"properties":{"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"min":{"type":"number"},"max":{"type":"number"},"mean":{"type":"number"}}},"figures":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","histogram"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency"},"histogram":{"type":"string","description":"HDR histogram of latency in microseconds, compressed and base64-encoded."}}},"slice_figures":{"type":"object","required":["count","failures","rps","error_rate","p50","p90","p95","p99","p999","mean"],"properties":{"count":{"type":"number"},"failures":{"type":"number"},"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"}}},"slice":{"type":"object","required":["start_s","seconds","overall","requests"],"properties":{"start_s":{"type":"number"},"seconds":{"type":"number"},"overall":{"$ref":"#/definitions/slice_figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}}}}}}');
 ;// CONCATENATED MODULE: ./lib/schema/results.schema.json
-const results_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/results.schema.json","title":"mlload results","description":"What one run measured: results.json, written by `mlload run` and the action.","type":"object","required":["schema_version","tool","scenario","started_at","finished_at","duration_s","warmup_s","interrupted","stop_reason","load","overall","requests","series","target","environment"],"properties":{"schema_version":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"const":"mlload"},"version":{"type":"string"}}},"scenario":{"type":"object","required":["name","file","hash"],"properties":{"name":{"type":"string"},"file":{"type":"string"},"hash":{"type":"string"}}},"started_at":{"type":"string"},"finished_at":{"type":"string"},"duration_s":{"type":"number","description":"Measured seconds, warm-up excluded."},"warmup_s":{"type":"number"},"interrupted":{"type":"boolean"},"stop_reason":{"type":["string","null"]},"load":{"type":"object"},"overall":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","service_ms","failures","histogram"],"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency","description":"From the scheduled send time to the end of the response (coordinated-omission corrected in the open model)."},"service_ms":{"$ref":"#/definitions/latency","description":"From the actual send to the end of the response."},"avg_content_bytes":{"type":"number"},"status_codes":{"type":"object","additionalProperties":{"type":"integer"}},"failures":{"type":"array","items":{"$ref":"#/definitions/failure"}},"histogram":{"type":"string","description":"HDR histogram of latency_ms in microseconds, compressed base64 (hdr-histogram-js encodeIntoCompressedBase64)."},"service_histogram":{"type":"string"}}},"requests":{"type":"object","additionalProperties":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","service_ms","failures","histogram","method","path"],"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency","description":"From the scheduled send time to the end of the response (coordinated-omission corrected in the open model)."},"service_ms":{"$ref":"#/definitions/latency","description":"From the actual send to the end of the response."},"avg_content_bytes":{"type":"number"},"status_codes":{"type":"object","additionalProperties":{"type":"integer"}},"failures":{"type":"array","items":{"$ref":"#/definitions/failure"}},"histogram":{"type":"string","description":"HDR histogram of latency_ms in microseconds, compressed base64 (hdr-histogram-js encodeIntoCompressedBase64)."},"service_histogram":{"type":"string"},"method":{"type":"string"},"path":{"type":"string"}}}},"series":{"type":"array","items":{"type":"object","required":["t","time","phase","rps","errors","p50","p95","p99","in_flight","users","total"],"properties":{"t":{"type":"number"},"time":{"type":"number"},"phase":{"enum":["warmup","measure","drain"]},"rps":{"type":"number"},"errors":{"type":"integer"},"p50":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"in_flight":{"type":"integer"},"users":{"type":"integer"},"cpu_percent":{"type":"number"},"memory_mb":{"type":"number"},"total":{"type":"object","required":["count","failures","p50","mean","min","max","avg_bytes"]}}}},"windows":{"type":"array","description":"The measured period cut into about ten windows (paired runs: this build\'s blocks): the within-run noise a later comparison weighs.","items":{"$ref":"#/definitions/slice"}},"target":{"type":"object","required":["kind","url"],"properties":{"kind":{"enum":["url","container"]},"url":{"type":"string"},"image":{"type":"string"},"image_digest":{"type":"string"},"cold_start_ms":{"type":"number","description":"From docker run to the first 200 on the health path."},"first_prediction_ms":{"type":"number","description":"From docker run to the first successful response."},"cpu_percent":{"type":"object","properties":{"mean":{"type":"number"},"peak":{"type":"number"}}},"memory_mb":{"type":"object","properties":{"mean":{"type":"number"},"peak":{"type":"number"}}}}},"environment":{"type":"object","required":["os","cpu_model","cores","node"]},"verdict":{"enum":["pass","fail","inconclusive","no-baseline"],"description":"Present when the run was judged."},"checks":{"type":"array","description":"Present when the run was judged: one row per check.","items":{"type":"object","required":["scope","kind","metric","value","limit","status"],"properties":{"scope":{"type":"string"},"kind":{"enum":["slo","regression"]},"metric":{"type":"string"},"value":{"type":["number","null"]},"baseline":{"type":["number","null"]},"change":{"type":["number","null"],"description":"Relative change (0.1 = +10%); points for error_rate."},"limit":{"type":"string"},"status":{"enum":["pass","fail","inconclusive","improved","info"]},"interval":{"type":["object","null"],"description":"Interval of the change at the comparison\'s confidence.","properties":{"low":{"type":"number"},"high":{"type":"number"}}},"note":{"type":"string","description":"Why an inconclusive check could not be decided, and what would decide it."}}}},"comparison":{"type":["object","null"],"description":"Present when the run was judged: what the regressions were measured against.","required":["against","reference","confidence"],"properties":{"against":{"enum":["baseline","image"]},"reference":{"type":"string","description":"The baseline file, or the reference build\'s image or URL."},"confidence":{"type":"number"},"baseline_runs":{"type":"integer"},"reference_figures":{"type":"object","description":"Paired runs: the reference build\'s figures."},"blocks":{"type":"array","description":"Paired runs: candidate/reference ratio of each block pair.","items":{"type":"object","required":["index","first","p50","p95","p99","error_rate"],"properties":{"index":{"type":"integer"},"first":{"enum":["candidate","reference"]},"p50":{"type":["number","null"]},"p95":{"type":["number","null"]},"p99":{"type":["number","null"]},"error_rate":{"type":"number","description":"Candidate minus reference, in points."}}}}}}},"definitions":{"latency":{"type":"object","required":["p50","p90","p95","p99","p999","max","mean"],"properties":{"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"min":{"type":"number"},"max":{"type":"number"},"mean":{"type":"number"}}},"failure":{"type":"object","required":["request","method","reason","count","samples"],"properties":{"request":{"type":"string"},"method":{"type":"string"},"reason":{"type":"string"},"count":{"type":"integer"},"samples":{"type":"array","items":{"type":"string"}}}},"slice_figures":{"type":"object","required":["count","failures","rps","error_rate","p50","p90","p95","p99","p999","mean"],"properties":{"count":{"type":"number"},"failures":{"type":"number"},"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"}}},"slice":{"type":"object","required":["start_s","seconds","overall","requests"],"properties":{"start_s":{"type":"number"},"seconds":{"type":"number"},"overall":{"$ref":"#/definitions/slice_figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}}}}}}');
+const results_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/results.schema.json","title":"mlload results","description":"What one run measured: results.json, written by `mlload run` and the action.","type":"object","required":["schema_version","tool","scenario","started_at","finished_at","duration_s","warmup_s","interrupted","stop_reason","load","overall","requests","series","target","environment"],"properties":{"schema_version":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"const":"mlload"},"version":{"type":"string"}}},"scenario":{"type":"object","required":["name","file","hash"],"properties":{"name":{"type":"string"},"file":{"type":"string"},"hash":{"type":"string"}}},"started_at":{"type":"string"},"finished_at":{"type":"string"},"duration_s":{"type":"number","description":"Measured seconds, warm-up excluded."},"warmup_s":{"type":"number"},"interrupted":{"type":"boolean"},"stop_reason":{"type":["string","null"]},"stop_cause":{"enum":["target-failed","interrupted",null],"description":"What ended the run early: the target failed (exited, crashed), or it was interrupted (a signal). Null when it ran to the end."},"load":{"type":"object"},"overall":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","service_ms","failures","histogram"],"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0,"description":"Achieved throughput: measured requests over the time they took to complete, drain included."},"offered_rps":{"type":"number","minimum":0,"description":"Offered load: measured requests over the measured duration (the arrival rate in the open model)."},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency","description":"From the scheduled send time to the end of the response (coordinated-omission corrected in the open model)."},"service_ms":{"$ref":"#/definitions/latency","description":"From the actual send to the end of the response."},"avg_content_bytes":{"type":"number"},"status_codes":{"type":"object","additionalProperties":{"type":"integer"}},"failures":{"type":"array","items":{"$ref":"#/definitions/failure"}},"histogram":{"type":"string","description":"HDR histogram of latency_ms in microseconds, compressed base64 (hdr-histogram-js encodeIntoCompressedBase64)."},"service_histogram":{"type":"string"}}},"requests":{"type":"object","additionalProperties":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","service_ms","failures","histogram","method","path"],"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0,"description":"Achieved throughput."},"offered_rps":{"type":"number","minimum":0,"description":"Offered load."},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency","description":"From the scheduled send time to the end of the response (coordinated-omission corrected in the open model)."},"service_ms":{"$ref":"#/definitions/latency","description":"From the actual send to the end of the response."},"avg_content_bytes":{"type":"number"},"status_codes":{"type":"object","additionalProperties":{"type":"integer"}},"failures":{"type":"array","items":{"$ref":"#/definitions/failure"}},"histogram":{"type":"string","description":"HDR histogram of latency_ms in microseconds, compressed base64 (hdr-histogram-js encodeIntoCompressedBase64)."},"service_histogram":{"type":"string"},"method":{"type":"string"},"path":{"type":"string"}}}},"series":{"type":"array","items":{"type":"object","required":["t","time","phase","rps","errors","p50","p95","p99","in_flight","users","total"],"properties":{"t":{"type":"number"},"time":{"type":"number"},"phase":{"enum":["warmup","measure","drain"]},"rps":{"type":"number"},"errors":{"type":"integer"},"p50":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"in_flight":{"type":"integer"},"users":{"type":"integer"},"cpu_percent":{"type":"number"},"memory_mb":{"type":"number"},"total":{"type":"object","required":["count","failures","p50","mean","min","max","avg_bytes"]}}}},"windows":{"type":"array","description":"The measured period cut into about ten windows (paired runs: this build\'s blocks): the within-run noise a later comparison weighs.","items":{"$ref":"#/definitions/slice"}},"target":{"type":"object","required":["kind","url"],"properties":{"kind":{"enum":["url","container"]},"url":{"type":"string"},"image":{"type":"string"},"image_digest":{"type":"string"},"cold_start_ms":{"type":"number","description":"From docker run to the first 200 on the health path."},"first_prediction_ms":{"type":"number","description":"From docker run to the first successful response."},"cpu_percent":{"type":"object","properties":{"mean":{"type":"number"},"peak":{"type":"number"}}},"memory_mb":{"type":"object","properties":{"mean":{"type":"number"},"peak":{"type":"number"}}}}},"environment":{"type":"object","required":["os","cpu_model","cores","node"]},"verdict":{"enum":["pass","fail","inconclusive","no-baseline"],"description":"Present when the run was judged."},"checks":{"type":"array","description":"Present when the run was judged: one row per check.","items":{"type":"object","required":["scope","kind","metric","value","limit","status"],"properties":{"scope":{"type":"string"},"kind":{"enum":["slo","regression"]},"metric":{"type":"string"},"value":{"type":["number","null"]},"baseline":{"type":["number","null"]},"change":{"type":["number","null"],"description":"Relative change (0.1 = +10%); points for error_rate."},"limit":{"type":"string"},"status":{"enum":["pass","fail","inconclusive","improved","info"]},"interval":{"type":["object","null"],"description":"Interval of the change at the comparison\'s confidence.","properties":{"low":{"type":"number"},"high":{"type":"number"}}},"note":{"type":"string","description":"Why an inconclusive check could not be decided, and what would decide it."}}}},"comparison":{"type":["object","null"],"description":"Present when the run was judged: what the regressions were measured against.","required":["against","reference","confidence"],"properties":{"against":{"enum":["baseline","image"]},"reference":{"type":"string","description":"The baseline file, or the reference build\'s image or URL."},"confidence":{"type":"number"},"baseline_runs":{"type":"integer"},"reference_figures":{"type":"object","description":"Paired runs: the reference build\'s figures."},"blocks":{"type":"array","description":"Paired runs: candidate/reference ratio of each block pair.","items":{"type":"object","required":["index","first","p50","p95","p99","error_rate"],"properties":{"index":{"type":"integer"},"first":{"enum":["candidate","reference"]},"p50":{"type":["number","null"]},"p95":{"type":["number","null"]},"p99":{"type":["number","null"]},"error_rate":{"type":"number","description":"Candidate minus reference, in points."}}}}}}},"definitions":{"latency":{"type":"object","required":["p50","p90","p95","p99","p999","max","mean"],"properties":{"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"min":{"type":"number"},"max":{"type":"number"},"mean":{"type":"number"}}},"failure":{"type":"object","required":["request","method","reason","count","samples"],"properties":{"request":{"type":"string"},"method":{"type":"string"},"reason":{"type":"string"},"count":{"type":"integer"},"samples":{"type":"array","items":{"type":"string"}}}},"slice_figures":{"type":"object","required":["count","failures","rps","error_rate","p50","p90","p95","p99","p999","mean"],"properties":{"count":{"type":"number"},"failures":{"type":"number"},"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"}}},"slice":{"type":"object","required":["start_s","seconds","overall","requests"],"properties":{"start_s":{"type":"number"},"seconds":{"type":"number"},"overall":{"$ref":"#/definitions/slice_figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}}}}}}');
 // EXTERNAL MODULE: ./lib/src/metrics/histogram.js
 var metrics_histogram = __nccwpck_require__(76310);
 // EXTERNAL MODULE: ./lib/src/metrics/recorder.js
@@ -107568,9 +107718,11 @@ var scenario_document = __nccwpck_require__(84116);
 
 
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
-function mergeFigures(parts, seconds) {
+/** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
+function mergeFigures(parts, durations) {
     const histogram = (0,metrics_histogram/* mergeHistograms */.Q7)(parts.map((p) => (0,metrics_histogram/* decodeHistogram */.pr)(p.histogram)));
     const count = parts.reduce((a, p) => a + p.count, 0);
+    const seconds = parts.reduce((a, p, i) => a + (p.rps > 0 ? p.count / p.rps : (durations[i] ?? 0)), 0) || 1;
     const failures = parts.reduce((a, p) => a + p.failure_count, 0);
     return {
         count,
@@ -107589,7 +107741,6 @@ function buildBaseline(runs) {
     const other = runs.find((r) => r.scenario.hash !== first.scenario.hash);
     if (other)
         throw new Error(`runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ${other.scenario.name} (${other.scenario.hash})`);
-    const seconds = runs.reduce((a, r) => a + r.duration_s, 0) || 1;
     const names = Object.keys(first.requests);
     const target = { ...first.target };
     delete target.cpu_percent;
@@ -107603,8 +107754,11 @@ function buildBaseline(runs) {
         tool_version: first.tool.version,
         environment: first.environment,
         target,
-        overall: mergeFigures(runs.map((r) => r.overall), seconds),
-        requests: Object.fromEntries(names.map((n) => [n, mergeFigures(runs.map((r) => r.requests[n]).filter((x) => x !== undefined), seconds)])),
+        overall: mergeFigures(runs.map((r) => r.overall), runs.map((r) => r.duration_s)),
+        requests: Object.fromEntries(names.map((n) => {
+            const having = runs.filter((r) => r.requests[n] !== undefined);
+            return [n, mergeFigures(having.map((r) => r.requests[n]), having.map((r) => r.duration_s))];
+        })),
         per_run: runs.map((r) => ({
             ...(0,recorder/* sliceOf */.M)(r.overall),
             requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, (0,recorder/* sliceOf */.M)(f)])),
@@ -107612,12 +107766,23 @@ function buildBaseline(runs) {
         })),
     };
 }
-/** Reads and validates a baseline file; null when there is none. Corrupt files throw InvalidFileError. */
-function readBaseline(file) {
-    if (!(0,external_node_fs_.existsSync)(file))
-        return null;
+/**
+ * Reads and validates a baseline file; null when there is none and `missing: 'none'` (the action's
+ * default path before the first baseline is committed); a path given on purpose must exist.
+ * Corrupt files throw InvalidFileError.
+ */
+function readBaseline(file, missing = 'error') {
+    if (!(0,external_node_fs_.existsSync)(file)) {
+        if (missing === 'none')
+            return null;
+        throw new scenario_document/* InvalidFileError */.Ou([{ file, line: 0, col: 0, key: '', message: 'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path' }]);
+    }
     const doc = scenario_document/* SourceDocument */.Nc.read(file);
-    const version = doc.value?.schema_version;
+    const value = doc.value;
+    if (value && typeof value === 'object' && value.tool !== undefined && value.started_at !== undefined) {
+        throw new scenario_document/* InvalidFileError */.Ou([{ ...doc.problem([], `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``), line: 0, col: 0 }]);
+    }
+    const version = value?.schema_version;
     if (version !== undefined && version !== 1) {
         throw new scenario_document/* InvalidFileError */.Ou([doc.problem(['schema_version'], `is ${JSON.stringify(version)}; this mlload reads version 1 baselines: refresh the baseline`)]);
     }
@@ -107710,15 +107875,9 @@ function quantileLogVariance(h, q) {
     const high = h.getValueAtPercentile(Math.min(1, (n * q + sd) / n) * 100);
     return low > 0 && high > 0 ? ((Math.log(high) - Math.log(low)) / 2) ** 2 : 0;
 }
-/** Welch–Satterthwaite: the degrees of freedom of a sum of variance estimates. */
-function satterthwaite(parts) {
-    const total = parts.reduce((a, p) => a + p.v, 0);
-    const denominator = parts.reduce((a, p) => a + (p.df > 0 && p.v > 0 ? p.v ** 2 / p.df : 0), 0);
-    return denominator > 0 ? Math.max(1, total ** 2 / denominator) : 1e6;
-}
-function finish(d, variance, df, shrinking, scale, confidence) {
+function finish(d, variance, df, shrinking, scale, confidence, maxHalfWidth = Number.POSITIVE_INFINITY) {
     const t = lib((1 + confidence) / 2, df);
-    const h = t * Math.sqrt(Math.max(0, variance));
+    const h = Math.min(t * Math.sqrt(Math.max(0, variance)), maxHalfWidth);
     const back = scale === 'log' ? (x) => Math.exp(x) - 1 : (x) => x;
     // A k-times longer run shrinks `shrinking` k-fold; solve for the k at which the interval just leaves out 0.
     const needed = (d / t) ** 2 - (variance - shrinking);
@@ -107726,10 +107885,13 @@ function finish(d, variance, df, shrinking, scale, confidence) {
     return { change: back(d), low: back(d - h), high: back(d + h), df, longer };
 }
 /**
- * The candidate's run against a baseline file of one or more runs. The baseline's spread across its
- * runs stands for the run-to-run noise of the runner; each run's windows give its own within-run noise.
+ * The candidate's run against a baseline file of one or more runs. How much a whole run moves from run
+ * to run is known only roughly from 1–3 baseline runs, so it is estimated as a scaled-inverse-χ²
+ * posterior: the prior spread counted as `prior.runs` runs, updated by the baseline runs' own spread
+ * (R − 1 degrees of freedom); the t quantile gets prior.runs + R − 1 df, so few runs widen the
+ * interval without making it unbounded. A whole run moves at least as much as its own windows show.
  */
-function compareToBaseline(candidate, baselineValue, baselineRuns, scale, confidence, counts, floor = 0) {
+function compareToBaseline(candidate, baselineValue, baselineRuns, scale, confidence, options = {}) {
     if (!usable(scale)(candidate.value) || !usable(scale)(baselineValue))
         return null;
     const f = transform(scale);
@@ -107737,42 +107899,29 @@ function compareToBaseline(candidate, baselineValue, baselineRuns, scale, confid
     const own = withinRun(candidate.windows, scale);
     const runs = baselineRuns.filter((r) => usable(scale)(r.value));
     const inner = runs.map((r) => withinRun(r.windows, scale)).filter((x) => x !== null);
-    const innerMean = inner.length ? inner.reduce((a, x) => a + x.v, 0) / inner.length : own?.v ?? 0;
-    const innerDf = inner.reduce((a, x) => a + x.df, 0) || (own?.df ?? 1);
-    const parts = [];
-    const candidateWithin = own ?? { v: innerMean, df: innerDf };
-    parts.push(candidateWithin);
-    if (runs.length >= 2) {
-        // Between-run spread beyond what each run's own windows explain: it hits a new run as well.
-        const spread = variance(runs.map((r) => f(r.value)));
-        const between = Math.max(0, spread - innerMean);
-        // Both terms come from the same R−1 degrees of freedom: one component, or the df is overstated.
-        parts.push({ v: spread / runs.length + between, df: runs.length - 1 });
-    }
-    else {
-        parts.push({ v: innerMean / Math.max(1, runs.length), df: innerDf });
-    }
-    let total = parts.reduce((a, p) => a + p.v, 0);
-    let shrinking = candidateWithin.v;
-    if (floor > total) {
-        shrinking += floor - total;
-        total = floor;
-    }
-    let countsOnly = false;
-    if (scale === 'linear' && counts) {
-        const floor = binomial(counts.candidate) + binomial(counts.baseline);
+    const innerMean = inner.length ? inner.reduce((a, x) => a + x.v, 0) / inner.length : 0;
+    const prior = options.prior ?? { spread: 0, runs: 0 };
+    const dataDf = Math.max(0, runs.length - 1);
+    const observed = dataDf > 0 ? variance(runs.map((r) => f(r.value))) : 0;
+    const priorDf = prior.runs > 0 ? prior.runs : 0;
+    const runToRun = priorDf + dataDf > 0 ? (priorDf * prior.spread ** 2 + dataDf * observed) / (priorDf + dataDf) : 0;
+    // The new run moves by the run-to-run spread, or by what its own windows show if that is more (the
+    // part a longer run shrinks); the baseline's mean of R runs by 1/R of its spread.
+    const ownV = own?.v ?? 0;
+    let total = Math.max(runToRun, ownV) + Math.max(runToRun, innerMean) / Math.max(1, runs.length);
+    const shrinking = ownV;
+    let df = priorDf + dataDf > 0 ? priorDf + dataDf : (own?.df ?? 1);
+    if (options.floor && options.floor > total)
+        total = options.floor;
+    if (scale === 'linear' && options.counts) {
+        const floor = binomial(options.counts.candidate) + binomial(options.counts.baseline);
         if (floor > total) {
             // The counts are the noise: a binomial variance, known from thousands of requests.
-            shrinking += floor - total;
             total = floor;
-            countsOnly = true;
+            df = 1e6;
         }
     }
-    // With two or more baseline runs their spread is the runner's noise, known only to R−1 degrees of
-    // freedom. Satterthwaite would let a spread that is small by chance borrow the windows' larger df and
-    // exclude "no change" about twice as often as it should (tested in test/verdict.test.ts).
-    const df = countsOnly ? 1e6 : runs.length >= 2 ? runs.length - 1 : satterthwaite(parts);
-    return finish(d, total, df, shrinking, scale, confidence);
+    return finish(d, total, df, shrinking, scale, confidence, options.maxHalfWidth);
 }
 /**
  * Paired blocks: the i-th pair ran the same slice of load on both builds, back to back, so
@@ -107815,7 +107964,7 @@ const LATENCY = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean'];
 /** Shown in the diff table even when no tolerance is set for them. */
 const SHOWN = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 const pct = (x) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (x) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
+const ms = (x) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
 function verdict_valueOf(f, m) {
     if (m === 'rps')
         return f.rps;
@@ -107919,7 +108068,12 @@ function quantileFloor(m, a, b, decoded) {
     };
     return variance(a.histogram) + variance(b.histogram);
 }
-function baselineEstimator(results, baseline, confidence) {
+/** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
+function priorOf(m, priors) {
+    const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : m === 'p99' || m === 'p999' || m === 'max' ? priors.tail : priors.latency;
+    return { spread, runs: priors.runs };
+}
+function baselineEstimator(results, baseline, confidence, priors, maxNoise) {
     const runs = baseline.per_run ?? [];
     const decoded = new Map();
     return (scope, m) => {
@@ -107935,7 +108089,12 @@ function baselineEstimator(results, baseline, confidence) {
         }))
             .filter((r) => Number.isFinite(r.value));
         const counts = { candidate: countsOf(run), baseline: countsOf(base) };
-        return compareToBaseline(candidate, verdict_valueOf(base, m), samples, scaleOf(m), confidence, counts, quantileFloor(m, run, base, decoded));
+        return compareToBaseline(candidate, verdict_valueOf(base, m), samples, scaleOf(m), confidence, {
+            counts,
+            floor: quantileFloor(m, run, base, decoded),
+            prior: priorOf(m, priors),
+            maxHalfWidth: scaleOf(m) === 'log' ? Math.log(1 + maxNoise) : undefined,
+        });
     };
 }
 function pairedEstimator(results, reference, blocks, confidence) {
@@ -107991,8 +108150,8 @@ function regressionsOf(results, reference, scenario, estimate, context) {
     return checks;
 }
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
-function judge(results, scenario, baseline, baselineFile = 'the baseline file') {
-    const confidence = scenario.compare?.confidence ?? types/* DEFAULT_CONFIDENCE */.F.baseline;
+function judge(results, scenario, baseline, baselineFile) {
+    const confidence = scenario.compare?.confidence ?? types/* DEFAULT_CONFIDENCE */.FH.baseline;
     const checks = sloChecksOf(results, scenario);
     const notices = [];
     let usable = baseline;
@@ -108000,15 +108159,18 @@ function judge(results, scenario, baseline, baselineFile = 'the baseline file') 
         notices.push(`The baseline was measured with a different scenario (hash ${baseline.scenario.hash}, this run ${results.scenario.hash}): its load or requests changed, so it is not compared. Refresh it with the update-baseline mode.`);
         usable = null;
     }
-    if (!baseline)
-        notices.push('No baseline yet: only the SLOs were checked. Create one with `mode: update-baseline` (or `mlload baseline results.json --out <file>`) and commit it.');
+    if (!baseline && baselineFile)
+        notices.push(`No baseline yet (${baselineFile}): only the SLOs were checked. Create one with \`mode: update-baseline\` (or \`mlload baseline results.json --out <file>\`) and commit it.`);
+    else if (!baseline)
+        notices.push('No baseline given: only the SLOs were checked. Compare with one with `--baseline FILE` (made by `mlload baseline results.json --out FILE`).');
     let comparison = null;
     if (usable) {
         const context = { confidence, seconds: results.duration_s, paired: false };
-        checks.push(...regressionsOf(results, usable, scenario, baselineEstimator(results, usable, confidence), context));
+        const estimator = baselineEstimator(results, usable, confidence, scenario.compare?.prior ?? types/* DEFAULT_PRIOR */.ts, scenario.compare?.maxNoise ?? types/* DEFAULT_MAX_NOISE */.c8);
+        checks.push(...regressionsOf(results, usable, scenario, estimator, context));
         const runs = usable.per_run ?? [];
         if (runs.length < 2) {
-            notices.push(`The baseline holds ${runs.length === 1 ? 'one run' : 'no per-run figures'}, so the run-to-run noise of the runner is unknown and the intervals cover only the noise within a run. Refresh it with \`baseline-runs: 3\` or more.`);
+            notices.push(`The baseline holds ${runs.length === 1 ? 'one run' : 'no per-run figures'}, so the intervals assume the prior run-to-run spread (compare.prior) rather than your runner's own. Refresh it with \`baseline-runs: 3\` or more.`);
         }
         else if (!runs.some((r) => r.windows)) {
             notices.push('The baseline predates per-window figures: its intervals use only the spread between its runs. Refresh it to get tighter intervals.');
@@ -108016,7 +108178,7 @@ function judge(results, scenario, baseline, baselineFile = 'the baseline file') 
         if (usable.environment.cpu_model !== results.environment.cpu_model || usable.environment.cores !== results.environment.cores) {
             notices.push(`The baseline was measured on another machine (${usable.environment.cores} × ${usable.environment.cpu_model}; this run: ${results.environment.cores} × ${results.environment.cpu_model}).`);
         }
-        comparison = { against: 'baseline', reference: baselineFile, confidence, baseline_runs: usable.runs };
+        comparison = { against: 'baseline', reference: baselineFile ?? 'the baseline file', confidence, baseline_runs: usable.runs };
     }
     if (results.interrupted)
         notices.push(`The run stopped early: ${results.stop_reason}.`);
@@ -108024,7 +108186,7 @@ function judge(results, scenario, baseline, baselineFile = 'the baseline file') 
 }
 /** A paired run: the candidate against the reference build measured beside it, block by block. */
 function judgePaired(results, scenario, paired) {
-    const confidence = scenario.compare?.confidence ?? types/* DEFAULT_CONFIDENCE */.F.image;
+    const confidence = scenario.compare?.confidence ?? types/* DEFAULT_CONFIDENCE */.FH.image;
     const checks = sloChecksOf(results, scenario);
     const notices = [];
     const context = { confidence, seconds: results.duration_s, paired: true };
@@ -108068,7 +108230,7 @@ function headline(status, shown, comparison) {
     })
         .join('; ')
         .concat(shown.length > 3 ? `; and ${shown.length - 3} more` : '');
-    return status === 'inconclusive' ? `inconclusive: ${text}, within what the noise explains` : text;
+    return status === 'inconclusive' ? `${text}, within what the noise explains` : text;
 }
 /** A change in its unit: points for the error rate, percent for the rest. */
 function formatAmount(m, x) {
@@ -108245,6 +108407,8 @@ class Recorder {
     listeners = [];
     measuredCount = 0;
     measuredFailures = 0;
+    /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
+    lastDoneMs = 0;
     /** Measured seconds at which windows close: about ten windows over the run. */
     windowEnds;
     measuredSeconds = 0;
@@ -108280,6 +108444,8 @@ class Recorder {
         const s = this.stats[index];
         s.count++;
         this.measuredCount++;
+        if (o.done > this.lastDoneMs)
+            this.lastDoneMs = o.done;
         s.bytes += o.bytes;
         (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .recordMs */ .mw)(s.latency, latency);
         (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .recordMs */ .mw)(s.secLatency, latency);
@@ -108415,10 +108581,12 @@ class Recorder {
                 statuses: [...s.statuses],
                 reasons: [...s.reasons.values()],
             })),
+            lastDoneMs: this.lastDoneMs,
         };
     }
     /** Merges a worker's final figures: counts add, histograms add exactly, samples stay few. */
     absorb(state) {
+        this.lastDoneMs = Math.max(this.lastDoneMs, state.lastDoneMs);
         state.names.forEach((n, i) => {
             const s = this.stats[i];
             s.count += n.count;
@@ -108441,9 +108609,14 @@ class Recorder {
             this.measuredFailures += n.failures;
         });
     }
-    /** Overall and per-name figures over the measured window of `measuredSeconds`. */
+    /**
+     * Overall and per-name figures over the measured window of `measuredSeconds`. Throughput is achieved,
+     * not offered: the measured requests over the time they took to complete, drain included (as Locust's
+     * total RPS runs to its last request), so a model that falls behind the arrivals shows it.
+     */
     finish(measuredSeconds) {
-        const seconds = measuredSeconds > 0 ? measuredSeconds : 1;
+        const offeredSeconds = measuredSeconds > 0 ? measuredSeconds : 1;
+        const seconds = Math.max(offeredSeconds, (this.lastDoneMs - this.warmupMs) / 1000);
         this.foldSecond(false, this.lastSecondMs);
         if (this.stats.some((s) => s.winCount > 0))
             this.closeWindow();
@@ -108452,7 +108625,7 @@ class Recorder {
             requests[s.name] = {
                 method: s.method,
                 path: s.path,
-                ...figures(s.count, s.failures, s.bytes, s.latency, s.service, seconds),
+                ...figures(s.count, s.failures, s.bytes, s.latency, s.service, seconds, offeredSeconds),
                 status_codes: Object.fromEntries([...s.statuses].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
                 failures: [...s.reasons.values()].sort((a, b) => b.count - a.count),
             };
@@ -108464,7 +108637,7 @@ class Recorder {
             for (const [k, v] of Object.entries(r.status_codes))
                 statuses.set(k, (statuses.get(k) ?? 0) + v);
         const overall = {
-            ...figures(this.measuredCount, this.measuredFailures, this.stats.reduce((a, s) => a + s.bytes, 0), latency, service, seconds),
+            ...figures(this.measuredCount, this.measuredFailures, this.stats.reduce((a, s) => a + s.bytes, 0), latency, service, seconds, offeredSeconds),
             status_codes: Object.fromEntries([...statuses].sort()),
             failures: Object.values(requests)
                 .flatMap((r) => r.failures)
@@ -108473,11 +108646,12 @@ class Recorder {
         return { overall, requests };
     }
 }
-function figures(count, failures, bytes, latency, service, seconds) {
+function figures(count, failures, bytes, latency, service, seconds, offeredSeconds) {
     return {
         count,
         failure_count: failures,
         rps: round2(count / seconds),
+        offered_rps: round2(count / offeredSeconds),
         error_rate: count === 0 ? 0 : round6(failures / count),
         latency_ms: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(latency),
         service_ms: (0,_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .summarize */ .eh)(service),
@@ -108505,6 +108679,7 @@ const round6 = (x) => Math.round(x * 1e6) / 1e6;
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   RQ: () => (/* binding */ progressPlan),
 /* harmony export */   _F: () => (/* binding */ progressPrinter),
 /* harmony export */   nt: () => (/* binding */ verdictText),
 /* harmony export */   r6: () => (/* binding */ resultsTable)
@@ -108535,7 +108710,12 @@ function resultsTable(results) {
     const lines = rows.map((r) => pad(r, widths));
     lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
     lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-    const out = [`Latency in ms over ${fmt(results.duration_s)} s (coordinated-omission corrected in the open model)`, ...lines];
+    const open = results.load.model === 'open';
+    const out = [`Latency in ms over ${fmt(results.duration_s)} s${open ? ', from each request\'s scheduled time (coordinated-omission corrected)' : ''}`, ...lines];
+    const o = results.overall;
+    if (open && o.offered_rps !== undefined && Math.abs(o.rps - o.offered_rps) > 0.01 * o.offered_rps) {
+        out.push(`Throughput: ${fmt(o.rps, 2)} req/s achieved of ${fmt(o.offered_rps, 2)} req/s offered: the model fell behind the arrivals.`);
+    }
     if (results.overall.failures.length > 0) {
         out.push('', 'Failures:');
         for (const f of results.overall.failures)
@@ -108550,30 +108730,40 @@ function resultsTable(results) {
         out.push('', `Stopped early: ${results.stop_reason}`);
     return out.join('\n');
 }
+/** The progress plan of a scenario: a paired run measures and warms up each build in turn. */
+function progressPlan(load, paired) {
+    const k = paired ? 2 : 1;
+    return { warmupS: (k * load.warmupMs) / 1000, durationS: (k * load.durationMs) / 1000 };
+}
 /**
  * A listener for the run's seconds that prints progress: every second in place on a terminal
  * (`live`), else one line every 5 s, as CI logs want.
  */
-function progressPrinter(totalS, print, live = false) {
+function progressPrinter(plan, print, live = false) {
     let errors = 0;
     let lastPrint = 0;
     return (p) => {
         errors += p.errors;
         if (live)
-            print(`\r${progressLine(p, totalS, errors)}\x1b[K`);
+            print(`\r${progressLine(p, plan, errors)}\x1b[K`);
         else if (p.t - lastPrint >= 5) {
             lastPrint = p.t;
-            print(progressLine(p, totalS, errors));
+            print(progressLine(p, plan, errors));
         }
     };
 }
-/** One progress line: elapsed/total, rate, p95, errors. */
-function progressLine(p, totalS, errorsSoFar) {
-    const elapsed = Math.min(p.t, totalS);
+/** One progress line: where the run is (warm-up, measured seconds of the table's total, drain), rate, p95, errors. */
+function progressLine(p, plan, errorsSoFar) {
     const width = 20;
-    const filled = Math.round((elapsed / Math.max(1, totalS)) * width);
+    const measured = Math.min(Math.max(0, p.t - plan.warmupS), plan.durationS);
+    const filled = Math.round((measured / Math.max(1, plan.durationS)) * width);
     const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-    return `${bar} ${fmt(elapsed, 0).padStart(4)}/${fmt(totalS, 0)}s ${p.phase.padEnd(7)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
+    const where = p.phase === 'warmup'
+        ? `warm-up ${fmt(Math.min(p.t, plan.warmupS), 0)}/${fmt(plan.warmupS, 0)}s`
+        : p.phase === 'drain'
+            ? `drain +${fmt(Math.max(0, p.t - plan.warmupS - plan.durationS), 0)}s`
+            : `${fmt(measured, 0).padStart(4)}/${fmt(plan.durationS, 0)}s`;
+    return `${bar} ${where.padEnd(14)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
 }
 /** The verdict for logs: its line, notices, the checks, and why anything was left undecided. */
 function verdictText(verdict) {
@@ -108581,7 +108771,7 @@ function verdictText(verdict) {
     for (const n of verdict.notices)
         out.push(`note: ${n}`);
     if (verdict.checks.length > 0)
-        out.push(checksTable(verdict.checks));
+        out.push(checksTable(verdict.checks, verdict.comparison?.against === 'image'));
     for (const c of verdict.checks)
         if (c.note)
             out.push(`inconclusive: ${c.scope} ${(0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .describeMetric */ .oz)(c.metric)}: ${c.note}`);
@@ -108591,8 +108781,8 @@ function verdictText(verdict) {
     return out.join('\n');
 }
 /** The verdict's rows as a plain table for logs. */
-function checksTable(checks) {
-    const rows = [['Scope', 'Metric', 'Baseline', 'This run', 'Change', 'Interval', 'Limit', 'Status']];
+function checksTable(checks, paired = false) {
+    const rows = [['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status']];
     for (const c of checks) {
         rows.push([c.scope, `${(0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .describeMetric */ .oz)(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(c.metric, c.baseline), (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(c.metric, c.value), (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .formatChange */ .eD)(c), (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .formatInterval */ .vy)(c), c.limit, c.status === 'info' ? '' : c.status]);
     }
@@ -108649,7 +108839,7 @@ function checkRow(c, withScope) {
 }
 function table(checks, withScope, comparison) {
     const paired = comparison?.against === 'image';
-    const level = `${Math.round((comparison?.confidence ?? _scenario_types_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULT_CONFIDENCE */ .F.baseline) * 100)}% interval`;
+    const level = `${Math.round((comparison?.confidence ?? _scenario_types_js__WEBPACK_IMPORTED_MODULE_1__/* .DEFAULT_CONFIDENCE */ .FH.baseline) * 100)}% interval`;
     const header = [...(withScope ? ['Request'] : []), 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', level, 'Limit', 'Status'];
     return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
 }
@@ -108671,8 +108861,9 @@ function pairedSection(comparison) {
     ];
 }
 /** Mermaid xychart of p50/p95/p99 per second (GitHub renders it in comments and summaries). */
-function latencyChart(series, maxPoints = 60) {
-    const points = series.filter((p) => p.phase !== 'drain');
+function latencyChart(series, warmupS = 0, maxPoints = 60) {
+    // Measured seconds only, labelled from the start of measurement; the final partial second would repeat a label.
+    const points = series.filter((p, i, all) => p.phase === 'measure' && Math.round(p.t - warmupS) !== Math.round((all[i - 1]?.t ?? -1) - warmupS));
     if (points.length < 2)
         return [];
     const step = Math.ceil(points.length / maxPoints);
@@ -108683,7 +108874,7 @@ function latencyChart(series, maxPoints = 60) {
         '```mermaid',
         'xychart-beta',
         '  title "Latency per second (ms): p50, p95, p99"',
-        `  x-axis "seconds" [${picked.map((p) => Math.round(p.t)).join(', ')}]`,
+        `  x-axis "seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`,
         `  y-axis "ms" 0 --> ${Math.ceil(top * 1.1)}`,
         `  line [${picked.map((p) => fmt(p.p50)).join(', ')}]`,
         `  line [${picked.map((p) => fmt(p.p95)).join(', ')}]`,
@@ -108710,7 +108901,8 @@ function markdownReport(results, verdict, links = {}) {
             (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''), '');
     }
     else if (comparison) {
-        lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${comparison.baseline_runs ?? 1} run(s)); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
+        const runs = comparison.baseline_runs ?? 1;
+        lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
     }
     for (const n of verdict.notices)
         lines.push(`> [!NOTE]\n> ${n}`, '');
@@ -108748,7 +108940,7 @@ function markdownReport(results, verdict, links = {}) {
     if (t.cold_start_ms !== undefined) {
         lines.push(`Container \`${escapeText(t.image ?? '')}\`: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb.mean.toFixed(0)} MB (peak ${t.memory_mb.peak.toFixed(0)} MB).` : ''), '');
     }
-    const chart = latencyChart(results.series);
+    const chart = latencyChart(results.series, results.warmup_s);
     if (chart.length > 0)
         lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
     const footer = [];
@@ -108777,8 +108969,10 @@ function markdownReport(results, verdict, links = {}) {
 /* harmony export */ });
 /* unused harmony exports formatProblem, formatPath */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(73024);
-/* harmony import */ var ajv__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(42463);
-/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(38815);
+/* harmony import */ var ajv__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(42463);
+/* harmony import */ var fastest_levenshtein__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(21916);
+/* harmony import */ var yaml__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(38815);
+
 
 
 
@@ -108818,8 +109012,8 @@ class SourceDocument {
     }
     /** Parses YAML (and so JSON); syntax errors throw InvalidFileError with their positions. */
     static parse(file, text) {
-        const lines = new yaml__WEBPACK_IMPORTED_MODULE_1__/* .LineCounter */ .HN();
-        const doc = (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .parseDocument */ .Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+        const lines = new yaml__WEBPACK_IMPORTED_MODULE_2__/* .LineCounter */ .HN();
+        const doc = (0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .parseDocument */ .Tp)(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
         if (doc.errors.length > 0) {
             throw new InvalidFileError(doc.errors.map((e) => {
                 const pos = lines.linePos(e.pos[0]);
@@ -108843,16 +109037,16 @@ class SourceDocument {
         let node = this.doc.contents;
         let offset = 0;
         for (const part of path) {
-            if (!(0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isCollection */ .P3)(node))
+            if (!(0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .isCollection */ .P3)(node))
                 break;
             const next = node.get(part, true);
             if (next === undefined)
                 break;
             node = next;
         }
-        if (keyOf !== undefined && (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isMap */ .jh)(node)) {
-            const pair = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(p.key) && p.key.value === keyOf);
-            if (pair && (0,yaml__WEBPACK_IMPORTED_MODULE_1__/* .isScalar */ .jn)(pair.key) && pair.key.range)
+        if (keyOf !== undefined && (0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .isMap */ .jh)(node)) {
+            const pair = node.items.find((p) => (0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .isPair */ .tO)(p) && (0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .isScalar */ .jn)(p.key) && p.key.value === keyOf);
+            if (pair && (0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .isScalar */ .jn)(pair.key) && pair.key.range)
                 offset = pair.key.range[0];
         }
         else if (node && typeof node === 'object' && 'range' in node && node.range) {
@@ -108863,7 +109057,7 @@ class SourceDocument {
         return { file: this.file, line: pos.line, col: pos.col, key, message };
     }
 }
-const ajv = new ajv__WEBPACK_IMPORTED_MODULE_2__.Ajv({ allErrors: true, strict: false, verbose: true });
+const ajv = new ajv__WEBPACK_IMPORTED_MODULE_3__.Ajv({ allErrors: true, strict: false, verbose: true });
 const compiled = new Map();
 /** Validates a document against a JSON Schema; every error carries its file position. */
 function validate(doc, schema) {
@@ -108885,7 +109079,10 @@ function toProblem(doc, e) {
     switch (e.keyword) {
         case 'additionalProperties': {
             const extra = e.params.additionalProperty;
-            return doc.problem(path, 'is not a known key', extra);
+            const known = Object.keys(e.parentSchema?.properties ?? {});
+            const near = known.length > 0 ? (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_1__/* .closest */ .kp)(extra, known) : '';
+            const hint = near && (0,fastest_levenshtein__WEBPACK_IMPORTED_MODULE_1__/* .distance */ .Io)(extra, near) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean \`${near}\`?` : known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+            return doc.problem(path, `is not a known key${hint}`, extra);
         }
         case 'required': {
             const missing = e.params.missingProperty;
@@ -108895,6 +109092,9 @@ function toProblem(doc, e) {
             return doc.problem(path, `must be one of ${e.params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
         case 'pattern':
             return doc.problem(path, describePattern(e));
+        case 'anyOf':
+            // One line naming what is allowed, not one complaint per branch.
+            return doc.problem(path, `must be ${lowerFirst((e.parentSchema.description ?? 'one of the allowed forms').replace(/\.$/, ''))}`);
         case 'type':
             // `duration: 20` is a type error, but the helpful answer is the pattern's description.
             return doc.problem(path, e.parentSchema?.pattern ? describePattern(e) : (e.message ?? 'is invalid'));
@@ -108912,10 +109112,19 @@ function lowerFirst(s) {
 // anyOf failures repeat each branch's complaint; keep the first per location.
 function dedupe(errors) {
     const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+    // An anyOf whose schema says in words what it allows speaks for all its branches.
+    const described = new Set(errors.filter((e) => e.keyword === 'anyOf' && e.parentSchema?.description).map((e) => e.instancePath));
     const seen = new Set();
     const out = [];
     for (const e of errors) {
-        if (e.keyword === 'anyOf')
+        if (e.keyword === 'anyOf') {
+            if (e.parentSchema?.description && !seen.has(e.instancePath)) {
+                seen.add(e.instancePath);
+                out.push(e);
+            }
+            continue;
+        }
+        if (described.has(e.instancePath))
             continue;
         const key = e.instancePath;
         if (anyOfPaths.has(key) || anyOfPaths.has(parentOf(key))) {
@@ -108954,7 +109163,7 @@ var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./lib/schema/scenario.schema.json
-const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"},"compare":{"$ref":"#/definitions/compare"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}},"compare":{"description":"What the regression tolerances are measured against: the committed baseline file, or a second build of the model run beside this one in the same job (paired A/B).","type":"object","additionalProperties":false,"properties":{"against":{"enum":["baseline","image"],"description":"`baseline` (default): the committed baseline JSON. `image`: start `baseline_image` (or use `baseline_url`) beside the target and alternate the load between the two in short blocks."},"baseline_image":{"type":"string","minLength":1,"description":"The image of the reference build (typically the base branch\'s), started like `target.image` with the same port, env and args."},"baseline_url":{"type":"string","pattern":"^https?://","description":"Instead of `baseline_image`: base URL of a reference service that is already running."},"blocks":{"type":"integer","minimum":2,"maximum":100,"description":"How many block pairs the measured duration is cut into; each pair runs the same slice of the load, with the same payloads, once on each build. Default 8."},"confidence":{"type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"description":"Confidence level of the intervals. A regression fails only when the interval\'s better end is still worse than no change. Default 0.99 in paired mode (at 0.95 each tolerance-checked percentile fails an unchanged build about 1 run in 40 on its own) and 0.95 against a baseline file (whose t quantile has only baseline runs − 1 degrees of freedom)."}}}}}');
+const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"},"compare":{"$ref":"#/definitions/compare"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"rate_percent":{"type":"string","pattern":"^(100(\\\\.0+)?|\\\\d{1,2}(\\\\.\\\\d+)?)%$","description":"A percentage from 0% to 100%, like 1% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"description":"An HTTP status (200), a class of them (\\"4xx\\"), or a list of these ([200, 201]).","anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/rate_percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/rate_percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/rate_percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/rate_percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}},"compare":{"description":"What the regression tolerances are measured against: the committed baseline file, or a second build of the model run beside this one in the same job (paired A/B).","type":"object","additionalProperties":false,"properties":{"against":{"enum":["baseline","image"],"description":"`baseline` (default): the committed baseline JSON. `image`: start `baseline_image` (or use `baseline_url`) beside the target and alternate the load between the two in short blocks."},"baseline_image":{"type":"string","minLength":1,"description":"The image of the reference build (typically the base branch\'s), started like `target.image` with the same port, env and args."},"baseline_url":{"type":"string","pattern":"^https?://","description":"Instead of `baseline_image`: base URL of a reference service that is already running."},"blocks":{"type":"integer","minimum":4,"maximum":100,"description":"How many block pairs the measured duration is cut into; each pair runs the same slice of the load, with the same payloads, once on each build. Default 8."},"confidence":{"type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"description":"Confidence level of the intervals. A regression fails only when the interval\'s better end is still worse than no change. Default 0.99 in paired mode (at 0.95 each tolerance-checked percentile fails an unchanged build about 1 run in 40 on its own) and 0.95 against a baseline file."},"prior":{"type":"object","additionalProperties":false,"description":"Baseline-file mode: how much a whole run\'s figures move from one run (runner, day) to the next, assumed before the baseline\'s own runs are seen and then updated by them. Few baseline runs then give a wider interval, never an unbounded one.","properties":{"runs":{"type":"integer","minimum":1,"maximum":100,"description":"How many baseline runs the prior counts as. Default 4."},"latency":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of p50, p90, p95 and mean latency. Default 10%."},"tail":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of p99, p99.9 and max latency. Default 20%."},"throughput":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of throughput. Default 5%."}}},"max_noise":{"$ref":"#/definitions/percent","description":"Baseline-file mode: the widest an interval may be either side of the change, as a ratio (50%: ×/÷1.5). A change beyond it is never put down to noise, so a 2× slowdown always fails. Default 50%."}}}}}');
 // EXTERNAL MODULE: ./lib/src/scenario/document.js
 var scenario_document = __nccwpck_require__(84116);
 ;// CONCATENATED MODULE: ./lib/src/scenario/payload.js
@@ -109002,7 +109211,7 @@ function compileField(spec) {
     }
     if (spec.object) {
         const fields = compileFields(spec.object);
-        return { draw: (rng) => fields.draw(rng), wrongType: () => 'not-an-object', outOfRange: null };
+        return { children: fields, draw: (rng) => fields.draw(rng), wrongType: () => 'not-an-object', outOfRange: null };
     }
     if (spec.string) {
         const [lo, hi] = spec.string.length ?? [8, 8];
@@ -109018,9 +109227,14 @@ function compileField(spec) {
 function compileFields(specs) {
     const names = Object.keys(specs);
     const fields = names.map((n) => compileField(specs[n]));
+    const leaves = names.flatMap((n, i) => {
+        const f = fields[i];
+        return f.children && f.children.leaves.length > 0 ? f.children.leaves.map((l) => ({ path: [n, ...l.path], field: l.field })) : [{ path: [n], field: f }];
+    });
     return {
         names,
         fields,
+        leaves,
         draw(rng) {
             const out = {};
             for (let i = 0; i < names.length; i++)
@@ -109038,10 +109252,18 @@ function malformed(valid) {
     return { data: valid.length > 1 ? valid.slice(0, cut) : '{', contentType: JSON_TYPE };
 }
 const EMPTY = { data: '', contentType: JSON_TYPE };
+/** The object that holds the value at `path`, and the value's key in it. */
+function parentOf(root, path) {
+    let node = root;
+    for (let i = 0; i < path.length - 1; i++)
+        node = node[path[i]];
+    return [node, path[path.length - 1]];
+}
 /** `fields:` a fresh random object for every request. */
 function fieldsGenerator(specs) {
     const set = compileFields(specs);
-    const ranged = set.fields.map((f, i) => (f.outOfRange ? i : -1)).filter((i) => i >= 0);
+    // Mutations break one leaf, drawn uniformly, at any depth: a nested feature's own validation is reached.
+    const ranged = set.leaves.filter((l) => l.field.outOfRange);
     const mutations = ['drop_field', 'wrong_type', 'malformed_json', 'empty_body'];
     if (ranged.length > 0)
         mutations.splice(2, 0, 'out_of_range');
@@ -109050,17 +109272,22 @@ function fieldsGenerator(specs) {
         next: (rng) => jsonPayload(set.draw(rng)),
         mutate(rng, how) {
             const value = set.draw(rng);
-            const i = rng.int(0, set.names.length - 1);
             switch (how) {
-                case 'drop_field':
-                    delete value[set.names[i]];
+                case 'drop_field': {
+                    const [parent, key] = parentOf(value, set.leaves[rng.int(0, set.leaves.length - 1)].path);
+                    delete parent[key];
                     return jsonPayload(value);
-                case 'wrong_type':
-                    value[set.names[i]] = set.fields[i].wrongType(rng);
+                }
+                case 'wrong_type': {
+                    const leaf = set.leaves[rng.int(0, set.leaves.length - 1)];
+                    const [parent, key] = parentOf(value, leaf.path);
+                    parent[key] = leaf.field.wrongType(rng);
                     return jsonPayload(value);
+                }
                 case 'out_of_range': {
-                    const j = ranged[rng.int(0, ranged.length - 1)];
-                    value[set.names[j]] = set.fields[j].outOfRange(rng);
+                    const leaf = ranged[rng.int(0, ranged.length - 1)];
+                    const [parent, key] = parentOf(value, leaf.path);
+                    parent[key] = leaf.field.outOfRange(rng);
                     return jsonPayload(value);
                 }
                 case 'malformed_json':
@@ -109071,10 +109298,25 @@ function fieldsGenerator(specs) {
         },
     };
 }
+const isObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v);
+/** Paths of every value of a JSON object that is not itself a non-empty object, at any depth. */
+function jsonLeaves(value, prefix = []) {
+    return Object.entries(value).flatMap(([k, v]) => (isObject(v) && Object.keys(v).length > 0 ? jsonLeaves(v, [...prefix, k]) : [[...prefix, k]]));
+}
+function wrongTypeOf(v) {
+    if (typeof v === 'number')
+        return 'not-a-number';
+    if (Array.isArray(v))
+        return 'not-an-array';
+    if (isObject(v))
+        return 'not-an-object';
+    return 12345;
+}
 /** `json:` or `file:` payloads, serialised once and handed out in turn. */
 function listGenerator(values) {
     const serialised = values.map((v) => JSON.stringify(v));
-    const objects = values.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0);
+    const objects = values.every((v) => isObject(v) && Object.keys(v).length > 0);
+    const leaves = objects ? values.map((v) => jsonLeaves(v)) : [];
     let cursor = 0;
     const pickIndex = () => {
         const i = cursor;
@@ -109091,13 +109333,13 @@ function listGenerator(values) {
                 return malformed(serialised[i]);
             if (how === 'empty_body' || !objects)
                 return EMPTY;
-            const value = { ...values[i] };
-            const keys = Object.keys(value);
-            const key = keys[rng.int(0, keys.length - 1)];
+            const value = JSON.parse(serialised[i]);
+            const paths = leaves[i];
+            const [parent, key] = parentOf(value, paths[rng.int(0, paths.length - 1)]);
             if (how === 'drop_field')
-                delete value[key];
+                delete parent[key];
             else
-                value[key] = typeof value[key] === 'number' ? 'not-a-number' : 12345;
+                parent[key] = wrongTypeOf(parent[key]);
             return jsonPayload(value);
         },
     };
@@ -109133,8 +109375,18 @@ const DEFAULT_MAX_IN_FLIGHT = 1024;
 function loadScenario(file, overrides = {}) {
     const doc = scenario_document/* SourceDocument */.Nc.read(file);
     const problems = (0,scenario_document/* validate */.tf)(doc, scenario_schema_namespaceObject);
-    if (problems.length > 0)
-        throw new scenario_document/* InvalidFileError */.Ou(problems);
+    if (problems.length > 0) {
+        // Every problem at once, not the shape's first and the meaning's on the next try: compile what the
+        // schema let through, and keep what it finds beyond the schema's complaints.
+        try {
+            compileScenario(doc, overrides);
+        }
+        catch (err) {
+            if (err instanceof scenario_document/* InvalidFileError */.Ou)
+                problems.push(...err.problems.filter((p) => !problems.some((q) => q.key === p.key && q.line === p.line)));
+        }
+        throw new scenario_document/* InvalidFileError */.Ou(problems.sort((a, b) => a.line - b.line || a.col - b.col));
+    }
     return compileScenario(doc, overrides);
 }
 function compileScenario(doc, overrides = {}) {
@@ -109180,7 +109432,15 @@ function compileCompare(raw, target, overrides, at) {
             at(['target'], 'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port');
         }
     }
-    return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? types/* DEFAULT_CONFIDENCE */.F[against] };
+    const p = c.prior ?? {};
+    const prior = {
+        runs: p.runs ?? types/* DEFAULT_PRIOR */.ts.runs,
+        latency: p.latency ? (0,units/* parsePercent */.lo)(p.latency) : types/* DEFAULT_PRIOR */.ts.latency,
+        tail: p.tail ? (0,units/* parsePercent */.lo)(p.tail) : types/* DEFAULT_PRIOR */.ts.tail,
+        throughput: p.throughput ? (0,units/* parsePercent */.lo)(p.throughput) : types/* DEFAULT_PRIOR */.ts.throughput,
+    };
+    const maxNoise = c.max_noise ? (0,units/* parsePercent */.lo)(c.max_noise) : types/* DEFAULT_MAX_NOISE */.c8;
+    return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? types/* DEFAULT_CONFIDENCE */.FH[against], prior, maxNoise };
 }
 function compileLoad(load, overrides, at) {
     const open = load.rate !== undefined || load.arrival !== undefined || load.max_in_flight !== undefined;
@@ -109319,8 +109579,10 @@ function compileRequests(raws, baseDir, timeoutMs, file, at, problems) {
             at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`);
             return;
         }
-        if (b.fields)
+        if (b.fields) {
+            checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
             generators.set(r.name, fieldsGenerator(b.fields));
+        }
         else if (b.json !== undefined)
             generators.set(r.name, listGenerator([b.json]));
         else if (b.file) {
@@ -109367,6 +109629,25 @@ function compileRequests(raws, baseDir, timeoutMs, file, at, problems) {
             expect: compileExpect(r.expect, b?.invalid_of !== undefined),
         };
     });
+}
+/** `int: [77, 29]`, `length: [5, 2]`: a range whose low end is above its high end draws nothing sensible. */
+function checkRanges(specs, path, at) {
+    for (const [name, spec] of Object.entries(specs)) {
+        const here = [...path, name];
+        for (const k of ['int', 'float']) {
+            const range = spec[k];
+            if (range && range[0] > range[1])
+                at([...here, k], `is [${range[0]}, ${range[1]}]: the low end is above the high end (write [${range[1]}, ${range[0]}])`);
+        }
+        if (Array.isArray(spec.length) && spec.length[0] > spec.length[1])
+            at([...here, 'length'], 'has its low end above its high end');
+        if (spec.string?.length && spec.string.length[0] > spec.string.length[1])
+            at([...here, 'string', 'length'], 'has its low end above its high end');
+        if (spec.object)
+            checkRanges(spec.object, [...here, 'object'], at);
+        if (spec.array)
+            checkRanges({ array: spec.array }, here, at);
+    }
 }
 function readJsonLines(path, shown, problems) {
     let text;
@@ -109450,8 +109731,12 @@ function sortedKeys(_key, value) {
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   F: () => (/* binding */ DEFAULT_CONFIDENCE)
+/* harmony export */   FH: () => (/* binding */ DEFAULT_CONFIDENCE),
+/* harmony export */   c8: () => (/* binding */ DEFAULT_MAX_NOISE),
+/* harmony export */   ts: () => (/* binding */ DEFAULT_PRIOR)
 /* harmony export */ });
+const DEFAULT_PRIOR = { runs: 4, latency: 0.1, tail: 0.2, throughput: 0.05 };
+const DEFAULT_MAX_NOISE = 0.5;
 /**
  * Default confidence of the intervals, by what the run is compared against. Paired: at 95% each
  * tolerance-checked percentile fails an unchanged build about 1 run in 40, p95 and p99 together
@@ -109476,6 +109761,9 @@ const DEFAULT_CONFIDENCE = { baseline: 0.95, image: 0.99 };
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 /** "1m30s" → 90000. Returns NaN for anything else; the schema has already checked the shape. */
 function parseDuration(text) {
+    // The compiler also runs over files the schema rejected (to list every problem at once).
+    if (typeof text !== 'string')
+        return Number.NaN;
     let total = 0;
     let matched = 0;
     for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
@@ -109486,6 +109774,8 @@ function parseDuration(text) {
 }
 /** "10%" → 0.1 */
 function parsePercent(text) {
+    if (typeof text !== 'string')
+        return Number.NaN;
     const m = /^(\d+(?:\.\d+)?)%$/.exec(text);
     return m ? Number(m[1]) / 100 : Number.NaN;
 }
@@ -110587,7 +110877,7 @@ async function runLoad(run) {
         discard = true;
     const elapsedMs = clock();
     clearInterval(ticker);
-    run.sink.second(elapsedMs, { inFlight, users: 0, phase: phase() });
+    run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
     run.signal?.removeEventListener('abort', onAbort);
     await (drained ? http.close() : http.destroy());
     const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
@@ -110969,7 +111259,8 @@ function referenceLabel(scenario) {
 }
 /**
  * … → gate: a paired run judged block by block against the reference build, or one run judged
- * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes).
+ * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes), or
+ * against its SLOs alone when there is neither.
  */
 async function measureJudged(scenario, against, options = {}) {
     if (scenario.compare.against === 'image') {
@@ -110978,7 +111269,7 @@ async function measureJudged(scenario, against, options = {}) {
         return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError };
     }
     const { results, targetError } = await measure(scenario, options);
-    const verdict = against ? (0,gate_verdict/* judge */.S4)(results, scenario, against.baseline, against.file) : null;
+    const verdict = (0,gate_verdict/* judge */.S4)(results, scenario, against?.baseline ?? null, against?.file);
     return { results, verdict, reference: null, targetError };
 }
 /** scenario → target → engine → metrics: one run of the scenario, measured. */
@@ -110996,7 +111287,7 @@ async function measure(scenario, options = {}) {
         const run = await drive(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
         watch.done();
         const { overall, requests } = recorder.finish(run.measuredMs / 1000);
-        const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+        const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows }, stopCause(run, watch.error()));
         return { results, targetError: watch.error() };
     }
     finally {
@@ -111097,7 +111388,7 @@ async function measurePaired(scenario, options = {}) {
         const [candidateResults, referenceResults] = builds.map((build) => {
             const run = joinRuns(build.runs, build.measuredMs);
             const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
-            return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
+            return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices }, stopCause(run, watch.error()));
         });
         return {
             candidate: candidateResults,
@@ -111168,7 +111459,13 @@ function joinRuns(runs, measuredMs) {
         finishedAt: runs[runs.length - 1]?.finishedAt ?? new Date(),
     };
 }
-function assemble(scenario, target, run, measured) {
+/** Why a run ended early, as a kind the reports can act on (the reason's words are for people). */
+function stopCause(run, targetError) {
+    if (!run.interrupted)
+        return null;
+    return targetError ? 'target-failed' : 'interrupted';
+}
+function assemble(scenario, target, run, measured, cause) {
     return {
         schema_version: 1,
         tool: { name: 'mlload', version: VERSION },
@@ -111179,6 +111476,7 @@ function assemble(scenario, target, run, measured) {
         warmup_s: scenario.load.warmupMs / 1000,
         interrupted: run.interrupted,
         stop_reason: run.stopReason,
+        stop_cause: cause,
         load: describeLoad(scenario),
         overall: measured.overall,
         requests: measured.requests,
@@ -111253,12 +111551,26 @@ function statsHistoryCsv(results) {
     const header = ['Timestamp', 'User Count', 'Type', 'Name', 'Requests/s', 'Failures/s', ...PERCENTILE_HEADERS, 'Total Request Count', 'Total Failure Count', 'Total Median Response Time', 'Total Average Response Time', 'Total Min Response Time', 'Total Max Response Time', 'Total Average Content Size'];
     const rows = [header];
     let previousT = 0;
+    // One row a wall-clock second, as Locust writes: the run's final partial second shares its second
+    // with the one before, so it is folded into that row (rates over both spans, totals the later's).
+    let last = null;
     for (const p of results.series) {
         const span = Math.max(0.001, p.t - previousT);
         previousT = p.t;
-        const cells = PERCENTILES.map((q) => (q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A'));
+        const time = Math.floor(p.time / 1000);
         const t = p.total;
-        rows.push([Math.floor(p.time / 1000), p.users, '', 'Aggregated', p.rps.toFixed(6), (p.errors / span).toFixed(6), ...cells, t.count, t.failures, Math.round(t.p50), t.mean, t.min, t.max, t.avg_bytes]);
+        const totals = [t.count, t.failures, Math.round(t.p50), t.mean, t.min, t.max, t.avg_bytes];
+        if (last && last.time === time) {
+            last.requests += p.rps * span;
+            last.errors += p.errors;
+            last.span += span;
+            last.users = Math.max(last.users, p.users);
+            rows[rows.length - 1] = [time, last.users, '', 'Aggregated', (last.requests / last.span).toFixed(6), (last.errors / last.span).toFixed(6), ...last.cells, ...totals];
+            continue;
+        }
+        const cells = PERCENTILES.map((q) => (q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A'));
+        last = { time, users: p.users, requests: p.rps * span, errors: p.errors, span, cells };
+        rows.push([time, p.users, '', 'Aggregated', p.rps.toFixed(6), (p.errors / span).toFixed(6), ...cells, ...totals]);
     }
     return rows.map(csvRow).join('\n') + '\n';
 }
@@ -111272,8 +111584,8 @@ function failuresCsv(results) {
 /** `exceptions.csv`: errors of the generator itself (none are swallowed: a crash ends the run), and a target failure. */
 function exceptionsCsv(results) {
     const rows = [['Count', 'Message', 'Traceback', 'Nodes']];
-    if (results.stop_reason && results.stop_reason.startsWith('target failed'))
-        rows.push([1, results.stop_reason, '', 'local']);
+    if (results.stop_cause === 'target-failed')
+        rows.push([1, results.stop_reason ?? 'the target failed', '', 'local']);
     return rows.map(csvRow).join('\n') + '\n';
 }
 
@@ -111326,11 +111638,12 @@ Usage:
   mlload compare <results.json> --baseline <baseline.json> [--markdown FILE] [--fail-on-inconclusive]
   mlload validate <scenario.yml>
 
-run judges the run when it has something to compare with: --baseline (a baseline file), or a paired
-A/B run (--baseline-image, or compare.against: image in the scenario), which runs the reference build
-beside the target and alternates the load between them. The verdict goes into results.json.
+run judges every run against the scenario's SLOs, and its regression tolerances when it has something
+to compare with: --baseline (a baseline file), or a paired A/B run (--baseline-image, or
+compare.against: image in the scenario), which runs the reference build beside the target and
+alternates the load between them. The verdict goes into results.json.
 
-Exit codes: 0 ran (or passed, or inconclusive), 1 failed the gate (or inconclusive with
+Exit codes: 0 passed (or inconclusive, or nothing to compare and the SLOs held), 1 failed the gate (or inconclusive with
 --fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed.`;
 const defaultIo = {
     out: (s) => process.stdout.write(s + '\n'),
@@ -111439,18 +111752,17 @@ async function runCommand(args, io) {
         const options = {
             signal: controller.signal,
             log: (line) => io.err(`mlload: ${line}`),
-            onSecond: (0,cli_console/* progressPrinter */._F)(paired ? totalS * 2 : totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
+            onSecond: (0,cli_console/* progressPrinter */._F)((0,cli_console/* progressPlan */.RQ)(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
         };
         const { results, verdict, reference, targetError } = await measureJudged(scenario, against, options);
         if (reference)
             writeResultFiles((0,external_node_path_.join)(values.out, 'reference'), reference);
         if (io.isTTY)
             process.stderr.write('\n');
-        const files = writeResultFiles(values.out, results, verdict ?? undefined);
+        const files = writeResultFiles(values.out, results, verdict);
         io.out((0,cli_console/* resultsTable */.r6)(results));
-        if (verdict)
-            io.out(`\n${(0,cli_console/* verdictText */.nt)(verdict)}`);
-        if (verdict && values.markdown)
+        io.out(`\n${(0,cli_console/* verdictText */.nt)(verdict)}`);
+        if (values.markdown)
             (0,external_node_fs_.writeFileSync)(values.markdown, (0,markdown/* markdownReport */.qN)(results, verdict));
         io.out(`\nWrote ${files.join(', ')}`);
         if (targetError) {
@@ -111459,7 +111771,7 @@ async function runCommand(args, io) {
         }
         if (signalled)
             return 128 + (signalled === 'SIGINT' ? 2 : 15);
-        if (verdict && (0,gate_verdict/* shouldFail */.W9)(verdict, 'any', values['fail-on-inconclusive']))
+        if ((0,gate_verdict/* shouldFail */.W9)(verdict, 'any', values['fail-on-inconclusive']))
             return errors/* EXIT */.d.fail;
         return errors/* EXIT */.d.ok;
     }

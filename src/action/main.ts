@@ -12,7 +12,7 @@ import { findComment, upsertComment } from '../github/comment.ts';
 import { readRunContext, type RunContext } from '../github/context.ts';
 import type { Results } from '../metrics/types.ts';
 import { measure, measureJudged, referenceLabel } from '../pipeline.ts';
-import { progressPrinter, resultsTable, verdictText } from '../report/console.ts';
+import { progressPlan, progressPrinter, resultsTable, verdictText } from '../report/console.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { commentMarker, markdownReport } from '../report/markdown.ts';
 import { InvalidFileError } from '../scenario/document.ts';
@@ -51,12 +51,11 @@ export async function run(): Promise<void> {
 }
 
 function measureOptions(scenario: Scenario, label: string, prefix = '') {
-  const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
   const paired = scenario.compare.against === 'image';
   return {
     runLabel: label,
     log: (line: string) => core.info(line),
-    onSecond: progressPrinter(paired ? 2 * totalS : totalS, (line) => core.info(`${prefix}${line}`)),
+    onSecond: progressPrinter(progressPlan(scenario.load, paired), (line) => core.info(`${prefix}${line}`)),
   };
 }
 
@@ -76,20 +75,29 @@ async function gate(inputs: Inputs, scenario: Scenario, ctx: RunContext, outDir:
   const paired = scenario.compare.against === 'image';
   if (paired) core.info(`mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${referenceLabel(scenario)} (A), ${scenario.compare.blocks} block pairs`);
   // A corrupt baseline is found before minutes of load, not after.
-  const against = paired ? null : { file: baselinePath, baseline: readBaseline(baselinePath) };
+  const against = paired ? null : { file: baselinePath, baseline: readBaseline(baselinePath, 'none') };
+  if (against && !against.baseline && inputs.baseline) core.warning(`mlload: the baseline input names ${inputs.baseline}, which does not exist: only the SLOs are judged`, { title: `mlload: ${scenario.name}` });
   const judged = await measureJudged(scenario, against, measureOptions(scenario, label));
   const { results, reference, targetError } = judged;
-  const verdict = judged.verdict!;
+  const verdict = judged.verdict;
   if (reference) writeResultFiles(join(outDir, 'reference'), reference);
   const files = writeResultFiles(outDir, results, verdict);
   const resultsPath = join(outDir, 'results.json');
   core.info(resultsTable(results));
   core.info(verdictText(verdict));
 
+  // The artifact carries the report and the PR number, so a workflow_run job with a write token can
+  // comment on a fork's pull request (whose workflow_run event lists no pull requests).
+  const reportPath = join(outDir, 'report.md');
+  writeFileSync(reportPath, markdownReport(results, verdict, { runUrl: ctx.runUrl ?? undefined }));
+  files.push(reportPath);
+  if (ctx.pullNumber) {
+    const prFile = join(outDir, 'pull-request.txt');
+    writeFileSync(prFile, `${ctx.pullNumber}\n`);
+    files.push(prFile);
+  }
   const artifactUrl = await upload(scenario.name, outDir, files);
   const report = markdownReport(results, verdict, { runUrl: ctx.runUrl ?? undefined, artifactUrl: artifactUrl ?? undefined, resultsPath: artifactUrl ? undefined : outDir });
-  const reportPath = join(outDir, 'report.md');
-  writeFileSync(reportPath, report);
   await core.summary.addRaw(report).write();
 
   core.setOutput('verdict', verdict.status);
@@ -174,7 +182,7 @@ async function updateBaseline(inputs: Inputs, scenario: Scenario, ctx: RunContex
   const o = baseline.overall;
   const spread = (baseline.per_run ?? []).map((r) => r.p95.toFixed(1)).join(', ');
   const text = [
-    `### mlload \`${scenario.name}\`: baseline refreshed from ${baseline.runs} run(s)`,
+    `### mlload \`${scenario.name}\`: baseline refreshed from ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}`,
     '',
     `| Requests | req/s | error rate | p50 | p95 | p99 |`,
     '|---|---|---|---|---|---|',

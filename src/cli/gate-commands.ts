@@ -26,7 +26,7 @@ export function baselineCommand(args: string[], io: Io): number {
   }
   writeBaseline(values.out, baseline);
   const o = baseline.overall;
-  io.out(`Wrote ${values.out}: ${baseline.runs} run(s), ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`);
+  io.out(`Wrote ${values.out}: ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}, ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`);
   return EXIT.ok;
 }
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readBaseline } from '../gate/baseline.ts';
 import { shouldFail } from '../gate/verdict.ts';
 import { measureJudged, referenceLabel } from '../pipeline.ts';
-import { progressPrinter, resultsTable, verdictText } from '../report/console.ts';
+import { progressPlan, progressPrinter, resultsTable, verdictText } from '../report/console.ts';
 import { markdownReport } from '../report/markdown.ts';
 import { writeResultFiles } from '../report/files.ts';
 import { TargetError } from '../target/types.ts';
@@ -24,11 +24,12 @@ Usage:
   mlload compare <results.json> --baseline <baseline.json> [--markdown FILE] [--fail-on-inconclusive]
   mlload validate <scenario.yml>
 
-run judges the run when it has something to compare with: --baseline (a baseline file), or a paired
-A/B run (--baseline-image, or compare.against: image in the scenario), which runs the reference build
-beside the target and alternates the load between them. The verdict goes into results.json.
+run judges every run against the scenario's SLOs, and its regression tolerances when it has something
+to compare with: --baseline (a baseline file), or a paired A/B run (--baseline-image, or
+compare.against: image in the scenario), which runs the reference build beside the target and
+alternates the load between them. The verdict goes into results.json.
 
-Exit codes: 0 ran (or passed, or inconclusive), 1 failed the gate (or inconclusive with
+Exit codes: 0 passed (or inconclusive, or nothing to compare and the SLOs held), 1 failed the gate (or inconclusive with
 --fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed.`;
 
 
@@ -143,22 +144,22 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     const options = {
       signal: controller.signal,
       log: (line: string) => io.err(`mlload: ${line}`),
-      onSecond: progressPrinter(paired ? totalS * 2 : totalS, io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
+      onSecond: progressPrinter(progressPlan(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
     };
     const { results, verdict, reference, targetError } = await measureJudged(scenario, against, options);
     if (reference) writeResultFiles(join(values.out!, 'reference'), reference);
     if (io.isTTY) process.stderr.write('\n');
-    const files = writeResultFiles(values.out!, results, verdict ?? undefined);
+    const files = writeResultFiles(values.out!, results, verdict);
     io.out(resultsTable(results));
-    if (verdict) io.out(`\n${verdictText(verdict)}`);
-    if (verdict && values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
+    io.out(`\n${verdictText(verdict)}`);
+    if (values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
     io.out(`\nWrote ${files.join(', ')}`);
     if (targetError) {
       io.err(`mlload: ${targetError.message}`);
       return EXIT.target;
     }
     if (signalled) return 128 + (signalled === 'SIGINT' ? 2 : 15);
-    if (verdict && shouldFail(verdict, 'any', values['fail-on-inconclusive'])) return EXIT.fail;
+    if (shouldFail(verdict, 'any', values['fail-on-inconclusive'])) return EXIT.fail;
     return EXIT.ok;
   } finally {
     process.off('SIGINT', onSignal);

@@ -127,7 +127,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   if (!drained) discard = true;
   const elapsedMs = clock();
   clearInterval(ticker);
-  run.sink.second(elapsedMs, { inFlight, users: 0, phase: phase() });
+  run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
   run.signal?.removeEventListener('abort', onAbort);
   await (drained ? http.close() : http.destroy());
 

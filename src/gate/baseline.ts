@@ -10,9 +10,11 @@ import type { Baseline, BaselineFigures } from './types.ts';
 
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
 
-function mergeFigures(parts: Array<{ count: number; failure_count: number; histogram: string }>, seconds: number): BaselineFigures {
+/** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
+function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string }>, durations: number[]): BaselineFigures {
   const histogram = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
   const count = parts.reduce((a, p) => a + p.count, 0);
+  const seconds = parts.reduce((a, p, i) => a + (p.rps > 0 ? p.count / p.rps : (durations[i] ?? 0)), 0) || 1;
   const failures = parts.reduce((a, p) => a + p.failure_count, 0);
   return {
     count,
@@ -30,7 +32,6 @@ export function buildBaseline(runs: Results[]): Baseline {
   const first = runs[0]!;
   const other = runs.find((r) => r.scenario.hash !== first.scenario.hash);
   if (other) throw new Error(`runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ${other.scenario.name} (${other.scenario.hash})`);
-  const seconds = runs.reduce((a, r) => a + r.duration_s, 0) || 1;
   const names = Object.keys(first.requests);
   const target = { ...first.target };
   delete target.cpu_percent;
@@ -44,8 +45,11 @@ export function buildBaseline(runs: Results[]): Baseline {
     tool_version: first.tool.version,
     environment: first.environment,
     target,
-    overall: mergeFigures(runs.map((r) => r.overall), seconds),
-    requests: Object.fromEntries(names.map((n) => [n, mergeFigures(runs.map((r) => r.requests[n]).filter((x) => x !== undefined), seconds)])),
+    overall: mergeFigures(runs.map((r) => r.overall), runs.map((r) => r.duration_s)),
+    requests: Object.fromEntries(names.map((n) => {
+      const having = runs.filter((r) => r.requests[n] !== undefined);
+      return [n, mergeFigures(having.map((r) => r.requests[n]!), having.map((r) => r.duration_s))];
+    })),
     per_run: runs.map((r) => ({
       ...sliceOf(r.overall),
       requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, sliceOf(f)])),
@@ -54,11 +58,22 @@ export function buildBaseline(runs: Results[]): Baseline {
   };
 }
 
-/** Reads and validates a baseline file; null when there is none. Corrupt files throw InvalidFileError. */
-export function readBaseline(file: string): Baseline | null {
-  if (!existsSync(file)) return null;
+/**
+ * Reads and validates a baseline file; null when there is none and `missing: 'none'` (the action's
+ * default path before the first baseline is committed); a path given on purpose must exist.
+ * Corrupt files throw InvalidFileError.
+ */
+export function readBaseline(file: string, missing: 'none' | 'error' = 'error'): Baseline | null {
+  if (!existsSync(file)) {
+    if (missing === 'none') return null;
+    throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: 'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path' }]);
+  }
   const doc = SourceDocument.read(file);
-  const version = (doc.value as { schema_version?: unknown } | null)?.schema_version;
+  const value = doc.value as { schema_version?: unknown; tool?: unknown; started_at?: unknown } | null;
+  if (value && typeof value === 'object' && value.tool !== undefined && value.started_at !== undefined) {
+    throw new InvalidFileError([{ ...doc.problem([], `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``), line: 0, col: 0 }]);
+  }
+  const version = value?.schema_version;
   if (version !== undefined && version !== 1) {
     throw new InvalidFileError([doc.problem(['schema_version'], `is ${JSON.stringify(version)}; this mlload reads version 1 baselines: refresh the baseline`)]);
   }

@@ -69,16 +69,9 @@ export function quantileLogVariance(h: { totalCount: number; getValueAtPercentil
   return low > 0 && high > 0 ? ((Math.log(high) - Math.log(low)) / 2) ** 2 : 0;
 }
 
-/** Welch–Satterthwaite: the degrees of freedom of a sum of variance estimates. */
-function satterthwaite(parts: Array<{ v: number; df: number }>): number {
-  const total = parts.reduce((a, p) => a + p.v, 0);
-  const denominator = parts.reduce((a, p) => a + (p.df > 0 && p.v > 0 ? p.v ** 2 / p.df : 0), 0);
-  return denominator > 0 ? Math.max(1, total ** 2 / denominator) : 1e6;
-}
-
-function finish(d: number, variance: number, df: number, shrinking: number, scale: Scale, confidence: number): Estimate {
+function finish(d: number, variance: number, df: number, shrinking: number, scale: Scale, confidence: number, maxHalfWidth = Number.POSITIVE_INFINITY): Estimate {
   const t = tQuantile((1 + confidence) / 2, df);
-  const h = t * Math.sqrt(Math.max(0, variance));
+  const h = Math.min(t * Math.sqrt(Math.max(0, variance)), maxHalfWidth);
   const back = scale === 'log' ? (x: number) => Math.exp(x) - 1 : (x: number) => x;
   // A k-times longer run shrinks `shrinking` k-fold; solve for the k at which the interval just leaves out 0.
   const needed = (d / t) ** 2 - (variance - shrinking);
@@ -87,60 +80,60 @@ function finish(d: number, variance: number, df: number, shrinking: number, scal
 }
 
 /**
- * The candidate's run against a baseline file of one or more runs. The baseline's spread across its
- * runs stands for the run-to-run noise of the runner; each run's windows give its own within-run noise.
+ * What is known of the run-to-run spread before a baseline's own runs are seen: the standard deviation
+ * of a whole run's value (log scale: 0.1 ≈ 10%), worth `runs` baseline runs of evidence.
  */
-export function compareToBaseline(
-  candidate: RunSample,
-  baselineValue: number,
-  baselineRuns: RunSample[],
-  scale: Scale,
-  confidence: number,
-  counts?: { candidate: Counts; baseline: Counts },
-  floor = 0,
-): Estimate | null {
+export interface SpreadPrior {
+  spread: number;
+  runs: number;
+}
+
+export interface BaselineComparison {
+  counts?: { candidate: Counts; baseline: Counts };
+  /** Sampling variance of the value itself (a percentile of few requests): the least the variance can be. */
+  floor?: number;
+  prior?: SpreadPrior;
+  /** Widest half-interval on the log scale: a change beyond it is never put down to noise. */
+  maxHalfWidth?: number;
+}
+
+/**
+ * The candidate's run against a baseline file of one or more runs. How much a whole run moves from run
+ * to run is known only roughly from 1–3 baseline runs, so it is estimated as a scaled-inverse-χ²
+ * posterior: the prior spread counted as `prior.runs` runs, updated by the baseline runs' own spread
+ * (R − 1 degrees of freedom); the t quantile gets prior.runs + R − 1 df, so few runs widen the
+ * interval without making it unbounded. A whole run moves at least as much as its own windows show.
+ */
+export function compareToBaseline(candidate: RunSample, baselineValue: number, baselineRuns: RunSample[], scale: Scale, confidence: number, options: BaselineComparison = {}): Estimate | null {
   if (!usable(scale)(candidate.value) || !usable(scale)(baselineValue)) return null;
   const f = transform(scale);
   const d = f(candidate.value) - f(baselineValue);
   const own = withinRun(candidate.windows, scale);
   const runs = baselineRuns.filter((r) => usable(scale)(r.value));
   const inner = runs.map((r) => withinRun(r.windows, scale)).filter((x) => x !== null);
-  const innerMean = inner.length ? inner.reduce((a, x) => a + x.v, 0) / inner.length : own?.v ?? 0;
-  const innerDf = inner.reduce((a, x) => a + x.df, 0) || (own?.df ?? 1);
+  const innerMean = inner.length ? inner.reduce((a, x) => a + x.v, 0) / inner.length : 0;
 
-  const parts: Array<{ v: number; df: number }> = [];
-  const candidateWithin = own ?? { v: innerMean, df: innerDf };
-  parts.push(candidateWithin);
-  if (runs.length >= 2) {
-    // Between-run spread beyond what each run's own windows explain: it hits a new run as well.
-    const spread = variance(runs.map((r) => f(r.value)));
-    const between = Math.max(0, spread - innerMean);
-    // Both terms come from the same R−1 degrees of freedom: one component, or the df is overstated.
-    parts.push({ v: spread / runs.length + between, df: runs.length - 1 });
-  } else {
-    parts.push({ v: innerMean / Math.max(1, runs.length), df: innerDf });
-  }
-  let total = parts.reduce((a, p) => a + p.v, 0);
-  let shrinking = candidateWithin.v;
-  if (floor > total) {
-    shrinking += floor - total;
-    total = floor;
-  }
-  let countsOnly = false;
-  if (scale === 'linear' && counts) {
-    const floor = binomial(counts.candidate) + binomial(counts.baseline);
+  const prior = options.prior ?? { spread: 0, runs: 0 };
+  const dataDf = Math.max(0, runs.length - 1);
+  const observed = dataDf > 0 ? variance(runs.map((r) => f(r.value))) : 0;
+  const priorDf = prior.runs > 0 ? prior.runs : 0;
+  const runToRun = priorDf + dataDf > 0 ? (priorDf * prior.spread ** 2 + dataDf * observed) / (priorDf + dataDf) : 0;
+  // The new run moves by the run-to-run spread, or by what its own windows show if that is more (the
+  // part a longer run shrinks); the baseline's mean of R runs by 1/R of its spread.
+  const ownV = own?.v ?? 0;
+  let total = Math.max(runToRun, ownV) + Math.max(runToRun, innerMean) / Math.max(1, runs.length);
+  const shrinking = ownV;
+  let df = priorDf + dataDf > 0 ? priorDf + dataDf : (own?.df ?? 1);
+  if (options.floor && options.floor > total) total = options.floor;
+  if (scale === 'linear' && options.counts) {
+    const floor = binomial(options.counts.candidate) + binomial(options.counts.baseline);
     if (floor > total) {
       // The counts are the noise: a binomial variance, known from thousands of requests.
-      shrinking += floor - total;
       total = floor;
-      countsOnly = true;
+      df = 1e6;
     }
   }
-  // With two or more baseline runs their spread is the runner's noise, known only to R−1 degrees of
-  // freedom. Satterthwaite would let a spread that is small by chance borrow the windows' larger df and
-  // exclude "no change" about twice as often as it should (tested in test/verdict.test.ts).
-  const df = countsOnly ? 1e6 : runs.length >= 2 ? runs.length - 1 : satterthwaite(parts);
-  return finish(d, total, df, shrinking, scale, confidence);
+  return finish(d, total, df, shrinking, scale, confidence, options.maxHalfWidth);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { PairedBlock, Results, SliceFigures } from '../metrics/types.ts';
-import { DEFAULT_CONFIDENCE, type Limits, type Scenario, type Tolerances } from '../scenario/types.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type Limits, type Scenario, type SpreadPriors, type Tolerances } from '../scenario/types.ts';
 import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
 import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Verdict } from './types.ts';
@@ -11,7 +11,7 @@ const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'm
 const SHOWN: readonly Metric[] = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 
 const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (x: number) => `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`;
+const ms = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
 
 function valueOf(f: Figures, m: Metric): number {
   if (m === 'rps') return f.rps;
@@ -122,7 +122,13 @@ function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: stri
   return variance(a.histogram) + variance(b.histogram);
 }
 
-function baselineEstimator(results: Results, baseline: Baseline, confidence: number): Estimator {
+/** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
+function priorOf(m: Metric, priors: SpreadPriors): { spread: number; runs: number } {
+  const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : m === 'p99' || m === 'p999' || m === 'max' ? priors.tail : priors.latency;
+  return { spread, runs: priors.runs };
+}
+
+function baselineEstimator(results: Results, baseline: Baseline, confidence: number, priors: SpreadPriors, maxNoise: number): Estimator {
   const runs = baseline.per_run ?? [];
   const decoded = new Map<string, Histogram>();
   return (scope, m) => {
@@ -137,7 +143,12 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
       }))
       .filter((r) => Number.isFinite(r.value));
     const counts = { candidate: countsOf(run), baseline: countsOf(base) };
-    return compareToBaseline(candidate, valueOf(base, m), samples, scaleOf(m), confidence, counts, quantileFloor(m, run, base, decoded));
+    return compareToBaseline(candidate, valueOf(base, m), samples, scaleOf(m), confidence, {
+      counts,
+      floor: quantileFloor(m, run, base, decoded),
+      prior: priorOf(m, priors),
+      maxHalfWidth: scaleOf(m) === 'log' ? Math.log(1 + maxNoise) : undefined,
+    });
   };
 }
 
@@ -194,10 +205,10 @@ function regressionsOf(results: Results, reference: { overall: Figures; requests
   return checks;
 }
 
-type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare?: Pick<Scenario['compare'], 'confidence'> };
+type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare?: Partial<Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'>> };
 
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
-export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile = 'the baseline file'): Verdict {
+export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile?: string): Verdict {
   const confidence = scenario.compare?.confidence ?? DEFAULT_CONFIDENCE.baseline;
   const checks = sloChecksOf(results, scenario);
   const notices: string[] = [];
@@ -207,21 +218,23 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
     notices.push(`The baseline was measured with a different scenario (hash ${baseline.scenario.hash}, this run ${results.scenario.hash}): its load or requests changed, so it is not compared. Refresh it with the update-baseline mode.`);
     usable = null;
   }
-  if (!baseline) notices.push('No baseline yet: only the SLOs were checked. Create one with `mode: update-baseline` (or `mlload baseline results.json --out <file>`) and commit it.');
+  if (!baseline && baselineFile) notices.push(`No baseline yet (${baselineFile}): only the SLOs were checked. Create one with \`mode: update-baseline\` (or \`mlload baseline results.json --out <file>\`) and commit it.`);
+  else if (!baseline) notices.push('No baseline given: only the SLOs were checked. Compare with one with `--baseline FILE` (made by `mlload baseline results.json --out FILE`).');
   let comparison: Comparison | null = null;
   if (usable) {
     const context = { confidence, seconds: results.duration_s, paired: false };
-    checks.push(...regressionsOf(results, usable, scenario, baselineEstimator(results, usable, confidence), context));
+    const estimator = baselineEstimator(results, usable, confidence, scenario.compare?.prior ?? DEFAULT_PRIOR, scenario.compare?.maxNoise ?? DEFAULT_MAX_NOISE);
+    checks.push(...regressionsOf(results, usable, scenario, estimator, context));
     const runs = usable.per_run ?? [];
     if (runs.length < 2) {
-      notices.push(`The baseline holds ${runs.length === 1 ? 'one run' : 'no per-run figures'}, so the run-to-run noise of the runner is unknown and the intervals cover only the noise within a run. Refresh it with \`baseline-runs: 3\` or more.`);
+      notices.push(`The baseline holds ${runs.length === 1 ? 'one run' : 'no per-run figures'}, so the intervals assume the prior run-to-run spread (compare.prior) rather than your runner's own. Refresh it with \`baseline-runs: 3\` or more.`);
     } else if (!runs.some((r) => r.windows)) {
       notices.push('The baseline predates per-window figures: its intervals use only the spread between its runs. Refresh it to get tighter intervals.');
     }
     if (usable.environment.cpu_model !== results.environment.cpu_model || usable.environment.cores !== results.environment.cores) {
       notices.push(`The baseline was measured on another machine (${usable.environment.cores} × ${usable.environment.cpu_model}; this run: ${results.environment.cores} × ${results.environment.cpu_model}).`);
     }
-    comparison = { against: 'baseline', reference: baselineFile, confidence, baseline_runs: usable.runs };
+    comparison = { against: 'baseline', reference: baselineFile ?? 'the baseline file', confidence, baseline_runs: usable.runs };
   }
   if (results.interrupted) notices.push(`The run stopped early: ${results.stop_reason}.`);
   return conclude(checks, notices, comparison, usable !== null);
@@ -269,7 +282,7 @@ function headline(status: Verdict['status'], shown: Check[], comparison: Compari
     })
     .join('; ')
     .concat(shown.length > 3 ? `; and ${shown.length - 3} more` : '');
-  return status === 'inconclusive' ? `inconclusive: ${text}, within what the noise explains` : text;
+  return status === 'inconclusive' ? `${text}, within what the noise explains` : text;
 }
 
 /** A change in its unit: points for the error rate, percent for the rest. */

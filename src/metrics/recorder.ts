@@ -53,6 +53,8 @@ export interface RecorderState {
     statuses: Array<[number, number]>;
     reasons: FailureGroup[];
   }>;
+  /** Engine clock (ms) of the last measured completion. */
+  lastDoneMs: number;
 }
 
 /**
@@ -74,6 +76,8 @@ export class Recorder implements OutcomeSink {
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
   measuredCount = 0;
   measuredFailures = 0;
+  /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
+  private lastDoneMs = 0;
   /** Measured seconds at which windows close: about ten windows over the run. */
   private readonly windowEnds: number[];
   private measuredSeconds = 0;
@@ -112,6 +116,7 @@ export class Recorder implements OutcomeSink {
     const s = this.stats[index]!;
     s.count++;
     this.measuredCount++;
+    if (o.done > this.lastDoneMs) this.lastDoneMs = o.done;
     s.bytes += o.bytes;
     recordMs(s.latency, latency);
     recordMs(s.secLatency, latency);
@@ -246,11 +251,13 @@ export class Recorder implements OutcomeSink {
         statuses: [...s.statuses],
         reasons: [...s.reasons.values()],
       })),
+      lastDoneMs: this.lastDoneMs,
     };
   }
 
   /** Merges a worker's final figures: counts add, histograms add exactly, samples stay few. */
   absorb(state: RecorderState): void {
+    this.lastDoneMs = Math.max(this.lastDoneMs, state.lastDoneMs);
     state.names.forEach((n, i) => {
       const s = this.stats[i]!;
       s.count += n.count;
@@ -272,9 +279,14 @@ export class Recorder implements OutcomeSink {
     });
   }
 
-  /** Overall and per-name figures over the measured window of `measuredSeconds`. */
+  /**
+   * Overall and per-name figures over the measured window of `measuredSeconds`. Throughput is achieved,
+   * not offered: the measured requests over the time they took to complete, drain included (as Locust's
+   * total RPS runs to its last request), so a model that falls behind the arrivals shows it.
+   */
   finish(measuredSeconds: number): { overall: Omit<RequestStats, 'method' | 'path'>; requests: Record<string, RequestStats> } {
-    const seconds = measuredSeconds > 0 ? measuredSeconds : 1;
+    const offeredSeconds = measuredSeconds > 0 ? measuredSeconds : 1;
+    const seconds = Math.max(offeredSeconds, (this.lastDoneMs - this.warmupMs) / 1000);
     this.foldSecond(false, this.lastSecondMs);
     if (this.stats.some((s) => s.winCount > 0)) this.closeWindow();
     const requests: Record<string, RequestStats> = {};
@@ -282,7 +294,7 @@ export class Recorder implements OutcomeSink {
       requests[s.name] = {
         method: s.method,
         path: s.path,
-        ...figures(s.count, s.failures, s.bytes, s.latency, s.service, seconds),
+        ...figures(s.count, s.failures, s.bytes, s.latency, s.service, seconds, offeredSeconds),
         status_codes: Object.fromEntries([...s.statuses].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
         failures: [...s.reasons.values()].sort((a, b) => b.count - a.count),
       };
@@ -299,6 +311,7 @@ export class Recorder implements OutcomeSink {
         latency,
         service,
         seconds,
+        offeredSeconds,
       ),
       status_codes: Object.fromEntries([...statuses].sort()),
       failures: Object.values(requests)
@@ -309,11 +322,12 @@ export class Recorder implements OutcomeSink {
   }
 }
 
-function figures(count: number, failures: number, bytes: number, latency: Histogram, service: Histogram, seconds: number) {
+function figures(count: number, failures: number, bytes: number, latency: Histogram, service: Histogram, seconds: number, offeredSeconds: number) {
   return {
     count,
     failure_count: failures,
     rps: round2(count / seconds),
+    offered_rps: round2(count / offeredSeconds),
     error_rate: count === 0 ? 0 : round6(failures / count),
     latency_ms: summarize(latency),
     service_ms: summarize(service),

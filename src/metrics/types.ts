@@ -14,7 +14,10 @@ export interface RequestStats {
   path: string;
   count: number;
   failure_count: number;
+  /** Achieved: requests over the time they took to complete, drain included. */
   rps: number;
+  /** Offered: requests over the measured duration (the arrival rate in the open model). */
+  offered_rps: number;
   error_rate: number;
   /** Coordinated-omission corrected: from the scheduled send time to the end of the response. */
   latency_ms: LatencySummary;
@@ -100,6 +103,8 @@ export interface PairedBlock {
   reference: Slice;
 }
 
+export type StopCause = 'target-failed' | 'interrupted';
+
 /** Everything a run measured: what results.json holds, and what the gate judges. */
 export interface Results {
   schema_version: 1;
@@ -113,6 +118,8 @@ export interface Results {
   interrupted: boolean;
   /** Why the run ended early, when it did. */
   stop_reason: string | null;
+  /** What ended it early: the target failed (crashed, exited), or the run was interrupted (a signal). */
+  stop_cause?: StopCause | null;
   load: Record<string, unknown>;
   overall: Omit<RequestStats, 'method' | 'path'>;
   requests: Record<string, RequestStats>;

@@ -27,7 +27,12 @@ export function resultsTable(results: Results): string {
   const lines = rows.map((r) => pad(r, widths));
   lines.splice(1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
-  const out = [`Latency in ms over ${fmt(results.duration_s)} s (coordinated-omission corrected in the open model)`, ...lines];
+  const open = results.load.model === 'open';
+  const out = [`Latency in ms over ${fmt(results.duration_s)} s${open ? ', from each request\'s scheduled time (coordinated-omission corrected)' : ''}`, ...lines];
+  const o = results.overall;
+  if (open && o.offered_rps !== undefined && Math.abs(o.rps - o.offered_rps) > 0.01 * o.offered_rps) {
+    out.push(`Throughput: ${fmt(o.rps, 2)} req/s achieved of ${fmt(o.offered_rps, 2)} req/s offered: the model fell behind the arrivals.`);
+  }
   if (results.overall.failures.length > 0) {
     out.push('', 'Failures:');
     for (const f of results.overall.failures) out.push(`  ${String(f.count).padStart(7)}  ${f.request}: ${f.reason}`);
@@ -39,37 +44,55 @@ export function resultsTable(results: Results): string {
   return out.join('\n');
 }
 
+/** What a progress line counts against: the warm-up, then the measured seconds (paired runs: both builds'). */
+export interface ProgressPlan {
+  warmupS: number;
+  durationS: number;
+}
+
+/** The progress plan of a scenario: a paired run measures and warms up each build in turn. */
+export function progressPlan(load: { warmupMs: number; durationMs: number }, paired: boolean): ProgressPlan {
+  const k = paired ? 2 : 1;
+  return { warmupS: (k * load.warmupMs) / 1000, durationS: (k * load.durationMs) / 1000 };
+}
+
 /**
  * A listener for the run's seconds that prints progress: every second in place on a terminal
  * (`live`), else one line every 5 s, as CI logs want.
  */
-export function progressPrinter(totalS: number, print: (line: string) => void, live = false): (p: SeriesPoint) => void {
+export function progressPrinter(plan: ProgressPlan, print: (line: string) => void, live = false): (p: SeriesPoint) => void {
   let errors = 0;
   let lastPrint = 0;
   return (p) => {
     errors += p.errors;
-    if (live) print(`\r${progressLine(p, totalS, errors)}\x1b[K`);
+    if (live) print(`\r${progressLine(p, plan, errors)}\x1b[K`);
     else if (p.t - lastPrint >= 5) {
       lastPrint = p.t;
-      print(progressLine(p, totalS, errors));
+      print(progressLine(p, plan, errors));
     }
   };
 }
 
-/** One progress line: elapsed/total, rate, p95, errors. */
-export function progressLine(p: SeriesPoint, totalS: number, errorsSoFar: number): string {
-  const elapsed = Math.min(p.t, totalS);
+/** One progress line: where the run is (warm-up, measured seconds of the table's total, drain), rate, p95, errors. */
+export function progressLine(p: SeriesPoint, plan: ProgressPlan, errorsSoFar: number): string {
   const width = 20;
-  const filled = Math.round((elapsed / Math.max(1, totalS)) * width);
+  const measured = Math.min(Math.max(0, p.t - plan.warmupS), plan.durationS);
+  const filled = Math.round((measured / Math.max(1, plan.durationS)) * width);
   const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-  return `${bar} ${fmt(elapsed, 0).padStart(4)}/${fmt(totalS, 0)}s ${p.phase.padEnd(7)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
+  const where =
+    p.phase === 'warmup'
+      ? `warm-up ${fmt(Math.min(p.t, plan.warmupS), 0)}/${fmt(plan.warmupS, 0)}s`
+      : p.phase === 'drain'
+        ? `drain +${fmt(Math.max(0, p.t - plan.warmupS - plan.durationS), 0)}s`
+        : `${fmt(measured, 0).padStart(4)}/${fmt(plan.durationS, 0)}s`;
+  return `${bar} ${where.padEnd(14)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
 }
 
 /** The verdict for logs: its line, notices, the checks, and why anything was left undecided. */
 export function verdictText(verdict: Verdict): string {
   const out = [`${verdict.status.toUpperCase()}: ${verdict.headline}`];
   for (const n of verdict.notices) out.push(`note: ${n}`);
-  if (verdict.checks.length > 0) out.push(checksTable(verdict.checks));
+  if (verdict.checks.length > 0) out.push(checksTable(verdict.checks, verdict.comparison?.against === 'image'));
   for (const c of verdict.checks) if (c.note) out.push(`inconclusive: ${c.scope} ${describeMetric(c.metric)}: ${c.note}`);
   const blocks = verdict.comparison?.blocks;
   if (blocks?.length) out.push(`B/A p95 per block pair: ${blocks.map((b) => (Number.isFinite(b.p95) ? b.p95.toFixed(3) : 'n/a')).join(' ')}`);
@@ -77,8 +100,8 @@ export function verdictText(verdict: Verdict): string {
 }
 
 /** The verdict's rows as a plain table for logs. */
-export function checksTable(checks: Check[]): string {
-  const rows = [['Scope', 'Metric', 'Baseline', 'This run', 'Change', 'Interval', 'Limit', 'Status']];
+export function checksTable(checks: Check[], paired = false): string {
+  const rows = [['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status']];
   for (const c of checks) {
     rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), formatInterval(c), c.limit, c.status === 'info' ? '' : c.status]);
   }

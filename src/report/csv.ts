@@ -53,12 +53,26 @@ export function statsHistoryCsv(results: Results): string {
   const header = ['Timestamp', 'User Count', 'Type', 'Name', 'Requests/s', 'Failures/s', ...PERCENTILE_HEADERS, 'Total Request Count', 'Total Failure Count', 'Total Median Response Time', 'Total Average Response Time', 'Total Min Response Time', 'Total Max Response Time', 'Total Average Content Size'];
   const rows: Array<Array<string | number>> = [header];
   let previousT = 0;
+  // One row a wall-clock second, as Locust writes: the run's final partial second shares its second
+  // with the one before, so it is folded into that row (rates over both spans, totals the later's).
+  let last: { time: number; users: number; requests: number; errors: number; span: number; cells: Array<string | number> } | null = null;
   for (const p of results.series) {
     const span = Math.max(0.001, p.t - previousT);
     previousT = p.t;
-    const cells = PERCENTILES.map((q) => (q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A'));
+    const time = Math.floor(p.time / 1000);
     const t = p.total;
-    rows.push([Math.floor(p.time / 1000), p.users, '', 'Aggregated', p.rps.toFixed(6), (p.errors / span).toFixed(6), ...cells, t.count, t.failures, Math.round(t.p50), t.mean, t.min, t.max, t.avg_bytes]);
+    const totals = [t.count, t.failures, Math.round(t.p50), t.mean, t.min, t.max, t.avg_bytes];
+    if (last && last.time === time) {
+      last.requests += p.rps * span;
+      last.errors += p.errors;
+      last.span += span;
+      last.users = Math.max(last.users, p.users);
+      rows[rows.length - 1] = [time, last.users, '', 'Aggregated', (last.requests / last.span).toFixed(6), (last.errors / last.span).toFixed(6), ...last.cells, ...totals];
+      continue;
+    }
+    const cells = PERCENTILES.map((q) => (q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A'));
+    last = { time, users: p.users, requests: p.rps * span, errors: p.errors, span, cells };
+    rows.push([time, p.users, '', 'Aggregated', p.rps.toFixed(6), (p.errors / span).toFixed(6), ...cells, ...totals]);
   }
   return rows.map(csvRow).join('\n') + '\n';
 }
@@ -73,6 +87,6 @@ export function failuresCsv(results: Results): string {
 /** `exceptions.csv`: errors of the generator itself (none are swallowed: a crash ends the run), and a target failure. */
 export function exceptionsCsv(results: Results): string {
   const rows: Array<Array<string | number>> = [['Count', 'Message', 'Traceback', 'Nodes']];
-  if (results.stop_reason && results.stop_reason.startsWith('target failed')) rows.push([1, results.stop_reason, '', 'local']);
+  if (results.stop_cause === 'target-failed') rows.push([1, results.stop_reason ?? 'the target failed', '', 'local']);
   return rows.map(csvRow).join('\n') + '\n';
 }

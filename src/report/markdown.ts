@@ -72,8 +72,9 @@ function pairedSection(comparison: Comparison): string[] {
 }
 
 /** Mermaid xychart of p50/p95/p99 per second (GitHub renders it in comments and summaries). */
-export function latencyChart(series: SeriesPoint[], maxPoints = 60): string[] {
-  const points = series.filter((p) => p.phase !== 'drain');
+export function latencyChart(series: SeriesPoint[], warmupS = 0, maxPoints = 60): string[] {
+  // Measured seconds only, labelled from the start of measurement; the final partial second would repeat a label.
+  const points = series.filter((p, i, all) => p.phase === 'measure' && Math.round(p.t - warmupS) !== Math.round((all[i - 1]?.t ?? -1) - warmupS));
   if (points.length < 2) return [];
   const step = Math.ceil(points.length / maxPoints);
   const picked = points.filter((_, i) => i % step === 0);
@@ -83,7 +84,7 @@ export function latencyChart(series: SeriesPoint[], maxPoints = 60): string[] {
     '```mermaid',
     'xychart-beta',
     '  title "Latency per second (ms): p50, p95, p99"',
-    `  x-axis "seconds" [${picked.map((p) => Math.round(p.t)).join(', ')}]`,
+    `  x-axis "seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`,
     `  y-axis "ms" 0 --> ${Math.ceil(top * 1.1)}`,
     `  line [${picked.map((p) => fmt(p.p50)).join(', ')}]`,
     `  line [${picked.map((p) => fmt(p.p95)).join(', ')}]`,
@@ -116,7 +117,8 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
       '',
     );
   } else if (comparison) {
-    lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${comparison.baseline_runs ?? 1} run(s)); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
+    const runs = comparison.baseline_runs ?? 1;
+    lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
   }
   for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${n}`, '');
 
@@ -152,7 +154,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
     lines.push(`Container \`${escapeText(t.image ?? '')}\`: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''), '');
   }
 
-  const chart = latencyChart(results.series);
+  const chart = latencyChart(results.series, results.warmup_s);
   if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
 
   const footer: string[] = [];

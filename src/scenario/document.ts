@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { closest, distance } from 'fastest-levenshtein';
 import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 
 /** One problem in a file a user wrote: printed as `file:line:col key: message`. */
@@ -120,7 +121,10 @@ function toProblem(doc: SourceDocument, e: ErrorObject): Problem {
   switch (e.keyword) {
     case 'additionalProperties': {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      return doc.problem(path, 'is not a known key', extra);
+      const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
+      const near = known.length > 0 ? closest(extra, known) : '';
+      const hint = near && distance(extra, near) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean \`${near}\`?` : known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+      return doc.problem(path, `is not a known key${hint}`, extra);
     }
     case 'required': {
       const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -130,6 +134,9 @@ function toProblem(doc: SourceDocument, e: ErrorObject): Problem {
       return doc.problem(path, `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
     case 'pattern':
       return doc.problem(path, describePattern(e));
+    case 'anyOf':
+      // One line naming what is allowed, not one complaint per branch.
+      return doc.problem(path, `must be ${lowerFirst(((e.parentSchema as { description?: string }).description ?? 'one of the allowed forms').replace(/\.$/, ''))}`);
     case 'type':
       // `duration: 20` is a type error, but the helpful answer is the pattern's description.
       return doc.problem(path, (e.parentSchema as { pattern?: string } | undefined)?.pattern ? describePattern(e) : (e.message ?? 'is invalid'));
@@ -150,10 +157,19 @@ function lowerFirst(s: string): string {
 // anyOf failures repeat each branch's complaint; keep the first per location.
 function dedupe(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  // An anyOf whose schema says in words what it allows speaks for all its branches.
+  const described = new Set(errors.filter((e) => e.keyword === 'anyOf' && (e.parentSchema as { description?: string } | undefined)?.description).map((e) => e.instancePath));
   const seen = new Set<string>();
   const out: ErrorObject[] = [];
   for (const e of errors) {
-    if (e.keyword === 'anyOf') continue;
+    if (e.keyword === 'anyOf') {
+      if ((e.parentSchema as { description?: string } | undefined)?.description && !seen.has(e.instancePath)) {
+        seen.add(e.instancePath);
+        out.push(e);
+      }
+      continue;
+    }
+    if (described.has(e.instancePath)) continue;
     const key = e.instancePath;
     if (anyOfPaths.has(key) || anyOfPaths.has(parentOf(key))) {
       if (seen.has(key)) continue;

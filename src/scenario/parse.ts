@@ -5,7 +5,7 @@ import { dirname, resolve } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
 import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS, rawSource, type FieldSpec, type Generator, type Mutation } from './payload.ts';
-import { DEFAULT_CONFIDENCE, type BodySource, type ComparePlan, type Expectation, type Limits, type LoadPlan, type RequestPlan, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySource, type ComparePlan, type Expectation, type Limits, type LoadPlan, type RequestPlan, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
 import { parseDuration, parsePercent } from './units.ts';
 
 
@@ -50,14 +50,26 @@ interface RawScenario {
   requests: RawRequest[];
   slo?: Record<string, unknown>;
   regression?: Record<string, unknown>;
-  compare?: { against?: 'baseline' | 'image'; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number };
+  compare?: {
+    against?: 'baseline' | 'image'; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number;
+    prior?: { runs?: number; latency?: string; tail?: string; throughput?: string }; max_noise?: string;
+  };
 }
 
 /** Reads, validates and compiles a scenario file. Throws InvalidFileError listing every problem. */
 export function loadScenario(file: string, overrides: ScenarioOverrides = {}): Scenario {
   const doc = SourceDocument.read(file);
   const problems = validate(doc, schema);
-  if (problems.length > 0) throw new InvalidFileError(problems);
+  if (problems.length > 0) {
+    // Every problem at once, not the shape's first and the meaning's on the next try: compile what the
+    // schema let through, and keep what it finds beyond the schema's complaints.
+    try {
+      compileScenario(doc, overrides);
+    } catch (err) {
+      if (err instanceof InvalidFileError) problems.push(...err.problems.filter((p) => !problems.some((q) => q.key === p.key && q.line === p.line)));
+    }
+    throw new InvalidFileError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
   return compileScenario(doc, overrides);
 }
 
@@ -104,7 +116,15 @@ function compileCompare(raw: RawScenario, target: TargetSpec, overrides: Scenari
       at(['target'], 'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port');
     }
   }
-  return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? DEFAULT_CONFIDENCE[against] };
+  const p = c.prior ?? {};
+  const prior = {
+    runs: p.runs ?? DEFAULT_PRIOR.runs,
+    latency: p.latency ? parsePercent(p.latency) : DEFAULT_PRIOR.latency,
+    tail: p.tail ? parsePercent(p.tail) : DEFAULT_PRIOR.tail,
+    throughput: p.throughput ? parsePercent(p.throughput) : DEFAULT_PRIOR.throughput,
+  };
+  const maxNoise = c.max_noise ? parsePercent(c.max_noise) : DEFAULT_MAX_NOISE;
+  return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? DEFAULT_CONFIDENCE[against], prior, maxNoise };
 }
 
 type At = (path: Path, message: string, key?: string) => void;
@@ -236,7 +256,10 @@ function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number,
       at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`);
       return;
     }
-    if (b.fields) generators.set(r.name, fieldsGenerator(b.fields));
+    if (b.fields) {
+      checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
+      generators.set(r.name, fieldsGenerator(b.fields));
+    }
     else if (b.json !== undefined) generators.set(r.name, listGenerator([b.json]));
     else if (b.file) {
       const lines = readJsonLines(resolve(baseDir, b.file), b.file, problems);
@@ -275,6 +298,21 @@ function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number,
       expect: compileExpect(r.expect, b?.invalid_of !== undefined),
     };
   });
+}
+
+/** `int: [77, 29]`, `length: [5, 2]`: a range whose low end is above its high end draws nothing sensible. */
+function checkRanges(specs: Record<string, FieldSpec>, path: Path, at: At): void {
+  for (const [name, spec] of Object.entries(specs)) {
+    const here = [...path, name];
+    for (const k of ['int', 'float'] as const) {
+      const range = spec[k];
+      if (range && range[0] > range[1]) at([...here, k], `is [${range[0]}, ${range[1]}]: the low end is above the high end (write [${range[1]}, ${range[0]}])`);
+    }
+    if (Array.isArray(spec.length) && spec.length[0] > spec.length[1]) at([...here, 'length'], 'has its low end above its high end');
+    if (spec.string?.length && spec.string.length[0] > spec.string.length[1]) at([...here, 'string', 'length'], 'has its low end above its high end');
+    if (spec.object) checkRanges(spec.object, [...here, 'object'], at);
+    if (spec.array) checkRanges({ array: spec.array }, here, at);
+  }
 }
 
 function readJsonLines(path: string, shown: string, problems: Problem[]): unknown[] {

@@ -19,6 +19,8 @@ export interface FieldSpec {
 }
 
 interface Field {
+  /** An `object:` field's own fields, which mutations reach into. */
+  children?: FieldSet;
   draw(rng: Rng): unknown;
   /** A value of another JSON type than the field's own. */
   wrongType(rng: Rng): unknown;
@@ -69,7 +71,7 @@ export function compileField(spec: FieldSpec): Field {
   }
   if (spec.object) {
     const fields = compileFields(spec.object);
-    return { draw: (rng) => fields.draw(rng), wrongType: () => 'not-an-object', outOfRange: null };
+    return { children: fields, draw: (rng) => fields.draw(rng), wrongType: () => 'not-an-object', outOfRange: null };
   }
   if (spec.string) {
     const [lo, hi] = spec.string.length ?? [8, 8];
@@ -86,15 +88,27 @@ export function compileField(spec: FieldSpec): Field {
 interface FieldSet {
   names: string[];
   fields: Field[];
+  /** Every field that is not an object, at any depth, with its path: what a mutation breaks. */
+  leaves: Leaf[];
   draw(rng: Rng): Record<string, unknown>;
+}
+
+interface Leaf {
+  path: string[];
+  field: Field;
 }
 
 function compileFields(specs: Record<string, FieldSpec>): FieldSet {
   const names = Object.keys(specs);
   const fields = names.map((n) => compileField(specs[n]!));
+  const leaves = names.flatMap((n, i): Leaf[] => {
+    const f = fields[i]!;
+    return f.children && f.children.leaves.length > 0 ? f.children.leaves.map((l) => ({ path: [n, ...l.path], field: l.field })) : [{ path: [n], field: f }];
+  });
   return {
     names,
     fields,
+    leaves,
     draw(rng) {
       const out: Record<string, unknown> = {};
       for (let i = 0; i < names.length; i++) out[names[i]!] = fields[i]!.draw(rng);
@@ -122,10 +136,18 @@ function malformed(valid: string): Payload {
 
 const EMPTY: Payload = { data: '', contentType: JSON_TYPE };
 
+/** The object that holds the value at `path`, and the value's key in it. */
+function parentOf(root: Record<string, unknown>, path: readonly string[]): [Record<string, unknown>, string] {
+  let node = root;
+  for (let i = 0; i < path.length - 1; i++) node = node[path[i]!] as Record<string, unknown>;
+  return [node, path[path.length - 1]!];
+}
+
 /** `fields:` a fresh random object for every request. */
 export function fieldsGenerator(specs: Record<string, FieldSpec>): Generator {
   const set = compileFields(specs);
-  const ranged = set.fields.map((f, i) => (f.outOfRange ? i : -1)).filter((i) => i >= 0);
+  // Mutations break one leaf, drawn uniformly, at any depth: a nested feature's own validation is reached.
+  const ranged = set.leaves.filter((l) => l.field.outOfRange);
   const mutations: Mutation[] = ['drop_field', 'wrong_type', 'malformed_json', 'empty_body'];
   if (ranged.length > 0) mutations.splice(2, 0, 'out_of_range');
   return {
@@ -133,17 +155,22 @@ export function fieldsGenerator(specs: Record<string, FieldSpec>): Generator {
     next: (rng) => jsonPayload(set.draw(rng)),
     mutate(rng, how) {
       const value = set.draw(rng);
-      const i = rng.int(0, set.names.length - 1);
       switch (how) {
-        case 'drop_field':
-          delete value[set.names[i]!];
+        case 'drop_field': {
+          const [parent, key] = parentOf(value, set.leaves[rng.int(0, set.leaves.length - 1)]!.path);
+          delete parent[key];
           return jsonPayload(value);
-        case 'wrong_type':
-          value[set.names[i]!] = set.fields[i]!.wrongType(rng);
+        }
+        case 'wrong_type': {
+          const leaf = set.leaves[rng.int(0, set.leaves.length - 1)]!;
+          const [parent, key] = parentOf(value, leaf.path);
+          parent[key] = leaf.field.wrongType(rng);
           return jsonPayload(value);
+        }
         case 'out_of_range': {
-          const j = ranged[rng.int(0, ranged.length - 1)]!;
-          value[set.names[j]!] = set.fields[j]!.outOfRange!(rng);
+          const leaf = ranged[rng.int(0, ranged.length - 1)]!;
+          const [parent, key] = parentOf(value, leaf.path);
+          parent[key] = leaf.field.outOfRange!(rng);
           return jsonPayload(value);
         }
         case 'malformed_json':
@@ -155,10 +182,25 @@ export function fieldsGenerator(specs: Record<string, FieldSpec>): Generator {
   };
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** Paths of every value of a JSON object that is not itself a non-empty object, at any depth. */
+function jsonLeaves(value: Record<string, unknown>, prefix: string[] = []): string[][] {
+  return Object.entries(value).flatMap(([k, v]) => (isObject(v) && Object.keys(v).length > 0 ? jsonLeaves(v, [...prefix, k]) : [[...prefix, k]]));
+}
+
+function wrongTypeOf(v: unknown): unknown {
+  if (typeof v === 'number') return 'not-a-number';
+  if (Array.isArray(v)) return 'not-an-array';
+  if (isObject(v)) return 'not-an-object';
+  return 12345;
+}
+
 /** `json:` or `file:` payloads, serialised once and handed out in turn. */
 export function listGenerator(values: readonly unknown[]): Generator {
   const serialised = values.map((v) => JSON.stringify(v));
-  const objects = values.every((v) => v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length > 0);
+  const objects = values.every((v) => isObject(v) && Object.keys(v).length > 0);
+  const leaves = objects ? values.map((v) => jsonLeaves(v as Record<string, unknown>)) : [];
   let cursor = 0;
   const pickIndex = (): number => {
     const i = cursor;
@@ -173,11 +215,11 @@ export function listGenerator(values: readonly unknown[]): Generator {
       const i = pickIndex();
       if (how === 'malformed_json') return malformed(serialised[i]!);
       if (how === 'empty_body' || !objects) return EMPTY;
-      const value = { ...(values[i] as Record<string, unknown>) };
-      const keys = Object.keys(value);
-      const key = keys[rng.int(0, keys.length - 1)]!;
-      if (how === 'drop_field') delete value[key];
-      else value[key] = typeof value[key] === 'number' ? 'not-a-number' : 12345;
+      const value = JSON.parse(serialised[i]!) as Record<string, unknown>;
+      const paths = leaves[i]!;
+      const [parent, key] = parentOf(value, paths[rng.int(0, paths.length - 1)]!);
+      if (how === 'drop_field') delete parent[key];
+      else parent[key] = wrongTypeOf(parent[key]);
       return jsonPayload(value);
     },
   };

@@ -122,7 +122,25 @@ export interface ComparePlan {
   blocks: number;
   /** Confidence level of the intervals, default 0.99 paired, 0.95 against a baseline file. */
   confidence: number;
+  /** Baseline-file mode: the run-to-run spread assumed before the baseline's own runs are seen. */
+  prior: SpreadPriors;
+  /** Baseline-file mode: the widest an interval gets either side (0.5: ×/÷1.5); a larger change is never put down to noise. */
+  maxNoise: number;
 }
+
+/** Standard deviation of a whole run's value from run to run (0.1 ≈ 10%), by kind of metric, worth `runs` baseline runs. */
+export interface SpreadPriors {
+  runs: number;
+  /** p50, p90, p95, mean */
+  latency: number;
+  /** p99, p999, max */
+  tail: number;
+  /** rps */
+  throughput: number;
+}
+
+export const DEFAULT_PRIOR: Readonly<SpreadPriors> = { runs: 4, latency: 0.1, tail: 0.2, throughput: 0.05 };
+export const DEFAULT_MAX_NOISE = 0.5;
 
 export interface Scenario {
   name: string;

@@ -2,6 +2,8 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 
 /** "1m30s" → 90000. Returns NaN for anything else; the schema has already checked the shape. */
 export function parseDuration(text: string): number {
+  // The compiler also runs over files the schema rejected (to list every problem at once).
+  if (typeof text !== 'string') return Number.NaN;
   let total = 0;
   let matched = 0;
   for (const m of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) {
@@ -13,6 +15,7 @@ export function parseDuration(text: string): number {
 
 /** "10%" → 0.1 */
 export function parsePercent(text: string): number {
+  if (typeof text !== 'string') return Number.NaN;
   const m = /^(\d+(?:\.\d+)?)%$/.exec(text);
   return m ? Number(m[1]) / 100 : Number.NaN;
 }

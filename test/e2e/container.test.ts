@@ -3,11 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
-import type { Results } from '../src/metrics/types.ts';
-import { LABEL, RUN_LABEL, runArgs } from '../src/target/container.ts';
-import type { TargetSpec } from '../src/scenario/types.ts';
-import { ROOT, runCli } from './helpers/cli.ts';
-import { tempDir, writeScenario } from './helpers/scenario.ts';
+import type { Results } from '../../src/metrics/types.ts';
+import { LABEL, RUN_LABEL, runArgs } from '../../src/target/container.ts';
+import type { TargetSpec } from '../../src/scenario/types.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
 const IMAGE = 'mlload-example:test';
 const CRASHING = 'mlload-crashing:test';
@@ -145,6 +145,11 @@ describe('a real container engine', { concurrency: false }, () => {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     assert.equal(results.interrupted, true);
     assert.match(results.stop_reason!, /target failed/);
+    assert.equal(results.stop_cause, 'target-failed');
+    // Locust's exceptions.csv carries the failure, one row.
+    const exceptions = readFileSync(join(out, 'exceptions.csv'), 'utf8').trim().split('\n');
+    assert.equal(exceptions.length, 2, exceptions.join('\n'));
+    assert.match(exceptions[1]!, /^1,.*exited with code 3.*,,local$/);
     assert.ok(results.overall.count > 0 && results.duration_s < 5);
     assert.deepEqual(ours(), []);
   });

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { Results } from '../src/metrics/types.ts';
-import { ROOT, runCli } from './helpers/cli.ts';
-import { exampleScenario, tempDir, writeScenario } from './helpers/scenario.ts';
-import { json, modelAnswer, startServer, uniformLatency, type TestServer } from './helpers/servers.ts';
+import type { Results } from '../../src/metrics/types.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
+import { json, modelAnswer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 async function runScenario(text: string, extra: string[] = []): Promise<{ results: Results; code: number | null; stderr: string; stdout: string; out: string }> {
   const out = tempDir('mlload-out-');

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { runAction } from './helpers/action.ts';
-import { runCli } from './helpers/cli.ts';
-import { FakeGitHub } from './helpers/github.ts';
-import { exampleScenario, tempDir } from './helpers/scenario.ts';
-import { startServer, uniformLatency, type TestServer } from './helpers/servers.ts';
+import { runAction } from '../helpers/action.ts';
+import { runCli } from '../helpers/cli.ts';
+import { FakeGitHub } from '../helpers/github.ts';
+import { exampleScenario, tempDir } from '../helpers/scenario.ts';
+import { startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 const LOAD = '  rate: 100\n  arrival: constant\n  duration: 3s\n  warmup: 1s';
 
@@ -59,6 +59,10 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.match(ours.body, /\[workflow run\]\(https:\/\/github\.example\/acme\/model\/actions\/runs\/4242\)/);
       assert.match(first.summary, /mlload `example`: passed/);
       assert.ok(readFileSync(first.outputs.results!, 'utf8').includes('"verdict": "pass"'));
+      // What the artifact carries for a workflow_run comment on a fork's PR: the report and the PR number.
+      const dir = dirname(first.outputs.results!);
+      assert.equal(readFileSync(join(dir, 'pull-request.txt'), 'utf8'), '7\n');
+      assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /<!-- mlload-action:comment:example -->/);
       // The runner masks what ::add-mask:: names; the token appears nowhere else.
       assert.deepEqual(first.stdout.split('\n').filter((l) => l.includes('ghs_secret')), ['::add-mask::ghs_secret']);
       assert.ok(github.calls.every((c) => c.auth === 'token ghs_secret'));
@@ -182,7 +186,7 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.match(String(put.body!.branch), /^mlload\/baseline-/);
       assert.deepEqual(JSON.parse(github.files.get('baselines/example.json')!), written);
       assert.equal(github.calls.find((c) => c.path.endsWith('/pulls'))!.body!.base, 'main');
-      assert.match(r.summary, /baseline refreshed from 2 run\(s\)/);
+      assert.match(r.summary, /baseline refreshed from 2 runs/);
     } finally {
       await github.close();
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, recordMs, summarize } from '../src/metrics/histogram.ts';
-import { Recorder } from '../src/metrics/recorder.ts';
+import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, recordMs, summarize } from '../../src/metrics/histogram.ts';
+import { Recorder } from '../../src/metrics/recorder.ts';
 
 const identities = [
   { name: 'a', method: 'POST', path: '/p' },

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ArrivalSchedule } from '../src/engine/arrivals.ts';
-import { Rng } from '../src/scenario/rng.ts';
+import { ArrivalSchedule } from '../../src/engine/arrivals.ts';
+import { Rng } from '../../src/scenario/rng.ts';
 
 function all(s: ArrivalSchedule): number[] {
   const out: number[] = [];

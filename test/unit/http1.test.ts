@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { decodeChunked, Http1Target } from '../src/engine/http1.ts';
-import type { Outcome } from '../src/engine/types.ts';
-import type { RequestPlan } from '../src/scenario/types.ts';
+import { decodeChunked, Http1Target } from '../../src/engine/http1.ts';
+import type { Outcome } from '../../src/engine/types.ts';
+import type { RequestPlan } from '../../src/scenario/types.ts';
 
 /** A raw TCP server that answers each request by the path's rule, byte by byte when asked. */
 function rawServer(): Promise<{ server: Server; port: number; requests: string[] }> {

@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.ts';
+import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
+import { modelAnswer, startServer, uniformLatency } from '../helpers/servers.ts';
+
+describe('the CLI', () => {
+  it('the CLI exits 2 and names line and key before any load is sent', async () => {
+    const text = exampleScenario('http://127.0.0.1:9').replace('weight: 4', 'weight: -1');
+    const file = writeScenario(text);
+    const r = await runCli(['run', file]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /scenario\.yml:\d+:13 requests\[0\]\.weight: must be > 0/);
+    assert.doesNotMatch(r.stderr, /unreachable/);
+  });
+
+  it('the CLI exits 2 on bad arguments', async () => {
+    const file = writeScenario(exampleScenario('http://127.0.0.1:9'));
+    assert.equal((await runCli(['run', file, '--duration', 'ten'])).code, 2);
+    assert.equal((await runCli(['run', file, '--bogus'])).code, 2);
+    assert.equal((await runCli(['frobnicate'])).code, 2);
+  });
+});
+
+describe('the CLI judges and reports what a run did', () => {
+  it('judges the SLOs on every run: a breach without a baseline exits 1, with the verdict in results.json and the report', async () => {
+    const server = await startServer(uniformLatency(60, 80), false);
+    try {
+      const out = tempDir('mlload-out-');
+      const md = join(out, 'report.md');
+      const text = exampleScenario(server.url, '  rate: 20\n  duration: 2s').replace('  p95: 300ms\n', '  p95: 30ms\n');
+      const r = await runCli(['run', writeScenario(text), '--out', out, '--markdown', md]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.match(r.stdout, /^FAIL: p95 [\d.]+ ms \(SLO ≤ 30\.0 ms\)/m);
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { verdict: string; checks: Array<{ kind: string; status: string }> };
+      assert.equal(results.verdict, 'fail');
+      assert.ok(results.checks.some((c) => c.kind === 'slo' && c.status === 'fail'));
+      assert.match(readFileSync(md, 'utf8'), /❌ mlload `example`: failed/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('the open model reports achieved throughput beside the offered rate when the model falls behind', async () => {
+    // One request at a time, 10 ms each: about 100 req/s, whatever is offered.
+    let busyUntil = 0;
+    let first = 0;
+    let last = 0;
+    let served = 0;
+    const server = await startServer((_req, body, res) => {
+      const now = Date.now();
+      if (!first) first = now;
+      busyUntil = Math.max(busyUntil, now) + 10;
+      setTimeout(() => {
+        served++;
+        last = Date.now();
+        modelAnswer(body, res);
+      }, busyUntil - now);
+    }, false);
+    try {
+      const out = tempDir('mlload-out-');
+      const r = await runCli(['run', writeScenario(exampleScenario(server.url, '  rate: 200\n  duration: 3s')), '--out', out]);
+      assert.ok(r.code === 0 || r.code === 1, r.stderr);
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { count: number; rps: number; offered_rps: number } };
+      const servedRate = served / ((last - first) / 1000);
+      assert.ok(Math.abs(results.overall.rps / servedRate - 1) < 0.05, `achieved ${results.overall.rps} req/s, the server served ${servedRate.toFixed(1)} req/s`);
+      assert.ok(Math.abs(results.overall.offered_rps - 200) < 5, String(results.overall.offered_rps));
+      assert.ok(results.overall.rps < 150, String(results.overall.rps));
+      assert.match(r.stdout, /Throughput: [\d.]+ req\/s achieved of [\d.]+ req\/s offered/);
+      const stats = readFileSync(join(out, 'stats.csv'), 'utf8').trim().split('\n');
+      assert.equal(stats.at(-1)!.split(',')[9], String(results.overall.rps));
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a closed-model run says nothing of coordinated omission, and its history has one row a second with its users', async () => {
+    const server = await startServer(uniformLatency(5, 10), false);
+    try {
+      const out = tempDir('mlload-out-');
+      const r = await runCli(['run', writeScenario(exampleScenario(server.url, '  users: 3\n  spawn_rate: 10\n  duration: 3s')), '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stdout, /coordinated-omission/);
+      const rows = readFileSync(join(out, 'stats_history.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      const stamps = rows.map((c) => c[0]);
+      assert.equal(new Set(stamps).size, stamps.length, stamps.join(' '));
+      assert.equal(rows.at(-1)![1], '3', rows.at(-1)!.join(','));
+    } finally {
+      await server.close();
+    }
+  });
+});

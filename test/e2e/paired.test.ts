@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { runCli } from '../helpers/cli.ts';
+import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
+import { startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+
+describe('paired A/B run', () => {
+  let fast: TestServer;
+  let slow: TestServer;
+  before(async () => {
+    fast = await startServer(uniformLatency(20, 40), false);
+    slow = await startServer(uniformLatency(26, 52), false); // 30% slower
+  });
+  after(async () => {
+    await fast.close();
+    await slow.close();
+  });
+
+  const paired = (target: string, reference: string) =>
+    writeScenario(
+      exampleScenario(target, '  rate: 150\n  arrival: poisson\n  duration: 8s\n  warmup: 1s').replace('  p99: 15%\n', '') +
+        `compare:\n  against: image\n  baseline_url: ${reference}\n  blocks: 4\n`,
+    );
+
+  it('fails a 30% slower build on p95 from the paired block ratios, and says so in results.json', async () => {
+    const out = tempDir('mlload-out-');
+    const md = join(out, 'report.md');
+    const r = await runCli(['run', paired(slow.url, fast.url), '--out', out, '--markdown', md]);
+    assert.equal(r.code, 1, r.stdout + r.stderr);
+    assert.match(r.stdout, /^FAIL: .*p95 \+\d+\.\d% \[\+\d+\.\d%, \+\d+\.\d%\] vs the reference build/m);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+    assert.equal(results.verdict, 'fail');
+    assert.equal(results.comparison.against, 'image');
+    assert.equal(results.comparison.reference, fast.url);
+    assert.equal(results.comparison.blocks.length, 4);
+    assert.deepEqual(results.comparison.blocks.map((b: { first: string }) => b.first), ['reference', 'reference', 'reference', 'reference'], 'A, B, A, B, …');
+    for (const b of results.comparison.blocks) assert.ok(b.p95 > 1.1 && b.p95 < 1.6, `block ratio ${b.p95}`);
+    // Each build got the full measured duration and rate, in four blocks.
+    assert.equal(results.windows.length, 4);
+    assert.ok(Math.abs(results.duration_s - 8) < 0.01, String(results.duration_s));
+    assert.ok(Math.abs(results.overall.count - 1200) <= 2, String(results.overall.count));
+    const reference = JSON.parse(readFileSync(join(out, 'reference', 'results.json'), 'utf8'));
+    assert.equal(reference.overall.count, results.overall.count, 'same arrivals for both builds');
+    const report = readFileSync(md, 'utf8');
+    assert.match(report, /\| Metric \| A: reference \| B: this build \| B\/A \| 99% interval \| Limit \| Status \|/);
+    assert.match(report, /Per block pair: B\/A \(4 pairs/);
+  });
+
+  it('passes the same build against itself', async () => {
+    const out = tempDir('mlload-out-');
+    const r = await runCli(['run', paired(fast.url, fast.url), '--out', out]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /^PASS: every SLO held and no regression against the reference build/m);
+    assert.ok(existsSync(join(out, 'reference', 'stats.csv')));
+  });
+
+  it('an unreachable reference build is one clear error, before any load', async () => {
+    const r = await runCli(['run', paired(fast.url, 'http://127.0.0.1:9'), '--out', tempDir()]);
+    assert.equal(r.code, 3);
+    assert.match(r.stderr, /reference build: target http:\/\/127\.0\.0\.1:9 is unreachable/);
+  });
+});
