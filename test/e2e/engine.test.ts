@@ -102,7 +102,8 @@ describe('engine with worker threads', () => {
         assert.equal(results.overall.count, 800);
         assert.equal(results.overall.count, results.requests.valid!.count + results.requests.invalid!.count);
         assert.equal(results.overall.failure_count, 0);
-        assert.ok(Math.abs(results.overall.latency_ms.p50 - 60) <= 5, `p50 ${results.overall.latency_ms.p50}`);
+      // Uniform(10, 110): p50 60; a busy machine only adds (the generator runs late), so the margin is one-sided.
+      assert.ok(results.overall.latency_ms.p50 > 55 && results.overall.latency_ms.p50 < 75, `p50 ${results.overall.latency_ms.p50}`);
         const measured = results.series.filter((p) => p.phase === 'measure');
         // Seconds by completion time: each near 200/s, the last one partial.
         assert.ok(measured.length >= 3 && measured.slice(0, -1).every((p) => Math.abs(p.rps - 200) < 40), measured.map((p) => p.rps).join(' '));
@@ -165,7 +166,7 @@ describe('engine failures', () => {
 slo:`,
       );
       const { results, code, out } = await runScenario(text.replace('  - name: fieldless\n', '  - name: fieldless\n    headers: { x-test: "1" }\n'));
-      assert.equal(code, 0);
+      assert.equal(code, 1, 'the error-rate SLO is judged on every run: breached');
       const reasons = Object.fromEntries(results.overall.failures.map((f) => [`${f.request}: ${f.reason}`, f]));
       const invalid = reasons['invalid: HTTP 500 (expected 400)'];
       assert.ok(invalid, Object.keys(reasons).join(' | '));
@@ -187,7 +188,7 @@ slo:`,
     const url = server.url;
     setTimeout(() => void server.close(), 1500);
     const { results, code } = await runScenario(exampleScenario(url, '  rate: 100\n  duration: 3s'));
-    assert.equal(code, 0);
+    assert.equal(code, 1, 'the error-rate SLO is judged on every run: breached');
     const refused = results.overall.failures.find((f) => f.reason === 'connection refused');
     assert.ok(refused && refused.count > 50, JSON.stringify(results.overall.failures));
   });
@@ -206,13 +207,22 @@ slo:`,
     const out = tempDir('mlload-out-');
     try {
       const r = await runCli(['run', writeScenario(exampleScenario(server.url, '  rate: 100\n  duration: 60s')), '--out', out], {
-        onStart: (child) => setTimeout(() => child.kill('SIGTERM'), 3000),
+        // 2.5 s after the load starts, not after the process does: on a busy machine starting Node takes seconds.
+        onStart: (child) => {
+          let seen = false;
+          child.stderr?.on('data', (d: Buffer) => {
+            if (!seen && d.toString().includes('open model')) {
+              seen = true;
+              setTimeout(() => child.kill('SIGTERM'), 2500);
+            }
+          });
+        },
       });
       assert.equal(r.code, 143);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
       assert.equal(results.interrupted, true);
       assert.equal(results.stop_reason, 'interrupted by SIGTERM');
-      assert.ok(results.duration_s > 1 && results.duration_s < 5, `duration ${results.duration_s}`);
+      assert.ok(results.duration_s > 1 && results.duration_s < 10, `duration ${results.duration_s}`);
       assert.ok(results.overall.count > 100);
       assert.ok(Math.abs(results.overall.rps - 100) < 10, `rps ${results.overall.rps}`);
       assert.match(readFileSync(join(out, 'stats.csv'), 'utf8'), /,Aggregated,/);

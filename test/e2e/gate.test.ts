@@ -45,12 +45,17 @@ describe('gate: baseline and compare', () => {
     assert.ok(b.environment.cpu_model.length > 0);
   });
 
-  it('compare passes on an identical model and fails a 30% slower one on p95', async () => {
+  it('compare passes on an identical model, does not pass a 30% slower one, and fails a 2× slower one on p95', async () => {
     const same = await runCli(['compare', await runTo(fast.url, scenarioFile), '--baseline', baselineFile]);
     assert.equal(same.code, 0, same.stdout);
     assert.match(same.stdout, /^PASS/);
+    // Two baseline runs and the prior spread (10%, worth 4 runs): 30% is found or left undecided, never passed.
+    const thirty = await runCli(['compare', await runTo(slow.url, scenarioFile), '--baseline', baselineFile]);
+    assert.match(thirty.stdout, /^(FAIL|INCONCLUSIVE): .*p95 \+\d+\.\d%/);
+    const doubled = await startServer(uniformLatency(40, 80), false);
     const md = join(tempDir(), 'report.md');
-    const slower = await runCli(['compare', await runTo(slow.url, scenarioFile), '--baseline', baselineFile, '--markdown', md]);
+    const slower = await runCli(['compare', await runTo(doubled.url, scenarioFile), '--baseline', baselineFile, '--markdown', md]);
+    await doubled.close();
     assert.equal(slower.code, 1, slower.stdout);
     assert.match(slower.stdout, /^FAIL: .*p95 \+\d+\.\d% \[\+\d+\.\d%, \+\d+\.\d%\] vs baseline \(limit ≤ \+10%\)/);
     assert.match(slower.stdout, /overall\s+p95\s+.*fail/);
@@ -112,7 +117,9 @@ describe('gate: baseline and compare', () => {
 
   it('run --baseline judges the run and writes the verdict and intervals into results.json', async () => {
     const out = tempDir('mlload-out-');
-    const r = await runCli(['run', scenarioFile, '--out', out, '--url', slow.url, '--baseline', baselineFile]);
+    const doubled = await startServer(uniformLatency(40, 80), false);
+    const r = await runCli(['run', scenarioFile, '--out', out, '--url', doubled.url, '--baseline', baselineFile]);
+    await doubled.close();
     assert.equal(r.code, 1, r.stdout + r.stderr);
     const written = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     assert.equal(written.verdict, 'fail');
