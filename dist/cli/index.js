@@ -107903,7 +107903,7 @@ function compareToBaseline(candidate, baselineValue, baselineRuns, scale, confid
     const prior = options.prior ?? { spread: 0, runs: 0 };
     const dataDf = Math.max(0, runs.length - 1);
     const observed = dataDf > 0 ? variance(runs.map((r) => f(r.value))) : 0;
-    const priorDf = prior.runs > 0 ? prior.runs : 0;
+    const priorDf = Math.max(0, prior.runs);
     const runToRun = priorDf + dataDf > 0 ? (priorDf * prior.spread ** 2 + dataDf * observed) / (priorDf + dataDf) : 0;
     // The new run moves by the run-to-run spread, or by what its own windows show if that is more (the
     // part a longer run shrinks); the baseline's mean of R runs by 1/R of its spread.
