@@ -15,7 +15,7 @@ import { parse, stringify } from 'yaml';
 import { buildBaseline, readResults } from '../src/gate/baseline.ts';
 import { judge } from '../src/gate/verdict.ts';
 import { loadScenario } from '../src/scenario/parse.ts';
-import { DEFAULT_CONFIDENCE } from '../src/scenario/types.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR } from '../src/scenario/types.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/cli/index.js');
@@ -39,8 +39,9 @@ const CONFIDENCE = process.env.CONFIDENCE ? Number(process.env.CONFIDENCE) : nul
 const ONLY = new Set((process.env.ONLY ?? 'same,slower,baseline,small').split(','));
 // Small baselines: 20 s runs (400 requests: a p95 of 200 is its 10th largest, too few), and a build about 2× slower at p95.
 const SMALL_DURATION_S = Number(process.env.SMALL_DURATION_S ?? 20);
-// 2.9× the work per prediction is about 2× the p95: the HTTP handling and the invalid payloads are not slowed (2.1× gave +60%).
-const DOUBLE = Number(process.env.DOUBLE ?? 2.9);
+// The work per prediction for a build about 2× slower at p95: 2.1× gave +60% (the HTTP handling and the
+// invalid payloads are not slowed), 2.9× brought the model near saturation (+81% to +2100%).
+const DOUBLE = Number(process.env.DOUBLE ?? 2.4);
 const B_DOUBLE = 'mlload-bench-model:double';
 const A = 'mlload-bench-model:a';
 const B_SLOW = 'mlload-bench-model:slow';
@@ -200,7 +201,9 @@ async function main(): Promise<void> {
   ];
   if (small) lines.push('', ...small);
   console.log(lines.join('\n'));
-  rmSync(work, { recursive: true, force: true });
+  // KEEP=1 keeps every run's results.json (the per-run lines name them), to judge them again offline.
+  if (process.env.KEEP) console.error(`verdict bench: results kept in ${work}`);
+  else rmSync(work, { recursive: true, force: true });
 }
 
 /** Baseline-file mode: a baseline of 3 runs (the action's default baseline-runs), then the same model again. */
@@ -271,7 +274,7 @@ async function smallBaselines(file: string): Promise<string[]> {
       for (const [label, candidate] of [[`unchanged, ${r}-run baseline`, same], [`2× slower, ${r}-run baseline`, slower]] as const) {
         const o = judged(file, candidate, base);
         (outcomes[label] ??= []).push(o);
-        appendFileSync(log, JSON.stringify({ experiment: `small: ${label}`, run: i, ...o }) + '\n');
+        appendFileSync(log, JSON.stringify({ experiment: `small: ${label}`, run: i, ...o, candidate, baseline: base }) + '\n');
         const p = o.p95;
         console.error(`small: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`);
       }
@@ -279,7 +282,7 @@ async function smallBaselines(file: string): Promise<string[]> {
     history.push(same);
   }
   return [
-    `Small baselines: ${RUNS} repetitions; each: the unchanged model judged against the 1, 2 or 3 runs of it just before (a rolling window), and a build with ${DOUBLE}× the work (EXTRA_WORK=${Math.round(WORK * DOUBLE)}); ${SMALL_DURATION_S} s measured per run (${WARMUP_S} s warm-up); intervals at the defaults (95%, prior 10% latency / 20% tail / 5% throughput worth 4 runs, max_noise 50%).`,
+    `Small baselines: ${RUNS} repetitions; each: the unchanged model judged against the 1, 2 or 3 runs of it just before (a rolling window), and a build with ${DOUBLE}× the work (EXTRA_WORK=${Math.round(WORK * DOUBLE)}); ${SMALL_DURATION_S} s measured per run (${WARMUP_S} s warm-up); intervals at the defaults (${DEFAULT_CONFIDENCE.baseline * 100}%, prior ${DEFAULT_PRIOR.latency * 100}% latency / ${DEFAULT_PRIOR.tail * 100}% tail / ${DEFAULT_PRIOR.throughput * 100}% throughput worth ${DEFAULT_PRIOR.runs} runs, max_noise ${DEFAULT_MAX_NOISE * 100}%, twice that for the tail).`,
     '',
     '| Experiment | Runs | Verdict fail | p95 fail | p99 fail | Inconclusive | Pass | Whole-run p95 B/A − 1, median | p95 change the verdict used, median (range) | p95 interval half-width, median | Wanted |',
     '|---|---|---|---|---|---|---|---|---|---|---|',

@@ -59,7 +59,7 @@ function compareCommand(args, io) {
     if (!values.baseline)
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_7__/* .UsageError */ .e('compare needs --baseline <baseline.json>');
     const results = (0,_gate_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .readResults */ .x8)(positionals[0]);
-    const scenario = (0,_scenario_parse_js__WEBPACK_IMPORTED_MODULE_6__/* .loadScenario */ .d)(values.scenario ?? results.scenario.file);
+    const scenario = (0,_scenario_parse_js__WEBPACK_IMPORTED_MODULE_6__/* .loadScenario */ .df)(values.scenario ?? results.scenario.file);
     const baseline = (0,_gate_baseline_js__WEBPACK_IMPORTED_MODULE_2__/* .readBaseline */ .mF)(values.baseline);
     const verdict = (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_3__/* .judge */ .S4)(results, scenario, baseline, values.baseline);
     io.out((0,_report_console_js__WEBPACK_IMPORTED_MODULE_4__/* .verdictText */ .nt)(verdict));

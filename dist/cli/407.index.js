@@ -11,27 +11,58 @@ __webpack_require__.d(__webpack_exports__, {
   startContainer: () => (/* binding */ startContainer)
 });
 
-// UNUSED EXPORTS: LABEL, RUN_LABEL, freePort, removeLabelled, runArgs
+// UNUSED EXPORTS: HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL, containerEnv, freePort, removeLabelled, removeLeftovers, runArgs
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __webpack_require__(77598);
+// EXTERNAL MODULE: external "node:fs"
+var external_node_fs_ = __webpack_require__(73024);
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __webpack_require__(77030);
+// EXTERNAL MODULE: external "node:os"
+var external_node_os_ = __webpack_require__(48161);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __webpack_require__(76760);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __webpack_require__(643);
 // EXTERNAL MODULE: external "node:timers/promises"
 var promises_ = __webpack_require__(58500);
+// EXTERNAL MODULE: ./lib/src/pids.js
+var pids = __webpack_require__(89038);
 // EXTERNAL MODULE: external "node:child_process"
 var external_node_child_process_ = __webpack_require__(31421);
 ;// CONCATENATED MODULE: ./lib/src/target/docker.js
 
-/** Runs the docker CLI with an argument array (never a shell); rejects with stderr on failure. */
-function docker_docker(args, timeoutMs = 120_000) {
+/**
+ * What the docker CLI needs of the environment, and nothing more: the action's inputs (its token
+ * among them) and the runner's own tokens must not reach docker, nor through it a container.
+ */
+const DOCKER_ENV = [
+    'PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_RUNTIME_DIR',
+    'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION',
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+];
+function dockerEnv(from = process.env) {
+    return Object.fromEntries(DOCKER_ENV.filter((k) => from[k] !== undefined).map((k) => [k, from[k]]));
+}
+/**
+ * Runs the docker CLI with an argument array (never a shell) and a clean environment; rejects with
+ * docker's own last lines of stderr, never the command line (it may hold values meant for the container).
+ */
+function docker_docker(args, timeoutMs = 120_000, signal) {
     return new Promise((resolve, reject) => {
-        (0,external_node_child_process_.execFile)('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+        (0,external_node_child_process_.execFile)('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: dockerEnv(), signal }, (err, stdout, stderr) => {
             if (err) {
                 const e = err;
-                const why = e.code === 'ENOENT' ? 'the docker CLI is not installed' : (stderr || e.message).trim().split('\n').slice(-3).join(' ');
+                const why = e.code === 'ENOENT'
+                    ? 'the docker CLI is not installed'
+                    : e.name === 'AbortError'
+                        ? 'interrupted'
+                        : stderr.trim()
+                            ? stderr.trim().split('\n').slice(-3).join(' ')
+                            : e.killed
+                                ? `no answer within ${timeoutMs / 1000} s`
+                                : `exited with code ${e.code ?? e.signal ?? 'unknown'} and printed nothing`;
                 reject(new Error(`docker ${args[0]} failed: ${why}`));
             }
             else
@@ -41,11 +72,11 @@ function docker_docker(args, timeoutMs = 120_000) {
 }
 /** Starts a long-running docker command (wait, stats) whose output is read as it comes. */
 function dockerStream(args) {
-    return (0,external_node_child_process_.spawn)('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    return (0,external_node_child_process_.spawn)('docker', args, { stdio: ['ignore', 'pipe', 'pipe'], env: dockerEnv() });
 }
 async function lastLogLines(id, lines = 30) {
     return new Promise((resolve) => {
-        (0,external_node_child_process_.execFile)('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8' }, (_err, stdout, stderr) => {
+        (0,external_node_child_process_.execFile)('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8', env: dockerEnv() }, (_err, stdout, stderr) => {
             resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
         });
     });
@@ -86,9 +117,16 @@ var types = __webpack_require__(97887);
 
 
 
+
+
+
+
 /** Every container we start carries this label; the run label tells one job's from another's. */
 const LABEL = 'io.mlload.managed';
 const RUN_LABEL = 'io.mlload.run';
+/** The process that started a container, and on which machine: a container whose process is gone is left over. */
+const PID_LABEL = 'io.mlload.pid';
+const HOST_LABEL = 'io.mlload.host';
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 function freePort() {
     return new Promise((resolve, reject) => {
@@ -100,33 +138,67 @@ function freePort() {
         });
     });
 }
-/** `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. */
-function runArgs(spec, name, runLabel, hostPort) {
+/**
+ * `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. The
+ * container's environment goes in a file (`envFile`), so no value shows in a process list or an error.
+ */
+function runArgs(spec, name, runLabel, hostPort, envFile) {
     const args = ['run', '--detach', '--name', name, '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${runLabel}`];
+    args.push('--label', `${PID_LABEL}=${process.pid}`, '--label', `${HOST_LABEL}=${(0,external_node_os_.hostname)()}`);
     if (spec.network === 'host')
         args.push('--network', 'host');
     else
         args.push('--publish', `127.0.0.1:${hostPort}:${spec.port}`);
-    const env = { ...spec.env };
-    if (spec.portEnv)
-        env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
-    for (const [k, v] of Object.entries(env))
-        args.push('--env', `${k}=${v}`);
+    if (envFile)
+        args.push('--env-file', envFile);
     args.push(...spec.args, spec.image);
     return args;
 }
-async function ensureImage(image, pull, log) {
+/** The container's environment: the scenario's `env`, and the chosen port in `port_env`. */
+function containerEnv(spec, hostPort) {
+    const env = { ...spec.env };
+    if (spec.portEnv)
+        env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
+    return env;
+}
+/** Writes an env file readable by this user only; returns it and how to remove it. */
+function writeEnvFile(env) {
+    if (Object.keys(env).length === 0)
+        return { file: null, remove: () => { } };
+    const dir = (0,external_node_fs_.mkdtempSync)((0,external_node_path_.join)((0,external_node_os_.tmpdir)(), 'mlload-env-'));
+    const file = (0,external_node_path_.join)(dir, 'env');
+    (0,external_node_fs_.writeFileSync)(file, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    return { file, remove: () => (0,external_node_fs_.rmSync)(dir, { recursive: true, force: true }) };
+}
+/**
+ * Removes containers an earlier mlload on this machine started and could not remove (it was killed
+ * with SIGKILL): left running, one could answer this run's health check in place of the new build.
+ */
+async function removeLeftovers(log) {
+    const rows = (await docker_docker(['ps', '--all', '--filter', `label=${LABEL}=true`, '--format', `{{.ID}} {{.Label "${PID_LABEL}"}} {{.Label "${HOST_LABEL}"}} {{.Names}}`], 30_000))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' '));
+    const left = rows.filter(([, pid, host]) => host === (0,external_node_os_.hostname)() && Number(pid) > 0 && Number(pid) !== process.pid && !(0,pids/* processAlive */.F)(Number(pid)));
+    if (left.length === 0)
+        return;
+    await docker_docker(['rm', '--force', ...left.map(([id]) => id)], 60_000);
+    log(`removed ${left.length} container(s) left by an earlier run that was killed: ${left.map((r) => r[3]).join(', ')}`);
+}
+async function ensureImage(image, pull, log, signal) {
     let present = true;
     try {
-        await docker_docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000);
+        await docker_docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000, signal);
     }
     catch {
         present = false;
     }
+    if (signal?.aborted)
+        throw new types/* TargetError */.I(`interrupted before ${image} started`);
     if (pull === 'always' || (pull === 'missing' && !present)) {
         log(`pulling ${image}`);
         try {
-            await docker_docker(['pull', image], 600_000);
+            await docker_docker(['pull', image], 600_000, signal);
         }
         catch (err) {
             throw new types/* TargetError */.I(`cannot pull image ${image}: ${err.message}`);
@@ -158,18 +230,31 @@ async function describeExit(id) {
 /** Starts the image, waits until it is healthy, and watches it (exit, CPU, memory) until stopped. */
 async function startContainer(spec, options = {}) {
     const log = options.log ?? (() => { });
-    await ensureImage(spec.image, spec.pull, log);
-    const hostPort = spec.network === 'host' && !spec.portEnv ? spec.port : await freePort();
+    const signal = options.signal;
+    await removeLeftovers(log).catch(() => { });
+    await ensureImage(spec.image, spec.pull, log, signal);
+    const fixedPort = spec.network === 'host' && !spec.portEnv;
+    const hostPort = fixedPort ? spec.port : await freePort();
     const name = `mlload-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}`;
     const origin = `http://127.0.0.1:${hostPort}`;
+    // On the host network with a fixed port, whatever already listens there would answer for the new build.
+    if (fixedPort && (await (0,probe/* tcpProbe */.MK)('127.0.0.1', hostPort, 1000)) === null) {
+        throw new types/* TargetError */.I(`port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`);
+    }
     const t0 = external_node_perf_hooks_.performance.now();
     let id;
+    const envFile = writeEnvFile(containerEnv(spec, hostPort));
     try {
-        id = (await docker_docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort), 60_000)).trim();
+        id = (await docker_docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort, envFile.file), 60_000, signal)).trim();
     }
     catch (err) {
         await docker_docker(['rm', '--force', name], 30_000).catch(() => '');
+        if (signal?.aborted)
+            throw new types/* TargetError */.I(`interrupted while starting ${spec.image}`);
         throw new types/* TargetError */.I(`cannot start ${spec.image}: ${err.message}`);
+    }
+    finally {
+        envFile.remove();
     }
     log(`started container ${name} from ${spec.image} on ${origin}`);
     let stopped = false;
@@ -273,6 +358,8 @@ async function waitReady(spec, id, origin, t0, exited, signal) {
         throw new types/* TargetError */.I(`${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`);
     // An image's own HEALTHCHECK is honoured too.
     while (external_node_perf_hooks_.performance.now() < deadline) {
+        if (signal?.aborted)
+            throw new types/* TargetError */.I(`interrupted while waiting for ${spec.image} to become healthy`);
         const state = await inspectState(id);
         if (!state.running)
             throw new types/* TargetError */.I(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);

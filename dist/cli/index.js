@@ -101754,7 +101754,7 @@ __webpack_unused_export__ = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
-__webpack_unused_export__ = visit.visit;
+exports.YR = visit.visit;
 __webpack_unused_export__ = visit.visitAsync;
 
 
@@ -107700,7 +107700,7 @@ var external_node_fs_ = __nccwpck_require__(73024);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./lib/schema/baseline.schema.json
-const baseline_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/baseline.schema.json","title":"mlload baseline","description":"Figures a scenario\'s runs are compared with: summary figures and compressed HDR histograms, overall and per request. Written by `mlload baseline` or the action\'s update-baseline mode.","type":"object","required":["schema_version","scenario","created_at","runs","environment","overall","requests"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema_version":{"const":1},"scenario":{"type":"object","required":["name","hash"],"additionalProperties":false,"properties":{"name":{"type":"string"},"hash":{"type":"string","description":"Hash of the scenario\'s seed, load and requests; a baseline of another scenario is not compared."}}},"created_at":{"type":"string","description":"ISO 8601 time the baseline was written."},"runs":{"type":"integer","minimum":1,"description":"How many runs were merged."},"tool_version":{"type":"string"},"environment":{"type":"object","required":["os","cpu_model","cores"],"properties":{"os":{"type":"string"},"arch":{"type":"string"},"cpu_model":{"type":"string"},"cores":{"type":"integer"},"node":{"type":"string"},"runner":{"type":"string"},"commit":{"type":"string"}}},"target":{"type":"object","properties":{"kind":{"enum":["url","container"]},"url":{"type":"string"},"image":{"type":"string"},"image_digest":{"type":"string"},"cold_start_ms":{"type":"number"},"first_prediction_ms":{"type":"number"}}},"overall":{"$ref":"#/definitions/figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/figures"}},"per_run":{"type":"array","description":"Each merged run\'s figures, per request and per window: the run-to-run and within-run spread a later comparison weighs a change against.","items":{"type":"object","required":["rps","error_rate","p50","p95","p99"],"properties":{"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"count":{"type":"number"},"failures":{"type":"number"},"p90":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}},"windows":{"type":"array","items":{"$ref":"#/definitions/slice"}}}}}},"definitions":{"latency":{"type":"object","required":["p50","p90","p95","p99","p999","max","mean"],"properties":{"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"min":{"type":"number"},"max":{"type":"number"},"mean":{"type":"number"}}},"figures":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","histogram"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency"},"histogram":{"type":"string","description":"HDR histogram of latency in microseconds, compressed and base64-encoded."}}},"slice_figures":{"type":"object","required":["count","failures","rps","error_rate","p50","p90","p95","p99","p999","mean"],"properties":{"count":{"type":"number"},"failures":{"type":"number"},"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"}}},"slice":{"type":"object","required":["start_s","seconds","overall","requests"],"properties":{"start_s":{"type":"number"},"seconds":{"type":"number"},"overall":{"$ref":"#/definitions/slice_figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}}}}}}');
+const baseline_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/baseline.schema.json","title":"mlload baseline","description":"Figures a scenario\'s runs are compared with: summary figures and compressed HDR histograms, overall and per request. Written by `mlload baseline` or the action\'s update-baseline mode.","type":"object","required":["schema_version","scenario","created_at","runs","environment","overall","requests"],"additionalProperties":false,"properties":{"$schema":{"type":"string"},"schema_version":{"const":1},"scenario":{"type":"object","required":["name","hash"],"additionalProperties":false,"properties":{"name":{"type":"string"},"hash":{"type":"string","description":"Hash of the scenario\'s seed, load and requests; a baseline of another scenario is not compared."}}},"created_at":{"type":"string","description":"ISO 8601 time the baseline was written."},"runs":{"type":"integer","minimum":1,"description":"How many runs were merged.","maximum":1000},"tool_version":{"type":"string"},"environment":{"type":"object","required":["os","cpu_model","cores"],"properties":{"os":{"type":"string"},"arch":{"type":"string"},"cpu_model":{"type":"string"},"cores":{"type":"integer"},"node":{"type":"string"},"runner":{"type":"string"},"commit":{"type":"string"}}},"target":{"type":"object","properties":{"kind":{"enum":["url","container"]},"url":{"type":"string"},"image":{"type":"string"},"image_digest":{"type":"string"},"cold_start_ms":{"type":"number"},"first_prediction_ms":{"type":"number"}}},"overall":{"$ref":"#/definitions/figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/figures"}},"per_run":{"type":"array","description":"Each merged run\'s figures, per request and per window: the run-to-run and within-run spread a later comparison weighs a change against.","items":{"type":"object","required":["rps","error_rate","p50","p95","p99"],"properties":{"rps":{"$ref":"#/definitions/per_second"},"error_rate":{"$ref":"#/definitions/fraction"},"p50":{"$ref":"#/definitions/ms"},"p95":{"$ref":"#/definitions/ms"},"p99":{"$ref":"#/definitions/ms"},"count":{"$ref":"#/definitions/tally"},"failures":{"$ref":"#/definitions/tally"},"p90":{"$ref":"#/definitions/ms"},"p999":{"$ref":"#/definitions/ms"},"mean":{"$ref":"#/definitions/ms"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}},"windows":{"type":"array","items":{"$ref":"#/definitions/slice"}}}}}},"definitions":{"latency":{"type":"object","required":["p50","p90","p95","p99","p999","max","mean"],"properties":{"p50":{"$ref":"#/definitions/ms"},"p90":{"$ref":"#/definitions/ms"},"p95":{"$ref":"#/definitions/ms"},"p99":{"$ref":"#/definitions/ms"},"p999":{"$ref":"#/definitions/ms"},"min":{"$ref":"#/definitions/ms"},"max":{"$ref":"#/definitions/ms"},"mean":{"$ref":"#/definitions/ms"}}},"figures":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","histogram"],"additionalProperties":false,"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0,"maximum":10000000},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency"},"histogram":{"type":"string","description":"HDR histogram of latency in microseconds, compressed and base64-encoded.","maxLength":1048576}}},"slice_figures":{"type":"object","required":["count","failures","rps","error_rate","p50","p90","p95","p99","p999","mean"],"properties":{"count":{"$ref":"#/definitions/tally"},"failures":{"$ref":"#/definitions/tally"},"rps":{"$ref":"#/definitions/per_second"},"error_rate":{"$ref":"#/definitions/fraction"},"p50":{"$ref":"#/definitions/ms"},"p90":{"$ref":"#/definitions/ms"},"p95":{"$ref":"#/definitions/ms"},"p99":{"$ref":"#/definitions/ms"},"p999":{"$ref":"#/definitions/ms"},"mean":{"$ref":"#/definitions/ms"}}},"slice":{"type":"object","required":["start_s","seconds","overall","requests"],"properties":{"start_s":{"type":"number","minimum":0},"seconds":{"type":"number","minimum":0},"overall":{"$ref":"#/definitions/slice_figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}}}},"ms":{"type":"number","minimum":0,"maximum":3600000,"description":"Milliseconds: from 0 to one hour (the histograms\' range)."},"fraction":{"type":"number","minimum":0,"maximum":1},"per_second":{"type":"number","minimum":0,"maximum":10000000},"tally":{"type":"number","minimum":0,"maximum":1000000000000000}}}');
 ;// CONCATENATED MODULE: ./lib/schema/results.schema.json
 const results_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/results.schema.json","title":"mlload results","description":"What one run measured: results.json, written by `mlload run` and the action.","type":"object","required":["schema_version","tool","scenario","started_at","finished_at","duration_s","warmup_s","interrupted","stop_reason","load","overall","requests","series","target","environment"],"properties":{"schema_version":{"const":1},"tool":{"type":"object","required":["name","version"],"properties":{"name":{"const":"mlload"},"version":{"type":"string"}}},"scenario":{"type":"object","required":["name","file","hash"],"properties":{"name":{"type":"string"},"file":{"type":"string"},"hash":{"type":"string"}}},"started_at":{"type":"string"},"finished_at":{"type":"string"},"duration_s":{"type":"number","description":"Measured seconds, warm-up excluded."},"warmup_s":{"type":"number"},"interrupted":{"type":"boolean"},"stop_reason":{"type":["string","null"]},"stop_cause":{"enum":["target-failed","interrupted",null],"description":"What ended the run early: the target failed (exited, crashed), or it was interrupted (a signal). Null when it ran to the end."},"load":{"type":"object"},"overall":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","service_ms","failures","histogram"],"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0,"description":"Achieved throughput: measured requests over the time they took to complete, drain included."},"offered_rps":{"type":"number","minimum":0,"description":"Offered load: measured requests over the measured duration (the arrival rate in the open model)."},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency","description":"From the scheduled send time to the end of the response (coordinated-omission corrected in the open model)."},"service_ms":{"$ref":"#/definitions/latency","description":"From the actual send to the end of the response."},"avg_content_bytes":{"type":"number"},"status_codes":{"type":"object","additionalProperties":{"type":"integer"}},"failures":{"type":"array","items":{"$ref":"#/definitions/failure"}},"histogram":{"type":"string","description":"HDR histogram of latency_ms in microseconds, compressed base64 (hdr-histogram-js encodeIntoCompressedBase64)."},"service_histogram":{"type":"string"}}},"requests":{"type":"object","additionalProperties":{"type":"object","required":["count","failure_count","rps","error_rate","latency_ms","service_ms","failures","histogram","method","path"],"properties":{"count":{"type":"integer","minimum":0},"failure_count":{"type":"integer","minimum":0},"rps":{"type":"number","minimum":0,"description":"Achieved throughput."},"offered_rps":{"type":"number","minimum":0,"description":"Offered load."},"error_rate":{"type":"number","minimum":0,"maximum":1},"latency_ms":{"$ref":"#/definitions/latency","description":"From the scheduled send time to the end of the response (coordinated-omission corrected in the open model)."},"service_ms":{"$ref":"#/definitions/latency","description":"From the actual send to the end of the response."},"avg_content_bytes":{"type":"number"},"status_codes":{"type":"object","additionalProperties":{"type":"integer"}},"failures":{"type":"array","items":{"$ref":"#/definitions/failure"}},"histogram":{"type":"string","description":"HDR histogram of latency_ms in microseconds, compressed base64 (hdr-histogram-js encodeIntoCompressedBase64)."},"service_histogram":{"type":"string"},"method":{"type":"string"},"path":{"type":"string"}}}},"series":{"type":"array","items":{"type":"object","required":["t","time","phase","rps","errors","p50","p95","p99","in_flight","users","total"],"properties":{"t":{"type":"number"},"time":{"type":"number"},"phase":{"enum":["warmup","measure","drain"]},"rps":{"type":"number"},"errors":{"type":"integer"},"p50":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"in_flight":{"type":"integer"},"users":{"type":"integer"},"cpu_percent":{"type":"number"},"memory_mb":{"type":"number"},"total":{"type":"object","required":["count","failures","p50","mean","min","max","avg_bytes"]}}}},"windows":{"type":"array","description":"The measured period cut into about ten windows (paired runs: this build\'s blocks): the within-run noise a later comparison weighs.","items":{"$ref":"#/definitions/slice"}},"target":{"type":"object","required":["kind","url"],"properties":{"kind":{"enum":["url","container"]},"url":{"type":"string"},"image":{"type":"string"},"image_digest":{"type":"string"},"cold_start_ms":{"type":"number","description":"From docker run to the first 200 on the health path."},"first_prediction_ms":{"type":"number","description":"From docker run to the first successful response."},"cpu_percent":{"type":"object","properties":{"mean":{"type":"number"},"peak":{"type":"number"}}},"memory_mb":{"type":"object","properties":{"mean":{"type":"number"},"peak":{"type":"number"}}}}},"environment":{"type":"object","required":["os","cpu_model","cores","node"]},"verdict":{"enum":["pass","fail","inconclusive","no-baseline"],"description":"Present when the run was judged."},"checks":{"type":"array","description":"Present when the run was judged: one row per check.","items":{"type":"object","required":["scope","kind","metric","value","limit","status"],"properties":{"scope":{"type":"string"},"kind":{"enum":["slo","regression"]},"metric":{"type":"string"},"value":{"type":["number","null"]},"baseline":{"type":["number","null"]},"change":{"type":["number","null"],"description":"Relative change (0.1 = +10%); points for error_rate."},"limit":{"type":"string"},"status":{"enum":["pass","fail","inconclusive","improved","info"]},"interval":{"type":["object","null"],"description":"Interval of the change at the comparison\'s confidence.","properties":{"low":{"type":"number"},"high":{"type":"number"}}},"note":{"type":"string","description":"Why an inconclusive check could not be decided, and what would decide it."}}}},"comparison":{"type":["object","null"],"description":"Present when the run was judged: what the regressions were measured against.","required":["against","reference","confidence"],"properties":{"against":{"enum":["baseline","image"]},"reference":{"type":"string","description":"The baseline file, or the reference build\'s image or URL."},"confidence":{"type":"number"},"baseline_runs":{"type":"integer"},"reference_figures":{"type":"object","description":"Paired runs: the reference build\'s figures."},"blocks":{"type":"array","description":"Paired runs: candidate/reference ratio of each block pair.","items":{"type":"object","required":["index","first","p50","p95","p99","error_rate"],"properties":{"index":{"type":"integer"},"first":{"enum":["candidate","reference"]},"p50":{"type":["number","null"]},"p95":{"type":["number","null"]},"p99":{"type":["number","null"]},"error_rate":{"type":"number","description":"Candidate minus reference, in points."}}}}}}},"definitions":{"latency":{"type":"object","required":["p50","p90","p95","p99","p999","max","mean"],"properties":{"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"min":{"type":"number"},"max":{"type":"number"},"mean":{"type":"number"}}},"failure":{"type":"object","required":["request","method","reason","count","samples"],"properties":{"request":{"type":"string"},"method":{"type":"string"},"reason":{"type":"string"},"count":{"type":"integer"},"samples":{"type":"array","items":{"type":"string"}}}},"slice_figures":{"type":"object","required":["count","failures","rps","error_rate","p50","p90","p95","p99","p999","mean"],"properties":{"count":{"type":"number"},"failures":{"type":"number"},"rps":{"type":"number"},"error_rate":{"type":"number"},"p50":{"type":"number"},"p90":{"type":"number"},"p95":{"type":"number"},"p99":{"type":"number"},"p999":{"type":"number"},"mean":{"type":"number"}}},"slice":{"type":"object","required":["start_s","seconds","overall","requests"],"properties":{"start_s":{"type":"number"},"seconds":{"type":"number"},"overall":{"$ref":"#/definitions/slice_figures"},"requests":{"type":"object","additionalProperties":{"$ref":"#/definitions/slice_figures"}}}}}}');
 // EXTERNAL MODULE: ./lib/src/metrics/histogram.js
@@ -107717,6 +107717,9 @@ var scenario_document = __nccwpck_require__(84116);
 
 
 
+/** Largest baseline read (ours are tens of KB), and largest results.json (a week-long run's series). */
+const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
+const MAX_RESULTS_BYTES = 128 * 1024 * 1024;
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
 function mergeFigures(parts, durations) {
@@ -107777,7 +107780,7 @@ function readBaseline(file, missing = 'error') {
             return null;
         throw new scenario_document/* InvalidFileError */.Ou([{ file, line: 0, col: 0, key: '', message: 'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path' }]);
     }
-    const doc = scenario_document/* SourceDocument */.Nc.read(file);
+    const doc = scenario_document/* SourceDocument */.Nc.read(file, MAX_BASELINE_BYTES);
     const value = doc.value;
     if (value && typeof value === 'object' && value.tool !== undefined && value.started_at !== undefined) {
         throw new scenario_document/* InvalidFileError */.Ou([{ ...doc.problem([], `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``), line: 0, col: 0 }]);
@@ -107790,13 +107793,27 @@ function readBaseline(file, missing = 'error') {
     if (problems.length > 0)
         throw new scenario_document/* InvalidFileError */.Ou(problems);
     const baseline = doc.value;
+    if (baseline.overall.count < 1)
+        throw new scenario_document/* InvalidFileError */.Ou([doc.problem(['overall', 'count'], 'is 0: a baseline of no requests compares with nothing')]);
     for (const [scope, f] of [['overall', baseline.overall], ...Object.entries(baseline.requests)]) {
+        const path = scope === 'overall' ? ['overall'] : ['requests', scope];
+        let histogram;
         try {
-            (0,metrics_histogram/* decodeHistogram */.pr)(f.histogram);
+            histogram = (0,metrics_histogram/* decodeHistogram */.pr)(f.histogram);
         }
-        catch {
-            const path = scope === 'overall' ? ['overall', 'histogram'] : ['requests', scope, 'histogram'];
-            throw new scenario_document/* InvalidFileError */.Ou([doc.problem(path, 'is not a valid encoded HDR histogram')]);
+        catch (err) {
+            throw new scenario_document/* InvalidFileError */.Ou([doc.problem([...path, 'histogram'], `is not a valid encoded HDR histogram (${err.message})`)]);
+        }
+        // The figures must be the histogram's: a hand-edited p95 would be compared while the histogram disagrees.
+        if (histogram.totalCount !== f.count)
+            throw new scenario_document/* InvalidFileError */.Ou([doc.problem([...path, 'count'], `is ${f.count} but the histogram holds ${histogram.totalCount} requests`)]);
+        if (f.failure_count > f.count)
+            throw new scenario_document/* InvalidFileError */.Ou([doc.problem([...path, 'failure_count'], 'is larger than count')]);
+        const from = (0,metrics_histogram/* summarize */.eh)(histogram);
+        for (const k of ['p50', 'p95', 'p99']) {
+            if (Math.abs(f.latency_ms[k] - from[k]) > Math.max(0.01, from[k] * 0.01)) {
+                throw new scenario_document/* InvalidFileError */.Ou([doc.problem([...path, 'latency_ms', k], `is ${f.latency_ms[k]} ms but the histogram says ${from[k]} ms`)]);
+            }
         }
     }
     return baseline;
@@ -107807,7 +107824,7 @@ function writeBaseline(file, baseline) {
 }
 /** Reads a results.json written by `mlload run`. */
 function readResults(file) {
-    const doc = scenario_document/* SourceDocument */.Nc.read(file);
+    const doc = scenario_document/* SourceDocument */.Nc.read(file, MAX_RESULTS_BYTES);
     const problems = (0,scenario_document/* validate */.tf)(doc, results_schema_namespaceObject);
     if (problems.length > 0)
         throw new scenario_document/* InvalidFileError */.Ou(problems);
@@ -108069,9 +108086,21 @@ function quantileFloor(m, a, b, decoded) {
     return variance(a.histogram) + variance(b.histogram);
 }
 /** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
+const isTail = (m) => m === 'p99' || m === 'p999' || m === 'max';
 function priorOf(m, priors) {
-    const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : m === 'p99' || m === 'p999' || m === 'max' ? priors.tail : priors.latency;
+    const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : isTail(m) ? priors.tail : priors.latency;
     return { spread, runs: priors.runs };
+}
+/**
+ * The widest interval a baseline-file comparison may give (log scale): max_noise either side, so a
+ * 2× change at p50/p90/p95/mean or in throughput is never put down to noise. The tail (a handful of
+ * requests: a p99 of 400 is its 4th largest) gets twice that: capped as tightly, an unchanged
+ * model's p99 failed in the small-baseline bench.
+ */
+function capOf(m, maxNoise) {
+    if (scaleOf(m) !== 'log')
+        return undefined;
+    return (isTail(m) ? 2 : 1) * Math.log(1 + maxNoise);
 }
 function baselineEstimator(results, baseline, confidence, priors, maxNoise) {
     const runs = baseline.per_run ?? [];
@@ -108093,7 +108122,7 @@ function baselineEstimator(results, baseline, confidence, priors, maxNoise) {
             counts,
             floor: quantileFloor(m, run, base, decoded),
             prior: priorOf(m, priors),
-            maxHalfWidth: scaleOf(m) === 'log' ? Math.log(1 + maxNoise) : undefined,
+            maxHalfWidth: capOf(m, maxNoise),
         });
     };
 }
@@ -108122,6 +108151,9 @@ function blockRatios(blocks) {
 /** SLO checks of a run: overall, per request, cold start and first prediction. */
 function sloChecksOf(results, scenario) {
     const checks = [];
+    // A run that measured nothing holds no SLO: it fails rather than passing every limit vacuously.
+    if (results.overall.count === 0)
+        checks.push({ scope: 'overall', kind: 'slo', metric: 'rps', value: 0, baseline: null, change: null, limit: '> 0 (no request was measured)', status: 'fail' });
     checks.push(...sloChecks('overall', results.overall, scenario.slo.overall));
     for (const [name, limits] of Object.entries(scenario.slo.requests)) {
         const f = results.requests[name];
@@ -108295,6 +108327,8 @@ function shouldFail(verdict, failOn, failOnInconclusive = false) {
 /* harmony export */   r5: () => (/* binding */ latencyHistogram)
 /* harmony export */ });
 /* harmony import */ var hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(32960);
+/* harmony import */ var node_zlib__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(38522);
+
 
 /** Highest latency kept exactly: one hour, in microseconds. Anything longer is clamped. */
 const HIGHEST_US = 3_600_000_000;
@@ -108314,8 +108348,33 @@ function recordMs(h, ms) {
 function encodeHistogram(h) {
     return hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .encodeIntoCompressedBase64 */ .dH(h);
 }
-/** Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. */
+/** Longest encoded histogram read (ours are a few KB), and most its compressed payload may inflate to. */
+const MAX_ENCODED = 1024 * 1024;
+const MAX_INFLATED = 4 * 1024 * 1024;
+/**
+ * Checks an encoded histogram before the library decodes it: a short zlib stream can inflate to
+ * gigabytes (a "zip bomb"), and its header can ask for an enormous range.
+ */
+function checkEncoded(encoded) {
+    if (encoded.length > MAX_ENCODED)
+        throw new Error(`encoded histogram longer than ${MAX_ENCODED / 1048576} MiB`);
+    const raw = Buffer.from(encoded, 'base64');
+    // Compressed V2 encoding: cookie, payload length, then zlib data.
+    if (raw.length < 9)
+        throw new Error('encoded histogram too short');
+    const inflated = (0,node_zlib__WEBPACK_IMPORTED_MODULE_1__.inflateSync)(raw.subarray(8), { maxOutputLength: MAX_INFLATED });
+    // Uncompressed header: cookie, payload length, normalizing offset, significant digits, lowest, highest (64-bit).
+    if (inflated.length < 40)
+        throw new Error('histogram header too short');
+    const digits = inflated.readInt32BE(12);
+    const lowest = Number(inflated.readBigInt64BE(16));
+    const highest = Number(inflated.readBigInt64BE(24));
+    if (digits < 1 || digits > 5 || lowest < 1 || highest > 1e13 || highest < 2 * lowest)
+        throw new Error('histogram header out of range');
+}
+/** Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. Throws on anything malformed or oversized. */
 function decodeHistogram(encoded) {
+    checkEncoded(encoded);
     const decoded = hdr_histogram_js__WEBPACK_IMPORTED_MODULE_0__/* .decodeFromCompressedBase64 */ .Vc(encoded, 32, false);
     const h = latencyHistogram();
     h.add(decoded);
@@ -108675,6 +108734,26 @@ const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
 /***/ }),
 
+/***/ 89038:
+/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   F: () => (/* binding */ processAlive)
+/* harmony export */ });
+/** Whether a process of this machine is still running (one we may not signal is running too). */
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (err) {
+        return err.code === 'EPERM';
+    }
+}
+
+
+/***/ }),
+
 /***/ 54284:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
@@ -108799,7 +108878,7 @@ function checksTable(checks, paired = false) {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   qN: () => (/* binding */ markdownReport)
 /* harmony export */ });
-/* unused harmony exports commentMarker, escapeText, latencyChart */
+/* unused harmony exports commentMarker, visibleControls, codeSpan, fencedBlock, escapeText, latencyChart */
 /* harmony import */ var _gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(79127);
 /* harmony import */ var _scenario_types_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(94704);
 
@@ -108808,9 +108887,43 @@ function checksTable(checks, paired = false) {
 function commentMarker(scenario) {
     return `<!-- mlload-action:comment:${scenario.replace(/[^A-Za-z0-9._-]/g, '_')} -->`;
 }
-/** Text from the server (bodies, reasons) made inert: no markup, mentions, links or table breaks. */
+/**
+ * Bidirectional overrides and other invisible format characters shown as `<U+202E>`: text in the
+ * report cannot reverse or hide what follows it.
+ */
+function visibleControls(text) {
+    return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => c === '\t' ? ' ' : `<U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, '0')}>`);
+}
+/**
+ * Text as a code span, where GitHub renders nothing: no links, mentions, issue references, math or
+ * HTML. The fence is longer than any run of backticks inside; in a table a pipe is escaped (GFM
+ * unescapes `\|` inside cells, code spans included), elsewhere left as it is.
+ */
+function codeSpan(text, inTable = true) {
+    let t = visibleControls(text).replace(/[\r\n]+/g, ' ');
+    if (t === '')
+        return '';
+    if (inTable)
+        t = t.replace(/\|/g, '\\|');
+    const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    const pad = t.startsWith('`') || t.endsWith('`') || /^ .* $/.test(t) ? ' ' : '';
+    return `${fence}${pad}${t}${pad}${fence}`;
+}
+/** Text as a fenced code block (lines), its fence longer than any run of backticks inside. */
+function fencedBlock(text) {
+    const t = visibleControls(text.replace(/\r\n?/g, '\n'));
+    const longest = Math.max(2, ...(t.match(/`+/g) ?? []).map((run) => run.length));
+    const fence = '`'.repeat(longest + 1);
+    return [`${fence}text`, ...t.split('\n'), fence];
+}
+/** A notice keeps its code spans; no HTML, and no line break that would end the note. */
+function noticeText(text) {
+    return visibleControls(text).replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\n]+/g, ' ');
+}
+/** Our own words with names in them (notices, notes): markup made literal, controls made visible. */
 function escapeText(text) {
-    return text
+    return visibleControls(text)
         .replace(/&/g, '&amp;')
         .replace(/</g, '&lt;')
         .replace(/>/g, '&gt;')
@@ -108826,7 +108939,7 @@ function escapeText(text) {
 const ICON = { pass: '✅', fail: '❌', inconclusive: '❔', improved: '🟢', info: '', 'no-baseline': '⚪' };
 function checkRow(c, withScope) {
     const cells = [
-        ...(withScope ? [c.scope === 'overall' ? 'all' : `\`${c.scope}\``] : []),
+        ...(withScope ? [c.scope === 'overall' ? 'all' : codeSpan(c.scope)] : []),
         `${(0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .describeMetric */ .oz)(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`,
         c.baseline === null ? '' : (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(c.metric, c.baseline),
         (0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .formatValue */ .Fl)(c.metric, c.value),
@@ -108888,7 +109001,7 @@ function markdownReport(results, verdict, links = {}) {
     const title = verdict.status === 'pass' ? 'passed' : verdict.status === 'fail' ? 'failed' : verdict.status === 'inconclusive' ? 'inconclusive' : 'no baseline';
     const lines = [
         commentMarker(name),
-        `### ${ICON[verdict.status]} mlload \`${escapeText(name)}\`: ${title}: ${escapeText(verdict.headline)}`,
+        `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${title}: ${escapeText(verdict.headline)}`,
         '',
     ];
     const o = results.overall;
@@ -108897,15 +109010,15 @@ function markdownReport(results, verdict, links = {}) {
     const comparison = verdict.comparison;
     if (comparison?.against === 'image') {
         const a = comparison.reference_figures;
-        lines.push(`Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
+        lines.push(`Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
             (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''), '');
     }
     else if (comparison) {
         const runs = comparison.baseline_runs ?? 1;
-        lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
+        lines.push(`Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
     }
     for (const n of verdict.notices)
-        lines.push(`> [!NOTE]\n> ${n}`, '');
+        lines.push(`> [!NOTE]\n> ${noticeText(n)}`, '');
     const overall = verdict.checks.filter((c) => c.scope === 'overall');
     const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
     if (overall.length > 0)
@@ -108916,7 +109029,7 @@ function markdownReport(results, verdict, links = {}) {
     if (undecided.length > 0) {
         lines.push('**Inconclusive**', '');
         for (const c of undecided)
-            lines.push(`- ${c.scope === 'overall' ? '' : `\`${escapeText(c.scope)}\` `}${(0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .describeMetric */ .oz)(c.metric)}: ${escapeText(c.note)}.`);
+            lines.push(`- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${(0,_gate_verdict_js__WEBPACK_IMPORTED_MODULE_0__/* .describeMetric */ .oz)(c.metric)}: ${escapeText(c.note)}.`);
         lines.push('');
     }
     if (perRequest.length > 0) {
@@ -108928,17 +109041,25 @@ function markdownReport(results, verdict, links = {}) {
     const failures = o.failures;
     if (failures.length > 0) {
         const total = failures.reduce((a, f) => a + f.count, 0);
-        lines.push(`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count | Sample |', '|---|---|---|---|');
-        for (const f of failures.slice(0, 20)) {
-            lines.push(`| \`${escapeText(f.request)}\` | ${escapeText(f.reason)} | ${f.count} | ${f.samples[0] ? `<code>${escapeText(f.samples[0])}</code>` : ''} |`);
-        }
+        const shown = failures.slice(0, 20);
+        lines.push(`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count |', '|---|---|---|');
+        for (const f of shown)
+            lines.push(`| ${codeSpan(f.request)} | ${codeSpan(f.reason)} | ${f.count} |`);
         if (failures.length > 20)
-            lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | | |`);
+            lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | |`);
         lines.push('');
+        // The server's words go in code blocks only: nothing in them renders as a link, mention or markup.
+        const sampled = shown.filter((f) => f.samples[0]);
+        if (sampled.length > 0) {
+            lines.push('<details><summary>Sample responses</summary>', '');
+            for (const f of sampled)
+                lines.push(`${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`, '', ...fencedBlock(f.samples[0]), '');
+            lines.push('</details>', '');
+        }
     }
     const t = results.target;
     if (t.cold_start_ms !== undefined) {
-        lines.push(`Container \`${escapeText(t.image ?? '')}\`: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb.mean.toFixed(0)} MB (peak ${t.memory_mb.peak.toFixed(0)} MB).` : ''), '');
+        lines.push(`Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb.mean.toFixed(0)} MB (peak ${t.memory_mb.peak.toFixed(0)} MB).` : ''), '');
     }
     const chart = latencyChart(results.series, results.warmup_s);
     if (chart.length > 0)
@@ -108949,7 +109070,7 @@ function markdownReport(results, verdict, links = {}) {
     if (links.artifactUrl)
         footer.push(`[results artifact](${links.artifactUrl})`);
     else if (links.resultsPath)
-        footer.push(`results in \`${escapeText(links.resultsPath)}\``);
+        footer.push(`results in ${codeSpan(links.resultsPath, false)}`);
     if (results.load.model === 'open')
         footer.push('latency is coordinated-omission corrected (measured from each request\'s scheduled time)');
     lines.push(`<sub>${footer.join(' · ')}</sub>`);
@@ -109008,7 +109129,21 @@ class SourceDocument {
         this.file = file;
         this.doc = doc;
         this.lines = lines;
-        this.value = doc.toJS({ maxAliasCount: 1000 });
+        try {
+            this.value = doc.toJS({ maxAliasCount: 1000 });
+        }
+        catch (err) {
+            // An alias bomb (aliases of aliases, expanding exponentially) is stopped by the alias count.
+            let at = 0;
+            (0,yaml__WEBPACK_IMPORTED_MODULE_2__/* .visit */ .YR)(doc, {
+                Alias(_, node) {
+                    at = node.range?.[0] ?? 0;
+                    return yaml__WEBPACK_IMPORTED_MODULE_2__/* .visit */ .YR.BREAK;
+                },
+            });
+            const pos = lines.linePos(at);
+            throw new InvalidFileError([{ file, line: pos.line, col: pos.col, key: '', message: `cannot expand the YAML aliases: ${err.message}` }]);
+        }
     }
     /** Parses YAML (and so JSON); syntax errors throw InvalidFileError with their positions. */
     static parse(file, text) {
@@ -109022,13 +109157,20 @@ class SourceDocument {
         }
         return new SourceDocument(file, doc, lines);
     }
-    static read(file) {
+    /** Reads a regular file of at most `maxBytes` (a larger one is refused before it is parsed). */
+    static read(file, maxBytes = 16 * 1024 * 1024) {
         let text;
         try {
+            const stat = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.statSync)(file);
+            if (!stat.isFile())
+                throw new Error('not a regular file');
+            if (stat.size > maxBytes)
+                throw new Error(`larger than ${maxBytes / 1048576} MiB (${(stat.size / 1048576).toFixed(0)} MiB)`);
             text = (0,node_fs__WEBPACK_IMPORTED_MODULE_0__.readFileSync)(file, 'utf8');
         }
         catch (err) {
-            throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `cannot read: ${err.message}` }]);
+            const e = err;
+            throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}` }]);
         }
         return SourceDocument.parse(file, text);
     }
@@ -109149,10 +109291,10 @@ function parentOf(path) {
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  d: () => (/* binding */ loadScenario)
+  df: () => (/* binding */ loadScenario)
 });
 
-// UNUSED EXPORTS: compileScenario
+// UNUSED EXPORTS: MAX_PAYLOAD_FILE, compileScenario, unsafeDockerArgs
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(77598);
@@ -109163,7 +109305,7 @@ var external_node_os_ = __nccwpck_require__(48161);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(76760);
 ;// CONCATENATED MODULE: ./lib/schema/scenario.schema.json
-const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"},"compare":{"$ref":"#/definitions/compare"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"rate_percent":{"type":"string","pattern":"^(100(\\\\.0+)?|\\\\d{1,2}(\\\\.\\\\d+)?)%$","description":"A percentage from 0% to 100%, like 1% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage)."},"users":{"type":"integer","minimum":0,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"description":"Open model: requests per second."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"description":"An HTTP status (200), a class of them (\\"4xx\\"), or a list of these ([200, 201]).","anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/rate_percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/rate_percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/rate_percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/rate_percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}},"compare":{"description":"What the regression tolerances are measured against: the committed baseline file, or a second build of the model run beside this one in the same job (paired A/B).","type":"object","additionalProperties":false,"properties":{"against":{"enum":["baseline","image"],"description":"`baseline` (default): the committed baseline JSON. `image`: start `baseline_image` (or use `baseline_url`) beside the target and alternate the load between the two in short blocks."},"baseline_image":{"type":"string","minLength":1,"description":"The image of the reference build (typically the base branch\'s), started like `target.image` with the same port, env and args."},"baseline_url":{"type":"string","pattern":"^https?://","description":"Instead of `baseline_image`: base URL of a reference service that is already running."},"blocks":{"type":"integer","minimum":4,"maximum":100,"description":"How many block pairs the measured duration is cut into; each pair runs the same slice of the load, with the same payloads, once on each build. Default 8."},"confidence":{"type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"description":"Confidence level of the intervals. A regression fails only when the interval\'s better end is still worse than no change. Default 0.99 in paired mode (at 0.95 each tolerance-checked percentile fails an unchanged build about 1 run in 40 on its own) and 0.95 against a baseline file."},"prior":{"type":"object","additionalProperties":false,"description":"Baseline-file mode: how much a whole run\'s figures move from one run (runner, day) to the next, assumed before the baseline\'s own runs are seen and then updated by them. Few baseline runs then give a wider interval, never an unbounded one.","properties":{"runs":{"type":"integer","minimum":1,"maximum":100,"description":"How many baseline runs the prior counts as. Default 4."},"latency":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of p50, p90, p95 and mean latency. Default 10%."},"tail":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of p99, p99.9 and max latency. Default 20%."},"throughput":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of throughput. Default 5%."}}},"max_noise":{"$ref":"#/definitions/percent","description":"Baseline-file mode: the widest an interval may be either side of the change, as a ratio (50%: ×/÷1.5). A change beyond it is never put down to noise, so a 2× slowdown always fails. Default 50%."}}}}}');
+const scenario_schema_namespaceObject = /*#__PURE__*/JSON.parse('{"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://github.com/org/mlload-action/schema/scenario.schema.json","title":"mlload scenario","description":"A load scenario for an ML model\'s HTTP API: the target, the load shape, the weighted requests and the limits a run is judged by.","type":"object","additionalProperties":false,"required":["name","target","load","requests"],"properties":{"name":{"type":"string","minLength":1,"pattern":"^[A-Za-z0-9._-]+$","description":"Scenario name; names the baseline file and the PR comment."},"seed":{"type":"integer","minimum":0,"description":"Seed for payloads and arrivals, so a run is reproducible. Default 1."},"target":{"$ref":"#/definitions/target"},"load":{"$ref":"#/definitions/load"},"requests":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/request"}},"slo":{"$ref":"#/definitions/slo"},"regression":{"$ref":"#/definitions/regression"},"compare":{"$ref":"#/definitions/compare"}},"definitions":{"duration":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m|h))+$","description":"A duration with a unit: 300ms, 20s, 2m, 1h, 1m30s."},"percent":{"type":"string","pattern":"^\\\\d+(\\\\.\\\\d+)?%$","description":"A percentage, like 10% or 0.5%."},"rate_percent":{"type":"string","pattern":"^(100(\\\\.0+)?|\\\\d{1,2}(\\\\.\\\\d+)?)%$","description":"A percentage from 0% to 100%, like 1% or 0.5%."},"target":{"type":"object","additionalProperties":false,"properties":{"url":{"type":"string","pattern":"^https?://","description":"Base URL of a service that is already running."},"image":{"type":"string","minLength":1,"description":"Container image to start (see the container section of the README)."},"port":{"type":"integer","minimum":1,"maximum":65535,"description":"Port the server listens on inside the container."},"network":{"enum":["host","publish"],"description":"host: --network host; publish: -p 127.0.0.1:<free port>:<port> (default)."},"port_env":{"type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$","description":"Pass a free host port in this environment variable (host network)."},"env":{"type":"object","additionalProperties":{"type":["string","number","boolean"]}},"args":{"type":"array","items":{"type":"string"},"description":"Extra arguments for docker run. Arguments that reach beyond the container (-e NAME without a value, --env-file, --privileged, host mounts, --device, --cap-add, --security-opt, --pid/--ipc/--userns/--uts host) are refused unless allow_unsafe_args is true."},"allow_unsafe_args":{"type":"boolean","description":"Allow args that reach beyond the container (see args). Default false."},"pull":{"enum":["always","missing","never"]},"headers":{"type":"object","additionalProperties":{"type":"string"},"description":"Headers sent with every request."},"health":{"type":"object","additionalProperties":false,"properties":{"path":{"type":"string","pattern":"^/"},"timeout":{"$ref":"#/definitions/duration"},"interval":{"$ref":"#/definitions/duration"}}}}},"stage":{"type":"object","additionalProperties":false,"required":["duration"],"properties":{"duration":{"$ref":"#/definitions/duration"},"rate":{"type":"number","minimum":0,"maximum":1000000,"description":"Open model: requests per second reached at the end of the stage (linear ramp from the previous stage), at most 1,000,000."},"users":{"type":"integer","minimum":0,"maximum":100000,"description":"Closed model: users during the stage, reached at spawn_rate."}}},"load":{"type":"object","additionalProperties":false,"properties":{"rate":{"type":"number","exclusiveMinimum":0,"maximum":1000000,"description":"Open model: requests per second, at most 1,000,000."},"arrival":{"enum":["constant","poisson"],"description":"Open model: evenly spaced or Poisson arrivals."},"max_in_flight":{"type":"integer","minimum":1,"maximum":100000,"description":"Open model: cap on requests in flight; later arrivals queue and their wait counts as latency."},"users":{"type":"integer","minimum":1,"maximum":100000,"description":"Closed model: concurrent users."},"spawn_rate":{"type":"number","exclusiveMinimum":0,"description":"Closed model: users started per second."},"think_time":{"type":"string","pattern":"^(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+(-(\\\\d+(\\\\.\\\\d+)?(ms|s|m))+)?$","description":"Closed model: pause between a user\'s requests, fixed (1s) or uniform in a range (1s-5s)."},"duration":{"$ref":"#/definitions/duration"},"warmup":{"$ref":"#/definitions/duration"},"timeout":{"$ref":"#/definitions/duration"},"stages":{"type":"array","minItems":1,"items":{"$ref":"#/definitions/stage"}},"workers":{"anyOf":[{"type":"integer","minimum":1,"maximum":64},{"const":"auto"}],"description":"Worker threads that share the load, for a remote target that one core cannot saturate: a number, or auto (one per core). Histograms are merged exactly. Default 1."}}},"field":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"int":{"type":"array","items":{"type":"integer"},"minItems":2,"maxItems":2},"float":{"type":"array","items":{"type":"number"},"minItems":2,"maxItems":2},"choice":{"type":"array","minItems":1},"const":{},"array":{"$ref":"#/definitions/field"},"length":{"anyOf":[{"type":"integer","minimum":0},{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}]},"object":{"type":"object","additionalProperties":{"$ref":"#/definitions/field"}},"string":{"type":"object","additionalProperties":false,"properties":{"length":{"type":"array","items":{"type":"integer","minimum":0},"minItems":2,"maxItems":2}}}}},"body":{"type":"object","additionalProperties":false,"minProperties":1,"properties":{"json":{"description":"A fixed JSON payload."},"file":{"type":"string","minLength":1,"description":"JSON Lines file, one payload a line, relative to the scenario."},"fields":{"type":"object","minProperties":1,"additionalProperties":{"$ref":"#/definitions/field"}},"invalid_of":{"type":"string","minLength":1,"description":"Name of a request whose payload generator is broken one way per request."},"mutations":{"type":"array","minItems":1,"items":{"enum":["drop_field","wrong_type","out_of_range","malformed_json","empty_body"]}},"raw":{"type":"string","description":"A fixed body sent as it is."},"content_type":{"type":"string"}}},"status":{"anyOf":[{"type":"integer","minimum":100,"maximum":599},{"type":"string","pattern":"^[1-5]xx$"}]},"request":{"type":"object","additionalProperties":false,"required":["name","path"],"properties":{"name":{"type":"string","minLength":1},"weight":{"type":"number","exclusiveMinimum":0},"method":{"enum":["GET","POST","PUT","PATCH","DELETE","HEAD","OPTIONS"]},"path":{"type":"string","pattern":"^/"},"headers":{"type":"object","additionalProperties":{"type":"string"}},"timeout":{"$ref":"#/definitions/duration"},"body":{"$ref":"#/definitions/body"},"expect":{"type":"object","additionalProperties":false,"properties":{"status":{"description":"An HTTP status (200), a class of them (\\"4xx\\"), or a list of these ([200, 201]).","anyOf":[{"$ref":"#/definitions/status"},{"type":"array","minItems":1,"items":{"$ref":"#/definitions/status"}}]},"json":{"anyOf":[{"type":"string","minLength":1},{"type":"array","minItems":1,"items":{"type":"string","minLength":1}}],"description":"Dotted path(s) of fields the JSON response must contain."}}}}},"limits":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/rate_percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"}}},"slo":{"description":"Absolute limits, overall; `requests:` holds limits per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/duration"},"p90":{"$ref":"#/definitions/duration"},"p95":{"$ref":"#/definitions/duration"},"p99":{"$ref":"#/definitions/duration"},"p999":{"$ref":"#/definitions/duration"},"max":{"$ref":"#/definitions/duration"},"mean":{"$ref":"#/definitions/duration"},"rps":{"type":"number","minimum":0,"description":"Minimum requests per second."},"error_rate":{"$ref":"#/definitions/rate_percent"},"cold_start":{"$ref":"#/definitions/duration"},"first_prediction":{"$ref":"#/definitions/duration"},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/limits"}}}},"tolerances":{"type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/rate_percent","description":"Percentage points the error rate may grow by."}}},"regression":{"description":"Tolerances against the baseline, overall; `requests:` holds tolerances per request name.","type":"object","additionalProperties":false,"properties":{"p50":{"$ref":"#/definitions/percent"},"p90":{"$ref":"#/definitions/percent"},"p95":{"$ref":"#/definitions/percent"},"p99":{"$ref":"#/definitions/percent"},"p999":{"$ref":"#/definitions/percent"},"mean":{"$ref":"#/definitions/percent"},"rps":{"$ref":"#/definitions/percent"},"error_rate":{"$ref":"#/definitions/rate_percent","description":"Percentage points the error rate may grow by."},"requests":{"type":"object","description":"Per request name.","additionalProperties":{"$ref":"#/definitions/tolerances"}}}},"compare":{"description":"What the regression tolerances are measured against: the committed baseline file, or a second build of the model run beside this one in the same job (paired A/B).","type":"object","additionalProperties":false,"properties":{"against":{"enum":["baseline","image"],"description":"`baseline` (default): the committed baseline JSON. `image`: start `baseline_image` (or use `baseline_url`) beside the target and alternate the load between the two in short blocks."},"baseline_image":{"type":"string","minLength":1,"description":"The image of the reference build (typically the base branch\'s), started like `target.image` with the same port, env and args."},"baseline_url":{"type":"string","pattern":"^https?://","description":"Instead of `baseline_image`: base URL of a reference service that is already running."},"blocks":{"type":"integer","minimum":4,"maximum":100,"description":"How many block pairs the measured duration is cut into; each pair runs the same slice of the load, with the same payloads, once on each build. Default 8."},"confidence":{"type":"number","exclusiveMinimum":0.5,"exclusiveMaximum":1,"description":"Confidence level of the intervals. A regression fails only when the interval\'s better end is still worse than no change. Default 0.99 in paired mode (at 0.95 each tolerance-checked percentile fails an unchanged build about 1 run in 40 on its own) and 0.95 against a baseline file."},"prior":{"type":"object","additionalProperties":false,"description":"Baseline-file mode: how much a whole run\'s figures move from one run (runner, day) to the next, assumed before the baseline\'s own runs are seen and then updated by them. Few baseline runs then give a wider interval, never an unbounded one.","properties":{"runs":{"type":"integer","minimum":1,"maximum":100,"description":"How many baseline runs the prior counts as. Default 4."},"latency":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of p50, p90, p95 and mean latency. Default 15%."},"tail":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of p99, p99.9 and max latency. Default 25%."},"throughput":{"$ref":"#/definitions/percent","description":"Run-to-run standard deviation of throughput. Default 5%."}}},"max_noise":{"$ref":"#/definitions/percent","description":"Baseline-file mode: the widest an interval of p50, p90, p95, mean or throughput may be either side of the change, as a ratio (50%: ×/÷1.5); p99, p99.9 and max get twice that. A change beyond it is never put down to noise, so a 2× slowdown at p95 always fails. Default 50%."}}}}}');
 // EXTERNAL MODULE: ./lib/src/scenario/document.js
 var scenario_document = __nccwpck_require__(84116);
 ;// CONCATENATED MODULE: ./lib/src/scenario/payload.js
@@ -109370,6 +109512,10 @@ var units = __nccwpck_require__(89110);
 
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Longest run (warm-up and measured time): also keeps every timer below Node's 2^31 ms limit. */
+const MAX_RUN_MS = 7 * 24 * 3_600_000;
+/** Longest request or health timeout: the latency histograms' range. */
+const MAX_TIMEOUT_MS = 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 1024;
 /** Reads, validates and compiles a scenario file. Throws InvalidFileError listing every problem. */
 function loadScenario(file, overrides = {}) {
@@ -109394,6 +109540,12 @@ function compileScenario(doc, overrides = {}) {
     const problems = [];
     const at = (path, message, key) => problems.push(doc.problem(path, message, key));
     const timeoutMs = raw.load.timeout ? (0,units/* parseDuration */.E9)(raw.load.timeout) : DEFAULT_TIMEOUT_MS;
+    if (timeoutMs > MAX_TIMEOUT_MS)
+        at(['load', 'timeout'], 'is longer than 1h');
+    raw.requests.forEach((r, i) => {
+        if (r.timeout && (0,units/* parseDuration */.E9)(r.timeout) > MAX_TIMEOUT_MS)
+            at(['requests', i, 'timeout'], 'is longer than 1h');
+    });
     const load = compileLoad(raw.load, overrides, at);
     const target = compileTarget(raw, overrides, at);
     const requests = compileRequests(raw.requests, (0,external_node_path_.dirname)((0,external_node_path_.resolve)(doc.file)), timeoutMs, doc.file, at, problems);
@@ -109470,6 +109622,11 @@ function compileLoad(load, overrides, at) {
     let durationMs = load.duration ? (0,units/* parseDuration */.E9)(load.duration) : stagesMs.reduce((a, b) => a + b, 0);
     if (overrides.durationMs !== undefined)
         durationMs = overrides.durationMs;
+    // A run that measures nothing cannot pass a gate; one past a week overflows timers and sends nothing.
+    if (durationMs === 0)
+        at(['load', load.duration ? 'duration' : 'stages'], 'adds up to 0s: a run must measure something');
+    if (warmupMs + durationMs > MAX_RUN_MS)
+        at(['load', load.duration ? 'duration' : 'stages'], 'with the warm-up runs longer than 7 days: split it into shorter runs');
     if (usesUsers && !usesRate) {
         const stages = load.stages
             ? load.stages.map((s, i) => ({ durationMs: stagesMs[i], users: s.users ?? 0 }))
@@ -109517,6 +109674,57 @@ function truncateStages(stages, durationMs) {
         out[out.length - 1] = { ...out[out.length - 1], durationMs: out[out.length - 1].durationMs + left };
     return out;
 }
+/**
+ * `docker run` arguments that reach beyond the container: the runner's environment (its tokens),
+ * the host's files, devices or privileges. The first one found, described; null when none.
+ */
+function unsafeDockerArgs(args) {
+    for (let i = 0; i < args.length; i++) {
+        const [flag, inline] = args[i].startsWith('--') ? args[i].split(/=(.*)/s) : [args[i].slice(0, 2), args[i].length > 2 ? args[i].slice(2) : undefined];
+        const value = inline ?? args[i + 1] ?? '';
+        switch (flag) {
+            case '-e':
+            case '--env':
+                if (!value.includes('='))
+                    return `\`${flag} ${value}\` copies ${value || 'a variable'} from the runner's environment into the container (it may hold a token): give a value (NAME=value) in \`target.env\``;
+                break;
+            case '--env-file':
+                return '`--env-file` reads a file of the runner into the container: put the variables in `target.env`';
+            case '--privileged':
+                return '`--privileged` gives the container the host\'s devices and privileges';
+            case '-v':
+            case '--volume':
+                if (/^[/.~]|^[A-Za-z]:/.test(value) || value.includes('docker.sock'))
+                    return `\`${flag} ${value}\` mounts a host path into the container`;
+                break;
+            case '--mount':
+                if (/(^|,)type=bind(,|$)/.test(value))
+                    return '`--mount type=bind` mounts a host path into the container';
+                break;
+            case '--device':
+            case '--cap-add':
+            case '--security-opt':
+                return `\`${flag}\` widens what the container may do on the host`;
+            case '--pid':
+            case '--ipc':
+            case '--userns':
+            case '--uts':
+                if (value === 'host')
+                    return `\`${flag}=host\` shares the host's namespace`;
+                break;
+        }
+    }
+    return null;
+}
+/** Header names are tokens, values have no CR, LF or other control characters (request splitting). */
+function checkHeaders(headers, path, at) {
+    for (const [name, value] of Object.entries(headers)) {
+        if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name))
+            at(path, 'is not a valid header name', name);
+        else if (typeof value === 'string' && /[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+            at(path, 'contains a line break or control character', name);
+    }
+}
 function parseThinkTime(text) {
     const [lo, hi] = text.split('-');
     const min = (0,units/* parseDuration */.E9)(lo);
@@ -109537,12 +109745,32 @@ function compileTarget(raw, overrides, at) {
             const u = new URL(url);
             if (u.pathname !== '/' && u.pathname !== '')
                 at(['target', 'url'], 'must be a base URL without a path; put paths in requests');
+            // Never silently dropped, and never printed: credentials belong in a header from a secret.
+            if (u.username || u.password)
+                at(['target', 'url'], 'carries a user name or password: send credentials in `target.headers` (Authorization), from a secret');
+            if (u.search || u.hash)
+                at(['target', 'url'], 'has a query string or fragment: put them in the requests\' paths');
         }
         catch {
             at(['target', 'url'], 'is not a valid URL');
         }
     }
+    Object.entries(t.env ?? {}).forEach(([k, v]) => {
+        if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k))
+            at(['target', 'env', k], 'is not a valid environment variable name', k);
+        else if (/[\r\n\0]/.test(String(v)))
+            at(['target', 'env', k], 'contains a line break', k);
+    });
+    if (!t.allow_unsafe_args) {
+        const unsafe = unsafeDockerArgs(t.args ?? []);
+        if (unsafe)
+            at(['target', 'args'], `${unsafe}; set \`allow_unsafe_args: true\` if that is meant`);
+    }
     const health = t.health ?? {};
+    const healthTimeoutMs = health.timeout ? (0,units/* parseDuration */.E9)(health.timeout) : 120_000;
+    if (healthTimeoutMs > MAX_TIMEOUT_MS)
+        at(['target', 'health', 'timeout'], 'is longer than 1h');
+    checkHeaders(t.headers ?? {}, ['target', 'headers'], at);
     return {
         url: url ? url.replace(/\/$/, '') : null,
         image: image ?? null,
@@ -109555,7 +109783,7 @@ function compileTarget(raw, overrides, at) {
         headers: t.headers ?? {},
         health: {
             path: health.path ?? (image ? '/health' : null),
-            timeoutMs: health.timeout ? (0,units/* parseDuration */.E9)(health.timeout) : 120_000,
+            timeoutMs: healthTimeoutMs,
             intervalMs: health.interval ? (0,units/* parseDuration */.E9)(health.interval) : 100,
         },
     };
@@ -109586,8 +109814,9 @@ function compileRequests(raws, baseDir, timeoutMs, file, at, problems) {
         else if (b.json !== undefined)
             generators.set(r.name, listGenerator([b.json]));
         else if (b.file) {
-            const lines = readJsonLines((0,external_node_path_.resolve)(baseDir, b.file), b.file, problems);
-            if (lines.length === 0 && !problems.some((p) => p.file.endsWith(b.file)))
+            const before = problems.length;
+            const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
+            if (lines.length === 0 && problems.length === before)
                 at(['requests', i, 'body', 'file'], 'names a file with no payloads');
             if (lines.length > 0)
                 generators.set(r.name, listGenerator(lines));
@@ -109615,6 +109844,10 @@ function compileRequests(raws, baseDir, timeoutMs, file, at, problems) {
                     body = invalidSource(of, allowed);
             }
         }
+        // Sent as written on the request line: a space, CR or LF would split the request.
+        if (/[\x00-\x20\x7f]/.test(r.path))
+            at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
+        checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
         const method = r.method ?? (body ? 'POST' : 'GET');
         if (body && (method === 'GET' || method === 'HEAD'))
             at(['requests', i, 'method'], `${method} cannot carry a body`);
@@ -109649,16 +109882,52 @@ function checkRanges(specs, path, at) {
             checkRanges({ array: spec.array }, here, at);
     }
 }
-function readJsonLines(path, shown, problems) {
-    let text;
+/** Largest payload file read. */
+const MAX_PAYLOAD_FILE = 64 * 1024 * 1024;
+/** Broken lines of a payload file reported one by one; the rest are counted. */
+const MAX_LINE_PROBLEMS = 20;
+/**
+ * A `file:` payload's JSON lines. A relative path must stay inside the scenario's folder or the
+ * workspace (an absolute path is taken as meant); only a regular file is read, and at most
+ * MAX_PAYLOAD_FILE of it. Errors never quote the file's contents.
+ */
+function readJsonLines(baseDir, file, key, at, problems) {
+    const path = (0,external_node_path_.resolve)(baseDir, file);
+    let real;
+    let stat;
     try {
-        text = (0,external_node_fs_.readFileSync)(path, 'utf8');
+        real = (0,external_node_fs_.realpathSync)(path);
+        stat = (0,external_node_fs_.statSync)(real);
     }
     catch (err) {
-        problems.push({ file: shown, line: 0, col: 0, key: '', message: `cannot read payload file: ${err.message}` });
+        at(key, `cannot read payload file ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
         return [];
     }
+    if (!(0,external_node_path_.isAbsolute)(file)) {
+        const roots = [baseDir, process.env.GITHUB_WORKSPACE ?? process.cwd()].map((r) => {
+            try {
+                return (0,external_node_fs_.realpathSync)(r);
+            }
+            catch {
+                return (0,external_node_path_.resolve)(r);
+            }
+        });
+        if (!roots.some((root) => real === root || real.startsWith(root + external_node_path_.sep))) {
+            at(key, `${file} leads outside the scenario's folder and the workspace: give an absolute path if that file is meant`);
+            return [];
+        }
+    }
+    if (!stat.isFile()) {
+        at(key, `${file} is not a regular file`);
+        return [];
+    }
+    if (stat.size > MAX_PAYLOAD_FILE) {
+        at(key, `${file} is larger than ${MAX_PAYLOAD_FILE / 1048576} MiB`);
+        return [];
+    }
+    const text = (0,external_node_fs_.readFileSync)(real, 'utf8');
     const out = [];
+    let broken = 0;
     text.split('\n').forEach((line, i) => {
         if (line.trim() === '')
             return;
@@ -109666,9 +109935,15 @@ function readJsonLines(path, shown, problems) {
             out.push(JSON.parse(line));
         }
         catch (err) {
-            problems.push({ file: shown, line: i + 1, col: 1, key: '', message: `not a JSON line: ${err.message}` });
+            // JSON.parse quotes the text it failed on: keep only where.
+            if (++broken <= MAX_LINE_PROBLEMS) {
+                const position = /position (\d+)/.exec(err.message)?.[1];
+                problems.push({ file, line: i + 1, col: position ? Number(position) + 1 : 1, key: '', message: 'not a JSON line' });
+            }
         }
     });
+    if (broken > MAX_LINE_PROBLEMS)
+        problems.push({ file, line: 0, col: 0, key: '', message: `and ${broken - MAX_LINE_PROBLEMS} more lines that are not JSON` });
     return out;
 }
 function compileExpect(raw, invalid) {
@@ -109735,7 +110010,7 @@ function sortedKeys(_key, value) {
 /* harmony export */   c8: () => (/* binding */ DEFAULT_MAX_NOISE),
 /* harmony export */   ts: () => (/* binding */ DEFAULT_PRIOR)
 /* harmony export */ });
-const DEFAULT_PRIOR = { runs: 4, latency: 0.1, tail: 0.2, throughput: 0.05 };
+const DEFAULT_PRIOR = { runs: 4, latency: 0.15, tail: 0.25, throughput: 0.05 };
 const DEFAULT_MAX_NOISE = 0.5;
 /**
  * Default confidence of the intervals, by what the run is compared against. Paired: at 95% each
@@ -109845,7 +110120,7 @@ async function waitForHealth(url, deadline, intervalMs, now, abort) {
             const e = err;
             last = describeCode(e.code ?? e.cause?.code ?? e.message);
         }
-        await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(intervalMs);
+        await (0,node_timers_promises__WEBPACK_IMPORTED_MODULE_1__.setTimeout)(intervalMs, undefined, { signal: abort }).catch(() => undefined);
     }
     return { ok: false, last };
 }
@@ -110253,7 +110528,295 @@ class ArrivalSchedule {
 
 // EXTERNAL MODULE: ./node_modules/undici/index.js
 var undici = __nccwpck_require__(24371);
+;// CONCATENATED MODULE: ./lib/src/engine/response.js
+/**
+ * Reads one HTTP/1.1 response as it arrives (RFC 9112), strictly as llhttp does: a status line
+ * and headers it cannot parse, a bad chunk or a body cut short are failures, never successes.
+ * Interim 1xx responses are skipped. Only what a check needs of the body is kept (up to
+ * MAX_KEPT_BODY); the rest is counted and dropped, so a huge body costs no memory.
+ */
+/** Largest status line plus headers (and chunked trailers) read. */
+const MAX_HEAD = 64 * 1024;
+/** Body bytes kept for `expect.json` checks and failure samples; longer bodies are counted, not kept. */
+const MAX_KEPT_BODY = 1024 * 1024;
+/** Longest chunk-size line (size and extensions). */
+const MAX_CHUNK_LINE = 4096;
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+const STATUS_LINE = /^HTTP\/(0\.9|1\.0|1\.1|2\.0) ([1-9][0-9]{2})(?: [\t\x20-\x7e\x80-\xff]*)?$/;
+const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[\t ]*([\t\x20-\x7e\x80-\xff]*?)[\t ]*$/;
+const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
+const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"';
+const CHUNK_LINE = new RegExp(`^([0-9A-Fa-f]{1,13})(?:[\\t ]*;[\\t ]*${TOKEN}(?:[\\t ]*=[\\t ]*(?:${TOKEN}|${QUOTED}))?)*$`);
+const State = { Head: 0, Length: 1, ChunkLine: 2, ChunkData: 3, ChunkEnd: 4, Trailers: 5, UntilClose: 6, Done: 7 };
+/** What one call to `feed` found: more bytes are needed, the response is complete, or it is malformed (`error` says how). */
+const Read = { More: 0, Complete: 1, Malformed: 2 };
+class ResponseReader {
+    status = 0;
+    /** Body bytes received (after chunked decoding). */
+    bytes = 0;
+    /** The connection must not be reused after this response. */
+    closeAfter = false;
+    /** Why the response is malformed or cut short, in words a report can group by. */
+    error = '';
+    /** The offending bytes, for a failure sample. */
+    detail = '';
+    /** Kept body bytes (when keeping), at most MAX_KEPT_BODY. */
+    kept = null;
+    keptBytes = 0;
+    /** The body was longer than what was kept. */
+    truncated = false;
+    state = State.Head;
+    head = null;
+    noBody = false;
+    remaining = 0;
+    line = '';
+    expect = null;
+    /** Ready for the response to a new request; the body is kept when the status fails `expect` or JSON fields are to be checked. */
+    reset(expect, headRequest) {
+        this.status = 0;
+        this.bytes = 0;
+        this.closeAfter = false;
+        this.error = '';
+        this.detail = '';
+        this.expect = expect;
+        this.kept = null;
+        this.keptBytes = 0;
+        this.truncated = false;
+        this.state = State.Head;
+        this.head = null;
+        this.noBody = headRequest;
+        this.remaining = 0;
+        this.line = '';
+    }
+    /** The body kept so far. */
+    body() {
+        return this.kept ? Buffer.concat(this.kept, this.keptBytes) : Buffer.alloc(0);
+    }
+    /**
+     * Reads the next bytes of the connection. `chunk` may be a view of a reused buffer: what is
+     * kept is copied. Bytes after a complete response mean the server sent more than it was asked
+     * for: the connection is closed after it.
+     */
+    feed(chunk) {
+        let pos = 0;
+        while (pos < chunk.length) {
+            switch (this.state) {
+                case State.Head: {
+                    const buf = this.head ? Buffer.concat([this.head, chunk.subarray(pos)]) : chunk.subarray(pos);
+                    // Empty lines before the status line are skipped, as llhttp does.
+                    let start = 0;
+                    while (start < buf.length && (buf[start] === 13 || buf[start] === 10))
+                        start++;
+                    const end = buf.indexOf(CRLFCRLF, start);
+                    if (end < 0) {
+                        if (buf.length - start > MAX_HEAD)
+                            return this.fail(`response headers larger than ${MAX_HEAD / 1024} KiB`);
+                        this.head = Buffer.from(buf.subarray(start));
+                        return Read.More;
+                    }
+                    if (end - start > MAX_HEAD)
+                        return this.fail(`response headers larger than ${MAX_HEAD / 1024} KiB`);
+                    this.head = null;
+                    if (!this.parseHead(buf.toString('latin1', start, end)))
+                        return Read.Malformed;
+                    // Continue in buf, which may hold bytes from an earlier chunk: restart on its tail.
+                    chunk = buf.subarray(end + 4);
+                    pos = 0;
+                    if (this.state === State.Done)
+                        return this.complete(chunk.length);
+                    break;
+                }
+                case State.Length: {
+                    const n = Math.min(this.remaining, chunk.length - pos);
+                    this.take(chunk, pos, n);
+                    pos += n;
+                    this.remaining -= n;
+                    if (this.remaining === 0)
+                        return this.complete(chunk.length - pos);
+                    break;
+                }
+                case State.UntilClose:
+                    this.take(chunk, pos, chunk.length - pos);
+                    pos = chunk.length;
+                    break;
+                case State.ChunkLine:
+                case State.Trailers: {
+                    const lf = chunk.indexOf(10, pos);
+                    const stop = lf < 0 ? chunk.length : lf + 1;
+                    this.line += chunk.toString('latin1', pos, stop);
+                    pos = stop;
+                    const limit = this.state === State.ChunkLine ? MAX_CHUNK_LINE : MAX_HEAD;
+                    if (this.line.length > limit)
+                        return this.fail(this.state === State.ChunkLine ? 'malformed chunked body: chunk size line too long' : 'chunked trailers too large');
+                    if (lf < 0)
+                        break;
+                    if (!this.line.endsWith('\r\n'))
+                        return this.fail('malformed chunked body: bare LF');
+                    const text = this.line.slice(0, -2);
+                    this.line = '';
+                    if (this.state === State.ChunkLine) {
+                        const m = CHUNK_LINE.exec(text);
+                        if (!m)
+                            return this.fail('malformed chunked body: bad chunk size', text.slice(0, 200));
+                        this.remaining = parseInt(m[1], 16);
+                        this.state = this.remaining === 0 ? State.Trailers : State.ChunkData;
+                    }
+                    else if (text === '') {
+                        return this.complete(chunk.length - pos);
+                    }
+                    else if (!HEADER_LINE.test(text))
+                        return this.fail('malformed chunked trailer');
+                    break;
+                }
+                case State.ChunkData: {
+                    const n = Math.min(this.remaining, chunk.length - pos);
+                    this.take(chunk, pos, n);
+                    pos += n;
+                    this.remaining -= n;
+                    if (this.remaining === 0) {
+                        this.state = State.ChunkEnd;
+                        this.line = '';
+                    }
+                    break;
+                }
+                case State.ChunkEnd: {
+                    // Exactly CRLF after each chunk's data.
+                    const expected = this.line.length === 0 ? 13 : 10;
+                    if (chunk[pos] !== expected)
+                        return this.fail('malformed chunked body: no CRLF after chunk data');
+                    pos++;
+                    if (expected === 13)
+                        this.line = '\r';
+                    else {
+                        this.line = '';
+                        this.state = State.ChunkLine;
+                    }
+                    break;
+                }
+                case State.Done:
+                    return this.complete(chunk.length - pos);
+            }
+        }
+        return Read.More;
+    }
+    /** The server closed the connection: true when that ends the response (a body read until close). */
+    end() {
+        if (this.state === State.UntilClose) {
+            this.state = State.Done;
+            return true;
+        }
+        if (this.state !== State.Done)
+            this.error = this.state === State.Head && !this.head ? 'connection closed before a response' : 'connection closed mid-response';
+        return false;
+    }
+    fail(reason, detail = '') {
+        this.error = reason;
+        this.detail = detail;
+        this.closeAfter = true;
+        return Read.Malformed;
+    }
+    complete(leftover) {
+        this.state = State.Done;
+        if (leftover > 0)
+            this.closeAfter = true;
+        return Read.Complete;
+    }
+    take(chunk, pos, n) {
+        if (n === 0)
+            return;
+        this.bytes += n;
+        if (!this.kept)
+            return;
+        const room = MAX_KEPT_BODY - this.keptBytes;
+        if (room <= 0) {
+            this.truncated = true;
+            return;
+        }
+        const part = Buffer.from(chunk.subarray(pos, pos + Math.min(room, n)));
+        this.kept.push(part);
+        this.keptBytes += part.length;
+        if (n > room)
+            this.truncated = true;
+    }
+    /** Status line and headers; sets the body's framing (RFC 9112 §6.3). False when malformed. */
+    parseHead(head) {
+        const lines = head.split('\r\n');
+        const m = STATUS_LINE.exec(lines[0]);
+        if (!m) {
+            this.fail('malformed HTTP status line', lines[0].slice(0, 200));
+            return false;
+        }
+        const version = m[1];
+        const status = Number(m[2]);
+        let length = -1;
+        let chunked = false;
+        let codings = false;
+        let close = version === '1.0' || version === '0.9';
+        for (let i = 1; i < lines.length; i++) {
+            const h = HEADER_LINE.exec(lines[i]);
+            if (!h) {
+                this.fail('malformed HTTP response header', lines[i].slice(0, 200));
+                return false;
+            }
+            const name = h[1].toLowerCase();
+            const value = h[2];
+            if (name === 'content-length') {
+                if (!/^[0-9]{1,15}$/.test(value) || (length >= 0 && length !== Number(value))) {
+                    this.fail('malformed HTTP content-length', value.slice(0, 200));
+                    return false;
+                }
+                length = Number(value);
+            }
+            else if (name === 'transfer-encoding') {
+                // The final coding decides: chunked only when it is last.
+                const list = value.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
+                if (list.length > 0) {
+                    codings = true;
+                    chunked = list[list.length - 1] === 'chunked';
+                }
+            }
+            else if (name === 'connection') {
+                const tokens = value.toLowerCase().split(',').map((t) => t.trim());
+                if (tokens.includes('close'))
+                    close = true;
+                else if (tokens.includes('keep-alive'))
+                    close = false;
+            }
+        }
+        if (status < 200 && status !== 101) {
+            // Interim response: the final one follows.
+            return true;
+        }
+        this.status = status;
+        this.closeAfter = close;
+        const expect = this.expect;
+        if (!expect.accepts(status) || expect.jsonFields.length > 0)
+            this.kept = [];
+        if (status === 101) {
+            // Switching protocols: nothing more of HTTP/1.1 on this connection.
+            this.closeAfter = true;
+            this.state = State.Done;
+        }
+        else if (this.noBody || status === 204 || status === 304)
+            this.state = State.Done;
+        else if (codings) {
+            this.state = chunked ? State.ChunkLine : State.UntilClose;
+            if (!chunked)
+                this.closeAfter = true;
+        }
+        else if (length >= 0)
+            this.state = length === 0 ? State.Done : State.Length;
+        else {
+            this.state = State.UntilClose;
+            this.closeAfter = true;
+        }
+        this.remaining = length > 0 && this.state === State.Length ? length : 0;
+        return true;
+    }
+}
+
 ;// CONCATENATED MODULE: ./lib/src/engine/http.js
+
 
 
 /** Why a request got no response, in words a report can group by. */
@@ -110289,9 +110852,12 @@ function hasPath(value, path) {
     return true;
 }
 /** Judges a response that did not simply pass on its status: returns the failure reason or null. */
-function judgeBody(plan, status, text) {
+function judgeBody(plan, status, text, truncated = false) {
     if (!plan.expect.accepts(status))
         return `HTTP ${status} (expected ${plan.expect.statusText})`;
+    // A body too large to keep cannot be checked: a failure, never a pass.
+    if (truncated)
+        return `response body over ${MAX_KEPT_BODY / 1048576} MiB: JSON fields not checked`;
     let parsed;
     try {
         parsed = JSON.parse(text);
@@ -110310,6 +110876,7 @@ class Exchange {
     status = 0;
     bytes = 0;
     chunks = null;
+    kept = 0;
     plan;
     scheduled;
     sent;
@@ -110332,8 +110899,12 @@ class Exchange {
     }
     onResponseData(_controller, chunk) {
         this.bytes += chunk.length;
-        if (this.chunks)
-            this.chunks.push(chunk);
+        // Kept up to MAX_KEPT_BODY; beyond it counted and dropped.
+        if (this.chunks && this.kept < MAX_KEPT_BODY) {
+            const part = chunk.length > MAX_KEPT_BODY - this.kept ? chunk.subarray(0, MAX_KEPT_BODY - this.kept) : chunk;
+            this.chunks.push(part);
+            this.kept += part.length;
+        }
     }
     onResponseEnd() {
         const done = this.clock();
@@ -110342,7 +110913,7 @@ class Exchange {
             return;
         }
         const text = Buffer.concat(this.chunks).toString('utf8');
-        const failure = judgeBody(this.plan, this.status, text);
+        const failure = judgeBody(this.plan, this.status, text, this.bytes > this.kept);
         this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure, sample: failure ? text : undefined });
     }
     onResponseError(_controller, err) {
@@ -110422,13 +110993,7 @@ var external_node_net_ = __nccwpck_require__(77030);
 
 
 
-/**
- * A lean HTTP/1.1 client for plain-http targets: one keep-alive socket per slot, each request
- * written as one buffer (one syscall), and responses parsed just enough to find status and
- * length. The generator shares the runner's cores with the model, so every cycle here counts.
- */
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const MAX_HEAD = 64 * 1024;
+
 class Slot {
     socket = null;
     busy = false;
@@ -110437,16 +111002,7 @@ class Slot {
     scheduled = 0;
     sent = 0;
     done = null;
-    // Response parsing state.
-    head = null;
-    status = 0;
-    headDone = false;
-    remaining = -1; // content-length left; -1 unknown
-    chunked = false;
-    closeAfter = false;
-    keep = null;
-    bytes = 0;
-    raw = null; // chunked body bytes, decoded at the end
+    response = new ResponseReader();
 }
 class Http1Target {
     host;
@@ -110537,15 +111093,7 @@ class Http1Target {
         slot.plan = plan;
         slot.scheduled = scheduled;
         slot.done = done;
-        slot.head = null;
-        slot.status = 0;
-        slot.headDone = false;
-        slot.remaining = -1;
-        slot.chunked = false;
-        slot.closeAfter = false;
-        slot.keep = null;
-        slot.bytes = 0;
-        slot.raw = null;
+        slot.response.reset(plan.expect, plan.method === 'HEAD');
         const request = this.encode(plan, payload);
         if (!slot.socket)
             slot.socket = this.open(slot);
@@ -110573,118 +111121,41 @@ class Http1Target {
         socket.on('close', () => {
             if (slot.socket !== socket)
                 return;
-            // A close-delimited body ends here; anything else in flight was cut off.
-            if (slot.busy && slot.headDone && slot.remaining === -1 && !slot.chunked)
-                this.finish(slot);
-            else if (slot.busy)
-                this.fail(slot, 'connection reset', 'the server closed the connection');
             slot.socket = null;
+            // A body read until close ends here; anything else in flight was cut off.
+            if (slot.busy) {
+                if (slot.response.end())
+                    this.finish(slot);
+                else
+                    this.fail(slot, 'connection reset', slot.response.error);
+            }
         });
         return socket;
     }
     onData(slot, chunk) {
         if (!slot.busy)
             return;
-        let body;
-        if (!slot.headDone) {
-            const head = slot.head ? Buffer.concat([slot.head, chunk]) : chunk;
-            const end = head.indexOf(CRLFCRLF);
-            if (end < 0) {
-                if (head.length > MAX_HEAD)
-                    return this.fail(slot, 'response headers too large', '');
-                // The read buffer is reused: keep a copy.
-                slot.head = slot.head ? head : Buffer.from(head);
-                return;
-            }
-            slot.head = null;
-            if (!this.parseHead(slot, head, end))
-                return;
-            body = head.subarray(end + 4);
-        }
-        else
-            body = chunk;
-        if (body.length > 0)
-            this.onBody(slot, body);
-        else if (slot.remaining === 0)
+        const read = slot.response.feed(chunk);
+        if (read === Read.Complete)
             this.finish(slot);
-    }
-    /** Status line and the three headers that matter; false when the head is not HTTP. */
-    parseHead(slot, head, end) {
-        // "HTTP/1.1 200 ..."
-        const s0 = head[9] - 48;
-        const s1 = head[10] - 48;
-        const s2 = head[11] - 48;
-        if (head[0] !== 72 || s0 < 1 || s0 > 5 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) {
-            this.fail(slot, 'malformed HTTP response', head.toString('latin1', 0, Math.min(end, 200)));
-            return false;
-        }
-        slot.status = s0 * 100 + s1 * 10 + s2;
-        slot.headDone = true;
-        // Scan header lines by their first byte; only c(ontent-length|onnection) and t(ransfer-encoding) matter.
-        let pos = head.indexOf(10) + 1;
-        while (pos < end) {
-            let eol = head.indexOf(13, pos);
-            if (eol < 0 || eol > end)
-                eol = end;
-            const first = head[pos] | 0x20;
-            if (first === 99 || first === 116) {
-                const colon = head.indexOf(58, pos);
-                if (colon > 0 && colon < eol) {
-                    const name = head.toString('latin1', pos, colon).toLowerCase();
-                    if (name === 'content-length')
-                        slot.remaining = Number(head.toString('latin1', colon + 1, eol));
-                    else if (name === 'transfer-encoding')
-                        slot.chunked = head.toString('latin1', colon + 1, eol).toLowerCase().includes('chunked');
-                    else if (name === 'connection')
-                        slot.closeAfter = head.toString('latin1', colon + 1, eol).trim().toLowerCase() === 'close';
-                }
-            }
-            pos = eol + 2;
-        }
-        if (slot.chunked)
-            slot.remaining = -1;
-        const plan = slot.plan;
-        if (plan.method === 'HEAD' || slot.status === 204 || slot.status === 304)
-            slot.remaining = 0;
-        if (!plan.expect.accepts(slot.status) || plan.expect.jsonFields.length > 0)
-            slot.keep = [];
-        return true;
-    }
-    onBody(slot, body) {
-        if (slot.chunked) {
-            slot.raw = slot.raw ? Buffer.concat([slot.raw, body]) : Buffer.from(body);
-            const decoded = decodeChunked(slot.raw);
-            if (decoded) {
-                slot.bytes = decoded.length;
-                if (slot.keep)
-                    slot.keep.push(decoded);
-                this.finish(slot);
-            }
-            return;
-        }
-        slot.bytes += body.length;
-        if (slot.keep)
-            slot.keep.push(Buffer.from(body));
-        if (slot.remaining >= 0) {
-            slot.remaining -= body.length;
-            if (slot.remaining <= 0)
-                this.finish(slot);
-        }
+        else if (read === Read.Malformed)
+            this.fail(slot, slot.response.error, slot.response.detail);
     }
     finish(slot) {
         const now = this.clock();
         const plan = slot.plan;
         const done = slot.done;
+        const response = slot.response;
         let failure = null;
         let sample;
-        if (slot.keep) {
-            const text = Buffer.concat(slot.keep).toString('utf8');
-            failure = judgeBody(plan, slot.status, text);
+        if (response.kept) {
+            const text = response.body().toString('utf8');
+            failure = judgeBody(plan, response.status, text, response.truncated);
             if (failure)
                 sample = text;
         }
-        const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: slot.status, bytes: slot.bytes, failure, sample };
-        if (slot.closeAfter && slot.socket) {
+        const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: response.status, bytes: response.bytes, failure, sample };
+        if (response.closeAfter && slot.socket) {
             const s = slot.socket;
             slot.socket = null;
             s.destroy();
@@ -110709,8 +111180,7 @@ class Http1Target {
         slot.busy = false;
         slot.plan = null;
         slot.done = null;
-        slot.keep = null;
-        slot.raw = null;
+        slot.response.kept = null;
         if (this.queueHead < this.queue.length) {
             const next = this.queue[this.queueHead];
             this.queue[this.queueHead++] = undefined;
@@ -110747,28 +111217,6 @@ class Http1Target {
             s?.destroy();
             slot.busy = false;
         }
-    }
-}
-/** The body of a complete chunked message, or null when more bytes are needed. */
-function decodeChunked(raw) {
-    const parts = [];
-    let pos = 0;
-    for (;;) {
-        const lineEnd = raw.indexOf('\r\n', pos);
-        if (lineEnd < 0)
-            return null;
-        const size = Number.parseInt(raw.toString('latin1', pos, lineEnd).split(';')[0], 16);
-        if (Number.isNaN(size))
-            return Buffer.alloc(0);
-        pos = lineEnd + 2;
-        if (size === 0) {
-            // Trailers end with an empty line.
-            return raw.indexOf('\r\n', pos) >= 0 ? Buffer.concat(parts) : null;
-        }
-        if (raw.length < pos + size + 2)
-            return null;
-        parts.push(raw.subarray(pos, pos + size));
-        pos += size + 2;
     }
 }
 
@@ -110841,50 +111289,73 @@ async function runLoad(run) {
         stopReason = reasonOf(run.signal);
         wake();
     };
-    if (run.signal?.aborted)
-        onAbort();
-    run.signal?.addEventListener('abort', onAbort, { once: true });
-    const send = (index, scheduled, next) => {
-        const plan = run.requests[index];
-        const payload = plan.body ? plan.body.next(payloadRng) : null;
-        inFlight++;
-        http.send(plan, payload, scheduled, (outcome) => {
-            inFlight--;
-            if (!discard)
-                run.sink.record(index, outcome);
-            next();
-        });
-    };
-    const finished = run.load.model === 'open'
-        ? runOpen(run.load, arrivalRng, choose, send, clock, () => stopped, () => inFlight, halt.signal)
-        : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
-    // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
-    const timer = setTimeout(() => {
+    let timer;
+    try {
+        if (run.signal?.aborted)
+            onAbort();
+        run.signal?.addEventListener('abort', onAbort, { once: true });
+        const send = (index, scheduled, next) => {
+            const plan = run.requests[index];
+            const payload = plan.body ? plan.body.next(payloadRng) : null;
+            inFlight++;
+            http.send(plan, payload, scheduled, (outcome) => {
+                inFlight--;
+                if (!discard)
+                    run.sink.record(index, outcome);
+                next();
+            });
+        };
+        // An arrival that was due but never sent is a failure, and its wait is its latency.
+        const unsent = (scheduled, reason) => {
+            const now = clock();
+            run.sink.record(choose(), { scheduled, sent: now, done: now, status: 0, bytes: 0, failure: reason });
+        };
+        const finished = run.load.model === 'open'
+            ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stopped, () => stopReason !== null, () => inFlight, halt.signal)
+            : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
+        // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
+        timer = setTimeout(() => {
+            stopped = true;
+            wake();
+        }, endMs);
+        await finished.generated;
+        clearTimeout(timer);
+        stopped = true;
+        const graceMs = stopReason === null ? maxTimeout + 1000 : STOP_GRACE_MS;
+        const graceOver = new AbortController();
+        const drained = await Promise.race([
+            finished.drained.then(() => true),
+            (0,promises_.setTimeout)(graceMs, false, { signal: graceOver.signal }).catch(() => false),
+        ]);
+        graceOver.abort();
+        for (const scheduled of finished.leftover())
+            unsent(scheduled, 'not sent: queue');
+        if (!drained)
+            discard = true;
+        const elapsedMs = clock();
+        clearInterval(ticker);
+        run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
+        await (drained ? http.close() : http.destroy());
+        const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
+        return { elapsedMs, measuredMs, interrupted: stopReason !== null, stopReason, startedAt, finishedAt: new Date() };
+    }
+    catch (err) {
+        // Nothing of the run may outlive it: a timer left here keeps the process alive forever.
         stopped = true;
         wake();
-    }, endMs);
-    await finished.generated;
-    clearTimeout(timer);
-    stopped = true;
-    const graceMs = stopReason === null ? maxTimeout + 1000 : STOP_GRACE_MS;
-    const graceOver = new AbortController();
-    const drained = await Promise.race([
-        finished.drained.then(() => true),
-        (0,promises_.setTimeout)(graceMs, false, { signal: graceOver.signal }).catch(() => false),
-    ]);
-    graceOver.abort();
-    if (!drained)
-        discard = true;
-    const elapsedMs = clock();
-    clearInterval(ticker);
-    run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
-    run.signal?.removeEventListener('abort', onAbort);
-    await (drained ? http.close() : http.destroy());
-    const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
-    return { elapsedMs, measuredMs, interrupted: stopReason !== null, stopReason, startedAt, finishedAt: new Date() };
+        await http.destroy();
+        throw err;
+    }
+    finally {
+        clearInterval(ticker);
+        clearTimeout(timer);
+        run.signal?.removeEventListener('abort', onAbort);
+    }
 }
+/** Arrivals waiting for a free slot, at most; later ones are failures at once ("not sent: queue full"). */
+const MAX_QUEUED = 1_000_000;
 /** Open model: requests start at their arrival times, whatever the responses do. */
-function runOpen(load, rng, choose, send, clock, isStopped, inFlight, halt) {
+function runOpen(load, rng, choose, send, unsent, clock, isStopped, isAborted, inFlight, halt) {
     const schedule = new ArrivalSchedule(load.stages, load.warmupMs, load.arrival, rng);
     // Arrivals that found every slot busy wait here; their wait counts as latency.
     const queue = [];
@@ -110893,10 +111364,16 @@ function runOpen(load, rng, choose, send, clock, isStopped, inFlight, halt) {
     let onIdle = null;
     let next = schedule.next();
     let timer;
+    // Queued arrivals are still sent after the schedule ends (their wait is their latency), not after an abort.
     const finished = () => {
         pending--;
-        if (head < queue.length && !isStopped())
+        if (head < queue.length && !isAborted()) {
             start(queue[head++]);
+            if (head > 65_536 && head * 2 > queue.length) {
+                queue.splice(0, head);
+                head = 0;
+            }
+        }
         else if (pending === 0 && onIdle)
             onIdle();
     };
@@ -110913,8 +111390,10 @@ function runOpen(load, rng, choose, send, clock, isStopped, inFlight, halt) {
             while (next <= now) {
                 if (inFlight() < load.maxInFlight && head === queue.length)
                     start(next);
-                else
+                else if (queue.length - head < MAX_QUEUED)
                     queue.push(next);
+                else
+                    unsent(next, 'not sent: queue full');
                 next = schedule.next();
             }
             if (next === Number.POSITIVE_INFINITY)
@@ -110929,7 +111408,13 @@ function runOpen(load, rng, choose, send, clock, isStopped, inFlight, halt) {
         pump();
     });
     const drained = generated.then(() => (pending === 0 ? undefined : new Promise((resolve) => (onIdle = resolve))));
-    return { generated, drained };
+    const leftover = () => {
+        const rest = queue.slice(head);
+        queue.length = 0;
+        head = 0;
+        return rest;
+    };
+    return { generated, drained, leftover };
 }
 /** Closed model: each user sends, waits for the response, thinks, and sends again. */
 function runClosed(load, rng, choose, send, clock, isStopped, setUsers, halt) {
@@ -111000,7 +111485,7 @@ function runClosed(load, rng, choose, send, clock, isStopped, setUsers, halt) {
         }
     })();
     const drained = generated.then(() => (running === 0 ? undefined : new Promise((resolve) => (onIdle = resolve))));
-    return { generated, drained };
+    return { generated, drained, leftover: () => [] };
 }
 
 ;// CONCATENATED MODULE: ./lib/src/engine/types.js
@@ -111053,7 +111538,7 @@ var probe = __nccwpck_require__(50156);
 
 
 /** A service that is already running: check it answers, then hand out its origin. */
-async function useUrl(spec) {
+async function useUrl(spec, signal) {
     const url = new URL(spec.url);
     const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -111062,7 +111547,9 @@ async function useUrl(spec) {
         throw new types/* TargetError */.I(`target ${url.origin} is unreachable: ${(0,probe/* describeCode */.lA)(refused)}`);
     if (spec.health.path) {
         const start = external_node_perf_hooks_.performance.now();
-        const health = await (0,probe/* waitForHealth */.tm)(`${url.origin}${spec.health.path}`, start + spec.health.timeoutMs, spec.health.intervalMs, () => external_node_perf_hooks_.performance.now());
+        const health = await (0,probe/* waitForHealth */.tm)(`${url.origin}${spec.health.path}`, start + spec.health.timeoutMs, spec.health.intervalMs, () => external_node_perf_hooks_.performance.now(), signal);
+        if (signal?.aborted)
+            throw new types/* TargetError */.I(`interrupted while waiting for ${url.origin}${spec.health.path} to answer`);
         if (!health.ok)
             throw new types/* TargetError */.I(`target ${url.origin}${spec.health.path} did not answer 200 within ${spec.health.timeoutMs} ms (last: ${health.last})`);
     }
@@ -111083,7 +111570,7 @@ async function useUrl(spec) {
 /** Makes the scenario's target ready for load: checks a URL, or starts a container and waits for health. */
 async function startTarget(spec, options = {}) {
     if (spec.url)
-        return useUrl({ ...spec, url: spec.url });
+        return useUrl({ ...spec, url: spec.url }, options.signal);
     if (spec.image) {
         const { startContainer } = await __nccwpck_require__.e(/* import() */ 407).then(__nccwpck_require__.bind(__nccwpck_require__, 63407));
         return startContainer({ ...spec, image: spec.image }, options);
@@ -111124,7 +111611,7 @@ function shareOf(load, i, n) {
 async function work(job) {
     const port = external_node_worker_threads_.parentPort;
     try {
-        const scenario = (0,parse/* loadScenario */.d)(job.file, { url: job.origin, durationMs: job.durationMs, compare: false });
+        const scenario = (0,parse/* loadScenario */.df)(job.file, { url: job.origin, durationMs: job.durationMs, compare: false });
         const recorder = new metrics_recorder/* Recorder */.v(scenario.requests, scenario.load.warmupMs);
         const stop = new AbortController();
         port.on('message', (m) => {
@@ -111499,6 +111986,8 @@ function describeLoad(scenario) {
 var cli_console = __nccwpck_require__(54284);
 // EXTERNAL MODULE: ./lib/src/report/markdown.js
 var markdown = __nccwpck_require__(12560);
+// EXTERNAL MODULE: ./lib/src/pids.js
+var pids = __nccwpck_require__(89038);
 // EXTERNAL MODULE: ./lib/src/metrics/histogram.js
 var histogram = __nccwpck_require__(76310);
 ;// CONCATENATED MODULE: ./lib/src/report/csv.js
@@ -111593,6 +112082,7 @@ function exceptionsCsv(results) {
 
 
 
+
 /** Writes results.json (with the verdict beside the figures, when judged) and the Locust-compatible CSVs into `dir`; returns the paths written. */
 function writeResultFiles(dir, results, verdict) {
     (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
@@ -111609,6 +112099,33 @@ function writeResultFiles(dir, results, verdict) {
         (0,external_node_fs_.writeFileSync)(path, text);
         return path;
     });
+}
+/** Another run is writing into the same folder. */
+class OutputInUseError extends Error {
+}
+/**
+ * Claims `dir` for one run, so two runs at once cannot overwrite each other's files: the second is
+ * refused. A claim left by a run that was killed is taken over. `replacing`: an earlier run's
+ * results are there and will be replaced.
+ */
+function claimOutputDir(dir) {
+    (0,external_node_fs_.mkdirSync)(dir, { recursive: true });
+    const lock = (0,external_node_path_.join)(dir, '.mlload.lock');
+    for (let attempt = 0; attempt < 3; attempt++) {
+        try {
+            (0,external_node_fs_.writeFileSync)(lock, String(process.pid), { flag: 'wx' });
+            return { replacing: (0,external_node_fs_.existsSync)((0,external_node_path_.join)(dir, 'results.json')), release: () => (0,external_node_fs_.rmSync)(lock, { force: true }) };
+        }
+        catch (err) {
+            if (err.code !== 'EEXIST')
+                throw err;
+            const pid = Number((0,external_node_fs_.readFileSync)(lock, 'utf8').trim());
+            if (pid > 0 && pid !== process.pid && (0,pids/* processAlive */.F)(pid))
+                throw new OutputInUseError(`another mlload run (pid ${pid}) is writing to ${dir}: give each run its own --out`);
+            (0,external_node_fs_.rmSync)(lock, { force: true });
+        }
+    }
+    throw new OutputInUseError(`cannot claim ${dir} for this run`);
 }
 
 // EXTERNAL MODULE: ./lib/src/cli/errors.js
@@ -111698,7 +112215,7 @@ function validateCommand(args, io) {
     const { positionals } = (0,external_node_util_.parseArgs)({ args, allowPositionals: true, strict: true });
     if (positionals.length !== 1)
         throw new errors/* UsageError */.e('validate takes one scenario file');
-    const scenario = (0,parse/* loadScenario */.d)(positionals[0]);
+    const scenario = (0,parse/* loadScenario */.df)(positionals[0]);
     io.out(`${scenario.file}: valid (${scenario.requests.length} requests, ${scenario.load.model} model)`);
     return errors/* EXIT */.d.ok;
 }
@@ -111723,22 +112240,43 @@ async function runCommand(args, io) {
     let durationMs;
     if (values.duration !== undefined) {
         durationMs = (0,units/* parseDuration */.E9)(values.duration);
-        if (!(durationMs > 0))
-            throw new errors/* UsageError */.e(`--duration must be a duration with a unit, like 30s (got ${values.duration})`);
+        if (!(durationMs > 0) || durationMs > 7 * 24 * 3_600_000)
+            throw new errors/* UsageError */.e(`--duration must be a duration with a unit from 1ms to 7 days, like 30s (got ${values.duration})`);
     }
-    if (values.url !== undefined && !/^https?:\/\//.test(values.url))
-        throw new errors/* UsageError */.e(`--url must start with http:// or https:// (got ${values.url})`);
+    if (values.url !== undefined) {
+        // The URL is not echoed: it may carry a password.
+        if (!/^https?:\/\//.test(values.url))
+            throw new errors/* UsageError */.e('--url must start with http:// or https://');
+        if (URL.canParse(values.url) && (new URL(values.url).username || new URL(values.url).password)) {
+            throw new errors/* UsageError */.e('--url carries a user name or password: send credentials in target.headers (Authorization), from a secret');
+        }
+    }
     if (values.baseline && values['baseline-image'])
         throw new errors/* UsageError */.e('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
-    const scenario = (0,parse/* loadScenario */.d)(positionals[0], { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
+    const scenario = (0,parse/* loadScenario */.df)(positionals[0], { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
     const paired = scenario.compare.against === 'image';
     // A corrupt baseline is found before minutes of load, not after.
     const against = values.baseline && !paired ? { file: values.baseline, baseline: (0,baseline/* readBaseline */.mF)(values.baseline) } : null;
+    let claim;
+    try {
+        claim = claimOutputDir(values.out);
+    }
+    catch (err) {
+        if (err instanceof OutputInUseError)
+            throw new errors/* UsageError */.e(err.message);
+        throw err;
+    }
+    if (claim.replacing)
+        io.err(`mlload: the results of an earlier run in ${values.out} will be replaced`);
     const controller = new AbortController();
     let signalled = null;
     const onSignal = (sig) => {
-        if (signalled)
-            return;
+        if (signalled) {
+            // A second interrupt: stop now. Containers left behind are removed by the next run.
+            io.err(`mlload: second ${sig}: exiting without waiting`);
+            claim.release();
+            process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+        }
         signalled = sig;
         io.err(`\nmlload: ${sig}: stopping, writing the results gathered so far`);
         controller.abort(new Error(`interrupted by ${sig}`));
@@ -111754,7 +112292,19 @@ async function runCommand(args, io) {
             log: (line) => io.err(`mlload: ${line}`),
             onSecond: (0,cli_console/* progressPrinter */._F)((0,cli_console/* progressPlan */.RQ)(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
         };
-        const { results, verdict, reference, targetError } = await measureJudged(scenario, against, options);
+        let judged;
+        try {
+            judged = await measureJudged(scenario, against, options);
+        }
+        catch (err) {
+            // Interrupted before the load began (a container starting, a health check waiting): nothing to write.
+            if (signalled && err instanceof types/* TargetError */.I) {
+                io.err(`mlload: ${err.message}`);
+                return 128 + (signalled === 'SIGINT' ? 2 : 15);
+            }
+            throw err;
+        }
+        const { results, verdict, reference, targetError } = judged;
         if (reference)
             writeResultFiles((0,external_node_path_.join)(values.out, 'reference'), reference);
         if (io.isTTY)
@@ -111778,18 +112328,25 @@ async function runCommand(args, io) {
     finally {
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        claim.release();
     }
 }
 
 ;// CONCATENATED MODULE: ./lib/src/cli/index.js
 
 
+/** Once the command is done, nothing left behind (a stray timer or socket) may keep the process alive. */
+function exitSoon() {
+    setTimeout(() => process.exit(), 2000).unref();
+}
 // Load workers run this same bundle; only the main thread is the CLI.
 if (external_node_worker_threads_.isMainThread)
     main(process.argv.slice(2)).then((code) => {
         process.exitCode = code;
+        exitSoon();
     }, (err) => {
-        process.stderr.write(`mlload: unexpected error: ${err.stack ?? err.message}\n`);
+        process.stderr.write(`mlload: internal error (please report it): ${err.stack ?? err.message}\n`);
         process.exitCode = 1;
+        exitSoon();
     });
 

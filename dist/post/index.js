@@ -74235,7 +74235,7 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("util");
 
 __nccwpck_require__.a(__webpack_module__, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3218);
-/* harmony import */ var _target_container_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(308);
+/* harmony import */ var _target_container_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3384);
 
 
 // Runs after the job, also when it was cancelled: no container of this job may outlive it.
@@ -74256,7 +74256,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 308:
+/***/ 3384:
 /***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -74265,12 +74265,18 @@ __nccwpck_require__.d(__webpack_exports__, {
   ux: () => (/* binding */ removeLabelled)
 });
 
-// UNUSED EXPORTS: LABEL, RUN_LABEL, freePort, runArgs, startContainer
+// UNUSED EXPORTS: HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL, containerEnv, freePort, removeLeftovers, runArgs, startContainer
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:perf_hooks"
 var external_node_perf_hooks_ = __nccwpck_require__(643);
 ;// CONCATENATED MODULE: external "node:timers/promises"
@@ -74279,13 +74285,36 @@ const promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.ur
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 ;// CONCATENATED MODULE: ./lib/src/target/docker.js
 
-/** Runs the docker CLI with an argument array (never a shell); rejects with stderr on failure. */
-function docker_docker(args, timeoutMs = 120_000) {
+/**
+ * What the docker CLI needs of the environment, and nothing more: the action's inputs (its token
+ * among them) and the runner's own tokens must not reach docker, nor through it a container.
+ */
+const DOCKER_ENV = [
+    'PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_RUNTIME_DIR',
+    'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION',
+    'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+];
+function dockerEnv(from = process.env) {
+    return Object.fromEntries(DOCKER_ENV.filter((k) => from[k] !== undefined).map((k) => [k, from[k]]));
+}
+/**
+ * Runs the docker CLI with an argument array (never a shell) and a clean environment; rejects with
+ * docker's own last lines of stderr, never the command line (it may hold values meant for the container).
+ */
+function docker_docker(args, timeoutMs = 120_000, signal) {
     return new Promise((resolve, reject) => {
-        (0,external_node_child_process_namespaceObject.execFile)('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+        (0,external_node_child_process_namespaceObject.execFile)('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: dockerEnv(), signal }, (err, stdout, stderr) => {
             if (err) {
                 const e = err;
-                const why = e.code === 'ENOENT' ? 'the docker CLI is not installed' : (stderr || e.message).trim().split('\n').slice(-3).join(' ');
+                const why = e.code === 'ENOENT'
+                    ? 'the docker CLI is not installed'
+                    : e.name === 'AbortError'
+                        ? 'interrupted'
+                        : stderr.trim()
+                            ? stderr.trim().split('\n').slice(-3).join(' ')
+                            : e.killed
+                                ? `no answer within ${timeoutMs / 1000} s`
+                                : `exited with code ${e.code ?? e.signal ?? 'unknown'} and printed nothing`;
                 reject(new Error(`docker ${args[0]} failed: ${why}`));
             }
             else
@@ -74295,11 +74324,11 @@ function docker_docker(args, timeoutMs = 120_000) {
 }
 /** Starts a long-running docker command (wait, stats) whose output is read as it comes. */
 function docker_dockerStream(args) {
-    return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'], env: dockerEnv() });
 }
 async function docker_lastLogLines(id, lines = 30) {
     return new Promise((resolve) => {
-        execFile('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8' }, (_err, stdout, stderr) => {
+        execFile('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8', env: dockerEnv() }, (_err, stdout, stderr) => {
             resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
         });
     });
@@ -74335,7 +74364,7 @@ var undici = __nccwpck_require__(6752);
 
 
 /** Opens and closes one TCP connection; resolves to null or the error's code. */
-function tcpProbe(host, port, timeoutMs) {
+function probe_tcpProbe(host, port, timeoutMs) {
     return new Promise((resolve) => {
         const socket = connect({ host, port });
         const done = (result) => {
@@ -74375,7 +74404,7 @@ async function probe_waitForHealth(url, deadline, intervalMs, now, abort) {
             const e = err;
             last = describeCode(e.code ?? e.cause?.code ?? e.message);
         }
-        await sleep(intervalMs);
+        await sleep(intervalMs, undefined, { signal: abort }).catch(() => undefined);
     }
     return { ok: false, last };
 }
@@ -74400,9 +74429,16 @@ class types_TargetError extends Error {
 
 
 
+
+
+
+
 /** Every container we start carries this label; the run label tells one job's from another's. */
 const LABEL = 'io.mlload.managed';
 const RUN_LABEL = 'io.mlload.run';
+/** The process that started a container, and on which machine: a container whose process is gone is left over. */
+const PID_LABEL = 'io.mlload.pid';
+const HOST_LABEL = 'io.mlload.host';
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 function freePort() {
     return new Promise((resolve, reject) => {
@@ -74414,33 +74450,67 @@ function freePort() {
         });
     });
 }
-/** `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. */
-function runArgs(spec, name, runLabel, hostPort) {
+/**
+ * `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. The
+ * container's environment goes in a file (`envFile`), so no value shows in a process list or an error.
+ */
+function runArgs(spec, name, runLabel, hostPort, envFile) {
     const args = ['run', '--detach', '--name', name, '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${runLabel}`];
+    args.push('--label', `${PID_LABEL}=${process.pid}`, '--label', `${HOST_LABEL}=${hostname()}`);
     if (spec.network === 'host')
         args.push('--network', 'host');
     else
         args.push('--publish', `127.0.0.1:${hostPort}:${spec.port}`);
-    const env = { ...spec.env };
-    if (spec.portEnv)
-        env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
-    for (const [k, v] of Object.entries(env))
-        args.push('--env', `${k}=${v}`);
+    if (envFile)
+        args.push('--env-file', envFile);
     args.push(...spec.args, spec.image);
     return args;
 }
-async function ensureImage(image, pull, log) {
+/** The container's environment: the scenario's `env`, and the chosen port in `port_env`. */
+function containerEnv(spec, hostPort) {
+    const env = { ...spec.env };
+    if (spec.portEnv)
+        env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
+    return env;
+}
+/** Writes an env file readable by this user only; returns it and how to remove it. */
+function writeEnvFile(env) {
+    if (Object.keys(env).length === 0)
+        return { file: null, remove: () => { } };
+    const dir = mkdtempSync(join(tmpdir(), 'mlload-env-'));
+    const file = join(dir, 'env');
+    writeFileSync(file, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+    return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+/**
+ * Removes containers an earlier mlload on this machine started and could not remove (it was killed
+ * with SIGKILL): left running, one could answer this run's health check in place of the new build.
+ */
+async function removeLeftovers(log) {
+    const rows = (await docker(['ps', '--all', '--filter', `label=${LABEL}=true`, '--format', `{{.ID}} {{.Label "${PID_LABEL}"}} {{.Label "${HOST_LABEL}"}} {{.Names}}`], 30_000))
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split(' '));
+    const left = rows.filter(([, pid, host]) => host === hostname() && Number(pid) > 0 && Number(pid) !== process.pid && !processAlive(Number(pid)));
+    if (left.length === 0)
+        return;
+    await docker(['rm', '--force', ...left.map(([id]) => id)], 60_000);
+    log(`removed ${left.length} container(s) left by an earlier run that was killed: ${left.map((r) => r[3]).join(', ')}`);
+}
+async function ensureImage(image, pull, log, signal) {
     let present = true;
     try {
-        await docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000);
+        await docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000, signal);
     }
     catch {
         present = false;
     }
+    if (signal?.aborted)
+        throw new TargetError(`interrupted before ${image} started`);
     if (pull === 'always' || (pull === 'missing' && !present)) {
         log(`pulling ${image}`);
         try {
-            await docker(['pull', image], 600_000);
+            await docker(['pull', image], 600_000, signal);
         }
         catch (err) {
             throw new TargetError(`cannot pull image ${image}: ${err.message}`);
@@ -74472,18 +74542,31 @@ async function describeExit(id) {
 /** Starts the image, waits until it is healthy, and watches it (exit, CPU, memory) until stopped. */
 async function startContainer(spec, options = {}) {
     const log = options.log ?? (() => { });
-    await ensureImage(spec.image, spec.pull, log);
-    const hostPort = spec.network === 'host' && !spec.portEnv ? spec.port : await freePort();
+    const signal = options.signal;
+    await removeLeftovers(log).catch(() => { });
+    await ensureImage(spec.image, spec.pull, log, signal);
+    const fixedPort = spec.network === 'host' && !spec.portEnv;
+    const hostPort = fixedPort ? spec.port : await freePort();
     const name = `mlload-${randomBytes(4).toString('hex')}`;
     const origin = `http://127.0.0.1:${hostPort}`;
+    // On the host network with a fixed port, whatever already listens there would answer for the new build.
+    if (fixedPort && (await tcpProbe('127.0.0.1', hostPort, 1000)) === null) {
+        throw new TargetError(`port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`);
+    }
     const t0 = performance.now();
     let id;
+    const envFile = writeEnvFile(containerEnv(spec, hostPort));
     try {
-        id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort), 60_000)).trim();
+        id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort, envFile.file), 60_000, signal)).trim();
     }
     catch (err) {
         await docker(['rm', '--force', name], 30_000).catch(() => '');
+        if (signal?.aborted)
+            throw new TargetError(`interrupted while starting ${spec.image}`);
         throw new TargetError(`cannot start ${spec.image}: ${err.message}`);
+    }
+    finally {
+        envFile.remove();
     }
     log(`started container ${name} from ${spec.image} on ${origin}`);
     let stopped = false;
@@ -74587,6 +74670,8 @@ async function waitReady(spec, id, origin, t0, exited, signal) {
         throw new TargetError(`${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`);
     // An image's own HEALTHCHECK is honoured too.
     while (performance.now() < deadline) {
+        if (signal?.aborted)
+            throw new TargetError(`interrupted while waiting for ${spec.image} to become healthy`);
         const state = await inspectState(id);
         if (!state.running)
             throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);

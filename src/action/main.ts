@@ -8,7 +8,7 @@ import { judge, shouldFail } from '../gate/verdict.ts';
 import { client, GitHubError } from '../github/api.ts';
 import { uploadResults } from '../github/artifact.ts';
 import { commitBaseline } from '../github/baseline-commit.ts';
-import { findComment, upsertComment } from '../github/comment.ts';
+import { findComment, tokenLogin, upsertComment } from '../github/comment.ts';
 import { readRunContext, type RunContext } from '../github/context.ts';
 import type { Results } from '../metrics/types.ts';
 import { measure, measureJudged, referenceLabel } from '../pipeline.ts';
@@ -152,12 +152,14 @@ async function comment(inputs: Inputs, ctx: RunContext, name: string, report: st
   const octokit = client(inputs.token);
   const marker = commentMarker(name);
   try {
+    const login = await tokenLogin(octokit);
+    if (!login) core.warning('mlload: cannot tell which account the token acts as, so no earlier comment is updated: a new one is posted');
     if (inputs.comment === 'on-failure' && verdict.status !== 'fail') {
       // Still refresh an earlier failure comment, so it does not go stale.
-      const existing = await findComment(octokit, ctx.owner, ctx.repo, ctx.pullNumber, marker);
+      const existing = await findComment(octokit, ctx.owner, ctx.repo, ctx.pullNumber, marker, login);
       if (!existing) return null;
     }
-    const url = await upsertComment(octokit, ctx.owner, ctx.repo, ctx.pullNumber, marker, report);
+    const url = await upsertComment(octokit, ctx.owner, ctx.repo, ctx.pullNumber, marker, report, login);
     core.info(`mlload: report posted to ${url}`);
     return url;
   } catch (err) {

@@ -9,7 +9,7 @@ import { shouldFail } from '../gate/verdict.ts';
 import { measureJudged, referenceLabel } from '../pipeline.ts';
 import { progressPlan, progressPrinter, resultsTable, verdictText } from '../report/console.ts';
 import { markdownReport } from '../report/markdown.ts';
-import { writeResultFiles } from '../report/files.ts';
+import { claimOutputDir, OutputInUseError, writeResultFiles } from '../report/files.ts';
 import { TargetError } from '../target/types.ts';
 import { VERSION } from '../version.ts';
 import { EXIT, UsageError } from './errors.ts';
@@ -117,19 +117,39 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   let durationMs: number | undefined;
   if (values.duration !== undefined) {
     durationMs = parseDuration(values.duration);
-    if (!(durationMs > 0)) throw new UsageError(`--duration must be a duration with a unit, like 30s (got ${values.duration})`);
+    if (!(durationMs > 0) || durationMs > 7 * 24 * 3_600_000) throw new UsageError(`--duration must be a duration with a unit from 1ms to 7 days, like 30s (got ${values.duration})`);
   }
-  if (values.url !== undefined && !/^https?:\/\//.test(values.url)) throw new UsageError(`--url must start with http:// or https:// (got ${values.url})`);
+  if (values.url !== undefined) {
+    // The URL is not echoed: it may carry a password.
+    if (!/^https?:\/\//.test(values.url)) throw new UsageError('--url must start with http:// or https://');
+    if (URL.canParse(values.url) && (new URL(values.url).username || new URL(values.url).password)) {
+      throw new UsageError('--url carries a user name or password: send credentials in target.headers (Authorization), from a secret');
+    }
+  }
   if (values.baseline && values['baseline-image']) throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
   const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
   const paired = scenario.compare.against === 'image';
   // A corrupt baseline is found before minutes of load, not after.
   const against = values.baseline && !paired ? { file: values.baseline, baseline: readBaseline(values.baseline) } : null;
 
+  let claim;
+  try {
+    claim = claimOutputDir(values.out!);
+  } catch (err) {
+    if (err instanceof OutputInUseError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (claim.replacing) io.err(`mlload: the results of an earlier run in ${values.out} will be replaced`);
+
   const controller = new AbortController();
   let signalled: NodeJS.Signals | null = null;
   const onSignal = (sig: NodeJS.Signals) => {
-    if (signalled) return;
+    if (signalled) {
+      // A second interrupt: stop now. Containers left behind are removed by the next run.
+      io.err(`mlload: second ${sig}: exiting without waiting`);
+      claim.release();
+      process.exit(128 + (sig === 'SIGINT' ? 2 : 15));
+    }
     signalled = sig;
     io.err(`\nmlload: ${sig}: stopping, writing the results gathered so far`);
     controller.abort(new Error(`interrupted by ${sig}`));
@@ -146,7 +166,18 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       log: (line: string) => io.err(`mlload: ${line}`),
       onSecond: progressPrinter(progressPlan(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
     };
-    const { results, verdict, reference, targetError } = await measureJudged(scenario, against, options);
+    let judged;
+    try {
+      judged = await measureJudged(scenario, against, options);
+    } catch (err) {
+      // Interrupted before the load began (a container starting, a health check waiting): nothing to write.
+      if (signalled && err instanceof TargetError) {
+        io.err(`mlload: ${err.message}`);
+        return 128 + (signalled === 'SIGINT' ? 2 : 15);
+      }
+      throw err;
+    }
+    const { results, verdict, reference, targetError } = judged;
     if (reference) writeResultFiles(join(values.out!, 'reference'), reference);
     if (io.isTTY) process.stderr.write('\n');
     const files = writeResultFiles(values.out!, results, verdict);
@@ -164,5 +195,6 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    claim.release();
   }
 }

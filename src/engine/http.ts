@@ -1,6 +1,7 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { Payload, RequestPlan } from '../scenario/types.ts';
 import { formatDuration } from '../scenario/units.ts';
+import { MAX_KEPT_BODY } from './response.ts';
 import type { Outcome } from './types.ts';
 
 /** Why a request got no response, in words a report can group by. */
@@ -37,8 +38,10 @@ function hasPath(value: unknown, path: string[]): boolean {
 }
 
 /** Judges a response that did not simply pass on its status: returns the failure reason or null. */
-export function judgeBody(plan: RequestPlan, status: number, text: string): string | null {
+export function judgeBody(plan: RequestPlan, status: number, text: string, truncated = false): string | null {
   if (!plan.expect.accepts(status)) return `HTTP ${status} (expected ${plan.expect.statusText})`;
+  // A body too large to keep cannot be checked: a failure, never a pass.
+  if (truncated) return `response body over ${MAX_KEPT_BODY / 1048576} MiB: JSON fields not checked`;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -59,6 +62,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   private status = 0;
   private bytes = 0;
   private chunks: Buffer[] | null = null;
+  private kept = 0;
   private readonly plan: RequestPlan;
   private readonly scheduled: number;
   private readonly sent: number;
@@ -85,7 +89,12 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytes += chunk.length;
-    if (this.chunks) this.chunks.push(chunk);
+    // Kept up to MAX_KEPT_BODY; beyond it counted and dropped.
+    if (this.chunks && this.kept < MAX_KEPT_BODY) {
+      const part = chunk.length > MAX_KEPT_BODY - this.kept ? chunk.subarray(0, MAX_KEPT_BODY - this.kept) : chunk;
+      this.chunks.push(part);
+      this.kept += part.length;
+    }
   }
 
   onResponseEnd(): void {
@@ -95,7 +104,7 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const text = Buffer.concat(this.chunks).toString('utf8');
-    const failure = judgeBody(this.plan, this.status, text);
+    const failure = judgeBody(this.plan, this.status, text, this.bytes > this.kept);
     this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure, sample: failure ? text : undefined });
   }
 

@@ -2,15 +2,14 @@ import { connect, type Socket } from 'node:net';
 import type { Payload, RequestPlan } from '../scenario/types.ts';
 import { formatDuration } from '../scenario/units.ts';
 import { judgeBody, networkReason, type Done } from './http.ts';
+import { Read, ResponseReader } from './response.ts';
 
 /**
  * A lean HTTP/1.1 client for plain-http targets: one keep-alive socket per slot, each request
- * written as one buffer (one syscall), and responses parsed just enough to find status and
- * length. The generator shares the runner's cores with the model, so every cycle here counts.
+ * written as one buffer (one syscall), and responses read by a strict incremental reader
+ * (response.ts) that keeps no more of a body than a check needs. The generator shares the
+ * runner's cores with the model, so every cycle here counts.
  */
-
-const CRLFCRLF = Buffer.from('\r\n\r\n');
-const MAX_HEAD = 64 * 1024;
 
 interface Pending {
   plan: RequestPlan;
@@ -27,16 +26,7 @@ class Slot {
   scheduled = 0;
   sent = 0;
   done: Done | null = null;
-  // Response parsing state.
-  head: Buffer | null = null;
-  status = 0;
-  headDone = false;
-  remaining = -1; // content-length left; -1 unknown
-  chunked = false;
-  closeAfter = false;
-  keep: Buffer[] | null = null;
-  bytes = 0;
-  raw: Buffer | null = null; // chunked body bytes, decoded at the end
+  readonly response = new ResponseReader();
 }
 
 export class Http1Target {
@@ -127,15 +117,7 @@ export class Http1Target {
     slot.plan = plan;
     slot.scheduled = scheduled;
     slot.done = done;
-    slot.head = null;
-    slot.status = 0;
-    slot.headDone = false;
-    slot.remaining = -1;
-    slot.chunked = false;
-    slot.closeAfter = false;
-    slot.keep = null;
-    slot.bytes = 0;
-    slot.raw = null;
+    slot.response.reset(plan.expect, plan.method === 'HEAD');
     const request = this.encode(plan, payload);
     if (!slot.socket) slot.socket = this.open(slot);
     slot.sent = this.clock();
@@ -160,102 +142,37 @@ export class Http1Target {
     });
     socket.on('close', () => {
       if (slot.socket !== socket) return;
-      // A close-delimited body ends here; anything else in flight was cut off.
-      if (slot.busy && slot.headDone && slot.remaining === -1 && !slot.chunked) this.finish(slot);
-      else if (slot.busy) this.fail(slot, 'connection reset', 'the server closed the connection');
       slot.socket = null;
+      // A body read until close ends here; anything else in flight was cut off.
+      if (slot.busy) {
+        if (slot.response.end()) this.finish(slot);
+        else this.fail(slot, 'connection reset', slot.response.error);
+      }
     });
     return socket;
   }
 
   private onData(slot: Slot, chunk: Buffer): void {
     if (!slot.busy) return;
-    let body: Buffer;
-    if (!slot.headDone) {
-      const head = slot.head ? Buffer.concat([slot.head, chunk]) : chunk;
-      const end = head.indexOf(CRLFCRLF);
-      if (end < 0) {
-        if (head.length > MAX_HEAD) return this.fail(slot, 'response headers too large', '');
-        // The read buffer is reused: keep a copy.
-        slot.head = slot.head ? head : Buffer.from(head);
-        return;
-      }
-      slot.head = null;
-      if (!this.parseHead(slot, head, end)) return;
-      body = head.subarray(end + 4);
-    } else body = chunk;
-    if (body.length > 0) this.onBody(slot, body);
-    else if (slot.remaining === 0) this.finish(slot);
-  }
-
-  /** Status line and the three headers that matter; false when the head is not HTTP. */
-  private parseHead(slot: Slot, head: Buffer, end: number): boolean {
-    // "HTTP/1.1 200 ..."
-    const s0 = head[9]! - 48;
-    const s1 = head[10]! - 48;
-    const s2 = head[11]! - 48;
-    if (head[0] !== 72 || s0 < 1 || s0 > 5 || s1 < 0 || s1 > 9 || s2 < 0 || s2 > 9) {
-      this.fail(slot, 'malformed HTTP response', head.toString('latin1', 0, Math.min(end, 200)));
-      return false;
-    }
-    slot.status = s0 * 100 + s1 * 10 + s2;
-    slot.headDone = true;
-    // Scan header lines by their first byte; only c(ontent-length|onnection) and t(ransfer-encoding) matter.
-    let pos = head.indexOf(10) + 1;
-    while (pos < end) {
-      let eol = head.indexOf(13, pos);
-      if (eol < 0 || eol > end) eol = end;
-      const first = head[pos]! | 0x20;
-      if (first === 99 || first === 116) {
-        const colon = head.indexOf(58, pos);
-        if (colon > 0 && colon < eol) {
-          const name = head.toString('latin1', pos, colon).toLowerCase();
-          if (name === 'content-length') slot.remaining = Number(head.toString('latin1', colon + 1, eol));
-          else if (name === 'transfer-encoding') slot.chunked = head.toString('latin1', colon + 1, eol).toLowerCase().includes('chunked');
-          else if (name === 'connection') slot.closeAfter = head.toString('latin1', colon + 1, eol).trim().toLowerCase() === 'close';
-        }
-      }
-      pos = eol + 2;
-    }
-    if (slot.chunked) slot.remaining = -1;
-    const plan = slot.plan!;
-    if (plan.method === 'HEAD' || slot.status === 204 || slot.status === 304) slot.remaining = 0;
-    if (!plan.expect.accepts(slot.status) || plan.expect.jsonFields.length > 0) slot.keep = [];
-    return true;
-  }
-
-  private onBody(slot: Slot, body: Buffer): void {
-    if (slot.chunked) {
-      slot.raw = slot.raw ? Buffer.concat([slot.raw, body]) : Buffer.from(body);
-      const decoded = decodeChunked(slot.raw);
-      if (decoded) {
-        slot.bytes = decoded.length;
-        if (slot.keep) slot.keep.push(decoded);
-        this.finish(slot);
-      }
-      return;
-    }
-    slot.bytes += body.length;
-    if (slot.keep) slot.keep.push(Buffer.from(body));
-    if (slot.remaining >= 0) {
-      slot.remaining -= body.length;
-      if (slot.remaining <= 0) this.finish(slot);
-    }
+    const read = slot.response.feed(chunk);
+    if (read === Read.Complete) this.finish(slot);
+    else if (read === Read.Malformed) this.fail(slot, slot.response.error, slot.response.detail);
   }
 
   private finish(slot: Slot): void {
     const now = this.clock();
     const plan = slot.plan!;
     const done = slot.done!;
+    const response = slot.response;
     let failure: string | null = null;
     let sample: string | undefined;
-    if (slot.keep) {
-      const text = Buffer.concat(slot.keep).toString('utf8');
-      failure = judgeBody(plan, slot.status, text);
+    if (response.kept) {
+      const text = response.body().toString('utf8');
+      failure = judgeBody(plan, response.status, text, response.truncated);
       if (failure) sample = text;
     }
-    const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: slot.status, bytes: slot.bytes, failure, sample };
-    if (slot.closeAfter && slot.socket) {
+    const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: response.status, bytes: response.bytes, failure, sample };
+    if (response.closeAfter && slot.socket) {
       const s = slot.socket;
       slot.socket = null;
       s.destroy();
@@ -281,8 +198,7 @@ export class Http1Target {
     slot.busy = false;
     slot.plan = null;
     slot.done = null;
-    slot.keep = null;
-    slot.raw = null;
+    slot.response.kept = null;
     if (this.queueHead < this.queue.length) {
       const next = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as unknown as Pending;
@@ -318,25 +234,5 @@ export class Http1Target {
       s?.destroy();
       slot.busy = false;
     }
-  }
-}
-
-/** The body of a complete chunked message, or null when more bytes are needed. */
-export function decodeChunked(raw: Buffer): Buffer | null {
-  const parts: Buffer[] = [];
-  let pos = 0;
-  for (;;) {
-    const lineEnd = raw.indexOf('\r\n', pos);
-    if (lineEnd < 0) return null;
-    const size = Number.parseInt(raw.toString('latin1', pos, lineEnd).split(';')[0]!, 16);
-    if (Number.isNaN(size)) return Buffer.alloc(0);
-    pos = lineEnd + 2;
-    if (size === 0) {
-      // Trailers end with an empty line.
-      return raw.indexOf('\r\n', pos) >= 0 ? Buffer.concat(parts) : null;
-    }
-    if (raw.length < pos + size + 2) return null;
-    parts.push(raw.subarray(pos, pos + size));
-    pos += size + 2;
   }
 }

@@ -90,49 +90,67 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     stopReason = reasonOf(run.signal!);
     wake();
   };
-  if (run.signal?.aborted) onAbort();
-  run.signal?.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    if (run.signal?.aborted) onAbort();
+    run.signal?.addEventListener('abort', onAbort, { once: true });
 
-  const send = (index: number, scheduled: number, next: () => void): void => {
-    const plan = run.requests[index]!;
-    const payload = plan.body ? plan.body.next(payloadRng) : null;
-    inFlight++;
-    http.send(plan, payload, scheduled, (outcome) => {
-      inFlight--;
-      if (!discard) run.sink.record(index, outcome);
-      next();
-    });
-  };
+    const send = (index: number, scheduled: number, next: () => void): void => {
+      const plan = run.requests[index]!;
+      const payload = plan.body ? plan.body.next(payloadRng) : null;
+      inFlight++;
+      http.send(plan, payload, scheduled, (outcome) => {
+        inFlight--;
+        if (!discard) run.sink.record(index, outcome);
+        next();
+      });
+    };
+    // An arrival that was due but never sent is a failure, and its wait is its latency.
+    const unsent = (scheduled: number, reason: string): void => {
+      const now = clock();
+      run.sink.record(choose(), { scheduled, sent: now, done: now, status: 0, bytes: 0, failure: reason });
+    };
 
-  const finished =
-    run.load.model === 'open'
-      ? runOpen(run.load, arrivalRng, choose, send, clock, () => stopped, () => inFlight, halt.signal)
-      : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
+    const finished =
+      run.load.model === 'open'
+        ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stopped, () => stopReason !== null, () => inFlight, halt.signal)
+        : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
 
-  // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
-  const timer = setTimeout(() => {
+    // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
+    timer = setTimeout(() => {
+      stopped = true;
+      wake();
+    }, endMs);
+    await finished.generated;
+    clearTimeout(timer);
+    stopped = true;
+    const graceMs = stopReason === null ? maxTimeout + 1000 : STOP_GRACE_MS;
+    const graceOver = new AbortController();
+    const drained = await Promise.race([
+      finished.drained.then(() => true),
+      sleep(graceMs, false, { signal: graceOver.signal }).catch(() => false),
+    ]);
+    graceOver.abort();
+    for (const scheduled of finished.leftover()) unsent(scheduled, 'not sent: queue');
+    if (!drained) discard = true;
+    const elapsedMs = clock();
+    clearInterval(ticker);
+    run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
+    await (drained ? http.close() : http.destroy());
+
+    const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
+    return { elapsedMs, measuredMs, interrupted: stopReason !== null, stopReason, startedAt, finishedAt: new Date() };
+  } catch (err) {
+    // Nothing of the run may outlive it: a timer left here keeps the process alive forever.
     stopped = true;
     wake();
-  }, endMs);
-  await finished.generated;
-  clearTimeout(timer);
-  stopped = true;
-  const graceMs = stopReason === null ? maxTimeout + 1000 : STOP_GRACE_MS;
-  const graceOver = new AbortController();
-  const drained = await Promise.race([
-    finished.drained.then(() => true),
-    sleep(graceMs, false, { signal: graceOver.signal }).catch(() => false),
-  ]);
-  graceOver.abort();
-  if (!drained) discard = true;
-  const elapsedMs = clock();
-  clearInterval(ticker);
-  run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
-  run.signal?.removeEventListener('abort', onAbort);
-  await (drained ? http.close() : http.destroy());
-
-  const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
-  return { elapsedMs, measuredMs, interrupted: stopReason !== null, stopReason, startedAt, finishedAt: new Date() };
+    await http.destroy();
+    throw err;
+  } finally {
+    clearInterval(ticker);
+    clearTimeout(timer);
+    run.signal?.removeEventListener('abort', onAbort);
+  }
 }
 
 interface Phases {
@@ -140,7 +158,12 @@ interface Phases {
   generated: Promise<void>;
   /** Resolves when every started request has finished. */
   drained: Promise<void>;
+  /** Arrivals still queued when the run stopped; they are taken out of the queue. */
+  leftover(): number[];
 }
+
+/** Arrivals waiting for a free slot, at most; later ones are failures at once ("not sent: queue full"). */
+export const MAX_QUEUED = 1_000_000;
 
 /** Starts a request; `next` runs when it has finished and been recorded. */
 type Send = (index: number, scheduled: number, next: () => void) => void;
@@ -151,8 +174,10 @@ function runOpen(
   rng: Rng,
   choose: () => number,
   send: Send,
+  unsent: (scheduled: number, reason: string) => void,
   clock: () => number,
   isStopped: () => boolean,
+  isAborted: () => boolean,
   inFlight: () => number,
   halt: AbortSignal,
 ): Phases {
@@ -165,10 +190,16 @@ function runOpen(
   let next = schedule.next();
   let timer: NodeJS.Timeout | undefined;
 
+  // Queued arrivals are still sent after the schedule ends (their wait is their latency), not after an abort.
   const finished = () => {
     pending--;
-    if (head < queue.length && !isStopped()) start(queue[head++]!);
-    else if (pending === 0 && onIdle) onIdle();
+    if (head < queue.length && !isAborted()) {
+      start(queue[head++]!);
+      if (head > 65_536 && head * 2 > queue.length) {
+        queue.splice(0, head);
+        head = 0;
+      }
+    } else if (pending === 0 && onIdle) onIdle();
   };
   const start = (scheduled: number) => {
     pending++;
@@ -182,7 +213,8 @@ function runOpen(
       const now = clock();
       while (next <= now) {
         if (inFlight() < load.maxInFlight && head === queue.length) start(next);
-        else queue.push(next);
+        else if (queue.length - head < MAX_QUEUED) queue.push(next);
+        else unsent(next, 'not sent: queue full');
         next = schedule.next();
       }
       if (next === Number.POSITIVE_INFINITY) return resolve();
@@ -195,7 +227,13 @@ function runOpen(
     pump();
   });
   const drained = generated.then(() => (pending === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
-  return { generated, drained };
+  const leftover = () => {
+    const rest = queue.slice(head);
+    queue.length = 0;
+    head = 0;
+    return rest;
+  };
+  return { generated, drained, leftover };
 }
 
 /** Closed model: each user sends, waits for the response, thinks, and sends again. */
@@ -271,5 +309,5 @@ function runClosed(
     }
   })();
   const drained = generated.then(() => (running === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
-  return { generated, drained };
+  return { generated, drained, leftover: () => [] };
 }

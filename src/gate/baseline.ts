@@ -8,6 +8,10 @@ import type { Results } from '../metrics/types.ts';
 import { InvalidFileError, SourceDocument, validate } from '../scenario/document.ts';
 import type { Baseline, BaselineFigures } from './types.ts';
 
+/** Largest baseline read (ours are tens of KB), and largest results.json (a week-long run's series). */
+const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
+const MAX_RESULTS_BYTES = 128 * 1024 * 1024;
+
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
 
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
@@ -68,7 +72,7 @@ export function readBaseline(file: string, missing: 'none' | 'error' = 'error'):
     if (missing === 'none') return null;
     throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: 'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path' }]);
   }
-  const doc = SourceDocument.read(file);
+  const doc = SourceDocument.read(file, MAX_BASELINE_BYTES);
   const value = doc.value as { schema_version?: unknown; tool?: unknown; started_at?: unknown } | null;
   if (value && typeof value === 'object' && value.tool !== undefined && value.started_at !== undefined) {
     throw new InvalidFileError([{ ...doc.problem([], `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``), line: 0, col: 0 }]);
@@ -80,12 +84,23 @@ export function readBaseline(file: string, missing: 'none' | 'error' = 'error'):
   const problems = validate(doc, schema);
   if (problems.length > 0) throw new InvalidFileError(problems);
   const baseline = doc.value as Baseline;
+  if (baseline.overall.count < 1) throw new InvalidFileError([doc.problem(['overall', 'count'], 'is 0: a baseline of no requests compares with nothing')]);
   for (const [scope, f] of [['overall', baseline.overall], ...Object.entries(baseline.requests)] as Array<[string, BaselineFigures]>) {
+    const path = scope === 'overall' ? ['overall'] : ['requests', scope];
+    let histogram;
     try {
-      decodeHistogram(f.histogram);
-    } catch {
-      const path = scope === 'overall' ? ['overall', 'histogram'] : ['requests', scope, 'histogram'];
-      throw new InvalidFileError([doc.problem(path, 'is not a valid encoded HDR histogram')]);
+      histogram = decodeHistogram(f.histogram);
+    } catch (err) {
+      throw new InvalidFileError([doc.problem([...path, 'histogram'], `is not a valid encoded HDR histogram (${(err as Error).message})`)]);
+    }
+    // The figures must be the histogram's: a hand-edited p95 would be compared while the histogram disagrees.
+    if (histogram.totalCount !== f.count) throw new InvalidFileError([doc.problem([...path, 'count'], `is ${f.count} but the histogram holds ${histogram.totalCount} requests`)]);
+    if (f.failure_count > f.count) throw new InvalidFileError([doc.problem([...path, 'failure_count'], 'is larger than count')]);
+    const from = summarize(histogram);
+    for (const k of ['p50', 'p95', 'p99'] as const) {
+      if (Math.abs(f.latency_ms[k] - from[k]) > Math.max(0.01, from[k] * 0.01)) {
+        throw new InvalidFileError([doc.problem([...path, 'latency_ms', k], `is ${f.latency_ms[k]} ms but the histogram says ${from[k]} ms`)]);
+      }
     }
   }
   return baseline;
@@ -98,7 +113,7 @@ export function writeBaseline(file: string, baseline: Baseline): void {
 
 /** Reads a results.json written by `mlload run`. */
 export function readResults(file: string): Results {
-  const doc = SourceDocument.read(file);
+  const doc = SourceDocument.read(file, MAX_RESULTS_BYTES);
   const problems = validate(doc, resultsSchema);
   if (problems.length > 0) throw new InvalidFileError(problems);
   return doc.value as Results;

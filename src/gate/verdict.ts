@@ -123,9 +123,22 @@ function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: stri
 }
 
 /** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
+const isTail = (m: Metric) => m === 'p99' || m === 'p999' || m === 'max';
+
 function priorOf(m: Metric, priors: SpreadPriors): { spread: number; runs: number } {
-  const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : m === 'p99' || m === 'p999' || m === 'max' ? priors.tail : priors.latency;
+  const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : isTail(m) ? priors.tail : priors.latency;
   return { spread, runs: priors.runs };
+}
+
+/**
+ * The widest interval a baseline-file comparison may give (log scale): max_noise either side, so a
+ * 2× change at p50/p90/p95/mean or in throughput is never put down to noise. The tail (a handful of
+ * requests: a p99 of 400 is its 4th largest) gets twice that: capped as tightly, an unchanged
+ * model's p99 failed in the small-baseline bench.
+ */
+function capOf(m: Metric, maxNoise: number): number | undefined {
+  if (scaleOf(m) !== 'log') return undefined;
+  return (isTail(m) ? 2 : 1) * Math.log(1 + maxNoise);
 }
 
 function baselineEstimator(results: Results, baseline: Baseline, confidence: number, priors: SpreadPriors, maxNoise: number): Estimator {
@@ -147,7 +160,7 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
       counts,
       floor: quantileFloor(m, run, base, decoded),
       prior: priorOf(m, priors),
-      maxHalfWidth: scaleOf(m) === 'log' ? Math.log(1 + maxNoise) : undefined,
+      maxHalfWidth: capOf(m, maxNoise),
     });
   };
 }
@@ -178,6 +191,8 @@ function blockRatios(blocks: PairedBlock[]): BlockRatio[] {
 /** SLO checks of a run: overall, per request, cold start and first prediction. */
 function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[] {
   const checks: Check[] = [];
+  // A run that measured nothing holds no SLO: it fails rather than passing every limit vacuously.
+  if (results.overall.count === 0) checks.push({ scope: 'overall', kind: 'slo', metric: 'rps', value: 0, baseline: null, change: null, limit: '> 0 (no request was measured)', status: 'fail' });
   checks.push(...sloChecks('overall', results.overall, scenario.slo.overall));
   for (const [name, limits] of Object.entries(scenario.slo.requests)) {
     const f = results.requests[name];

@@ -1,5 +1,6 @@
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
+import { inflateSync } from 'node:zlib';
 
 export type { Histogram };
 
@@ -25,8 +26,31 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
-/** Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. */
+/** Longest encoded histogram read (ours are a few KB), and most its compressed payload may inflate to. */
+const MAX_ENCODED = 1024 * 1024;
+const MAX_INFLATED = 4 * 1024 * 1024;
+
+/**
+ * Checks an encoded histogram before the library decodes it: a short zlib stream can inflate to
+ * gigabytes (a "zip bomb"), and its header can ask for an enormous range.
+ */
+function checkEncoded(encoded: string): void {
+  if (encoded.length > MAX_ENCODED) throw new Error(`encoded histogram longer than ${MAX_ENCODED / 1048576} MiB`);
+  const raw = Buffer.from(encoded, 'base64');
+  // Compressed V2 encoding: cookie, payload length, then zlib data.
+  if (raw.length < 9) throw new Error('encoded histogram too short');
+  const inflated = inflateSync(raw.subarray(8), { maxOutputLength: MAX_INFLATED });
+  // Uncompressed header: cookie, payload length, normalizing offset, significant digits, lowest, highest (64-bit).
+  if (inflated.length < 40) throw new Error('histogram header too short');
+  const digits = inflated.readInt32BE(12);
+  const lowest = Number(inflated.readBigInt64BE(16));
+  const highest = Number(inflated.readBigInt64BE(24));
+  if (digits < 1 || digits > 5 || lowest < 1 || highest > 1e13 || highest < 2 * lowest) throw new Error('histogram header out of range');
+}
+
+/** Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. Throws on anything malformed or oversized. */
 export function decodeHistogram(encoded: string): Histogram {
+  checkEncoded(encoded);
   const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
   const h = latencyHistogram();
   h.add(decoded);

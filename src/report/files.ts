@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Verdict } from '../gate/types.ts';
 import type { Results } from '../metrics/types.ts';
+import { processAlive } from '../pids.ts';
 import { exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv } from './csv.ts';
 
 /** Writes results.json (with the verdict beside the figures, when judged) and the Locust-compatible CSVs into `dir`; returns the paths written. */
@@ -20,4 +21,29 @@ export function writeResultFiles(dir: string, results: Results, verdict?: Verdic
     writeFileSync(path, text);
     return path;
   });
+}
+
+/** Another run is writing into the same folder. */
+export class OutputInUseError extends Error {}
+
+/**
+ * Claims `dir` for one run, so two runs at once cannot overwrite each other's files: the second is
+ * refused. A claim left by a run that was killed is taken over. `replacing`: an earlier run's
+ * results are there and will be replaced.
+ */
+export function claimOutputDir(dir: string): { replacing: boolean; release: () => void } {
+  mkdirSync(dir, { recursive: true });
+  const lock = join(dir, '.mlload.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      writeFileSync(lock, String(process.pid), { flag: 'wx' });
+      return { replacing: existsSync(join(dir, 'results.json')), release: () => rmSync(lock, { force: true }) };
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const pid = Number(readFileSync(lock, 'utf8').trim());
+      if (pid > 0 && pid !== process.pid && processAlive(pid)) throw new OutputInUseError(`another mlload run (pid ${pid}) is writing to ${dir}: give each run its own --out`);
+      rmSync(lock, { force: true });
+    }
+  }
+  throw new OutputInUseError(`cannot claim ${dir} for this run`);
 }

@@ -15,9 +15,47 @@ export function commentMarker(scenario: string): string {
   return `<!-- mlload-action:comment:${scenario.replace(/[^A-Za-z0-9._-]/g, '_')} -->`;
 }
 
-/** Text from the server (bodies, reasons) made inert: no markup, mentions, links or table breaks. */
+/**
+ * Bidirectional overrides and other invisible format characters shown as `<U+202E>`: text in the
+ * report cannot reverse or hide what follows it.
+ */
+export function visibleControls(text: string): string {
+  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) =>
+    c === '\t' ? ' ' : `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`,
+  );
+}
+
+/**
+ * Text as a code span, where GitHub renders nothing: no links, mentions, issue references, math or
+ * HTML. The fence is longer than any run of backticks inside; in a table a pipe is escaped (GFM
+ * unescapes `\|` inside cells, code spans included), elsewhere left as it is.
+ */
+export function codeSpan(text: string, inTable = true): string {
+  let t = visibleControls(text).replace(/[\r\n]+/g, ' ');
+  if (t === '') return '';
+  if (inTable) t = t.replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = t.startsWith('`') || t.endsWith('`') || /^ .* $/.test(t) ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
+}
+
+/** Text as a fenced code block (lines), its fence longer than any run of backticks inside. */
+export function fencedBlock(text: string): string[] {
+  const t = visibleControls(text.replace(/\r\n?/g, '\n'));
+  const longest = Math.max(2, ...(t.match(/`+/g) ?? []).map((run) => run.length));
+  const fence = '`'.repeat(longest + 1);
+  return [`${fence}text`, ...t.split('\n'), fence];
+}
+
+/** A notice keeps its code spans; no HTML, and no line break that would end the note. */
+function noticeText(text: string): string {
+  return visibleControls(text).replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\n]+/g, ' ');
+}
+
+/** Our own words with names in them (notices, notes): markup made literal, controls made visible. */
 export function escapeText(text: string): string {
-  return text
+  return visibleControls(text)
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
@@ -35,7 +73,7 @@ const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '
 
 function checkRow(c: Check, withScope: boolean): string {
   const cells = [
-    ...(withScope ? [c.scope === 'overall' ? 'all' : `\`${c.scope}\``] : []),
+    ...(withScope ? [c.scope === 'overall' ? 'all' : codeSpan(c.scope)] : []),
     `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`,
     c.baseline === null ? '' : formatValue(c.metric, c.baseline),
     formatValue(c.metric, c.value),
@@ -99,7 +137,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   const title = verdict.status === 'pass' ? 'passed' : verdict.status === 'fail' ? 'failed' : verdict.status === 'inconclusive' ? 'inconclusive' : 'no baseline';
   const lines: string[] = [
     commentMarker(name),
-    `### ${ICON[verdict.status]} mlload \`${escapeText(name)}\`: ${title}: ${escapeText(verdict.headline)}`,
+    `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${title}: ${escapeText(verdict.headline)}`,
     '',
   ];
   const o = results.overall;
@@ -112,15 +150,15 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   if (comparison?.against === 'image') {
     const a = comparison.reference_figures;
     lines.push(
-      `Paired A/B run: **A** is the reference build \`${escapeText(comparison.reference)}\`, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
+      `Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
         (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''),
       '',
     );
   } else if (comparison) {
     const runs = comparison.baseline_runs ?? 1;
-    lines.push(`Compared with \`${escapeText(comparison.reference)}\` (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
+    lines.push(`Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
   }
-  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${n}`, '');
+  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${noticeText(n)}`, '');
 
   const overall = verdict.checks.filter((c) => c.scope === 'overall');
   const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
@@ -129,7 +167,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   const undecided = verdict.checks.filter((c) => c.note);
   if (undecided.length > 0) {
     lines.push('**Inconclusive**', '');
-    for (const c of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `\`${escapeText(c.scope)}\` `}${describeMetric(c.metric)}: ${escapeText(c.note!)}.`);
+    for (const c of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(c.note!)}.`);
     lines.push('');
   }
   if (perRequest.length > 0) {
@@ -141,17 +179,23 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   const failures = o.failures;
   if (failures.length > 0) {
     const total = failures.reduce((a, f) => a + f.count, 0);
-    lines.push(`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count | Sample |', '|---|---|---|---|');
-    for (const f of failures.slice(0, 20)) {
-      lines.push(`| \`${escapeText(f.request)}\` | ${escapeText(f.reason)} | ${f.count} | ${f.samples[0] ? `<code>${escapeText(f.samples[0])}</code>` : ''} |`);
-    }
-    if (failures.length > 20) lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | | |`);
+    const shown = failures.slice(0, 20);
+    lines.push(`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count |', '|---|---|---|');
+    for (const f of shown) lines.push(`| ${codeSpan(f.request)} | ${codeSpan(f.reason)} | ${f.count} |`);
+    if (failures.length > 20) lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | |`);
     lines.push('');
+    // The server's words go in code blocks only: nothing in them renders as a link, mention or markup.
+    const sampled = shown.filter((f) => f.samples[0]);
+    if (sampled.length > 0) {
+      lines.push('<details><summary>Sample responses</summary>', '');
+      for (const f of sampled) lines.push(`${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`, '', ...fencedBlock(f.samples[0]!), '');
+      lines.push('</details>', '');
+    }
   }
 
   const t = results.target;
   if (t.cold_start_ms !== undefined) {
-    lines.push(`Container \`${escapeText(t.image ?? '')}\`: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''), '');
+    lines.push(`Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''), '');
   }
 
   const chart = latencyChart(results.series, results.warmup_s);
@@ -160,7 +204,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   const footer: string[] = [];
   if (links.runUrl) footer.push(`[workflow run](${links.runUrl})`);
   if (links.artifactUrl) footer.push(`[results artifact](${links.artifactUrl})`);
-  else if (links.resultsPath) footer.push(`results in \`${escapeText(links.resultsPath)}\``);
+  else if (links.resultsPath) footer.push(`results in ${codeSpan(links.resultsPath, false)}`);
   if (results.load.model === 'open') footer.push('latency is coordinated-omission corrected (measured from each request\'s scheduled time)');
   lines.push(`<sub>${footer.join(' · ')}</sub>`);
   return lines.join('\n') + '\n';

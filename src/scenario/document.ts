@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 
 /** One problem in a file a user wrote: printed as `file:line:col key: message`. */
 export interface Problem {
@@ -48,7 +48,20 @@ export class SourceDocument {
     this.file = file;
     this.doc = doc;
     this.lines = lines;
-    this.value = doc.toJS({ maxAliasCount: 1000 });
+    try {
+      this.value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      // An alias bomb (aliases of aliases, expanding exponentially) is stopped by the alias count.
+      let at = 0;
+      visit(doc, {
+        Alias(_, node) {
+          at = node.range?.[0] ?? 0;
+          return visit.BREAK;
+        },
+      });
+      const pos = lines.linePos(at);
+      throw new InvalidFileError([{ file, line: pos.line, col: pos.col, key: '', message: `cannot expand the YAML aliases: ${(err as Error).message}` }]);
+    }
   }
 
   /** Parses YAML (and so JSON); syntax errors throw InvalidFileError with their positions. */
@@ -66,12 +79,17 @@ export class SourceDocument {
     return new SourceDocument(file, doc, lines);
   }
 
-  static read(file: string): SourceDocument {
+  /** Reads a regular file of at most `maxBytes` (a larger one is refused before it is parsed). */
+  static read(file: string, maxBytes = 16 * 1024 * 1024): SourceDocument {
     let text: string;
     try {
+      const stat = statSync(file);
+      if (!stat.isFile()) throw new Error('not a regular file');
+      if (stat.size > maxBytes) throw new Error(`larger than ${maxBytes / 1048576} MiB (${(stat.size / 1048576).toFixed(0)} MiB)`);
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `cannot read: ${(err as Error).message}` }]);
+      const e = err as NodeJS.ErrnoException;
+      throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}` }]);
     }
     return SourceDocument.parse(file, text);
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
 import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS, rawSource, type FieldSpec, type Generator, type Mutation } from './payload.ts';
@@ -21,6 +21,10 @@ export interface ScenarioOverrides {
 }
 
 const DEFAULT_TIMEOUT_MS = 30_000;
+/** Longest run (warm-up and measured time): also keeps every timer below Node's 2^31 ms limit. */
+const MAX_RUN_MS = 7 * 24 * 3_600_000;
+/** Longest request or health timeout: the latency histograms' range. */
+const MAX_TIMEOUT_MS = 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 1024;
 
 /* The scenario as written: the schema has checked its shape before these types are trusted. */
@@ -43,7 +47,7 @@ interface RawScenario {
   name: string; seed?: number;
   target: {
     url?: string; image?: string; port?: number; network?: 'host' | 'publish'; port_env?: string;
-    env?: Record<string, string | number | boolean>; args?: string[]; pull?: 'always' | 'missing' | 'never';
+    env?: Record<string, string | number | boolean>; args?: string[]; allow_unsafe_args?: boolean; pull?: 'always' | 'missing' | 'never';
     headers?: Record<string, string>; health?: { path?: string; timeout?: string; interval?: string };
   };
   load: RawLoad;
@@ -79,6 +83,10 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   const at = (path: Path, message: string, key?: string) => problems.push(doc.problem(path, message, key));
 
   const timeoutMs = raw.load.timeout ? parseDuration(raw.load.timeout) : DEFAULT_TIMEOUT_MS;
+  if (timeoutMs > MAX_TIMEOUT_MS) at(['load', 'timeout'], 'is longer than 1h');
+  raw.requests.forEach((r, i) => {
+    if (r.timeout && parseDuration(r.timeout) > MAX_TIMEOUT_MS) at(['requests', i, 'timeout'], 'is longer than 1h');
+  });
   const load = compileLoad(raw.load, overrides, at);
   const target = compileTarget(raw, overrides, at);
   const requests = compileRequests(raw.requests, dirname(resolve(doc.file)), timeoutMs, doc.file, at, problems);
@@ -151,6 +159,9 @@ function compileLoad(load: RawLoad, overrides: ScenarioOverrides, at: At): LoadP
   const stagesMs = (load.stages ?? []).map((s) => parseDuration(s.duration));
   let durationMs = load.duration ? parseDuration(load.duration) : stagesMs.reduce((a, b) => a + b, 0);
   if (overrides.durationMs !== undefined) durationMs = overrides.durationMs;
+  // A run that measures nothing cannot pass a gate; one past a week overflows timers and sends nothing.
+  if (durationMs === 0) at(['load', load.duration ? 'duration' : 'stages'], 'adds up to 0s: a run must measure something');
+  if (warmupMs + durationMs > MAX_RUN_MS) at(['load', load.duration ? 'duration' : 'stages'], 'with the warm-up runs longer than 7 days: split it into shorter runs');
 
   if (usesUsers && !usesRate) {
     const stages = load.stages
@@ -199,6 +210,53 @@ function truncateStages<S extends { durationMs: number }>(stages: S[], durationM
   return out;
 }
 
+/**
+ * `docker run` arguments that reach beyond the container: the runner's environment (its tokens),
+ * the host's files, devices or privileges. The first one found, described; null when none.
+ */
+export function unsafeDockerArgs(args: string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i]!.startsWith('--') ? (args[i]!.split(/=(.*)/s) as [string, string?]) : [args[i]!.slice(0, 2), args[i]!.length > 2 ? args[i]!.slice(2) : undefined];
+    const value = inline ?? args[i + 1] ?? '';
+    switch (flag) {
+      case '-e':
+      case '--env':
+        if (!value.includes('=')) return `\`${flag} ${value}\` copies ${value || 'a variable'} from the runner's environment into the container (it may hold a token): give a value (NAME=value) in \`target.env\``;
+        break;
+      case '--env-file':
+        return '`--env-file` reads a file of the runner into the container: put the variables in `target.env`';
+      case '--privileged':
+        return '`--privileged` gives the container the host\'s devices and privileges';
+      case '-v':
+      case '--volume':
+        if (/^[/.~]|^[A-Za-z]:/.test(value) || value.includes('docker.sock')) return `\`${flag} ${value}\` mounts a host path into the container`;
+        break;
+      case '--mount':
+        if (/(^|,)type=bind(,|$)/.test(value)) return '`--mount type=bind` mounts a host path into the container';
+        break;
+      case '--device':
+      case '--cap-add':
+      case '--security-opt':
+        return `\`${flag}\` widens what the container may do on the host`;
+      case '--pid':
+      case '--ipc':
+      case '--userns':
+      case '--uts':
+        if (value === 'host') return `\`${flag}=host\` shares the host's namespace`;
+        break;
+    }
+  }
+  return null;
+}
+
+/** Header names are tokens, values have no CR, LF or other control characters (request splitting). */
+function checkHeaders(headers: Record<string, string>, path: Path, at: At): void {
+  for (const [name, value] of Object.entries(headers)) {
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) at(path, 'is not a valid header name', name);
+    else if (typeof value === 'string' && /[\x00-\x08\x0a-\x1f\x7f]/.test(value)) at(path, 'contains a line break or control character', name);
+  }
+}
+
 function parseThinkTime(text: string): [number, number] {
   const [lo, hi] = text.split('-');
   const min = parseDuration(lo!);
@@ -216,11 +274,25 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
     try {
       const u = new URL(url);
       if (u.pathname !== '/' && u.pathname !== '') at(['target', 'url'], 'must be a base URL without a path; put paths in requests');
+      // Never silently dropped, and never printed: credentials belong in a header from a secret.
+      if (u.username || u.password) at(['target', 'url'], 'carries a user name or password: send credentials in `target.headers` (Authorization), from a secret');
+      if (u.search || u.hash) at(['target', 'url'], 'has a query string or fragment: put them in the requests\' paths');
     } catch {
       at(['target', 'url'], 'is not a valid URL');
     }
   }
+  Object.entries(t.env ?? {}).forEach(([k, v]) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(k)) at(['target', 'env', k], 'is not a valid environment variable name', k);
+    else if (/[\r\n\0]/.test(String(v))) at(['target', 'env', k], 'contains a line break', k);
+  });
+  if (!t.allow_unsafe_args) {
+    const unsafe = unsafeDockerArgs(t.args ?? []);
+    if (unsafe) at(['target', 'args'], `${unsafe}; set \`allow_unsafe_args: true\` if that is meant`);
+  }
   const health = t.health ?? {};
+  const healthTimeoutMs = health.timeout ? parseDuration(health.timeout) : 120_000;
+  if (healthTimeoutMs > MAX_TIMEOUT_MS) at(['target', 'health', 'timeout'], 'is longer than 1h');
+  checkHeaders(t.headers ?? {}, ['target', 'headers'], at);
   return {
     url: url ? url.replace(/\/$/, '') : null,
     image: image ?? null,
@@ -233,7 +305,7 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
     headers: t.headers ?? {},
     health: {
       path: health.path ?? (image ? '/health' : null),
-      timeoutMs: health.timeout ? parseDuration(health.timeout) : 120_000,
+      timeoutMs: healthTimeoutMs,
       intervalMs: health.interval ? parseDuration(health.interval) : 100,
     },
   };
@@ -262,8 +334,9 @@ function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number,
     }
     else if (b.json !== undefined) generators.set(r.name, listGenerator([b.json]));
     else if (b.file) {
-      const lines = readJsonLines(resolve(baseDir, b.file), b.file, problems);
-      if (lines.length === 0 && !problems.some((p) => p.file.endsWith(b.file!))) at(['requests', i, 'body', 'file'], 'names a file with no payloads');
+      const before = problems.length;
+      const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
+      if (lines.length === 0 && problems.length === before) at(['requests', i, 'body', 'file'], 'names a file with no payloads');
       if (lines.length > 0) generators.set(r.name, listGenerator(lines));
     }
     if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
@@ -285,6 +358,9 @@ function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number,
         } else body = invalidSource(of, allowed);
       }
     }
+    // Sent as written on the request line: a space, CR or LF would split the request.
+    if (/[\x00-\x20\x7f]/.test(r.path)) at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
+    checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
     const method = r.method ?? (body ? 'POST' : 'GET');
     if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
     return {
@@ -315,23 +391,64 @@ function checkRanges(specs: Record<string, FieldSpec>, path: Path, at: At): void
   }
 }
 
-function readJsonLines(path: string, shown: string, problems: Problem[]): unknown[] {
-  let text: string;
+/** Largest payload file read. */
+export const MAX_PAYLOAD_FILE = 64 * 1024 * 1024;
+/** Broken lines of a payload file reported one by one; the rest are counted. */
+const MAX_LINE_PROBLEMS = 20;
+
+/**
+ * A `file:` payload's JSON lines. A relative path must stay inside the scenario's folder or the
+ * workspace (an absolute path is taken as meant); only a regular file is read, and at most
+ * MAX_PAYLOAD_FILE of it. Errors never quote the file's contents.
+ */
+function readJsonLines(baseDir: string, file: string, key: Path, at: At, problems: Problem[]): unknown[] {
+  const path = resolve(baseDir, file);
+  let real: string;
+  let stat;
   try {
-    text = readFileSync(path, 'utf8');
+    real = realpathSync(path);
+    stat = statSync(real);
   } catch (err) {
-    problems.push({ file: shown, line: 0, col: 0, key: '', message: `cannot read payload file: ${(err as Error).message}` });
+    at(key, `cannot read payload file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
     return [];
   }
+  if (!isAbsolute(file)) {
+    const roots = [baseDir, process.env.GITHUB_WORKSPACE ?? process.cwd()].map((r) => {
+      try {
+        return realpathSync(r);
+      } catch {
+        return resolve(r);
+      }
+    });
+    if (!roots.some((root) => real === root || real.startsWith(root + sep))) {
+      at(key, `${file} leads outside the scenario's folder and the workspace: give an absolute path if that file is meant`);
+      return [];
+    }
+  }
+  if (!stat.isFile()) {
+    at(key, `${file} is not a regular file`);
+    return [];
+  }
+  if (stat.size > MAX_PAYLOAD_FILE) {
+    at(key, `${file} is larger than ${MAX_PAYLOAD_FILE / 1048576} MiB`);
+    return [];
+  }
+  const text = readFileSync(real, 'utf8');
   const out: unknown[] = [];
+  let broken = 0;
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
       out.push(JSON.parse(line));
     } catch (err) {
-      problems.push({ file: shown, line: i + 1, col: 1, key: '', message: `not a JSON line: ${(err as Error).message}` });
+      // JSON.parse quotes the text it failed on: keep only where.
+      if (++broken <= MAX_LINE_PROBLEMS) {
+        const position = /position (\d+)/.exec((err as Error).message)?.[1];
+        problems.push({ file, line: i + 1, col: position ? Number(position) + 1 : 1, key: '', message: 'not a JSON line' });
+      }
     }
   });
+  if (broken > MAX_LINE_PROBLEMS) problems.push({ file, line: 0, col: 0, key: '', message: `and ${broken - MAX_LINE_PROBLEMS} more lines that are not JSON` });
   return out;
 }
 

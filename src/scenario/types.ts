@@ -139,7 +139,7 @@ export interface SpreadPriors {
   throughput: number;
 }
 
-export const DEFAULT_PRIOR: Readonly<SpreadPriors> = { runs: 4, latency: 0.1, tail: 0.2, throughput: 0.05 };
+export const DEFAULT_PRIOR: Readonly<SpreadPriors> = { runs: 4, latency: 0.15, tail: 0.25, throughput: 0.05 };
 export const DEFAULT_MAX_NOISE = 0.5;
 
 export interface Scenario {

@@ -1,17 +1,24 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { hostname, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TargetFigures } from '../metrics/types.ts';
+import { processAlive } from '../pids.ts';
 import type { TargetSpec } from '../scenario/types.ts';
 import { docker, dockerStream, inspectState, lastLogLines, parseStats } from './docker.ts';
-import { waitForHealth } from './probe.ts';
+import { tcpProbe, waitForHealth } from './probe.ts';
 import { TargetError, type Target } from './types.ts';
 import type { StartOptions } from './index.ts';
 
 /** Every container we start carries this label; the run label tells one job's from another's. */
 export const LABEL = 'io.mlload.managed';
 export const RUN_LABEL = 'io.mlload.run';
+/** The process that started a container, and on which machine: a container whose process is gone is left over. */
+export const PID_LABEL = 'io.mlload.pid';
+export const HOST_LABEL = 'io.mlload.host';
 
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -25,29 +32,63 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. */
-export function runArgs(spec: TargetSpec & { image: string }, name: string, runLabel: string, hostPort: number): string[] {
+/**
+ * `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. The
+ * container's environment goes in a file (`envFile`), so no value shows in a process list or an error.
+ */
+export function runArgs(spec: TargetSpec & { image: string }, name: string, runLabel: string, hostPort: number, envFile: string | null): string[] {
   const args = ['run', '--detach', '--name', name, '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${runLabel}`];
+  args.push('--label', `${PID_LABEL}=${process.pid}`, '--label', `${HOST_LABEL}=${hostname()}`);
   if (spec.network === 'host') args.push('--network', 'host');
   else args.push('--publish', `127.0.0.1:${hostPort}:${spec.port}`);
-  const env = { ...spec.env };
-  if (spec.portEnv) env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
-  for (const [k, v] of Object.entries(env)) args.push('--env', `${k}=${v}`);
+  if (envFile) args.push('--env-file', envFile);
   args.push(...spec.args, spec.image);
   return args;
 }
 
-async function ensureImage(image: string, pull: TargetSpec['pull'], log: (l: string) => void): Promise<void> {
+/** The container's environment: the scenario's `env`, and the chosen port in `port_env`. */
+export function containerEnv(spec: TargetSpec, hostPort: number): Record<string, string> {
+  const env = { ...spec.env };
+  if (spec.portEnv) env[spec.portEnv] = String(spec.network === 'host' ? hostPort : spec.port);
+  return env;
+}
+
+/** Writes an env file readable by this user only; returns it and how to remove it. */
+function writeEnvFile(env: Record<string, string>): { file: string | null; remove: () => void } {
+  if (Object.keys(env).length === 0) return { file: null, remove: () => {} };
+  const dir = mkdtempSync(join(tmpdir(), 'mlload-env-'));
+  const file = join(dir, 'env');
+  writeFileSync(file, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Removes containers an earlier mlload on this machine started and could not remove (it was killed
+ * with SIGKILL): left running, one could answer this run's health check in place of the new build.
+ */
+export async function removeLeftovers(log: (line: string) => void): Promise<void> {
+  const rows = (await docker(['ps', '--all', '--filter', `label=${LABEL}=true`, '--format', `{{.ID}} {{.Label "${PID_LABEL}"}} {{.Label "${HOST_LABEL}"}} {{.Names}}`], 30_000))
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '));
+  const left = rows.filter(([, pid, host]) => host === hostname() && Number(pid) > 0 && Number(pid) !== process.pid && !processAlive(Number(pid)));
+  if (left.length === 0) return;
+  await docker(['rm', '--force', ...left.map(([id]) => id!)], 60_000);
+  log(`removed ${left.length} container(s) left by an earlier run that was killed: ${left.map((r) => r[3]).join(', ')}`);
+}
+
+async function ensureImage(image: string, pull: TargetSpec['pull'], log: (l: string) => void, signal?: AbortSignal): Promise<void> {
   let present = true;
   try {
-    await docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000);
+    await docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000, signal);
   } catch {
     present = false;
   }
+  if (signal?.aborted) throw new TargetError(`interrupted before ${image} started`);
   if (pull === 'always' || (pull === 'missing' && !present)) {
     log(`pulling ${image}`);
     try {
-      await docker(['pull', image], 600_000);
+      await docker(['pull', image], 600_000, signal);
     } catch (err) {
       throw new TargetError(`cannot pull image ${image}: ${(err as Error).message}`);
     }
@@ -77,18 +118,29 @@ async function describeExit(id: string): Promise<string> {
 /** Starts the image, waits until it is healthy, and watches it (exit, CPU, memory) until stopped. */
 export async function startContainer(spec: TargetSpec & { image: string }, options: StartOptions = {}): Promise<Target> {
   const log = options.log ?? (() => {});
-  await ensureImage(spec.image, spec.pull, log);
-  const hostPort = spec.network === 'host' && !spec.portEnv ? spec.port : await freePort();
+  const signal = options.signal;
+  await removeLeftovers(log).catch(() => {});
+  await ensureImage(spec.image, spec.pull, log, signal);
+  const fixedPort = spec.network === 'host' && !spec.portEnv;
+  const hostPort = fixedPort ? spec.port : await freePort();
   const name = `mlload-${randomBytes(4).toString('hex')}`;
   const origin = `http://127.0.0.1:${hostPort}`;
+  // On the host network with a fixed port, whatever already listens there would answer for the new build.
+  if (fixedPort && (await tcpProbe('127.0.0.1', hostPort, 1000)) === null) {
+    throw new TargetError(`port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`);
+  }
 
   const t0 = performance.now();
   let id: string;
+  const envFile = writeEnvFile(containerEnv(spec, hostPort));
   try {
-    id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort), 60_000)).trim();
+    id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort, envFile.file), 60_000, signal)).trim();
   } catch (err) {
     await docker(['rm', '--force', name], 30_000).catch(() => '');
+    if (signal?.aborted) throw new TargetError(`interrupted while starting ${spec.image}`);
     throw new TargetError(`cannot start ${spec.image}: ${(err as Error).message}`);
+  } finally {
+    envFile.remove();
   }
   log(`started container ${name} from ${spec.image} on ${origin}`);
 
@@ -188,6 +240,7 @@ async function waitReady(spec: TargetSpec, id: string, origin: string, t0: numbe
   if (!result.ok) throw new TargetError(`${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`);
   // An image's own HEALTHCHECK is honoured too.
   while (performance.now() < deadline) {
+    if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${spec.image} to become healthy`);
     const state = await inspectState(id);
     if (!state.running) throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
     if (state.health === null || state.health === 'healthy') return;

@@ -1,12 +1,38 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 
-/** Runs the docker CLI with an argument array (never a shell); rejects with stderr on failure. */
-export function docker(args: string[], timeoutMs = 120_000): Promise<string> {
+/**
+ * What the docker CLI needs of the environment, and nothing more: the action's inputs (its token
+ * among them) and the runner's own tokens must not reach docker, nor through it a container.
+ */
+const DOCKER_ENV = [
+  'PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_RUNTIME_DIR',
+  'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION',
+  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+];
+
+export function dockerEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return Object.fromEntries(DOCKER_ENV.filter((k) => from[k] !== undefined).map((k) => [k, from[k]]));
+}
+
+/**
+ * Runs the docker CLI with an argument array (never a shell) and a clean environment; rejects with
+ * docker's own last lines of stderr, never the command line (it may hold values meant for the container).
+ */
+export function docker(args: string[], timeoutMs = 120_000, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: dockerEnv(), signal }, (err, stdout, stderr) => {
       if (err) {
-        const e = err as NodeJS.ErrnoException;
-        const why = e.code === 'ENOENT' ? 'the docker CLI is not installed' : (stderr || e.message).trim().split('\n').slice(-3).join(' ');
+        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
+        const why =
+          e.code === 'ENOENT'
+            ? 'the docker CLI is not installed'
+            : e.name === 'AbortError'
+              ? 'interrupted'
+              : stderr.trim()
+                ? stderr.trim().split('\n').slice(-3).join(' ')
+                : e.killed
+                  ? `no answer within ${timeoutMs / 1000} s`
+                  : `exited with code ${e.code ?? e.signal ?? 'unknown'} and printed nothing`;
         reject(new Error(`docker ${args[0]} failed: ${why}`));
       } else resolve(stdout);
     });
@@ -15,12 +41,12 @@ export function docker(args: string[], timeoutMs = 120_000): Promise<string> {
 
 /** Starts a long-running docker command (wait, stats) whose output is read as it comes. */
 export function dockerStream(args: string[]): ChildProcess {
-  return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn('docker', args, { stdio: ['ignore', 'pipe', 'pipe'], env: dockerEnv() });
 }
 
 export async function lastLogLines(id: string, lines = 30): Promise<string> {
   return new Promise((resolve) => {
-    execFile('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8' }, (_err, stdout, stderr) => {
+    execFile('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8', env: dockerEnv() }, (_err, stdout, stderr) => {
       resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
     });
   });

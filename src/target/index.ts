@@ -13,7 +13,7 @@ export interface StartOptions {
 
 /** Makes the scenario's target ready for load: checks a URL, or starts a container and waits for health. */
 export async function startTarget(spec: TargetSpec, options: StartOptions = {}): Promise<Target> {
-  if (spec.url) return useUrl({ ...spec, url: spec.url });
+  if (spec.url) return useUrl({ ...spec, url: spec.url }, options.signal);
   if (spec.image) {
     const { startContainer } = await import('./container.ts');
     return startContainer({ ...spec, image: spec.image }, options);

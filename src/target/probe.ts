@@ -49,7 +49,7 @@ export async function waitForHealth(
       const e = err as NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException };
       last = describeCode(e.code ?? e.cause?.code ?? e.message);
     }
-    await sleep(intervalMs);
+    await sleep(intervalMs, undefined, { signal: abort }).catch(() => undefined);
   }
   return { ok: false, last };
 }

@@ -40,6 +40,29 @@ describe('the bundled action, run as a runner runs it', () => {
     await slow.close();
   });
 
+  it("12.9 never takes over someone else's comment that quotes the marker", async () => {
+    const github = await new FakeGitHub(0).start();
+    try {
+      const mallory = github.addComment('mallory', '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!');
+      const ws = await workspace(fast.url, baseline);
+      const first = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(first.code, 0, first.stdout);
+      assert.equal(mallory.body, '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!', 'untouched');
+      assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 0);
+      assert.equal(github.comments.length, 2);
+      const ours = github.comments[1]!;
+      assert.equal(ours.user.login, 'github-actions[bot]');
+      // The next push updates our own comment, still not hers.
+      const second = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(second.code, 0, second.stdout);
+      assert.equal(github.comments.length, 2);
+      assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 1);
+      assert.ok(github.calls.some((c) => c.method === 'PATCH' && c.path.endsWith(`/comments/${ours.id}`)));
+    } finally {
+      await github.close();
+    }
+  });
+
   it('creates the PR comment on the first run and updates the same one on the next, across pages', async () => {
     const github = await new FakeGitHub(150).start();
     try {
@@ -70,7 +93,7 @@ describe('the bundled action, run as a runner runs it', () => {
       const second = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
       assert.equal(second.code, 0, second.stdout);
       assert.equal(github.comments.length, 151, 'updated in place, not duplicated');
-      assert.equal(github.calls.filter((c) => c.method === 'POST').length, 1);
+      assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 1);
       assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 1);
       // The marker was on the second page: every page was read.
       assert.ok(github.calls.some((c) => c.method === 'GET' && c.path.includes('page=2')));
@@ -129,7 +152,7 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.match(r.stdout, /::warning::mlload: could not comment on the pull request: GitHub API: creating the pull request comment failed: 403/);
       assert.match(r.summary, /mlload `example`: passed/);
       // 403 is final: not retried.
-      assert.equal(github.calls.filter((c) => c.method === 'POST').length, 1);
+      assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 1);
     } finally {
       await github.close();
     }
@@ -141,7 +164,7 @@ describe('the bundled action, run as a runner runs it', () => {
     try {
       const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) });
       assert.equal(r.code, 0, r.stdout);
-      assert.equal(github.calls.filter((c) => c.method === 'POST').length, 2);
+      assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 2);
       assert.equal(github.comments.length, 1);
       assert.match(r.outputs['comment-url']!, /comment/);
     } finally {

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
-import { LABEL, RUN_LABEL, runArgs } from '../../src/target/container.ts';
+import { containerEnv, HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL, runArgs } from '../../src/target/container.ts';
 import type { TargetSpec } from '../../src/scenario/types.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
@@ -60,14 +61,16 @@ describe('docker run arguments', () => {
     health: { path: '/health', timeoutMs: 1000, intervalMs: 100 },
   };
   it('publish maps a free loopback port, and nothing passes through a shell', () => {
-    assert.deepEqual(runArgs(spec, 'mlload-x', 'job-1', 41234), [
+    assert.deepEqual(runArgs(spec, 'mlload-x', 'job-1', 41234, '/tmp/e/env'), [
       'run', '--detach', '--name', 'mlload-x', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=job-1`,
-      '--publish', '127.0.0.1:41234:8080', '--env', 'A=x; rm -rf /', '--cpus', '1', 'm:1',
+      '--label', `${PID_LABEL}=${process.pid}`, '--label', `${HOST_LABEL}=${hostname()}`,
+      '--publish', '127.0.0.1:41234:8080', '--env-file', '/tmp/e/env', '--cpus', '1', 'm:1',
     ]);
   });
-  it('host network passes the chosen port in port_env', () => {
-    const args = runArgs({ ...spec, network: 'host', portEnv: 'PORT', env: {} }, 'n', 'l', 5555);
-    assert.deepEqual(args.slice(8), ['--network', 'host', '--env', 'PORT=5555', '--cpus', '1', 'm:1']);
+  it('host network passes the chosen port in port_env, through the env file', () => {
+    const args = runArgs({ ...spec, network: 'host', portEnv: 'PORT', env: {} }, 'n', 'l', 5555, '/tmp/e/env');
+    assert.deepEqual(args.slice(12), ['--network', 'host', '--env-file', '/tmp/e/env', '--cpus', '1', 'm:1']);
+    assert.deepEqual(containerEnv({ ...spec, network: 'host', portEnv: 'PORT' }, 5555), { A: 'x; rm -rf /', PORT: '5555' });
   });
 });
 
@@ -201,5 +204,75 @@ describe('a real container engine', { concurrency: false }, () => {
     const left = ours();
     assert.equal(left.length, 1, 'only the other job’s container is left');
     execFileSync('docker', ['rm', '--force', ...left]);
+  });
+  it('3. the action token in the runner environment never reaches the container, even with allow_unsafe_args', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const text = scenario(IMAGE, '  allow_unsafe_args: true\n  args: ["--env", "INPUT_GITHUB-TOKEN", "--env", "ACTIONS_RUNTIME_TOKEN"]\n  env: { API_KEY: supersecret }\n', '  rate: 20\n  duration: 3s');
+    let env = '';
+    let cmdline = '';
+    const r = await runCli(['run', writeScenario(text), '--out', tempDir('mlload-out-')], {
+      env: { 'INPUT_GITHUB-TOKEN': 'ghs_fake_token', ACTIONS_RUNTIME_TOKEN: 'runtime_fake' },
+      onStart: (child) => {
+        let seen = '';
+        child.stderr!.on('data', (d: Buffer) => {
+          seen += d.toString();
+          const name = /started container (mlload-[0-9a-f]+)/.exec(seen)?.[1];
+          if (name && !env) {
+            env = execFileSync('docker', ['inspect', '--format', '{{json .Config.Env}}', name], { encoding: 'utf8' });
+            cmdline = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+          }
+        });
+      },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(env, /API_KEY=supersecret/);
+    assert.doesNotMatch(env, /ghs_fake_token|runtime_fake/);
+    assert.doesNotMatch(cmdline, /supersecret/, 'no env value on any command line');
+  });
+
+  it('6. a container left by a CLI killed with SIGKILL is removed, not measured, by the next run', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const port = 18000 + (process.pid % 1000);
+    const text = scenario(IMAGE, '', '  rate: 20\n  duration: 30s').replace('  port: 8080\n  network: host\n  port_env: PORT', `  port: ${port}\n  network: host\n  env: { PORT: ${port} }`);
+    const file = writeScenario(text);
+    const killed = await runCli(['run', file, '--out', tempDir('mlload-out-')], {
+      onStart: (child) => {
+        let seen = '';
+        child.stderr!.on('data', (d: Buffer) => {
+          seen += d.toString();
+          if (/healthy after/.test(seen)) child.kill('SIGKILL');
+        });
+      },
+    });
+    assert.equal(killed.signal, 'SIGKILL');
+    assert.equal(ours().length, 1, 'the killed run left its container');
+    const r = await runCli(['run', file, '--out', tempDir('mlload-out-'), '--duration', '2s']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /removed 1 container\(s\) left by an earlier run that was killed/);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('6. on the host network with a fixed port, a server already there is refused, not measured', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const { createServer } = await import('node:http');
+    const squatter = createServer((_req, res) => res.end('{"ok":true}'));
+    await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
+    const port = (squatter.address() as { port: number }).port;
+    try {
+      const text = scenario(IMAGE).replace('  port: 8080\n  network: host\n  port_env: PORT', `  port: ${port}\n  network: host\n  env: { PORT: ${port} }`);
+      const r = await runCli(['run', writeScenario(text), '--out', tempDir('mlload-out-')]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 already has a server`));
+      assert.deepEqual(ours(), []);
+    } finally {
+      squatter.close();
+    }
+  });
+
+  it('12. a failing docker command never prints its command line', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const { docker } = await import('../../src/target/docker.ts');
+    // `docker events` prints nothing and never ends: killed at the timeout with empty stderr.
+    await assert.rejects(docker(['events', '--filter', 'label=API_KEY=supersecret'], 500), (err: Error) => !err.message.includes('supersecret') && /docker events failed: no answer within 0.5 s/.test(err.message));
   });
 });

@@ -49,7 +49,7 @@ describe('gate: baseline and compare', () => {
     const same = await runCli(['compare', await runTo(fast.url, scenarioFile), '--baseline', baselineFile]);
     assert.equal(same.code, 0, same.stdout);
     assert.match(same.stdout, /^PASS/);
-    // Two baseline runs and the prior spread (10%, worth 4 runs): 30% is found or left undecided, never passed.
+    // Two baseline runs and the prior spread (15%, worth 4 runs): 30% is found or left undecided, never passed.
     const thirty = await runCli(['compare', await runTo(slow.url, scenarioFile), '--baseline', baselineFile]);
     assert.match(thirty.stdout, /^(FAIL|INCONCLUSIVE): .*p95 \+\d+\.\d%/);
     const doubled = await startServer(uniformLatency(40, 80), false);

@@ -12,6 +12,7 @@ interface Comment {
   id: number;
   body: string;
   html_url: string;
+  user: { login: string; type: 'User' | 'Bot' };
 }
 
 /** Plays the GitHub REST endpoints the action uses, and records every call. */
@@ -23,12 +24,21 @@ export class FakeGitHub {
   failWrites: number | null = null;
   /** Answer this many next writes with 502, as a flaky API does. */
   flakyWrites = 0;
+  /** Who the token acts as: GraphQL's viewer; comments it posts are by `<login>[bot]`, as with the job's GITHUB_TOKEN. */
+  viewer: string | null = 'github-actions';
   private server!: Server;
   private nextId = 1000;
   url = '';
 
   constructor(existingComments = 0) {
-    for (let i = 0; i < existingComments; i++) this.comments.push({ id: this.nextId++, body: `unrelated comment ${i}`, html_url: `https://github.example/c/${i}` });
+    for (let i = 0; i < existingComments; i++) this.addComment('someone', `unrelated comment ${i}`);
+  }
+
+  /** A comment already on the pull request, by `login`. */
+  addComment(login: string, body: string): Comment {
+    const c: Comment = { id: this.nextId++, body, html_url: `https://github.example/comment/${this.nextId}`, user: { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' } };
+    this.comments.push(c);
+    return c;
   }
 
   async start(): Promise<this> {
@@ -43,6 +53,10 @@ export class FakeGitHub {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(data));
         };
+        if (req.method === 'POST' && url.pathname === '/graphql') {
+          if (this.viewer === null) return send(401, { message: 'Bad credentials' });
+          return send(200, { data: { viewer: { login: this.viewer } } });
+        }
         if (req.method !== 'GET' && this.failWrites) return send(this.failWrites, { message: 'Resource not accessible by integration' });
         if (req.method !== 'GET' && this.flakyWrites > 0) {
           this.flakyWrites--;
@@ -60,9 +74,7 @@ export class FakeGitHub {
           return send(200, slice, headers);
         }
         if (req.method === 'POST' && /^\/repos\/[^/]+\/[^/]+\/issues\/\d+\/comments$/.test(url.pathname)) {
-          const c = { id: this.nextId++, body: String(body?.body), html_url: `https://github.example/comment/${this.nextId}` };
-          this.comments.push(c);
-          return send(201, c);
+          return send(201, this.addComment(`${this.viewer ?? 'someone'}[bot]`, String(body?.body)));
         }
         if (req.method === 'PATCH' && (m = /^\/repos\/[^/]+\/[^/]+\/issues\/comments\/(\d+)$/.exec(url.pathname))) {
           const c = this.comments.find((x) => x.id === Number(m![1]));

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { decodeChunked, Http1Target } from '../../src/engine/http1.ts';
+import { Http1Target } from '../../src/engine/http1.ts';
+import { MAX_KEPT_BODY, Read, ResponseReader } from '../../src/engine/response.ts';
 import type { Outcome } from '../../src/engine/types.ts';
 import type { RequestPlan } from '../../src/scenario/types.ts';
 
@@ -112,10 +113,37 @@ describe('the lean HTTP/1.1 client', () => {
     assert.ok(all.every((o) => o.failure === null));
   });
 
-  it('decodes chunked bodies only when complete', () => {
-    assert.equal(decodeChunked(Buffer.from('5\r\nhello\r\n')), null);
-    assert.equal(decodeChunked(Buffer.from('5\r\nhello\r\n0\r\n\r\n'))!.toString(), 'hello');
-    assert.equal(decodeChunked(Buffer.from('5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\n\r\n'))!.toString(), 'hello world');
+  it('reads chunked bodies split anywhere, and only when complete', () => {
+    const expect = { statusText: '200', accepts: () => false, jsonFields: [] };
+    const wire = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: 1\r\n\r\n');
+    const reader = new ResponseReader();
+    reader.reset(expect, false);
+    for (let i = 0; i < wire.length - 1; i++) assert.equal(reader.feed(wire.subarray(i, i + 1)), Read.More, `byte ${i}`);
+    assert.equal(reader.feed(wire.subarray(wire.length - 1)), Read.Complete);
+    assert.equal(reader.body().toString(), 'hello world');
+    assert.equal(reader.bytes, 11);
+  });
+
+  it('rejects a bad chunk size instead of counting a success', () => {
+    const reader = new ResponseReader();
+    reader.reset({ statusText: '2xx', accepts: (s) => s < 300, jsonFields: [] }, false);
+    assert.equal(reader.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n')), Read.Malformed);
+    assert.match(reader.error, /malformed chunked body/);
+  });
+
+  it('reads a 256 MiB chunked body in linear time and keeps at most MAX_KEPT_BODY of it', () => {
+    const reader = new ResponseReader();
+    reader.reset({ statusText: '2xx', accepts: () => false, jsonFields: [] }, false);
+    reader.feed(Buffer.from('HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n'));
+    const piece = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(65536, 97), Buffer.from('\r\n')]);
+    const before = process.memoryUsage().rss;
+    // Re-joining and re-decoding on every read (the old client) took minutes here; reading on takes well under a second.
+    for (let i = 0; i < 4096; i++) assert.equal(reader.feed(piece), Read.More);
+    assert.equal(reader.feed(Buffer.from('0\r\n\r\n')), Read.Complete);
+    assert.equal(reader.bytes, 256 * 1024 * 1024);
+    assert.equal(reader.keptBytes, MAX_KEPT_BODY);
+    assert.equal(reader.truncated, true);
+    assert.ok(process.memoryUsage().rss - before < 64 * 1024 * 1024, 'memory stays bounded');
   });
 
   it('a refused connection is a failure with its reason', async () => {
