@@ -139,7 +139,14 @@ describe('hostile input to the CLI', () => {
       let second: Promise<Awaited<ReturnType<typeof runCli>>> | null = null;
       const first = runCli(['run', file, '--out', out], {
         onStart: (child) => {
-          child.stderr!.once('data', () => (second = runCli(['run', file, '--out', out])));
+          let seen = '';
+          const listen = (d: Buffer) => {
+            seen += d.toString();
+            if (!/open model/.test(seen)) return;
+            child.stderr!.off('data', listen);
+            second = runCli(['run', file, '--out', out]);
+          };
+          child.stderr!.on('data', listen);
         },
       });
       const a = await first;
@@ -162,8 +169,19 @@ describe('hostile input to the CLI', () => {
     try {
       const text = simple(server.url, '  rate: 10\n  duration: 5s').replace(`  url: ${server.url}`, `  url: ${server.url}\n  health:\n    path: /health\n    timeout: 60s`);
       const started = performance.now();
+      // Signalled once the CLI has said what it runs (its handlers are in place by then; a busy machine starts it slowly).
+      const afterStart = (child: ReturnType<typeof spawn>, then: () => void) => {
+        let seen = '';
+        const listen = (d: Buffer) => {
+          seen += d.toString();
+          if (!/open model/.test(seen)) return;
+          child.stderr!.off('data', listen);
+          then();
+        };
+        child.stderr!.on('data', listen);
+      };
       const r = await runCli(['run', writeScenario(text), '--out', tempDir('mlload-out-')], {
-        onStart: (child) => setTimeout(() => child.kill('SIGINT'), 1500),
+        onStart: (child) => afterStart(child, () => setTimeout(() => child.kill('SIGINT'), 1000)),
       });
       assert.equal(r.code, 130, r.stderr);
       assert.ok(performance.now() - started < 10_000, 'not held until the health timeout');
@@ -173,12 +191,11 @@ describe('hostile input to the CLI', () => {
       try {
         const t0 = performance.now();
         const r2 = await runCli(['run', writeScenario(simple(hang.url, '  rate: 10\n  duration: 30s')), '--out', tempDir('mlload-out-')], {
-          onStart: (child) => {
-            child.stderr!.once('data', () => {
+          onStart: (child) =>
+            afterStart(child, () => {
               setTimeout(() => child.kill('SIGINT'), 1000);
               setTimeout(() => child.kill('SIGINT'), 1100);
-            });
-          },
+            }),
         });
         assert.equal(r2.code, 130, r2.stderr);
         assert.match(r2.stderr, /second SIGINT: exiting without waiting/);
