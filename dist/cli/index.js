@@ -110588,6 +110588,10 @@ class ResponseReader {
         this.remaining = 0;
         this.line = '';
     }
+    /** Lets go of the kept body once the outcome is recorded (up to 1 MiB a slot while idle otherwise). */
+    release() {
+        this.kept = null;
+    }
     /** The body kept so far. */
     body() {
         return this.kept ? Buffer.concat(this.kept, this.keptBytes) : Buffer.alloc(0);
@@ -110626,15 +110630,11 @@ class ResponseReader {
                         return this.complete(chunk.length);
                     break;
                 }
-                case State.Length: {
-                    const n = Math.min(this.remaining, chunk.length - pos);
-                    this.take(chunk, pos, n);
-                    pos += n;
-                    this.remaining -= n;
+                case State.Length:
+                    pos = this.takeRemaining(chunk, pos);
                     if (this.remaining === 0)
                         return this.complete(chunk.length - pos);
                     break;
-                }
                 case State.UntilClose:
                     this.take(chunk, pos, chunk.length - pos);
                     pos = chunk.length;
@@ -110668,17 +110668,13 @@ class ResponseReader {
                         return this.fail('malformed chunked trailer');
                     break;
                 }
-                case State.ChunkData: {
-                    const n = Math.min(this.remaining, chunk.length - pos);
-                    this.take(chunk, pos, n);
-                    pos += n;
-                    this.remaining -= n;
+                case State.ChunkData:
+                    pos = this.takeRemaining(chunk, pos);
                     if (this.remaining === 0) {
                         this.state = State.ChunkEnd;
                         this.line = '';
                     }
                     break;
-                }
                 case State.ChunkEnd: {
                     // Exactly CRLF after each chunk's data.
                     const expected = this.line.length === 0 ? 13 : 10;
@@ -110720,6 +110716,13 @@ class ResponseReader {
         if (leftover > 0)
             this.closeAfter = true;
         return Read.Complete;
+    }
+    /** Takes up to `remaining` body bytes (of a length-framed body or a chunk); returns where reading goes on. */
+    takeRemaining(chunk, pos) {
+        const n = Math.min(this.remaining, chunk.length - pos);
+        this.take(chunk, pos, n);
+        this.remaining -= n;
+        return pos + n;
     }
     take(chunk, pos, n) {
         if (n === 0)
@@ -111180,7 +111183,7 @@ class Http1Target {
         slot.busy = false;
         slot.plan = null;
         slot.done = null;
-        slot.response.kept = null;
+        slot.response.release();
         if (this.queueHead < this.queue.length) {
             const next = this.queue[this.queueHead];
             this.queue[this.queueHead++] = undefined;

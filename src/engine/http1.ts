@@ -198,7 +198,7 @@ export class Http1Target {
     slot.busy = false;
     slot.plan = null;
     slot.done = null;
-    slot.response.kept = null;
+    slot.response.release();
     if (this.queueHead < this.queue.length) {
       const next = this.queue[this.queueHead]!;
       this.queue[this.queueHead++] = undefined as unknown as Pending;
