@@ -1,13 +1,14 @@
-import * as core from '@actions/core';
-import { removeLabelled } from '../target/container.ts';
+import { removeLabelled } from '../target/docker.ts';
+import { workflowCommand } from './commands.ts';
 
-// Runs after the job, also when it was cancelled: no container of this job may outlive it.
+// Runs after the job, also when it was cancelled: no container of this job may outlive it. Kept to
+// the docker CLI and the runner's state file, so its bundle carries no HTTP client.
 try {
-  const label = core.getState('run-label');
+  const label = process.env['STATE_run-label'];
   if (label) {
     const removed = await removeLabelled(label);
-    if (removed > 0) core.info(`mlload: removed ${removed} leftover container(s)`);
+    if (removed > 0) process.stdout.write(`mlload: removed ${removed} leftover container(s)\n`);
   }
 } catch (err) {
-  core.warning(`mlload: cleanup: ${(err as Error).message}`);
+  process.stdout.write(workflowCommand('warning', `mlload: cleanup: ${(err as Error).message}`));
 }

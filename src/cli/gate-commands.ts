@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildBaseline, readBaseline, readResults, writeBaseline } from '../gate/baseline.ts';
-import { judge, shouldFail } from '../gate/verdict.ts';
-import { verdictText } from '../report/console.ts';
-import { markdownReport } from '../report/markdown.ts';
-import { loadScenario } from '../scenario/parse.ts';
+import { buildBaseline, readBaseline, readResults, writeBaseline } from '../gate/index.ts';
+import { judge, shouldFail } from '../gate/index.ts';
+import { verdictText } from '../report/index.ts';
+import { markdownReport } from '../report/index.ts';
+import { loadScenario } from '../scenario/index.ts';
 import { EXIT, UsageError } from './errors.ts';
 
 interface Io {

@@ -1,19 +1,13 @@
 import { parseArgs } from 'node:util';
-import { InvalidFileError } from '../scenario/document.ts';
-import { loadScenario } from '../scenario/parse.ts';
-import { parseDuration } from '../scenario/units.ts';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readBaseline } from '../gate/baseline.ts';
-import { shouldFail } from '../gate/verdict.ts';
-import { measureJudged, referenceLabel } from '../pipeline.ts';
-import { progressPlan, progressPrinter, resultsTable, verdictText } from '../report/console.ts';
-import { markdownReport } from '../report/markdown.ts';
-import { claimOutputDir, OutputInUseError, writeResultFiles } from '../report/files.ts';
-import { TargetError } from '../target/types.ts';
-import { VERSION } from '../version.ts';
+import { shouldFail } from '../gate/index.ts';
+import { gateScenario, readAgainst, referenceLabel } from '../pipeline/index.ts';
+import { claimOutputDir, OutputInUseError, progressPlan, progressPrinter } from '../report/index.ts';
+import { loadScenario, parseDuration } from '../scenario/index.ts';
+import { InvalidFileError } from '../shared/document.ts';
+import { VERSION } from '../shared/version.ts';
+import { TargetError } from '../target/index.ts';
 import { EXIT, UsageError } from './errors.ts';
-
+import { baselineCommand, compareCommand } from './gate-commands.ts';
 
 const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
 
@@ -55,10 +49,9 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       case 'validate':
         return validateCommand(rest, io);
       case 'baseline':
-      case 'compare': {
-        const gate = await import('./gate-commands.ts');
-        return command === 'baseline' ? gate.baselineCommand(rest, io) : gate.compareCommand(rest, io);
-      }
+        return baselineCommand(rest, io);
+      case 'compare':
+        return compareCommand(rest, io);
       case '--version':
       case '-v':
         io.out(VERSION);
@@ -129,8 +122,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   if (values.baseline && values['baseline-image']) throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
   const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
   const paired = scenario.compare.against === 'image';
-  // A corrupt baseline is found before minutes of load, not after.
-  const against = values.baseline && !paired ? { file: values.baseline, baseline: readBaseline(values.baseline) } : null;
+  const against = readAgainst(scenario, values.baseline ? { file: values.baseline, missing: 'error' } : null);
 
   let claim;
   try {
@@ -166,9 +158,9 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       log: (line: string) => io.err(`mlload: ${line}`),
       onSecond: progressPrinter(progressPlan(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
     };
-    let judged;
+    let run;
     try {
-      judged = await measureJudged(scenario, against, options);
+      run = await gateScenario(scenario, against, { dir: values.out!, reportFile: values.markdown }, options);
     } catch (err) {
       // Interrupted before the load began (a container starting, a health check waiting): nothing to write.
       if (signalled && err instanceof TargetError) {
@@ -177,14 +169,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       }
       throw err;
     }
-    const { results, verdict, reference, targetError } = judged;
-    if (reference) writeResultFiles(join(values.out!, 'reference'), reference);
+    const { verdict, targetError } = run;
     if (io.isTTY) process.stderr.write('\n');
-    const files = writeResultFiles(values.out!, results, verdict);
-    io.out(resultsTable(results));
-    io.out(`\n${verdictText(verdict)}`);
-    if (values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
-    io.out(`\nWrote ${files.join(', ')}`);
+    io.out(run.report.text);
+    io.out(`\nWrote ${run.report.files.join(', ')}`);
     if (targetError) {
       io.err(`mlload: ${targetError.message}`);
       return EXIT.target;

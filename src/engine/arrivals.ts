@@ -1,5 +1,5 @@
-import type { Rng } from '../scenario/rng.ts';
-import type { RateStage } from '../scenario/types.ts';
+import type { Rng } from '../scenario/index.ts';
+import type { RateStage } from '../scenario/index.ts';
 
 interface Segment {
   start: number;

@@ -1,4 +1,4 @@
-import type { LoadPlan } from '../scenario/types.ts';
+import type { LoadPlan } from '../scenario/index.ts';
 
 /** One block of a paired run: a slice of the measured schedule, run on one build. */
 export interface Block {
@@ -23,18 +23,18 @@ export function blockLoad(load: LoadPlan, block: Block): LoadPlan {
   // A warm-up block keeps the slice's stages (its rate), but the run ends with the warm-up.
   const durationMs = block.measure ? to - from : 0;
   if (load.model === 'open') {
-    const stages = slice(load.stages, from, to, (s, a, b) => {
+    const stages = cutStages(load.stages, from, to, (s, a, b) => {
       const at = (t: number) => s.fromRate + ((s.toRate - s.fromRate) * t) / s.durationMs;
       return { durationMs: b - a, fromRate: at(a), toRate: at(b) };
     });
     return { ...load, stages, warmupMs, durationMs };
   }
-  const stages = slice(load.stages, from, to, (s, a, b) => ({ durationMs: b - a, users: s.users }));
+  const stages = cutStages(load.stages, from, to, (s, a, b) => ({ durationMs: b - a, users: s.users }));
   return { ...load, stages, warmupMs, durationMs };
 }
 
 /** The parts of `stages` between `from` and `to` (ms into the measured period); `cut` makes a stage's part a..b. */
-function slice<S extends { durationMs: number }>(stages: S[], from: number, to: number, cut: (s: S, a: number, b: number) => S): S[] {
+function cutStages<S extends { durationMs: number }>(stages: S[], from: number, to: number, cut: (s: S, a: number, b: number) => S): S[] {
   const out: S[] = [];
   let start = 0;
   for (const s of stages) {

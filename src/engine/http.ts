@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
-import type { Payload, RequestPlan } from '../scenario/types.ts';
-import { formatDuration } from '../scenario/units.ts';
+import type { Payload, RequestPlan } from '../scenario/index.ts';
+import { formatDuration } from '../scenario/index.ts';
 import { MAX_KEPT_BODY } from './response.ts';
 import type { Outcome } from './types.ts';
 
@@ -121,7 +121,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 }
 
 /** Keep-alive connections to one origin; sends requests and judges their responses. */
-export class HttpTarget {
+export class UndiciClient {
   private readonly pool: Pool;
   private readonly headers: Map<RequestPlan, Map<string, string[]>> = new Map();
   private readonly baseHeaders: Record<string, string>;

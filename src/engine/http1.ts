@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
-import type { Payload, RequestPlan } from '../scenario/types.ts';
-import { formatDuration } from '../scenario/units.ts';
+import type { Payload, RequestPlan } from '../scenario/index.ts';
+import { formatDuration } from '../scenario/index.ts';
 import { judgeBody, networkReason, type Done } from './http.ts';
 import { Read, ResponseReader } from './response.ts';
 
@@ -29,7 +29,7 @@ class Slot {
   readonly response = new ResponseReader();
 }
 
-export class Http1Target {
+export class Http1Client {
   private readonly host: string;
   private readonly port: number;
   private readonly hostHeader: string;

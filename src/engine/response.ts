@@ -1,4 +1,4 @@
-import type { Expectation } from '../scenario/types.ts';
+import type { Expectation } from '../scenario/index.ts';
 
 /**
  * Reads one HTTP/1.1 response as it arrives (RFC 9112), strictly as llhttp does: a status line

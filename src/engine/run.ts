@@ -1,11 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Rng } from '../scenario/rng.ts';
-import type { ClosedLoad, LoadPlan, OpenLoad, Payload, RequestPlan } from '../scenario/types.ts';
+import { Rng, type ClosedLoad, type LoadPlan, type OpenLoad, type Payload, type RequestPlan } from '../scenario/index.ts';
 import { ArrivalSchedule } from './arrivals.ts';
-import { HttpTarget, type Done } from './http.ts';
-import { Http1Target } from './http1.ts';
-import type { EngineResult, OutcomeSink, Phase } from './types.ts';
+import { UndiciClient, type Done } from './http.ts';
+import { Http1Client } from './http1.ts';
+import { StopRequest, type EngineResult, type OutcomeSink, type Phase, type Stop } from './types.ts';
 
 export interface LoadRun {
   /** Origin of the target, e.g. http://127.0.0.1:8080 */
@@ -43,10 +42,10 @@ function picker(requests: RequestPlan[], rng: Rng): () => number {
   };
 }
 
-function reasonOf(signal: AbortSignal): string {
+function stopOf(signal: AbortSignal): Stop {
   const r = signal.reason as unknown;
-  if (r instanceof Error) return r.message;
-  return typeof r === 'string' ? r : 'stopped';
+  if (r instanceof StopRequest) return { cause: r.stopCause, reason: r.message };
+  return { cause: 'interrupted', reason: r instanceof Error ? r.message : typeof r === 'string' ? r : 'stopped' };
 }
 
 /** Generates the scenario's load against one origin and streams every outcome into the sink. */
@@ -64,30 +63,46 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   const clock = () => performance.now() - t0;
   // Plain http gets the lean client; https goes through undici.
   const http: Transport = run.origin.startsWith('http:')
-    ? new Http1Target(run.origin, connections, run.headers ?? {}, clock)
-    : new HttpTarget(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
+    ? new Http1Client(run.origin, connections, run.headers ?? {}, clock)
+    : new UndiciClient(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
   const endMs = run.load.warmupMs + run.load.durationMs;
 
   let inFlight = 0;
   let users = 0;
   let stopped = false; // no new requests
   let discard = false; // outcomes after the grace period are not counted
-  let stopReason: string | null = null;
+  let stop: Stop | null = null;
 
   // A second of the series belongs to the phase its middle falls in.
   const phase = (): Phase => {
     const mid = clock() - 500;
-    return mid >= endMs || (stopReason !== null && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
+    return mid >= endMs || (stop !== null && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
   };
-  const ticker = setInterval(() => run.sink.second(clock(), { inFlight, users, phase: phase() }), 1000);
+  // A throw in a callback of the generator (a payload source, the sink) would be uncaught and lose
+  // the run: it stops the run instead, as an engine error, and what was measured is kept.
+  let wakeUp = () => {};
+  const fail = (err: unknown) => {
+    if (stop?.cause === 'engine-error') return;
+    stop = { cause: 'engine-error', reason: `the load generator failed: ${err instanceof Error ? err.message : String(err)}` };
+    stopped = true;
+    wakeUp();
+  };
+  const ticker = setInterval(() => {
+    try {
+      run.sink.second(clock(), { inFlight, users, phase: phase() });
+    } catch (err) {
+      fail(err);
+    }
+  }, 1000);
 
   // Aborted when no more requests may start: cancels every pending sleep of the generator.
   const halt = new AbortController();
   const wake = () => halt.abort();
+  wakeUp = wake;
   const onAbort = () => {
     if (stopped) return;
     stopped = true;
-    stopReason = reasonOf(run.signal!);
+    stop = stopOf(run.signal!);
     wake();
   };
   let timer: NodeJS.Timeout | undefined;
@@ -97,11 +112,21 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
 
     const send = (index: number, scheduled: number, next: () => void): void => {
       const plan = run.requests[index]!;
-      const payload = plan.body ? plan.body.next(payloadRng) : null;
+      let payload: Payload | null;
+      try {
+        payload = plan.body ? plan.body.next(payloadRng) : null;
+      } catch (err) {
+        fail(err);
+        return next();
+      }
       inFlight++;
       http.send(plan, payload, scheduled, (outcome) => {
         inFlight--;
-        if (!discard) run.sink.record(index, outcome);
+        try {
+          if (!discard) run.sink.record(index, outcome);
+        } catch (err) {
+          fail(err);
+        }
         next();
       });
     };
@@ -113,7 +138,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
 
     const finished =
       run.load.model === 'open'
-        ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stopped, () => stopReason !== null, () => inFlight, halt.signal)
+        ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stopped, () => stop !== null, () => inFlight, halt.signal)
         : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
 
     // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
@@ -124,7 +149,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     await finished.generated;
     clearTimeout(timer);
     stopped = true;
-    const graceMs = stopReason === null ? maxTimeout + 1000 : STOP_GRACE_MS;
+    const graceMs = stop === null ? maxTimeout + 1000 : STOP_GRACE_MS;
     const graceOver = new AbortController();
     const drained = await Promise.race([
       finished.drained.then(() => true),
@@ -138,8 +163,8 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
     await (drained ? http.close() : http.destroy());
 
-    const measuredMs = stopReason === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
-    return { elapsedMs, measuredMs, interrupted: stopReason !== null, stopReason, startedAt, finishedAt: new Date() };
+    const measuredMs = stop === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
+    return { elapsedMs, measuredMs, stop, startedAt, finishedAt: new Date() };
   } catch (err) {
     // Nothing of the run may outlive it: a timer left here keeps the process alive forever.
     stopped = true;

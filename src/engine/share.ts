@@ -1,4 +1,4 @@
-import type { LoadPlan } from '../scenario/types.ts';
+import type { LoadPlan } from '../scenario/index.ts';
 
 /** Worker i's part of the load when n workers split it: rates divide, users spread evenly. */
 export function shareOf(load: LoadPlan, i: number, n: number): LoadPlan {

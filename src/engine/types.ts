@@ -33,13 +33,31 @@ export interface RequestIdentity {
   path: string;
 }
 
+/** What ended a run before its planned end. */
+export type StopCause = 'interrupted' | 'target-failed' | 'engine-error';
+
+export interface Stop {
+  cause: StopCause;
+  /** In words, for people: "interrupted by SIGTERM", "the target failed: …". */
+  reason: string;
+}
+
+/** An abort reason that says why the run is stopped; any other reason counts as an interruption. */
+export class StopRequest extends Error {
+  readonly stopCause: StopCause;
+  constructor(cause: StopCause, message: string) {
+    super(message);
+    this.stopCause = cause;
+  }
+}
+
 export interface EngineResult {
   /** Wall time from the first scheduled request to the end of the drain, ms. */
   elapsedMs: number;
   /** Measured time: the scenario's duration, or less when the run was stopped early. */
   measuredMs: number;
-  interrupted: boolean;
-  stopReason: string | null;
+  /** Why the run ended early; null when it ran to its end. */
+  stop: Stop | null;
   startedAt: Date;
   finishedAt: Date;
 }

@@ -2,10 +2,10 @@ import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import schema from '../../schema/baseline.schema.json' with { type: 'json' };
 import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
-import { decodeHistogram, encodeHistogram, mergeHistograms, summarize } from '../metrics/histogram.ts';
-import { sliceOf } from '../metrics/recorder.ts';
-import type { Results } from '../metrics/types.ts';
-import { InvalidFileError, SourceDocument, validate } from '../scenario/document.ts';
+import { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, mergeHistograms, summarize } from '../metrics/index.ts';
+import { headlineOf } from '../metrics/index.ts';
+import type { Results } from '../metrics/index.ts';
+import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
 import type { Baseline, BaselineFigures } from './types.ts';
 
 /** Largest baseline read (ours are tens of KB), and largest results.json (a week-long run's series). */
@@ -16,7 +16,7 @@ const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.
 
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
 function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string }>, durations: number[]): BaselineFigures {
-  const histogram = mergeHistograms(parts.map((p) => decodeHistogram(p.histogram)));
+  const histogram = mergeHistograms(parts.map(histogramOf));
   const count = parts.reduce((a, p) => a + p.count, 0);
   const seconds = parts.reduce((a, p, i) => a + (p.rps > 0 ? p.count / p.rps : (durations[i] ?? 0)), 0) || 1;
   const failures = parts.reduce((a, p) => a + p.failure_count, 0);
@@ -55,8 +55,8 @@ export function buildBaseline(runs: Results[]): Baseline {
       return [n, mergeFigures(having.map((r) => r.requests[n]!), having.map((r) => r.duration_s))];
     })),
     per_run: runs.map((r) => ({
-      ...sliceOf(r.overall),
-      requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, sliceOf(f)])),
+      ...headlineOf(r.overall),
+      requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, headlineOf(f)])),
       windows: r.windows ?? [],
     })),
   };
@@ -94,6 +94,7 @@ export function readBaseline(file: string, missing: 'none' | 'error' = 'error'):
       throw new InvalidFileError([doc.problem([...path, 'histogram'], `is not a valid encoded HDR histogram (${(err as Error).message})`)]);
     }
     // The figures must be the histogram's: a hand-edited p95 would be compared while the histogram disagrees.
+    keepHistogram(f, histogram);
     if (histogram.totalCount !== f.count) throw new InvalidFileError([doc.problem([...path, 'count'], `is ${f.count} but the histogram holds ${histogram.totalCount} requests`)]);
     if (f.failure_count > f.count) throw new InvalidFileError([doc.problem([...path, 'failure_count'], 'is larger than count')]);
     const from = summarize(histogram);

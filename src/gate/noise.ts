@@ -143,9 +143,8 @@ export function compareToBaseline(candidate: RunSample, baselineValue: number, b
  * pairs. A pair caught by a passing disturbance (a neighbour starting mid-block) then moves the
  * estimate by 1/n of its ratio and widens the interval by more, so on its own it can leave a check
  * inconclusive but never failed. The whole-run ratio is not used: a whole-run p99 is its few slowest
- * requests, all of which can come from that one pair (a false failure at p99 in 20 CPU-hog runs when
- * the estimate was the whole-run ratio and the spread came from the pairs), and drift across the run
- * weighs its slow stretches more. Error rates are counted, not measured: the whole-run difference,
+ * requests, all of which can come from that one pair, and drift across the run weighs its slow
+ * stretches more (BENCHMARKS.md, "Why these confidences"). Error rates are counted: the whole-run difference,
  * with a binomial floor under the pairs' spread.
  */
 export function comparePaired(

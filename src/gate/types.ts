@@ -1,5 +1,5 @@
-import type { Environment, Slice, SliceFigures, TargetFigures } from '../metrics/types.ts';
-import type { LatencySummary } from '../metrics/histogram.ts';
+import type { Environment, Window, HeadlineFigures, TargetFigures } from '../metrics/index.ts';
+import type { LatencySummary } from '../metrics/index.ts';
 
 export interface BaselineFigures {
   count: number;
@@ -26,21 +26,25 @@ export interface Baseline {
 }
 
 /** One run of a baseline. Files written before windows were kept hold only the headline figures. */
-export interface BaselineRun extends Partial<SliceFigures> {
+export interface BaselineRun extends Partial<HeadlineFigures> {
   rps: number;
   error_rate: number;
   p50: number;
   p95: number;
   p99: number;
-  requests?: Record<string, SliceFigures>;
-  windows?: Slice[];
+  requests?: Record<string, HeadlineFigures>;
+  windows?: Window[];
 }
 
-export type Metric = 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean' | 'rps' | 'error_rate' | 'cold_start' | 'first_prediction';
+export type Metric = 'count' | 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean' | 'rps' | 'error_rate' | 'cold_start' | 'first_prediction';
 
 export type CheckStatus = 'pass' | 'fail' | 'inconclusive' | 'improved' | 'info';
 
-/** One row of the verdict: a measured value held against a limit. */
+/**
+ * One row of the verdict: a measured value held against a limit, in numbers only (the words are
+ * made in report/). An SLO's threshold is in the value's unit (ms, req/s, a fraction); a
+ * regression's is on the change (relative for latency and throughput, points for the error rate).
+ */
 export interface Check {
   /** 'overall' or a request name. */
   scope: string;
@@ -50,14 +54,29 @@ export interface Check {
   baseline: number | null;
   /** Relative change for latency and rps (0.1 = +10%); absolute points for error_rate. */
   change: number | null;
-  /** Human form of the limit: "≤ 300 ms", "≤ +10%", "≥ 50 req/s". */
-  limit: string;
+  /** The limit; null for a regression row shown without a tolerance. */
+  threshold: number | null;
+  /** 'max': passes at or below the threshold; 'min': at or above (throughput; a regression's tolerated drop). */
+  bound: 'max' | 'min';
   status: CheckStatus;
   /** Interval of the change at the comparison's confidence, in the units of `change`; null when the noise is unknown. */
   interval?: { low: number; high: number } | null;
-  /** Why the check could not be decided, and what would decide it. */
-  note?: string;
+  /**
+   * An inconclusive check: how many times as long a run would likely decide it (null: only more
+   * baseline runs would), and this run's measured seconds.
+   */
+  undecided?: { longer: number | null; seconds: number };
 }
+
+/** Something the reader should know about the comparison; worded in report/. */
+export type Notice =
+  | { kind: 'scenario-changed'; baseline_hash: string; run_hash: string }
+  | { kind: 'no-baseline'; file: string | null }
+  | { kind: 'prior-spread'; runs: number }
+  | { kind: 'no-windows' }
+  | { kind: 'other-machine'; baseline: { cores: number; cpu_model: string }; run: { cores: number; cpu_model: string } }
+  | { kind: 'stopped-early'; reason: string | null }
+  | { kind: 'few-blocks'; pairs: number };
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive' | 'no-baseline';
 
@@ -89,8 +108,6 @@ export interface Verdict {
   status: VerdictStatus;
   checks: Check[];
   /** Why there is no usable baseline, or what differs about it. */
-  notices: string[];
-  /** One line: what failed, or that all held. */
-  headline: string;
+  notices: Notice[];
   comparison: Comparison | null;
 }

@@ -1,8 +1,8 @@
-import type { PairedBlock, Results, SliceFigures } from '../metrics/types.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type Limits, type Scenario, type SpreadPriors, type Tolerances } from '../scenario/types.ts';
-import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
+import type { PairedBlock, Results, HeadlineFigures } from '../metrics/index.ts';
+import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
+import { histogramOf } from '../metrics/index.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
-import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Verdict } from './types.ts';
+import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Notice, Verdict } from './types.ts';
 
 type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms'>;
 
@@ -10,13 +10,16 @@ const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'm
 /** Shown in the diff table even when no tolerance is set for them. */
 const SHOWN: readonly Metric[] = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 
-const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
-const ms = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
-
 function valueOf(f: Figures, m: Metric): number {
   if (m === 'rps') return f.rps;
   if (m === 'error_rate') return f.error_rate;
   return f.latency_ms[m as (typeof LATENCY)[number]];
+}
+
+/** An SLO row; a value that was not measured (NaN) fails. */
+function slo(scope: string, metric: Metric, value: number, threshold: number, bound: 'max' | 'min'): Check {
+  const holds = bound === 'max' ? value <= threshold : value >= threshold;
+  return { scope, kind: 'slo', metric, value, baseline: null, change: null, threshold, bound, status: holds ? 'pass' : 'fail' };
 }
 
 /** Absolute limits: latency and error rate may not rise above, throughput may not fall below. */
@@ -26,12 +29,10 @@ function sloChecks(scope: string, f: Figures, limits: Limits): Check[] {
     const limit = limits[m];
     if (limit === undefined) continue;
     const value = valueOf(f, m);
-    out.push({ scope, kind: 'slo', metric: m, value, baseline: null, change: null, limit: `≤ ${ms(limit)}`, status: value <= limit ? 'pass' : 'fail' });
+    out.push(slo(scope, m, value, limit, 'max'));
   }
-  if (limits.rps !== undefined) out.push({ scope, kind: 'slo', metric: 'rps', value: f.rps, baseline: null, change: null, limit: `≥ ${limits.rps} req/s`, status: f.rps >= limits.rps ? 'pass' : 'fail' });
-  if (limits.error_rate !== undefined) {
-    out.push({ scope, kind: 'slo', metric: 'error_rate', value: f.error_rate, baseline: null, change: null, limit: `≤ ${(limits.error_rate * 100).toFixed(2)}%`, status: f.error_rate <= limits.error_rate ? 'pass' : 'fail' });
-  }
+  if (limits.rps !== undefined) out.push(slo(scope, 'rps', f.rps, limits.rps, 'min'));
+  if (limits.error_rate !== undefined) out.push(slo(scope, 'error_rate', f.error_rate, limits.error_rate, 'max'));
   return out;
 }
 
@@ -39,7 +40,7 @@ function sloChecks(scope: string, f: Figures, limits: Limits): Check[] {
 type Estimator = (scope: string, metric: Metric) => Estimate | null;
 
 /** Tolerances against the reference, direction-aware and noise-aware; improvements are shown, never failed. */
-function regressionChecks(scope: string, run: Figures, base: Figures, tolerances: Tolerances, estimate: Estimator, context: NoteContext): Check[] {
+function regressionChecks(scope: string, run: Figures, base: Figures, tolerances: Tolerances, estimate: Estimator, seconds: number): Check[] {
   const metrics = [...new Set<Metric>([...SHOWN, ...(Object.keys(tolerances) as Metric[])])];
   return metrics.map((m) => {
     const value = valueOf(run, m);
@@ -56,46 +57,30 @@ function regressionChecks(scope: string, run: Figures, base: Figures, tolerances
     const worseHigh = Math.max(...bounds);
     const better = worseHigh < 0 || (!e && worse < 0);
     let status: Check['status'];
-    let note: string | undefined;
+    let undecided: Check['undecided'];
     if (tolerance === undefined) status = better ? 'improved' : 'info';
     else if (worse > tolerance + 1e-12) {
       if (worseLow > 0) status = 'fail';
       else {
         status = 'inconclusive';
-        note = inconclusiveNote(m, worse, tolerance, e!, context);
+        undecided = { longer: e?.longer ?? null, seconds };
       }
     } else status = better ? 'improved' : 'pass';
-    const limit = tolerance === undefined ? '' : linear ? `≤ +${(tolerance * 100).toFixed(2)} pts` : m === 'rps' ? `≥ -${(tolerance * 100).toFixed(0)}%` : `≤ +${(tolerance * 100).toFixed(0)}%`;
-    const check: Check = { scope, kind: 'regression', metric: m, value, baseline, change, limit, status, interval: e ? { low: e.low, high: e.high } : null };
-    if (note) check.note = note;
+    // Throughput's tolerance is a drop: the change may go no lower than minus it.
+    const threshold = tolerance === undefined ? null : m === 'rps' ? -tolerance : tolerance;
+    const check: Check = { scope, kind: 'regression', metric: m, value, baseline, change, threshold, bound: m === 'rps' ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
+    if (undecided) check.undecided = undecided;
     return check;
   });
 }
 
-interface NoteContext {
-  confidence: number;
-  /** The candidate's measured seconds. */
-  seconds: number;
-  paired: boolean;
-}
-
-function inconclusiveNote(m: Metric, worse: number, tolerance: number, e: Estimate, c: NoteContext): string {
-  const fmt = (x: number) => formatAmount(m, x);
-  const head = `${fmt(m === 'rps' ? -worse : worse)} is beyond the ${m === 'error_rate' ? `${(tolerance * 100).toFixed(2)} pt` : `${(tolerance * 100).toFixed(0)}%`} tolerance, but the ${Math.round(c.confidence * 100)}% interval (${fmt(e.low)} to ${fmt(e.high)}) includes no change`;
-  if (e.longer === null) {
-    return `${head}: the baseline's own runs differ too much for a longer run to decide; record more baseline runs, or compare against the base build in the same job (compare.against: image)`;
-  }
-  const k = Math.max(1.5, e.longer);
-  return `${head}: a ${c.paired ? 'paired ' : ''}run about ${k.toFixed(1)}× as long (about ${Math.ceil((c.seconds * k) / 10) * 10} s measured${c.paired ? ' per build' : ''}) would likely decide`;
-}
-
-/** Values of one metric in a slice (a window or a block); NaN when the slice does not have it. */
-function sliceValue(f: Partial<SliceFigures> | undefined, m: Metric): number {
-  const v = f?.[m as keyof SliceFigures];
+/** Values of one metric in a window (or a block); NaN when the window does not have it. */
+function windowValue(f: Partial<HeadlineFigures> | undefined, m: Metric): number {
+  const v = f?.[m as keyof HeadlineFigures];
   return typeof v === 'number' ? v : Number.NaN;
 }
 
-/** One scope of anything split into overall and per request: results, a baseline, a slice. */
+/** One scope of anything split into overall and per request: results, a baseline, a window. */
 const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined => (scope === 'overall' ? x.overall : x.requests[scope]);
 const scaleOf = (m: Metric): Scale => (m === 'error_rate' ? 'linear' : 'log');
 const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({ count: f?.count ?? 0, failures: f?.failure_count ?? 0 });
@@ -103,23 +88,18 @@ const countsOf = (f: { count: number; failure_count: number } | undefined): Coun
 const QUANTILE: Partial<Record<Metric, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 };
 
 /** The sampling noise of a percentile of two sets of requests: the floor under the interval's variance. */
-function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: string }, decoded: Map<string, Histogram>): number {
+function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: string }): number {
   const q = QUANTILE[m];
   if (q === undefined) return 0;
-  const variance = (encoded: string | undefined): number => {
-    if (!encoded) return 0;
-    let h = decoded.get(encoded);
-    if (!h) {
-      try {
-        h = decodeHistogram(encoded);
-      } catch {
-        return 0;
-      }
-      decoded.set(encoded, h);
+  const variance = (f: { histogram: string }): number => {
+    if (!f.histogram) return 0;
+    try {
+      return quantileLogVariance(histogramOf(f), q);
+    } catch {
+      return 0;
     }
-    return quantileLogVariance(h, q);
   };
-  return variance(a.histogram) + variance(b.histogram);
+  return variance(a) + variance(b);
 }
 
 /** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
@@ -133,8 +113,7 @@ function priorOf(m: Metric, priors: SpreadPriors): { spread: number; runs: numbe
 /**
  * The widest interval a baseline-file comparison may give (log scale): max_noise either side, so a
  * 2× change at p50/p90/p95/mean or in throughput is never put down to noise. The tail (a handful of
- * requests: a p99 of 400 is its 4th largest) gets twice that: capped as tightly, an unchanged
- * model's p99 failed in the small-baseline bench.
+ * requests: a p99 of 400 is its 4th largest) gets twice that (BENCHMARKS.md, "Small baselines").
  */
 function capOf(m: Metric, maxNoise: number): number | undefined {
   if (scaleOf(m) !== 'log') return undefined;
@@ -143,22 +122,21 @@ function capOf(m: Metric, maxNoise: number): number | undefined {
 
 function baselineEstimator(results: Results, baseline: Baseline, confidence: number, priors: SpreadPriors, maxNoise: number): Estimator {
   const runs = baseline.per_run ?? [];
-  const decoded = new Map<string, Histogram>();
   return (scope, m) => {
     const run = scopeOf(results, scope);
     const base = scopeOf(baseline, scope);
     if (!run || !base) return null;
-    const candidate = { value: valueOf(run, m), windows: (results.windows ?? []).map((w) => sliceValue(scopeOf(w, scope), m)) };
+    const candidate = { value: valueOf(run, m), windows: (results.windows ?? []).map((w) => windowValue(scopeOf(w, scope), m)) };
     const samples = runs
       .map((r) => ({
-        value: sliceValue(scope === 'overall' ? r : r.requests?.[scope], m),
-        windows: (r.windows ?? []).map((w) => sliceValue(scopeOf(w, scope), m)),
+        value: windowValue(scope === 'overall' ? r : r.requests?.[scope], m),
+        windows: (r.windows ?? []).map((w) => windowValue(scopeOf(w, scope), m)),
       }))
       .filter((r) => Number.isFinite(r.value));
     const counts = { candidate: countsOf(run), baseline: countsOf(base) };
     return compareToBaseline(candidate, valueOf(base, m), samples, scaleOf(m), confidence, {
       counts,
-      floor: quantileFloor(m, run, base, decoded),
+      floor: quantileFloor(m, run, base),
       prior: priorOf(m, priors),
       maxHalfWidth: capOf(m, maxNoise),
     });
@@ -166,13 +144,12 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
 }
 
 function pairedEstimator(results: Results, reference: Results, blocks: PairedBlock[], confidence: number): Estimator {
-  const decoded = new Map<string, Histogram>();
   return (scope, m) => {
     const run = scopeOf(results, scope);
     const ref = scopeOf(reference, scope);
     if (!run || !ref) return null;
-    const pairs = blocks.map((b) => [sliceValue(scopeOf(b.candidate, scope), m), sliceValue(scopeOf(b.reference, scope), m)] as [number, number]);
-    return comparePaired(valueOf(run, m), valueOf(ref, m), pairs, scaleOf(m), confidence, { candidate: countsOf(run), reference: countsOf(ref) }, quantileFloor(m, run, ref, decoded));
+    const pairs = blocks.map((b) => [windowValue(scopeOf(b.candidate, scope), m), windowValue(scopeOf(b.reference, scope), m)] as [number, number]);
+    return comparePaired(valueOf(run, m), valueOf(ref, m), pairs, scaleOf(m), confidence, { candidate: countsOf(run), reference: countsOf(ref) }, quantileFloor(m, run, ref));
   };
 }
 
@@ -192,7 +169,7 @@ function blockRatios(blocks: PairedBlock[]): BlockRatio[] {
 function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[] {
   const checks: Check[] = [];
   // A run that measured nothing holds no SLO: it fails rather than passing every limit vacuously.
-  if (results.overall.count === 0) checks.push({ scope: 'overall', kind: 'slo', metric: 'rps', value: 0, baseline: null, change: null, limit: '> 0 (no request was measured)', status: 'fail' });
+  if (results.overall.count === 0) checks.push(slo('overall', 'count', 0, 1, 'min'));
   checks.push(...sloChecks('overall', results.overall, scenario.slo.overall));
   for (const [name, limits] of Object.entries(scenario.slo.requests)) {
     const f = results.requests[name];
@@ -201,70 +178,66 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[]
   const coldStart = scenario.slo.overall.cold_start;
   if (coldStart !== undefined) {
     const v = results.target.cold_start_ms;
-    checks.push({ scope: 'overall', kind: 'slo', metric: 'cold_start', value: v ?? Number.NaN, baseline: null, change: null, limit: `≤ ${ms(coldStart)}`, status: v !== undefined && v <= coldStart ? 'pass' : 'fail' });
+    checks.push(slo('overall', 'cold_start', v ?? Number.NaN, coldStart, 'max'));
   }
   const firstPrediction = scenario.slo.overall.first_prediction;
   if (firstPrediction !== undefined) {
     const v = results.target.first_prediction_ms;
-    checks.push({ scope: 'overall', kind: 'slo', metric: 'first_prediction', value: v ?? Number.NaN, baseline: null, change: null, limit: `≤ ${ms(firstPrediction)}`, status: v !== undefined && v <= firstPrediction ? 'pass' : 'fail' });
+    checks.push(slo('overall', 'first_prediction', v ?? Number.NaN, firstPrediction, 'max'));
   }
   return checks;
 }
 
-function regressionsOf(results: Results, reference: { overall: Figures; requests: Record<string, Figures> }, scenario: Pick<Scenario, 'regression'>, estimate: Estimator, context: NoteContext): Check[] {
-  const checks = regressionChecks('overall', results.overall, reference.overall, scenario.regression.overall, estimate, context);
+function regressionsOf(results: Results, reference: { overall: Figures; requests: Record<string, Figures> }, scenario: Pick<Scenario, 'regression'>, estimate: Estimator): Check[] {
+  const seconds = results.duration_s;
+  const checks = regressionChecks('overall', results.overall, reference.overall, scenario.regression.overall, estimate, seconds);
   for (const [name, run] of Object.entries(results.requests)) {
     const base = reference.requests[name];
-    if (base) checks.push(...regressionChecks(name, run, base, scenario.regression.requests[name] ?? {}, estimate, context));
+    if (base) checks.push(...regressionChecks(name, run, base, scenario.regression.requests[name] ?? {}, estimate, seconds));
   }
   return checks;
 }
 
-type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare?: Partial<Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'>> };
+type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare: Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'> };
 
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
 export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile?: string): Verdict {
-  const confidence = scenario.compare?.confidence ?? DEFAULT_CONFIDENCE.baseline;
+  const confidence = scenario.compare.confidence;
   const checks = sloChecksOf(results, scenario);
-  const notices: string[] = [];
+  const notices: Notice[] = [];
 
   let usable = baseline;
   if (baseline && baseline.scenario.hash !== results.scenario.hash) {
-    notices.push(`The baseline was measured with a different scenario (hash ${baseline.scenario.hash}, this run ${results.scenario.hash}): its load or requests changed, so it is not compared. Refresh it with the update-baseline mode.`);
+    notices.push({ kind: 'scenario-changed', baseline_hash: baseline.scenario.hash, run_hash: results.scenario.hash });
     usable = null;
   }
-  if (!baseline && baselineFile) notices.push(`No baseline yet (${baselineFile}): only the SLOs were checked. Create one with \`mode: update-baseline\` (or \`mlload baseline results.json --out <file>\`) and commit it.`);
-  else if (!baseline) notices.push('No baseline given: only the SLOs were checked. Compare with one with `--baseline FILE` (made by `mlload baseline results.json --out FILE`).');
+  if (!baseline) notices.push({ kind: 'no-baseline', file: baselineFile ?? null });
   let comparison: Comparison | null = null;
   if (usable) {
-    const context = { confidence, seconds: results.duration_s, paired: false };
-    const estimator = baselineEstimator(results, usable, confidence, scenario.compare?.prior ?? DEFAULT_PRIOR, scenario.compare?.maxNoise ?? DEFAULT_MAX_NOISE);
-    checks.push(...regressionsOf(results, usable, scenario, estimator, context));
+    const estimator = baselineEstimator(results, usable, confidence, scenario.compare.prior, scenario.compare.maxNoise);
+    checks.push(...regressionsOf(results, usable, scenario, estimator));
     const runs = usable.per_run ?? [];
-    if (runs.length < 2) {
-      notices.push(`The baseline holds ${runs.length === 1 ? 'one run' : 'no per-run figures'}, so the intervals assume the prior run-to-run spread (compare.prior) rather than your runner's own. Refresh it with \`baseline-runs: 3\` or more.`);
-    } else if (!runs.some((r) => r.windows)) {
-      notices.push('The baseline predates per-window figures: its intervals use only the spread between its runs. Refresh it to get tighter intervals.');
-    }
-    if (usable.environment.cpu_model !== results.environment.cpu_model || usable.environment.cores !== results.environment.cores) {
-      notices.push(`The baseline was measured on another machine (${usable.environment.cores} × ${usable.environment.cpu_model}; this run: ${results.environment.cores} × ${results.environment.cpu_model}).`);
+    if (runs.length < 2) notices.push({ kind: 'prior-spread', runs: runs.length });
+    else if (!runs.some((r) => r.windows)) notices.push({ kind: 'no-windows' });
+    const [was, is] = [usable.environment, results.environment];
+    if (was.cpu_model !== is.cpu_model || was.cores !== is.cores) {
+      notices.push({ kind: 'other-machine', baseline: { cores: was.cores, cpu_model: was.cpu_model }, run: { cores: is.cores, cpu_model: is.cpu_model } });
     }
     comparison = { against: 'baseline', reference: baselineFile ?? 'the baseline file', confidence, baseline_runs: usable.runs };
   }
-  if (results.interrupted) notices.push(`The run stopped early: ${results.stop_reason}.`);
+  if (results.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason });
   return conclude(checks, notices, comparison, usable !== null);
 }
 
 /** A paired run: the candidate against the reference build measured beside it, block by block. */
 export function judgePaired(results: Results, scenario: Judged, paired: { reference: Results; blocks: PairedBlock[]; label: string }): Verdict {
-  const confidence = scenario.compare?.confidence ?? DEFAULT_CONFIDENCE.image;
+  const confidence = scenario.compare.confidence;
   const checks = sloChecksOf(results, scenario);
-  const notices: string[] = [];
-  const context = { confidence, seconds: results.duration_s, paired: true };
+  const notices: Notice[] = [];
   if (paired.blocks.length >= 2) {
-    checks.push(...regressionsOf(results, paired.reference, scenario, pairedEstimator(results, paired.reference, paired.blocks, confidence), context));
-  } else notices.push(`Only ${paired.blocks.length} block pair(s) completed: too few to compare the builds; only the SLOs were checked.`);
-  if (results.interrupted || paired.reference.interrupted) notices.push(`The run stopped early: ${results.stop_reason ?? paired.reference.stop_reason}.`);
+    checks.push(...regressionsOf(results, paired.reference, scenario, pairedEstimator(results, paired.reference, paired.blocks, confidence)));
+  } else notices.push({ kind: 'few-blocks', pairs: paired.blocks.length });
+  if (results.interrupted || paired.reference.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason ?? paired.reference.stop_reason });
   const o = paired.reference.overall;
   const comparison: Comparison = {
     against: 'image',
@@ -276,67 +249,9 @@ export function judgePaired(results: Results, scenario: Judged, paired: { refere
   return conclude(checks, notices, comparison, paired.blocks.length >= 2);
 }
 
-function conclude(checks: Check[], notices: string[], comparison: Comparison | null, compared: boolean): Verdict {
-  const failed = checks.filter((c) => c.status === 'fail');
-  const open = checks.filter((c) => c.status === 'inconclusive');
-  const status = failed.length > 0 ? 'fail' : open.length > 0 ? 'inconclusive' : compared ? 'pass' : 'no-baseline';
-  return { status, checks, notices, headline: headline(status, failed.length > 0 ? failed : open, comparison), comparison };
-}
-
-function headline(status: Verdict['status'], shown: Check[], comparison: Comparison | null): string {
-  const against = comparison?.against === 'image' ? 'the reference build' : 'baseline';
-  if (status === 'pass') return comparison?.against === 'image' ? 'every SLO held and no regression against the reference build' : 'every SLO and regression tolerance held';
-  if (status === 'no-baseline') return 'no baseline to compare with; SLOs held';
-  const text = shown
-    .slice(0, 3)
-    .map((c) => {
-      const scope = c.scope === 'overall' ? '' : `${c.scope} `;
-      if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} (SLO ${c.limit})`;
-      const interval = c.interval ? ` ${formatInterval(c)}` : '';
-      return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change!)}${interval} vs ${against} (limit ${c.limit})`;
-    })
-    .join('; ')
-    .concat(shown.length > 3 ? `; and ${shown.length - 3} more` : '');
-  return status === 'inconclusive' ? `${text}, within what the noise explains` : text;
-}
-
-/** A change in its unit: points for the error rate, percent for the rest. */
-export function formatAmount(m: Metric, x: number): string {
-  if (m === 'error_rate') return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts`;
-  // An interval from a handful of samples can reach absurd ratios: past 100× it only says "no idea".
-  return x > 99 ? '> +9900%' : pct(x);
-}
-
-export function describeMetric(m: Metric): string {
-  switch (m) {
-    case 'rps':
-      return 'throughput';
-    case 'error_rate':
-      return 'error rate';
-    case 'cold_start':
-      return 'cold start';
-    case 'first_prediction':
-      return 'first prediction';
-    default:
-      return m;
-  }
-}
-
-export function formatValue(m: Metric, v: number): string {
-  if (Number.isNaN(v)) return 'n/a';
-  if (m === 'rps') return `${v.toFixed(1)} req/s`;
-  if (m === 'error_rate') return `${(v * 100).toFixed(2)}%`;
-  return ms(v);
-}
-
-export function formatChange(c: Check): string {
-  if (c.change === null) return '';
-  return formatAmount(c.metric, c.change);
-}
-
-/** The interval of a check's change, "[-2.1%, +8.0%]"; empty when it has none. */
-export function formatInterval(c: Check): string {
-  return c.interval ? `[${formatAmount(c.metric, c.interval.low)}, ${formatAmount(c.metric, c.interval.high)}]` : '';
+function conclude(checks: Check[], notices: Notice[], comparison: Comparison | null, compared: boolean): Verdict {
+  const status = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'inconclusive') ? 'inconclusive' : compared ? 'pass' : 'no-baseline';
+  return { status, checks, notices, comparison };
 }
 
 /** Whether a verdict should fail the check, given `fail-on` and whether an undecided regression fails too. */

@@ -9,8 +9,6 @@ export interface RunContext {
   runUrl: string | null;
   /** Branch of the run (GITHUB_HEAD_REF on pull requests, else GITHUB_REF_NAME). */
   branch: string | null;
-  sha: string | null;
-  onRunner: boolean;
 }
 
 export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext {
@@ -31,7 +29,5 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     pullNumber,
     runUrl: env.GITHUB_RUN_ID && owner ? `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` : null,
     branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || null,
-    sha: env.GITHUB_SHA ?? null,
-    onRunner: env.GITHUB_ACTIONS === 'true',
   };
 }

@@ -49,6 +49,23 @@ function checkEncoded(encoded: string): void {
 }
 
 /** Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. Throws on anything malformed or oversized. */
+const live = new WeakMap<object, Histogram>();
+
+/** Remembers the histogram behind a set of figures, so this process never decodes what it encoded. */
+export function keepHistogram(figures: object, h: Histogram): void {
+  live.set(figures, h);
+}
+
+/** The latency histogram of a set of figures: the one this process measured, or decoded once from a file's text. */
+export function histogramOf(figures: { histogram: string }): Histogram {
+  let h = live.get(figures);
+  if (!h) {
+    h = decodeHistogram(figures.histogram);
+    live.set(figures, h);
+  }
+  return h;
+}
+
 export function decodeHistogram(encoded: string): Histogram {
   checkEncoded(encoded);
   const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);

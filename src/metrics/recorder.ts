@@ -1,6 +1,6 @@
-import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
-import type { Outcome, OutcomeSink, Phase, RequestIdentity } from '../engine/types.ts';
-import type { FailureGroup, RequestStats, SeriesPoint, Slice, SliceFigures } from './types.ts';
+import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
+import type { Outcome, OutcomeSink, Phase, RequestIdentity } from '../engine/index.ts';
+import type { FailureGroup, RequestStats, SeriesPoint, Window, HeadlineFigures } from './types.ts';
 
 const SAMPLES_PER_REASON = 3;
 /** Windows per run: enough to see the run's own noise, few enough that each holds a usable p99. */
@@ -33,7 +33,7 @@ class NameStats {
 }
 
 /** One second of one worker's outcomes, for the parent to merge exactly. */
-export interface WindowState {
+export interface SecondState {
   count: number;
   errors: number;
   bytes: number;
@@ -64,7 +64,7 @@ export interface RecorderState {
 export class Recorder implements OutcomeSink {
   private readonly stats: NameStats[];
   private readonly warmupMs: number;
-  private readonly window = latencyHistogram();
+  private readonly secondLatency = latencyHistogram();
   private readonly cumulative = latencyHistogram();
   private cumulativeFailures = 0;
   private cumulativeBytes = 0;
@@ -85,7 +85,7 @@ export class Recorder implements OutcomeSink {
   private windowStartMs: number;
   private lastSecondMs = 0;
   private readonly endMs: number;
-  readonly windows: Slice[] = [];
+  readonly windows: Window[] = [];
 
   /** `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0). */
   constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0) {
@@ -105,7 +105,7 @@ export class Recorder implements OutcomeSink {
 
   record(index: number, o: Outcome): void {
     const latency = o.done - o.scheduled;
-    recordMs(this.window, latency);
+    recordMs(this.secondLatency, latency);
     this.secondBytes += o.bytes;
     this.secondCount++;
     if (o.failure !== null) {
@@ -142,7 +142,7 @@ export class Recorder implements OutcomeSink {
   /** Closes the current second of the series. */
   second(nowMs: number, { inFlight, users, phase }: { inFlight: number; users: number; phase: Phase }): void {
     // The run-so-far histogram grows by whole seconds: one add a second, not a record per request.
-    this.cumulative.add(this.window);
+    this.cumulative.add(this.secondLatency);
     this.cumulativeFailures += this.secondErrors;
     this.cumulativeBytes += this.secondBytes;
     const span = Math.max(1, nowMs - this.seriesStart) / 1000;
@@ -152,9 +152,9 @@ export class Recorder implements OutcomeSink {
       phase,
       rps: round2(this.secondCount / span),
       errors: this.secondErrors,
-      p50: percentileMs(this.window, 50),
-      p95: percentileMs(this.window, 95),
-      p99: percentileMs(this.window, 99),
+      p50: percentileMs(this.secondLatency, 50),
+      p95: percentileMs(this.secondLatency, 95),
+      p99: percentileMs(this.secondLatency, 99),
       in_flight: inFlight,
       users,
       total: {
@@ -168,7 +168,7 @@ export class Recorder implements OutcomeSink {
       },
     };
     this.series.push(point);
-    this.window.reset();
+    this.secondLatency.reset();
     this.secondCount = 0;
     this.secondErrors = 0;
     this.secondBytes = 0;
@@ -200,12 +200,12 @@ export class Recorder implements OutcomeSink {
     // Measured time only: not the warm-up before it, nor the drain after the schedule's end.
     const endMs = Math.min(this.lastSecondMs, this.endMs);
     const seconds = Math.max(0.001, (endMs - this.windowStartMs) / 1000);
-    const requests: Record<string, SliceFigures> = {};
-    for (const s of this.stats) requests[s.name] = sliceFigures(s.winCount, s.winFailures, s.winLatency, seconds);
+    const requests: Record<string, HeadlineFigures> = {};
+    for (const s of this.stats) requests[s.name] = headlineFigures(s.winCount, s.winFailures, s.winLatency, seconds);
     const all = mergeHistograms(this.stats.map((s) => s.winLatency));
     const count = this.stats.reduce((a, s) => a + s.winCount, 0);
     const failures = this.stats.reduce((a, s) => a + s.winFailures, 0);
-    this.windows.push({ start_s: round3((this.windowStartMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: sliceFigures(count, failures, all, seconds), requests });
+    this.windows.push({ start_s: round3((this.windowStartMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: headlineFigures(count, failures, all, seconds), requests });
     this.windowStartMs = endMs;
     for (const s of this.stats) {
       s.winLatency.reset();
@@ -215,20 +215,20 @@ export class Recorder implements OutcomeSink {
   }
 
   /** The second in progress, encoded (worker side; call before `second`). */
-  windowState(): WindowState {
+  secondState(): SecondState {
     return {
       count: this.secondCount,
       errors: this.secondErrors,
       bytes: this.secondBytes,
-      histogram: encodeHistogram(this.window),
+      histogram: encodeHistogram(this.secondLatency),
       names: this.stats.map((s) => ({ count: s.secCount, failures: s.secFailures, histogram: encodeHistogram(s.secLatency) })),
     };
   }
 
   /** Adds another recorder's second into the one in progress (parent side). */
-  addWindow(w: WindowState): void {
+  addSecond(w: SecondState): void {
     const h = decodeHistogram(w.histogram);
-    this.window.add(h);
+    this.secondLatency.add(h);
     this.secondCount += w.count;
     this.secondErrors += w.errors;
     this.secondBytes += w.bytes;
@@ -255,16 +255,30 @@ export class Recorder implements OutcomeSink {
     };
   }
 
-  /** Merges a worker's final figures: counts add, histograms add exactly, samples stay few. */
+  /** Merges a worker's final figures, sent across the thread boundary. */
   absorb(state: RecorderState): void {
-    this.lastDoneMs = Math.max(this.lastDoneMs, state.lastDoneMs);
-    state.names.forEach((n, i) => {
+    this.addNames(
+      state.names.map((n) => ({ ...n, latency: decodeHistogram(n.latency), service: decodeHistogram(n.service) })),
+      state.lastDoneMs,
+    );
+  }
+
+  /** Merges another recorder of this thread (a paired run's block): nothing encoded. */
+  merge(other: Recorder): void {
+    const names = other.stats.map((s) => ({ count: s.count, failures: s.failures, bytes: s.bytes, latency: s.latency, service: s.service, statuses: [...s.statuses], reasons: [...s.reasons.values()] }));
+    this.addNames(names, other.lastDoneMs);
+  }
+
+  /** Counts add, histograms add exactly, samples stay few. */
+  private addNames(names: Array<Omit<RecorderState['names'][number], 'latency' | 'service'> & { latency: Histogram; service: Histogram }>, lastDoneMs: number): void {
+    this.lastDoneMs = Math.max(this.lastDoneMs, lastDoneMs);
+    names.forEach((n, i) => {
       const s = this.stats[i]!;
       s.count += n.count;
       s.failures += n.failures;
       s.bytes += n.bytes;
-      s.latency.add(decodeHistogram(n.latency));
-      s.service.add(decodeHistogram(n.service));
+      s.latency.add(n.latency);
+      s.service.add(n.service);
       for (const [code, c] of n.statuses) s.statuses.set(code, (s.statuses.get(code) ?? 0) + c);
       for (const r of n.reasons) {
         const group = s.reasons.get(r.reason);
@@ -298,6 +312,7 @@ export class Recorder implements OutcomeSink {
         status_codes: Object.fromEntries([...s.statuses].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
         failures: [...s.reasons.values()].sort((a, b) => b.count - a.count),
       };
+      keepHistogram(requests[s.name]!, s.latency);
     }
     const latency = mergeHistograms(this.stats.map((s) => s.latency));
     const service = mergeHistograms(this.stats.map((s) => s.service));
@@ -318,6 +333,7 @@ export class Recorder implements OutcomeSink {
         .flatMap((r) => r.failures)
         .sort((a, b) => b.count - a.count),
     };
+    keepHistogram(overall, latency);
     return { overall, requests };
   }
 }
@@ -337,14 +353,14 @@ function figures(count: number, failures: number, bytes: number, latency: Histog
   };
 }
 
-/** A slice's headline figures from a finished run's figures. */
-export function sliceOf(f: Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms'>): SliceFigures {
+/** The headline figures of a finished run's figures. */
+export function headlineOf(f: Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms'>): HeadlineFigures {
   const l = f.latency_ms;
   return { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
 }
 
-function sliceFigures(count: number, failures: number, latency: Histogram, seconds: number): SliceFigures {
-  return sliceOf({ count, failure_count: failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), latency_ms: summarize(latency) });
+function headlineFigures(count: number, failures: number, latency: Histogram, seconds: number): HeadlineFigures {
+  return headlineOf({ count, failure_count: failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), latency_ms: summarize(latency) });
 }
 
 const round2 = (x: number): number => Math.round(x * 100) / 100;

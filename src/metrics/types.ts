@@ -1,4 +1,8 @@
+import type { StopCause } from '../engine/index.ts';
+import type { TargetFigures } from '../target/index.ts';
 import type { LatencySummary } from './histogram.ts';
+
+export type { TargetFigures };
 
 export interface FailureGroup {
   request: string;
@@ -50,16 +54,6 @@ export interface SeriesPoint {
   memory_mb?: number;
 }
 
-export interface TargetFigures {
-  kind: 'url' | 'container';
-  url: string;
-  image?: string;
-  image_digest?: string;
-  cold_start_ms?: number;
-  first_prediction_ms?: number;
-  cpu_percent?: { mean: number; peak: number };
-  memory_mb?: { mean: number; peak: number };
-}
 
 export interface Environment {
   os: string;
@@ -71,8 +65,8 @@ export interface Environment {
   commit?: string;
 }
 
-/** The headline figures of one slice of a run: a window of a run, or a block of a paired run. */
-export interface SliceFigures {
+/** The headline figures of a run, or of one window of it. */
+export interface HeadlineFigures {
   count: number;
   failures: number;
   rps: number;
@@ -85,25 +79,25 @@ export interface SliceFigures {
   mean: number;
 }
 
-/** A slice of a run, overall and per request: the units the noise estimates work from. */
-export interface Slice {
+/** A window of a run (about a tenth of it), or a paired run's block: overall and per request, the units the noise estimates work from. */
+export interface Window {
   /** Seconds since the start of the measured period (paired runs: of this build's measured time). */
   start_s: number;
   seconds: number;
-  overall: SliceFigures;
-  requests: Record<string, SliceFigures>;
+  overall: HeadlineFigures;
+  requests: Record<string, HeadlineFigures>;
 }
 
 /** One block pair of a paired run: the same slice of the load on both builds. */
 export interface PairedBlock {
   index: number;
-  /** Which build ran the slice first. */
+  /** Which build ran the block first. */
   first: 'candidate' | 'reference';
-  candidate: Slice;
-  reference: Slice;
+  candidate: Window;
+  reference: Window;
 }
 
-export type StopCause = 'target-failed' | 'interrupted';
+export type { StopCause };
 
 /** Everything a run measured: what results.json holds, and what the gate judges. */
 export interface Results {
@@ -118,14 +112,14 @@ export interface Results {
   interrupted: boolean;
   /** Why the run ended early, when it did. */
   stop_reason: string | null;
-  /** What ended it early: the target failed (crashed, exited), or the run was interrupted (a signal). */
+  /** What ended it early: the target failed (crashed, exited), the run was interrupted (a signal), or the generator failed. */
   stop_cause?: StopCause | null;
   load: Record<string, unknown>;
   overall: Omit<RequestStats, 'method' | 'path'>;
   requests: Record<string, RequestStats>;
   series: SeriesPoint[];
   /** The measured period cut into about ten windows, or a paired run's blocks. */
-  windows: Slice[];
+  windows: Window[];
   target: TargetFigures;
   environment: Environment;
 }

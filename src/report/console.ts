@@ -1,6 +1,6 @@
-import type { Check, Verdict } from '../gate/types.ts';
-import { describeMetric, formatChange, formatInterval, formatValue } from '../gate/verdict.ts';
-import type { Results, SeriesPoint } from '../metrics/types.ts';
+import type { Check, Verdict } from '../gate/index.ts';
+import { describeMetric, formatChange, formatInterval, formatValue, headline, limitText, noticeText, undecidedText } from './words.ts';
+import type { Results, SeriesPoint } from '../metrics/index.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
@@ -90,10 +90,13 @@ export function progressLine(p: SeriesPoint, plan: ProgressPlan, errorsSoFar: nu
 
 /** The verdict for logs: its line, notices, the checks, and why anything was left undecided. */
 export function verdictText(verdict: Verdict): string {
-  const out = [`${verdict.status.toUpperCase()}: ${verdict.headline}`];
-  for (const n of verdict.notices) out.push(`note: ${n}`);
+  const out = [`${verdict.status.toUpperCase()}: ${headline(verdict)}`];
+  for (const n of verdict.notices) out.push(`note: ${noticeText(n)}`);
   if (verdict.checks.length > 0) out.push(checksTable(verdict.checks, verdict.comparison?.against === 'image'));
-  for (const c of verdict.checks) if (c.note) out.push(`inconclusive: ${c.scope} ${describeMetric(c.metric)}: ${c.note}`);
+  for (const c of verdict.checks) {
+    const why = undecidedText(c, verdict.comparison);
+    if (why) out.push(`inconclusive: ${c.scope} ${describeMetric(c.metric)}: ${why}`);
+  }
   const blocks = verdict.comparison?.blocks;
   if (blocks?.length) out.push(`B/A p95 per block pair: ${blocks.map((b) => (Number.isFinite(b.p95) ? b.p95.toFixed(3) : 'n/a')).join(' ')}`);
   return out.join('\n');
@@ -103,7 +106,7 @@ export function verdictText(verdict: Verdict): string {
 export function checksTable(checks: Check[], paired = false): string {
   const rows = [['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status']];
   for (const c of checks) {
-    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), formatInterval(c), c.limit, c.status === 'info' ? '' : c.status]);
+    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

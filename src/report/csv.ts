@@ -1,5 +1,5 @@
-import type { RequestStats, Results } from '../metrics/types.ts';
-import { decodeHistogram, type Histogram } from '../metrics/histogram.ts';
+import type { RequestStats, Results } from '../metrics/index.ts';
+import { histogramOf, type Histogram } from '../metrics/index.ts';
 
 /** Locust 2.x reports these percentiles, in this order, with these headers. */
 const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100];
@@ -20,7 +20,7 @@ function percentileCells(h: Histogram): Array<string | number> {
 }
 
 function statsRow(type: string, name: string, s: Omit<RequestStats, 'method' | 'path'>, seconds: number): Array<string | number> {
-  const h = decodeHistogram(s.histogram);
+  const h = histogramOf(s);
   return [
     type,
     name,
@@ -84,9 +84,9 @@ export function failuresCsv(results: Results): string {
   return rows.map(csvRow).join('\n') + '\n';
 }
 
-/** `exceptions.csv`: errors of the generator itself (none are swallowed: a crash ends the run), and a target failure. */
+/** `exceptions.csv`: an error of the generator itself (none are swallowed: it ends the run), or a target failure. */
 export function exceptionsCsv(results: Results): string {
   const rows: Array<Array<string | number>> = [['Count', 'Message', 'Traceback', 'Nodes']];
-  if (results.stop_cause === 'target-failed') rows.push([1, results.stop_reason ?? 'the target failed', '', 'local']);
+  if (results.stop_cause === 'target-failed' || results.stop_cause === 'engine-error') rows.push([1, results.stop_reason ?? results.stop_cause, '', 'local']);
   return rows.map(csvRow).join('\n') + '\n';
 }

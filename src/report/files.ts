@@ -1,14 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Verdict } from '../gate/types.ts';
-import type { Results } from '../metrics/types.ts';
-import { processAlive } from '../pids.ts';
+import type { Verdict } from '../gate/index.ts';
+import { limitText, undecidedText } from './words.ts';
+import type { Results } from '../metrics/index.ts';
+import { processAlive } from '../shared/pids.ts';
 import { exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv } from './csv.ts';
 
 /** Writes results.json (with the verdict beside the figures, when judged) and the Locust-compatible CSVs into `dir`; returns the paths written. */
 export function writeResultFiles(dir: string, results: Results, verdict?: Verdict): string[] {
   mkdirSync(dir, { recursive: true });
-  const judged = verdict ? { ...results, verdict: verdict.status, checks: verdict.checks, comparison: verdict.comparison } : results;
+  const judged = verdict ? { ...results, ...verdictFields(verdict) } : results;
   const files: Array<[string, string]> = [
     ['results.json', JSON.stringify(judged, null, 2) + '\n'],
     ['stats.csv', statsCsv(results)],
@@ -21,6 +22,15 @@ export function writeResultFiles(dir: string, results: Results, verdict?: Verdic
     writeFileSync(path, text);
     return path;
   });
+}
+
+/** The verdict as results.json holds it: the checks' numbers, with their limits and notes in words beside them. */
+function verdictFields(verdict: Verdict) {
+  const checks = verdict.checks.map((c) => {
+    const note = undecidedText(c, verdict.comparison);
+    return { ...c, limit: limitText(c), ...(note ? { note } : {}) };
+  });
+  return { verdict: verdict.status, checks, comparison: verdict.comparison };
 }
 
 /** Another run is writing into the same folder. */

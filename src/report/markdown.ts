@@ -1,7 +1,6 @@
-import { describeMetric, formatChange, formatInterval, formatValue } from '../gate/verdict.ts';
-import type { Check, Comparison, Verdict } from '../gate/types.ts';
-import type { Results, SeriesPoint } from '../metrics/types.ts';
-import { DEFAULT_CONFIDENCE } from '../scenario/types.ts';
+import type { Baseline, Check, Comparison, Verdict } from '../gate/index.ts';
+import type { Results, SeriesPoint } from '../metrics/index.ts';
+import { describeMetric, formatChange, formatInterval, formatValue, headline, limitText, noticeText, STATUS_TITLE, undecidedText } from './words.ts';
 
 export interface ReportLinks {
   runUrl?: string;
@@ -49,7 +48,7 @@ export function fencedBlock(text: string): string[] {
 }
 
 /** A notice keeps its code spans; no HTML, and no line break that would end the note. */
-function noticeText(text: string): string {
+function noticeMarkdown(text: string): string {
   return visibleControls(text).replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\n]+/g, ' ');
 }
 
@@ -79,7 +78,7 @@ function checkRow(c: Check, withScope: boolean): string {
     formatValue(c.metric, c.value),
     formatChange(c),
     formatInterval(c),
-    c.limit,
+    limitText(c),
     `${ICON[c.status]} ${c.status === 'info' ? '' : c.status}`.trim(),
   ];
   return `| ${cells.join(' | ')} |`;
@@ -87,7 +86,7 @@ function checkRow(c: Check, withScope: boolean): string {
 
 function table(checks: Check[], withScope: boolean, comparison: Comparison | null): string[] {
   const paired = comparison?.against === 'image';
-  const level = `${Math.round((comparison?.confidence ?? DEFAULT_CONFIDENCE.baseline) * 100)}% interval`;
+  const level = comparison ? `${Math.round(comparison.confidence * 100)}% interval` : 'Interval';
   const header = [...(withScope ? ['Request'] : []), 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', level, 'Limit', 'Status'];
   return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
 }
@@ -134,10 +133,9 @@ export function latencyChart(series: SeriesPoint[], warmupS = 0, maxPoints = 60)
 /** The report: PR comment, job summary and report.md share it. */
 export function markdownReport(results: Results, verdict: Verdict, links: ReportLinks = {}): string {
   const name = results.scenario.name;
-  const title = verdict.status === 'pass' ? 'passed' : verdict.status === 'fail' ? 'failed' : verdict.status === 'inconclusive' ? 'inconclusive' : 'no baseline';
   const lines: string[] = [
     commentMarker(name),
-    `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${title}: ${escapeText(verdict.headline)}`,
+    `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${STATUS_TITLE[verdict.status]}: ${escapeText(headline(verdict))}`,
     '',
   ];
   const o = results.overall;
@@ -158,16 +156,19 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
     const runs = comparison.baseline_runs ?? 1;
     lines.push(`Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
   }
-  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${noticeText(n)}`, '');
+  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${noticeMarkdown(noticeText(n))}`, '');
 
   const overall = verdict.checks.filter((c) => c.scope === 'overall');
   const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
   if (overall.length > 0) lines.push(...table(overall, false, comparison), '');
   else lines.push('No SLOs or baseline figures to compare; the figures are in the attached results.', '');
-  const undecided = verdict.checks.filter((c) => c.note);
+  const undecided = verdict.checks.flatMap((c) => {
+    const why = undecidedText(c, comparison);
+    return why ? [{ c, why }] : [];
+  });
   if (undecided.length > 0) {
     lines.push('**Inconclusive**', '');
-    for (const c of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(c.note!)}.`);
+    for (const { c, why } of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(why)}.`);
     lines.push('');
   }
   if (perRequest.length > 0) {
@@ -208,4 +209,19 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   if (results.load.model === 'open') footer.push('latency is coordinated-omission corrected (measured from each request\'s scheduled time)');
   lines.push(`<sub>${footer.join(' · ')}</sub>`);
   return lines.join('\n') + '\n';
+}
+
+/** The job summary of a baseline refresh: the merged figures, each run's p95, where it was written. */
+export function baselineMarkdown(name: string, baseline: Baseline, path: string): string {
+  const o = baseline.overall;
+  const spread = (baseline.per_run ?? []).map((r) => r.p95.toFixed(1)).join(', ');
+  return [
+    `### mlload ${codeSpan(name, false)}: baseline refreshed from ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}`,
+    '',
+    `| Requests | req/s | error rate | p50 | p95 | p99 |`,
+    '|---|---|---|---|---|---|',
+    `| ${o.count} | ${o.rps} | ${(o.error_rate * 100).toFixed(2)}% | ${o.latency_ms.p50} ms | ${o.latency_ms.p95} ms | ${o.latency_ms.p99} ms |`,
+    '',
+    `p95 of each run: ${spread} ms. Written to ${codeSpan(path, false)}.`,
+  ].join('\n') + '\n';
 }

@@ -1,5 +1,6 @@
+// The scenario stage: a YAML file read, validated and compiled into a plan the other stages run.
 export { loadScenario, compileScenario, type ScenarioOverrides } from './parse.ts';
-export { InvalidFileError, SourceDocument, validate, formatProblem, type Problem } from './document.ts';
+export { compileRequests } from './requests.ts';
 export { parseDuration, parsePercent, formatDuration } from './units.ts';
 export { Rng } from './rng.ts';
 export type * from './types.ts';

@@ -3,9 +3,10 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
-import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from './document.ts';
-import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS, rawSource, type FieldSpec, type Generator, type Mutation } from './payload.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySource, type ComparePlan, type Expectation, type Limits, type LoadPlan, type RequestPlan, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
+import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
+import { fieldsGenerator, listGenerator, MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
+import { compileRequests } from './requests.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
 import { parseDuration, parsePercent } from './units.ts';
 
 
@@ -89,7 +90,7 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   });
   const load = compileLoad(raw.load, overrides, at);
   const target = compileTarget(raw, overrides, at);
-  const requests = compileRequests(raw.requests, dirname(resolve(doc.file)), timeoutMs, doc.file, at, problems);
+  const specs = requestSpecs(raw.requests, dirname(resolve(doc.file)), timeoutMs, at, problems);
 
   const names = new Set(raw.requests.map((r) => r.name));
   const slo = splitPerRequest(raw.slo, names, ['slo'], at, limitsOf);
@@ -104,7 +105,8 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     seed: raw.seed ?? 1,
     target,
     load,
-    requests,
+    requestSpecs: specs,
+    requests: compileRequests(specs),
     slo,
     regression,
     compare,
@@ -311,15 +313,18 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
   };
 }
 
-function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number, file: string, at: At, problems: Problem[]): RequestPlan[] {
+function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at: At, problems: Problem[]): RequestSpec[] {
   const seen = new Map<string, number>();
   raws.forEach((r, i) => {
     if (seen.has(r.name)) at(['requests', i, 'name'], `repeats the name of requests[${seen.get(r.name)}]`);
     else seen.set(r.name, i);
   });
 
-  // Generators first: `invalid_of` may name a request defined after it.
-  const generators = new Map<string, Generator>();
+  // Breakable bodies first: `invalid_of` may name a request defined after it.
+  const breakable = new Map<string, { spec: BodySpec; mutations: readonly Mutation[] }>();
+  const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' }) => {
+    breakable.set(name, { spec, mutations: (spec.kind === 'fields' ? fieldsGenerator(spec.fields) : listGenerator(spec.values)).mutations });
+  };
   raws.forEach((r, i) => {
     const b = r.body;
     if (!b) return;
@@ -330,32 +335,31 @@ function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number,
     }
     if (b.fields) {
       checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
-      generators.set(r.name, fieldsGenerator(b.fields));
-    }
-    else if (b.json !== undefined) generators.set(r.name, listGenerator([b.json]));
+      keep(r.name, { kind: 'fields', fields: b.fields });
+    } else if (b.json !== undefined) keep(r.name, { kind: 'list', values: [b.json] });
     else if (b.file) {
       const before = problems.length;
       const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
       if (lines.length === 0 && problems.length === before) at(['requests', i, 'body', 'file'], 'names a file with no payloads');
-      if (lines.length > 0) generators.set(r.name, listGenerator(lines));
+      if (lines.length > 0) keep(r.name, { kind: 'list', values: lines });
     }
     if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
   });
 
   return raws.map((r, i) => {
-    let body: BodySource | null = generators.get(r.name) ?? null;
+    let body: BodySpec | null = breakable.get(r.name)?.spec ?? null;
     const b = r.body;
-    if (b?.raw !== undefined) body = rawSource(b.raw, b.content_type ?? 'text/plain');
+    if (b?.raw !== undefined) body = { kind: 'raw', data: b.raw, contentType: b.content_type ?? 'text/plain' };
     if (b?.invalid_of !== undefined) {
-      const of = generators.get(b.invalid_of);
+      const of = breakable.get(b.invalid_of);
       if (!of) {
-        const known = raws.filter((q) => generators.has(q.name)).map((q) => q.name);
+        const known = raws.filter((q) => breakable.has(q.name)).map((q) => q.name);
         at(['requests', i, 'body', 'invalid_of'], `names no request with a json, file or fields body${known.length ? ` (known: ${known.join(', ')})` : ''}`);
       } else {
         const allowed = b.mutations ?? MUTATIONS;
         if (!of.mutations.some((m) => allowed.includes(m))) {
           at(['requests', i, 'body', 'mutations'], `none of these apply to ${b.invalid_of}'s payloads (possible: ${of.mutations.join(', ')})`);
-        } else body = invalidSource(of, allowed);
+        } else body = { kind: 'invalid', of: b.invalid_of, mutations: allowed };
       }
     }
     // Sent as written on the request line: a space, CR or LF would split the request.
@@ -371,7 +375,7 @@ function compileRequests(raws: RawRequest[], baseDir: string, timeoutMs: number,
       headers: r.headers ?? {},
       timeoutMs: r.timeout ? parseDuration(r.timeout) : timeoutMs,
       body,
-      expect: compileExpect(r.expect, b?.invalid_of !== undefined),
+      expect: expectSpec(r.expect, b?.invalid_of !== undefined),
     };
   });
 }
@@ -452,16 +456,10 @@ function readJsonLines(baseDir: string, file: string, key: Path, at: At, problem
   return out;
 }
 
-function compileExpect(raw: RawStatus | undefined, invalid: boolean): Expectation {
+function expectSpec(raw: RawStatus | undefined, invalid: boolean): ExpectSpec {
   const statuses = raw?.status === undefined ? [invalid ? '4xx' : '2xx'] : Array.isArray(raw.status) ? raw.status : [raw.status];
-  const exact = new Set(statuses.filter((s): s is number => typeof s === 'number'));
-  const classes = new Set(statuses.filter((s): s is string => typeof s === 'string').map((s) => Number(s[0])));
   const json = raw?.json === undefined ? [] : Array.isArray(raw.json) ? raw.json : [raw.json];
-  return {
-    statusText: statuses.map(String).join(' or '),
-    accepts: (status) => exact.has(status) || classes.has(Math.floor(status / 100)),
-    jsonFields: json.map((p) => p.split('.')),
-  };
+  return { statuses, json: json.map((p) => p.split('.')) };
 }
 
 const LIMIT_KEYS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'cold_start', 'first_prediction'] as const;

@@ -1,3 +1,4 @@
+import type { FieldSpec, Mutation } from './payload.ts';
 import type { Rng } from './rng.ts';
 
 /** A payload ready to send. */
@@ -19,6 +20,33 @@ export interface Expectation {
   jsonFields: string[][];
 }
 
+/** A request's body as declared: plain data, so a plan crosses to a load worker and compiles there alike. */
+export type BodySpec =
+  | { kind: 'fields'; fields: Record<string, FieldSpec> }
+  | { kind: 'list'; values: unknown[] }
+  | { kind: 'raw'; data: string; contentType: string }
+  | { kind: 'invalid'; of: string; mutations: readonly Mutation[] };
+
+export interface ExpectSpec {
+  /** Exact statuses (200) and classes ("2xx"). */
+  statuses: Array<number | string>;
+  /** Dotted paths, split, that must exist in a JSON response. */
+  json: string[][];
+}
+
+/** One request as checked by the parser: plain data. `compileRequests` makes its plan. */
+export interface RequestSpec {
+  name: string;
+  method: string;
+  path: string;
+  weight: number;
+  headers: Record<string, string>;
+  timeoutMs: number;
+  body: BodySpec | null;
+  expect: ExpectSpec;
+}
+
+/** A request ready to send: its specs with a live payload source and status check. */
 export interface RequestPlan {
   name: string;
   method: string;
@@ -150,6 +178,8 @@ export interface Scenario {
   seed: number;
   target: TargetSpec;
   load: LoadPlan;
+  /** The requests as data (what a load worker is handed), and compiled. */
+  requestSpecs: RequestSpec[];
   requests: RequestPlan[];
   slo: { overall: Limits; requests: Record<string, Limits> };
   regression: { overall: Tolerances; requests: Record<string, Tolerances> };
@@ -157,11 +187,8 @@ export interface Scenario {
 }
 
 /**
- * Default confidence of the intervals, by what the run is compared against. Paired: at 95% each
- * tolerance-checked percentile fails an unchanged build about 1 run in 40, p95 and p99 together
- * about 1 in 20 (measured: 1 false p95 failure in 20 CPU-hog A/B runs); 99% makes that about 1 in
- * 100 and still caught a 15% slowdown in 20 of 20 runs. Baseline file: its t quantile has only R−1
- * df (2 with the default 3 runs), already ×4.3 at 95% (0 false failures in 20); at 99% it is ×9.9
- * and not even a 30% slowdown of a steady local server is decided.
+ * Default confidence of the intervals, by what the run is compared against: paired runs have many
+ * block pairs and afford 99%; a baseline file's t quantile has few degrees of freedom, and at 99%
+ * would decide almost nothing. The measurements behind both: BENCHMARKS.md, "Why these confidences".
  */
 export const DEFAULT_CONFIDENCE: Readonly<Record<'baseline' | 'image', number>> = { baseline: 0.95, image: 0.99 };

@@ -5,20 +5,15 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { TargetFigures } from '../metrics/types.ts';
-import { processAlive } from '../pids.ts';
-import type { TargetSpec } from '../scenario/types.ts';
-import { docker, dockerStream, inspectState, lastLogLines, parseStats } from './docker.ts';
+import { processAlive } from '../shared/pids.ts';
+import type { TargetSpec } from '../scenario/index.ts';
+import { docker, dockerStream, HOST_LABEL, inspectState, LABEL, lastLogLines, parseStats, PID_LABEL, RUN_LABEL } from './docker.ts';
+
+export { HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL } from './docker.ts';
 import { tcpProbe, waitForHealth } from './probe.ts';
-import { TargetError, type Target } from './types.ts';
+import { TargetError, type Target, type TargetFigures } from './types.ts';
 import type { StartOptions } from './index.ts';
 
-/** Every container we start carries this label; the run label tells one job's from another's. */
-export const LABEL = 'io.mlload.managed';
-export const RUN_LABEL = 'io.mlload.run';
-/** The process that started a container, and on which machine: a container whose process is gone is left over. */
-export const PID_LABEL = 'io.mlload.pid';
-export const HOST_LABEL = 'io.mlload.host';
 
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -249,12 +244,6 @@ async function waitReady(spec: TargetSpec, id: string, origin: string, t0: numbe
   throw new TargetError(`${spec.image} did not report healthy (its HEALTHCHECK) within ${spec.health.timeoutMs / 1000} s`);
 }
 
-/** Removes every container of a run label (the action's post step, after a cancel). */
-export async function removeLabelled(runLabel: string): Promise<number> {
-  const ids = (await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runLabel}`], 30_000)).split('\n').filter(Boolean);
-  if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
-  return ids.length;
-}
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round1 = (x: number) => Math.round(x * 10) / 10;

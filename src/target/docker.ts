@@ -1,5 +1,12 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 
+/** Every container we start carries this label; the run label tells one job's from another's. */
+export const LABEL = 'io.mlload.managed';
+export const RUN_LABEL = 'io.mlload.run';
+/** The process that started a container, and on which machine: a container whose process is gone is left over. */
+export const PID_LABEL = 'io.mlload.pid';
+export const HOST_LABEL = 'io.mlload.host';
+
 /**
  * What the docker CLI needs of the environment, and nothing more: the action's inputs (its token
  * among them) and the runner's own tokens must not reach docker, nor through it a container.
@@ -80,4 +87,11 @@ export function parseStats(line: string): { cpu_percent: number; memory_mb: numb
   } catch {
     return null;
   }
+}
+
+/** Removes every container of a run label (the action's post step, after a cancel). */
+export async function removeLabelled(runLabel: string): Promise<number> {
+  const ids = (await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runLabel}`], 30_000)).split('\n').filter(Boolean);
+  if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
+  return ids.length;
 }

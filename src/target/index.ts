@@ -1,8 +1,9 @@
-import type { TargetSpec } from '../scenario/types.ts';
+import type { TargetSpec } from '../scenario/index.ts';
 import { TargetError, type Target } from './types.ts';
+import { startContainer } from './container.ts';
 import { useUrl } from './url.ts';
 
-export { TargetError, type Target } from './types.ts';
+export { TargetError, type Target, type TargetFigures } from './types.ts';
 
 export interface StartOptions {
   signal?: AbortSignal;
@@ -15,7 +16,6 @@ export interface StartOptions {
 export async function startTarget(spec: TargetSpec, options: StartOptions = {}): Promise<Target> {
   if (spec.url) return useUrl({ ...spec, url: spec.url }, options.signal);
   if (spec.image) {
-    const { startContainer } = await import('./container.ts');
     return startContainer({ ...spec, image: spec.image }, options);
   }
   throw new TargetError('the scenario has no target: give target.url or target.image');

@@ -1,4 +1,15 @@
-import type { TargetFigures } from '../metrics/types.ts';
+
+/** What a run reports about its target: cold start, resources, image. */
+export interface TargetFigures {
+  kind: 'url' | 'container';
+  url: string;
+  image?: string;
+  image_digest?: string;
+  cold_start_ms?: number;
+  first_prediction_ms?: number;
+  cpu_percent?: { mean: number; peak: number };
+  memory_mb?: { mean: number; peak: number };
+}
 
 /** A model server ready to take load. */
 export interface Target {

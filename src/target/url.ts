@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { TargetSpec } from '../scenario/types.ts';
+import type { TargetSpec } from '../scenario/index.ts';
 import { describeCode, tcpProbe, waitForHealth } from './probe.ts';
 import { TargetError, type Target } from './types.ts';
 

@@ -111,7 +111,9 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.outputs.verdict, 'fail');
       assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/);
-      assert.match(r.stdout, /::error title=mlload%3A example,file=perf.yml::p95 [\d.]+ breaches the regression tolerance/);
+      // The change against the tolerance, both in percent (it once printed a raw millisecond value against
+      // "≤ +50%"); a workflow command escapes % as %25.
+      assert.match(r.stdout, /::error title=mlload%3A example,file=perf.yml::p95 \+[\d.]+%25 \[\+[\d.]+%25, \+[\d.]+%25\] vs baseline breaches the regression tolerance ≤ \+50%25/);
       assert.match(r.stdout, /::error::mlload: example failed: /);
       assert.match(github.comments[0]!.body, /❌ mlload `example`: failed/);
       // fail-on: slo lets a pure regression through, with the verdict still fail.

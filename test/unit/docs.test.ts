@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
-import { SourceDocument, validate } from '../../src/scenario/document.ts';
+import { SourceDocument, validate } from '../../src/shared/document.ts';
 import { loadScenario } from '../../src/scenario/parse.ts';
 import { readManifest } from '../helpers/action.ts';
 import { ROOT } from '../helpers/cli.ts';

@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import { judge } from '../../src/gate/verdict.ts';
 import type { Results } from '../../src/metrics/types.ts';
 import { escapeText, markdownReport } from '../../src/report/markdown.ts';
+import { headline, noticeText } from '../../src/report/words.ts';
 import { loadScenario } from '../../src/scenario/parse.ts';
 import { exampleScenario, writeScenario } from '../helpers/scenario.ts';
 
@@ -46,14 +47,14 @@ describe('gate: verdict rules', () => {
     assert.equal(judge(results(100, 100, 0), scenario, baseline).checks.find((c) => c.metric === 'rps')!.status, 'fail');
     const slo = judge(results(350, 200, 0), scenario, null);
     assert.equal(slo.status, 'fail');
-    assert.match(slo.headline, /p95 350\.0 ms \(SLO ≤ 300\.0 ms\)/);
+    assert.match(headline(slo), /p95 350\.0 ms \(SLO ≤ 300\.0 ms\)/);
     assert.equal(judge(results(100, 200, 0.05), scenario, null).checks.find((c) => c.metric === 'error_rate')!.status, 'fail');
     const none = judge(results(100, 200, 0), scenario, null);
     assert.equal(none.status, 'no-baseline');
-    assert.match(none.notices[0]!, /No baseline given: only the SLOs were checked/);
+    assert.match(noticeText(none.notices[0]!), /No baseline given: only the SLOs were checked/);
     const foreign = judge(results(100, 200, 0), scenario, { ...baseline, scenario: { name: 'example', hash: 'other' } });
     assert.equal(foreign.status, 'no-baseline');
-    assert.match(foreign.notices[0]!, /different scenario/);
+    assert.match(noticeText(foreign.notices[0]!), /different scenario/);
   });
 
   it('nothing from a response can inject markup into the report', () => {

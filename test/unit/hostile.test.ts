@@ -10,7 +10,7 @@ import { deflateSync } from 'node:zlib';
 import { micromark } from 'micromark';
 import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { math, mathHtml } from 'micromark-extension-math';
-import { Http1Target } from '../../src/engine/http1.ts';
+import { Http1Client } from '../../src/engine/http1.ts';
 import type { Outcome } from '../../src/engine/types.ts';
 import { readBaseline } from '../../src/gate/baseline.ts';
 import { judge } from '../../src/gate/verdict.ts';
@@ -50,7 +50,7 @@ describe('2. large response bodies', () => {
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const t0 = performance.now();
     const clock = () => performance.now() - t0;
-    const target = new Http1Target(origin, 1, {}, clock);
+    const target = new Http1Client(origin, 1, {}, clock);
     try {
       const rss = process.memoryUsage().rss;
       for (const path of ['/', '/chunked']) {
@@ -74,7 +74,7 @@ describe('2. large response bodies', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const t0 = performance.now();
     const clock = () => performance.now() - t0;
-    const target = new Http1Target(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 1, {}, clock);
+    const target = new Http1Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 1, {}, clock);
     try {
       const o = await new Promise<Outcome>((resolve) => target.send(plan({ jsonFields: [['y']] }), null, clock(), resolve));
       assert.equal(o.failure, 'response body over 1 MiB: JSON fields not checked');

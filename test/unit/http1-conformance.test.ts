@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { after, before, describe, it } from 'node:test';
-import { Http1Target } from '../../src/engine/http1.ts';
+import { Http1Client } from '../../src/engine/http1.ts';
 import type { Outcome } from '../../src/engine/types.ts';
 import type { RequestPlan } from '../../src/scenario/types.ts';
 
@@ -160,7 +160,7 @@ describe('the lean HTTP/1.1 client against llhttp response vectors', () => {
   for (const v of vectors) {
     it(`${v.name} (${v.where})`, async () => {
       srv.answers.push(v.input);
-      const target = new Http1Target(`http://127.0.0.1:${srv.port}`, 1, {}, clock);
+      const target = new Http1Client(`http://127.0.0.1:${srv.port}`, 1, {}, clock);
       try {
         const o = await new Promise<Outcome>((resolve) => target.send(plan, null, clock(), resolve));
         if (v.expected === null) {

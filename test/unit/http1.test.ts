@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { performance } from 'node:perf_hooks';
-import { Http1Target } from '../../src/engine/http1.ts';
+import { Http1Client } from '../../src/engine/http1.ts';
 import { MAX_KEPT_BODY, Read, ResponseReader } from '../../src/engine/response.ts';
 import type { Outcome } from '../../src/engine/types.ts';
 import type { RequestPlan } from '../../src/scenario/types.ts';
@@ -61,7 +61,7 @@ function plan(path: string, extra: Partial<RequestPlan> = {}): RequestPlan {
 
 describe('the lean HTTP/1.1 client', () => {
   let srv: Awaited<ReturnType<typeof rawServer>>;
-  let target: Http1Target;
+  let target: Http1Client;
   const t0 = performance.now();
   const clock = () => performance.now() - t0;
   const send = (p: RequestPlan, payload: { data: string; contentType: string } | null = null) =>
@@ -69,7 +69,7 @@ describe('the lean HTTP/1.1 client', () => {
 
   before(async () => {
     srv = await rawServer();
-    target = new Http1Target(`http://127.0.0.1:${srv.port}`, 2, { 'x-run': 'test' }, clock);
+    target = new Http1Client(`http://127.0.0.1:${srv.port}`, 2, { 'x-run': 'test' }, clock);
   });
   after(async () => {
     await target.destroy();
@@ -147,7 +147,7 @@ describe('the lean HTTP/1.1 client', () => {
   });
 
   it('a refused connection is a failure with its reason', async () => {
-    const closed = new Http1Target('http://127.0.0.1:9', 1, {}, clock);
+    const closed = new Http1Client('http://127.0.0.1:9', 1, {}, clock);
     const o = await new Promise<Outcome>((resolve) => closed.send(plan('/'), null, clock(), resolve));
     assert.equal(o.failure, 'connection refused');
     await closed.destroy();

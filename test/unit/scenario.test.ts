@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { InvalidFileError, loadScenario } from '../../src/scenario/index.ts';
+import { loadScenario } from '../../src/scenario/index.ts';
+import { InvalidFileError } from '../../src/shared/document.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
 
 function problemsOf(text: string): string[] {

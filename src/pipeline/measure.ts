@@ -1,15 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { blockLoad, type Block } from './engine/blocks.ts';
-import { runLoad } from './engine/run.ts';
-import { isPrediction, type EngineResult, type Outcome, type OutcomeSink } from './engine/types.ts';
-import type { Baseline, Verdict } from './gate/types.ts';
-import { judge, judgePaired } from './gate/verdict.ts';
-import { describeEnvironment } from './metrics/environment.ts';
-import { Recorder, sliceOf } from './metrics/recorder.ts';
-import type { PairedBlock, Results, SeriesPoint, Slice, StopCause } from './metrics/types.ts';
-import type { LoadPlan, Scenario, TargetSpec } from './scenario/types.ts';
-import { startTarget, TargetError, type Target } from './target/index.ts';
-import { VERSION } from './version.ts';
+import { blockLoad, isPrediction, runLoad, StopRequest, type Block, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
+import { judge, judgePaired, type Baseline, type Verdict } from '../gate/index.ts';
+import { describeEnvironment, Recorder, headlineOf, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
+import type { LoadPlan, Scenario, TargetSpec } from '../scenario/index.ts';
+import { VERSION } from '../shared/version.ts';
+import { startTarget, TargetError, type Target } from '../target/index.ts';
 import { runWorkers } from './workers.ts';
 
 export interface MeasureOptions {
@@ -76,10 +71,10 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       if (resources) Object.assign(point, resources);
       options.onSecond?.(point);
     });
-    const run = await drive(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
+    const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
     watch.done();
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
-    const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows }, stopCause(run, watch.error()));
+    const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
     return { results, targetError: watch.error() };
   } finally {
     await target.stop();
@@ -110,12 +105,12 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
       target,
       recorder: new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs),
       series: [] as SeriesPoint[],
-      slices: [] as Slice[],
+      slices: [] as Window[],
       runs: [] as EngineResult[],
       elapsedMs: 0,
       measuredMs: 0,
     }));
-    const pairs: Array<{ index: number; first: 'candidate' | 'reference'; slices: Slice[] }> = [];
+    const pairs: Array<{ index: number; first: 'candidate' | 'reference'; slices: Window[] }> = [];
     const count = scenario.compare.blocks;
     // A, B, A, B, …: every block follows exactly one block of the other build, so neither comes to
     // its blocks more rested than the other. The warm-up runs the same way, in unmeasured rounds.
@@ -130,12 +125,12 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
         const recorder = new Recorder(scenario.requests, load.warmupMs);
         const wallS = (performance.now() - t0) / 1000;
         recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
-        const run = await drive(scenario, builds[b]!.target, load, scenario.seed + 7 * round, recorder, watch.signal, performance.now() - t0, block);
+        const run = await driveKeeping(scenario, builds[b]!.target, load, scenario.seed + 7 * round, recorder, watch.signal, performance.now() - t0);
         builds[b]!.elapsedMs += run.elapsedMs;
       }
     }
     for (let index = 0; index < count && !watch.signal.aborted; index++) {
-      const pair = { index, first: 'reference' as const, slices: [] as Slice[] };
+      const pair = { index, first: 'reference' as const, slices: [] as Window[] };
       for (const b of order) {
         if (watch.signal.aborted) break;
         const build = builds[b]!;
@@ -152,14 +147,14 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
           options.onSecond?.({ ...point, t: point.t + wallS });
         });
         // Same seed for both builds of a pair: the same arrivals and payloads.
-        const run = await drive(scenario, build.target, load, scenario.seed + index * 104_729, recorder, watch.signal, performance.now() - t0, block);
+        const run = await driveKeeping(scenario, build.target, load, scenario.seed + index * 104_729, recorder, watch.signal, performance.now() - t0);
         const figures = recorder.finish(run.measuredMs / 1000);
-        build.recorder.absorb(recorder.exportState());
-        const slice: Slice = {
+        build.recorder.merge(recorder);
+        const slice: Window = {
           start_s: build.measuredMs / 1000,
           seconds: run.measuredMs / 1000,
-          overall: sliceOf(figures.overall),
-          requests: Object.fromEntries(Object.entries(figures.requests).map(([n, r]) => [n, sliceOf(r)])),
+          overall: headlineOf(figures.overall),
+          requests: Object.fromEntries(Object.entries(figures.requests).map(([n, r]) => [n, headlineOf(r)])),
         };
         build.slices.push(slice);
         build.runs.push(run);
@@ -173,7 +168,7 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     const [candidateResults, referenceResults] = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
-      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices }, stopCause(run, watch.error()));
+      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
     }) as [Results, Results];
     return {
       candidate: candidateResults,
@@ -203,7 +198,7 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
       if (failed) return;
       const message = targets.length > 1 ? `${name(i)}: ${err.message}` : err.message;
       failed = err instanceof TargetError && targets.length === 1 ? err : new TargetError(message);
-      stop.abort(new Error(`${name(i)} failed: ${err.message.split('\n')[0]}`));
+      stop.abort(new StopRequest('target-failed', `${name(i)} failed: ${err.message.split('\n')[0]}`));
     });
   });
   return {
@@ -213,15 +208,19 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
   };
 }
 
-/** Drives one load (a run, or a block of a paired run) at a target, on this thread or on workers. */
-async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, block?: Block): Promise<EngineResult> {
+/**
+ * Drives one load (a run, or a block of a paired run) at a target, on this thread or on workers.
+ * Workers get the load and the seed as given here (overrides and the block included) and the
+ * requests as data, which they compile as this thread did.
+ */
+async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
   let predicted = false;
   const firstPrediction = (ms: number) => {
     predicted = true;
     target.firstPrediction(offsetMs + ms);
   };
   if (load.workers > 1) {
-    return runWorkers(scenario, target.origin, load.workers, recorder, signal, firstPrediction, block ? { ...block, seed } : undefined);
+    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin }, recorder, signal, firstPrediction);
   }
   const sink: OutcomeSink = {
     record(index: number, outcome: Outcome) {
@@ -233,23 +232,32 @@ async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: n
   return runLoad({ origin: target.origin, requests: scenario.requests, load, seed, headers: scenario.target.headers, sink, signal });
 }
 
+/**
+ * `drive`, but a failure of the generator itself ends the run rather than losing it: what the
+ * recorder gathered until then is kept, and the run is marked as stopped by an engine error.
+ */
+async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
+  const startedAt = new Date();
+  const t0 = performance.now();
+  try {
+    return await drive(scenario, target, load, seed, recorder, signal, offsetMs);
+  } catch (err) {
+    const elapsedMs = performance.now() - t0;
+    const measuredMs = Math.max(0, Math.min(elapsedMs, load.warmupMs + load.durationMs) - load.warmupMs);
+    const stop: Stop = { cause: 'engine-error', reason: `the load generator failed: ${(err as Error).message}` };
+    return { elapsedMs, measuredMs, stop, startedAt, finishedAt: new Date() };
+  }
+}
+
 /** A paired build's blocks as one run: their measured time adds up; it was stopped if any block was. */
 function joinRuns(runs: EngineResult[], measuredMs: number): EngineResult {
-  const stopped = runs.find((r) => r.interrupted);
   return {
     elapsedMs: runs.reduce((a, r) => a + r.elapsedMs, 0),
     measuredMs,
-    interrupted: Boolean(stopped),
-    stopReason: stopped?.stopReason ?? null,
+    stop: runs.find((r) => r.stop)?.stop ?? null,
     startedAt: runs[0]?.startedAt ?? new Date(),
     finishedAt: runs[runs.length - 1]?.finishedAt ?? new Date(),
   };
-}
-
-/** Why a run ended early, as a kind the reports can act on (the reason's words are for people). */
-function stopCause(run: EngineResult, targetError: TargetError | null): StopCause | null {
-  if (!run.interrupted) return null;
-  return targetError ? 'target-failed' : 'interrupted';
 }
 
 function assemble(
@@ -257,7 +265,6 @@ function assemble(
   target: Target,
   run: EngineResult,
   measured: Pick<Results, 'overall' | 'requests' | 'series' | 'windows'>,
-  cause: StopCause | null,
 ): Results {
   return {
     schema_version: 1,
@@ -267,9 +274,9 @@ function assemble(
     finished_at: run.finishedAt.toISOString(),
     duration_s: run.measuredMs / 1000,
     warmup_s: scenario.load.warmupMs / 1000,
-    interrupted: run.interrupted,
-    stop_reason: run.stopReason,
-    stop_cause: cause,
+    interrupted: run.stop !== null,
+    stop_reason: run.stop?.reason ?? null,
+    stop_cause: run.stop?.cause ?? null,
     load: describeLoad(scenario),
     overall: measured.overall,
     requests: measured.requests,

@@ -1,10 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { EngineResult, Phase } from './engine/types.ts';
-import type { Recorder, WindowState } from './metrics/recorder.ts';
-import type { Scenario } from './scenario/types.ts';
-import type { WorkerJob, WorkerMessage } from './worker.ts';
+import { StopRequest, type EngineResult, type Phase } from '../engine/index.ts';
+import type { Recorder, SecondState } from '../metrics/index.ts';
+import type { WorkerJob, WorkerMessage, WorkerPlan } from './worker.ts';
 import './worker.ts';
 
 /**
@@ -17,7 +16,7 @@ function workerEntry(): string {
 }
 
 interface Tick {
-  windows: WindowState[];
+  seconds: SecondState[];
   inFlight: number;
   users: number;
   now: number;
@@ -25,38 +24,31 @@ interface Tick {
 }
 
 /** Splits the load over `count` worker threads and merges their seconds and totals exactly into `recorder`. */
-export async function runWorkers(
-  scenario: Scenario,
-  origin: string,
-  count: number,
-  recorder: Recorder,
-  signal: AbortSignal,
-  onFirstSuccess: (ms: number) => void,
-  block?: WorkerJob['block'],
-): Promise<EngineResult> {
+export async function runWorkers(plan: WorkerPlan, recorder: Recorder, signal: AbortSignal, onFirstPrediction: (ms: number) => void): Promise<EngineResult> {
+  const count = plan.load.workers;
   const ticks = new Map<number, Tick>();
   let nextTick = 0;
-  let firstSuccess = Number.POSITIVE_INFINITY;
+  let firstPrediction = Number.POSITIVE_INFINITY;
   // Seconds are merged in order, once every worker has closed them.
   const flush = (all: boolean) => {
     for (;;) {
       const t = ticks.get(nextTick);
-      if (!t || (!all && t.windows.length < count)) return;
-      for (const w of t.windows) recorder.addWindow(w);
+      if (!t || (!all && t.seconds.length < count)) return;
+      for (const w of t.seconds) recorder.addSecond(w);
       recorder.second(t.now, { inFlight: t.inFlight, users: t.users, phase: t.phase });
       ticks.delete(nextTick++);
     }
   };
   const runs = Array.from({ length: count }, (_, index) => {
-    const job: WorkerJob = { mlloadWorker: true, file: scenario.file, durationMs: scenario.load.durationMs, index, count, origin, block };
+    const job: WorkerJob = { mlloadWorker: true, plan, index, count };
     const worker = new Worker(workerEntry(), { workerData: job });
     const onAbort = () => worker.postMessage({ type: 'stop', reason: signal.reason instanceof Error ? signal.reason.message : String(signal.reason) });
     signal.addEventListener('abort', onAbort, { once: true });
     return new Promise<EngineResult>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
         if (m.type === 'second') {
-          const t = ticks.get(m.tick) ?? { windows: [], inFlight: 0, users: 0, now: 0, phase: m.state.phase };
-          t.windows.push(m.window);
+          const t = ticks.get(m.tick) ?? { seconds: [], inFlight: 0, users: 0, now: 0, phase: m.state.phase };
+          t.seconds.push(m.second);
           t.inFlight += m.state.inFlight;
           t.users += m.state.users;
           t.now = Math.max(t.now, m.now);
@@ -64,7 +56,7 @@ export async function runWorkers(
           flush(false);
         } else if (m.type === 'done') {
           recorder.absorb(m.state);
-          if (m.firstSuccessMs !== null) firstSuccess = Math.min(firstSuccess, m.firstSuccessMs);
+          if (m.firstPredictionMs !== null) firstPrediction = Math.min(firstPrediction, m.firstPredictionMs);
           resolve(m.result);
           // Its stop listener would keep the thread (and the process) alive.
           void worker.terminate();
@@ -79,13 +71,19 @@ export async function runWorkers(
   });
   const results = await Promise.all(runs);
   flush(true);
-  if (firstSuccess !== Number.POSITIVE_INFINITY) onFirstSuccess(firstSuccess);
+  if (firstPrediction !== Number.POSITIVE_INFINITY) onFirstPrediction(firstPrediction);
   return {
     elapsedMs: Math.max(...results.map((r) => r.elapsedMs)),
     measuredMs: Math.min(...results.map((r) => r.measuredMs)),
-    interrupted: results.some((r) => r.interrupted),
-    stopReason: results.find((r) => r.stopReason !== null)?.stopReason ?? null,
+    stop: stopOf(results, signal),
     startedAt: new Date(Math.min(...results.map((r) => new Date(r.startedAt).getTime()))),
     finishedAt: new Date(Math.max(...results.map((r) => new Date(r.finishedAt).getTime()))),
   };
+}
+
+/** The workers' stop, with its kind from the parent's signal (a worker hears only the words). */
+function stopOf(results: EngineResult[], signal: AbortSignal): EngineResult['stop'] {
+  const stopped = results.find((r) => r.stop)?.stop;
+  if (!stopped) return null;
+  return signal.reason instanceof StopRequest ? { cause: signal.reason.stopCause, reason: signal.reason.message } : stopped;
 }

@@ -1,0 +1,69 @@
+import { client, GitHubError } from './api.ts';
+import { uploadResults } from './artifact.ts';
+import { findComment, tokenLogin, upsertComment } from './comment.ts';
+import type { RunContext } from './context.ts';
+
+/** Where the action's messages go: its log and its warnings (annotations). */
+export interface Log {
+  info(line: string): void;
+  warning(line: string): void;
+}
+
+/** Uploads the run's files as the artifact `mlload-<name>`; null off a runner or when the upload fails (the files stay). */
+export async function uploadRun(name: string, dir: string, files: string[], log: Log): Promise<string | null> {
+  try {
+    const uploaded = await uploadResults(`mlload-${name}`, files, dir);
+    if (!uploaded) {
+      log.info(`mlload: not on a GitHub runner with artifact storage: results stay in ${dir}`);
+      return null;
+    }
+    return uploaded.url;
+  } catch (err) {
+    log.warning(`mlload: uploading the results artifact failed: ${(err as Error).message}; results stay in ${dir}`);
+    return null;
+  }
+}
+
+export interface CommentRequest {
+  policy: 'always' | 'on-failure' | 'never';
+  token: string;
+  ctx: RunContext;
+  /** The hidden marker that finds this scenario's comment again. */
+  marker: string;
+  body: string;
+  failed: boolean;
+}
+
+/**
+ * The pull request's one comment for this scenario, posted or updated in place; null when there
+ * is none to post. A failing API costs a warning, never the verdict.
+ */
+export async function commentOnPullRequest(c: CommentRequest, log: Log): Promise<string | null> {
+  if (c.policy === 'never') return null;
+  if (!c.ctx.pullNumber) {
+    log.info('mlload: not a pull request event: no comment; the report is in the job summary');
+    return null;
+  }
+  if (!c.token) {
+    log.warning('mlload: no github-token: cannot comment; the report is in the job summary');
+    return null;
+  }
+  const octokit = client(c.token);
+  const { owner, repo, pullNumber } = c.ctx;
+  try {
+    const login = await tokenLogin(octokit);
+    if (!login) log.warning('mlload: cannot tell which account the token acts as, so no earlier comment is updated: a new one is posted');
+    if (c.policy === 'on-failure' && !c.failed) {
+      // Still refresh an earlier failure comment, so it does not go stale.
+      const existing = await findComment(octokit, owner, repo, pullNumber, c.marker, login);
+      if (!existing) return null;
+    }
+    const url = await upsertComment(octokit, owner, repo, pullNumber, c.marker, c.body, login);
+    log.info(`mlload: report posted to ${url}`);
+    return url;
+  } catch (err) {
+    const message = err instanceof GitHubError ? err.message : `GitHub API: ${(err as Error).message}`;
+    log.warning(`mlload: could not comment on the pull request: ${message}. The verdict and the job summary stand.`);
+    return null;
+  }
+}

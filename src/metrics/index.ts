@@ -1,0 +1,5 @@
+// The metrics stage: outcomes into HDR histograms, per-second series and windows; one shape for a run's figures.
+export { Recorder, headlineOf, type RecorderState, type SecondState } from './recorder.ts';
+export { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram, type LatencySummary } from './histogram.ts';
+export { describeEnvironment } from './environment.ts';
+export type * from './types.ts';

@@ -1,0 +1,134 @@
+import type { Check, Comparison, Metric, Notice, Verdict } from '../gate/index.ts';
+
+// The gate decides in numbers; this is where they become words and symbols, for every report alike.
+
+const pct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(1)}%`;
+const ms = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x < 10 ? x.toFixed(2) : x.toFixed(1)} ms`);
+
+/** A change in its unit: points for the error rate, percent for the rest. */
+export function formatAmount(m: Metric, x: number): string {
+  if (m === 'error_rate') return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts`;
+  // An interval from a handful of samples can reach absurd ratios: past 100× it only says "no idea".
+  return x > 99 ? '> +9900%' : pct(x);
+}
+
+export function describeMetric(m: Metric): string {
+  switch (m) {
+    case 'count':
+      return 'requests measured';
+    case 'rps':
+      return 'throughput';
+    case 'error_rate':
+      return 'error rate';
+    case 'cold_start':
+      return 'cold start';
+    case 'first_prediction':
+      return 'first prediction';
+    default:
+      return m;
+  }
+}
+
+export function formatValue(m: Metric, v: number): string {
+  if (Number.isNaN(v)) return 'n/a';
+  if (m === 'count') return String(v);
+  if (m === 'rps') return `${v.toFixed(1)} req/s`;
+  if (m === 'error_rate') return `${(v * 100).toFixed(2)}%`;
+  return ms(v);
+}
+
+export function formatChange(c: Check): string {
+  if (c.change === null) return '';
+  return formatAmount(c.metric, c.change);
+}
+
+/** The interval of a check's change, "[-2.1%, +8.0%]"; empty when it has none. */
+export function formatInterval(c: Check): string {
+  return c.interval ? `[${formatAmount(c.metric, c.interval.low)}, ${formatAmount(c.metric, c.interval.high)}]` : '';
+}
+
+/** The limit of a check: "≤ 300 ms", "≥ 50 req/s", "≤ +10%", "≥ -5%", "≤ +1.00 pts"; empty when it has none. */
+export function limitText(c: Check): string {
+  const t = c.threshold;
+  if (t === null) return '';
+  const sign = c.bound === 'max' ? '≤' : '≥';
+  if (c.kind === 'slo') {
+    if (c.metric === 'count') return '> 0 (no request was measured)';
+    if (c.metric === 'rps') return `${sign} ${t} req/s`;
+    if (c.metric === 'error_rate') return `${sign} ${(t * 100).toFixed(2)}%`;
+    return `${sign} ${ms(t)}`;
+  }
+  if (c.metric === 'error_rate') return `${sign} +${(t * 100).toFixed(2)} pts`;
+  return `${sign} ${t < 0 ? '-' : '+'}${(Math.abs(t) * 100).toFixed(0)}%`;
+}
+
+/** Why an inconclusive check was left undecided, and what would decide it; null for any other check. */
+export function undecidedText(c: Check, comparison: Comparison | null): string | null {
+  if (!c.undecided || !c.interval || c.change === null || c.threshold === null) return null;
+  const fmt = (x: number) => formatAmount(c.metric, x);
+  const tolerance = Math.abs(c.threshold);
+  const paired = comparison?.against === 'image';
+  const confidence = Math.round((comparison?.confidence ?? 0.95) * 100);
+  const head = `${fmt(c.change)} is beyond the ${c.metric === 'error_rate' ? `${(tolerance * 100).toFixed(2)} pt` : `${(tolerance * 100).toFixed(0)}%`} tolerance, but the ${confidence}% interval (${fmt(c.interval.low)} to ${fmt(c.interval.high)}) includes no change`;
+  const { longer, seconds } = c.undecided;
+  if (longer === null) {
+    return `${head}: the baseline's own runs differ too much for a longer run to decide; record more baseline runs, or compare against the base build in the same job (compare.against: image)`;
+  }
+  const k = Math.max(1.5, longer);
+  return `${head}: a ${paired ? 'paired ' : ''}run about ${k.toFixed(1)}× as long (about ${Math.ceil((seconds * k) / 10) * 10} s measured${paired ? ' per build' : ''}) would likely decide`;
+}
+
+export function noticeText(n: Notice): string {
+  switch (n.kind) {
+    case 'scenario-changed':
+      return `The baseline was measured with a different scenario (hash ${n.baseline_hash}, this run ${n.run_hash}): its load or requests changed, so it is not compared. Refresh it with the update-baseline mode.`;
+    case 'no-baseline':
+      return n.file
+        ? `No baseline yet (${n.file}): only the SLOs were checked. Create one with \`mode: update-baseline\` (or \`mlload baseline results.json --out <file>\`) and commit it.`
+        : 'No baseline given: only the SLOs were checked. Compare with one with `--baseline FILE` (made by `mlload baseline results.json --out FILE`).';
+    case 'prior-spread':
+      return `The baseline holds ${n.runs === 1 ? 'one run' : 'no per-run figures'}, so the intervals assume the prior run-to-run spread (compare.prior) rather than your runner's own. Refresh it with \`baseline-runs: 3\` or more.`;
+    case 'no-windows':
+      return 'The baseline predates per-window figures: its intervals use only the spread between its runs. Refresh it to get tighter intervals.';
+    case 'other-machine':
+      return `The baseline was measured on another machine (${n.baseline.cores} × ${n.baseline.cpu_model}; this run: ${n.run.cores} × ${n.run.cpu_model}).`;
+    case 'stopped-early':
+      return `The run stopped early: ${n.reason}.`;
+    case 'few-blocks':
+      return `Only ${n.pairs} block pair(s) completed: too few to compare the builds; only the SLOs were checked.`;
+  }
+}
+
+const against = (comparison: Comparison | null) => (comparison?.against === 'image' ? 'the reference build' : 'baseline');
+
+/** One check in a line: "p95 350.0 ms (SLO ≤ 300.0 ms)", "p95 +35.0% [+20.1%, +52.3%] vs baseline (limit ≤ +10%)". */
+function checkPhrase(c: Check, comparison: Comparison | null): string {
+  const scope = c.scope === 'overall' ? '' : `${c.scope} `;
+  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} (SLO ${limitText(c)})`;
+  const interval = c.interval ? ` ${formatInterval(c)}` : '';
+  return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change ?? 0)}${interval} vs ${against(comparison)} (limit ${limitText(c)})`;
+}
+
+/** One line: what failed (or was left undecided), or that all held. */
+export function headline(verdict: Verdict): string {
+  const { status, comparison } = verdict;
+  if (status === 'pass') return comparison?.against === 'image' ? 'every SLO held and no regression against the reference build' : 'every SLO and regression tolerance held';
+  if (status === 'no-baseline') return 'no baseline to compare with; SLOs held';
+  const shown = verdict.checks.filter((c) => c.status === status);
+  const text = shown
+    .slice(0, 3)
+    .map((c) => checkPhrase(c, comparison))
+    .join('; ')
+    .concat(shown.length > 3 ? `; and ${shown.length - 3} more` : '');
+  return status === 'inconclusive' ? `${text}, within what the noise explains` : text;
+}
+
+/** A failed check as an annotation: the value or change against its limit, in the limit's own unit. */
+export function breachText(c: Check, comparison: Comparison | null): string {
+  const scope = c.scope === 'overall' ? '' : `${c.scope}: `;
+  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} breaches the SLO ${limitText(c)}`;
+  const interval = c.interval ? ` ${formatInterval(c)}` : '';
+  return `${scope}${describeMetric(c.metric)} ${formatChange(c)}${interval} vs ${against(comparison)} breaches the regression tolerance ${limitText(c)}`;
+}
+
+export const STATUS_TITLE: Readonly<Record<Verdict['status'], string>> = { pass: 'passed', fail: 'failed', inconclusive: 'inconclusive', 'no-baseline': 'no baseline' };

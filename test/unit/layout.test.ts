@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
+
+/**
+ * The pipeline's order: a module may import from its own folder, from `shared/`, and from an
+ * earlier stage through that stage's index.ts; never from a later stage. The shells sit on top.
+ */
+const ORDER = ['shared', 'scenario', 'target', 'engine', 'metrics', 'gate', 'report', 'github', 'pipeline', 'action', 'cli'];
+/** Deliberate exceptions, each with its reason. */
+const ALLOWED: Record<string, string> = {
+  // The post step runs `docker rm` alone: through target/index.ts its bundle would carry an HTTP client.
+  'action/post.ts -> target/docker.ts': 'post step bundle',
+};
+
+export interface Edge {
+  from: string;
+  to: string;
+}
+
+/** Every import between files under src/, as paths relative to src/. */
+function imports(): Edge[] {
+  const edges: Edge[] = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        for (const f of ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles) {
+          if (!f.fileName.startsWith('.')) continue;
+          const target = relative(SRC, resolve(dirname(path), f.fileName));
+          if (!target.startsWith('..')) edges.push({ from: relative(SRC, path), to: target });
+        }
+      }
+    }
+  };
+  walk(SRC);
+  return edges;
+}
+
+const stageOf = (path: string) => (path.includes('/') ? path.split('/')[0]! : '.');
+
+/** The imports that break the rule, each in words. */
+export function violations(edges: Edge[]): string[] {
+  const out: string[] = [];
+  for (const { from, to } of edges) {
+    const [a, b] = [stageOf(from), stageOf(to)];
+    // src/index.ts is the bundle's root, not a stage: it names the shells' entries and the worker.
+    if (a === b || a === '.' || b === 'shared' || ALLOWED[`${from} -> ${to}`]) continue;
+    const [i, j] = [ORDER.indexOf(a), ORDER.indexOf(b)];
+    if (i < 0 || j < 0) out.push(`${from} -> ${to}: ${i < 0 ? a : b} is not a stage of the pipeline`);
+    else if (j > i) out.push(`${from} -> ${to}: ${a} comes before ${b} in the pipeline, so it may not import from it`);
+    else if (!to.endsWith('/index.ts')) out.push(`${from} -> ${to}: import ${b}/index.ts, the stage's interface, not its inside`);
+  }
+  return out;
+}
+
+describe('layout: imports flow one way along the pipeline', () => {
+  it('holds for src/', () => {
+    const edges = imports();
+    assert.ok(edges.length > 50, `found only ${edges.length} imports: the walk is broken`);
+    assert.deepEqual(violations(edges), []);
+  });
+
+  it('catches an import that runs backwards, or into a stage\'s inside', () => {
+    assert.match(violations([{ from: 'engine/run.ts', to: 'metrics/index.ts' }])[0]!, /engine comes before metrics/);
+    assert.match(violations([{ from: 'report/markdown.ts', to: 'gate/verdict.ts' }])[0]!, /import gate\/index\.ts/);
+    assert.match(violations([{ from: 'shared/document.ts', to: 'scenario/index.ts' }])[0]!, /shared comes before scenario/);
+    assert.deepEqual(violations([{ from: 'gate/verdict.ts', to: 'metrics/index.ts' }, { from: 'cli/main.ts', to: 'shared/version.ts' }]), []);
+  });
+});
