@@ -1,14 +1,7 @@
-import type { Environment, Window, HeadlineFigures, TargetFigures } from '../metrics/index.ts';
-import type { LatencySummary } from '../metrics/index.ts';
+import type { Environment, HeadlineFigures, RequestStats, TargetFigures, Window } from '../metrics/index.ts';
 
-export interface BaselineFigures {
-  count: number;
-  failure_count: number;
-  rps: number;
-  error_rate: number;
-  latency_ms: LatencySummary;
-  histogram: string;
-}
+/** A baseline's merged figures, overall or of one request: a run's, less what a comparison does not use. */
+export type BaselineFigures = Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram'>;
 
 export interface Baseline {
   $schema?: string;
@@ -98,7 +91,7 @@ export interface Comparison {
   reference: string;
   confidence: number;
   /** The reference's figures, for the report: A beside B in paired runs. */
-  reference_figures?: { count: number; rps: number; error_rate: number; p50: number; p95: number; p99: number };
+  reference_figures?: Pick<HeadlineFigures, 'count' | 'rps' | 'error_rate' | 'p50' | 'p95' | 'p99'>;
   /** Runs in the baseline file. */
   baseline_runs?: number;
   blocks?: BlockRatio[];

@@ -1,0 +1,125 @@
+import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, recordMs, summarize, type Histogram } from './histogram.ts';
+import type { HeadlineFigures, Window } from './types.ts';
+import { round2, round3, round6 } from './totals.ts';
+
+/** Windows per run: enough to see the run's own noise, few enough that each holds a usable p99. */
+const WINDOWS = 10;
+
+/** One request name's measured outcomes of one second, as sent across a thread. */
+export interface WindowSecondState {
+  count: number;
+  failures: number;
+  histogram: string;
+}
+
+class Counter {
+  readonly latency = latencyHistogram();
+  count = 0;
+  failures = 0;
+  add(other: Counter): void {
+    this.latency.add(other.latency);
+    this.count += other.count;
+    this.failures += other.failures;
+    other.reset();
+  }
+  reset(): void {
+    this.latency.reset();
+    this.count = 0;
+    this.failures = 0;
+  }
+}
+
+/**
+ * The measured period cut into about ten windows, per request name: measured outcomes gather by
+ * second, and whole seconds fold into the window in progress.
+ */
+export class WindowSink {
+  readonly windows: Window[] = [];
+  private readonly names: string[];
+  private readonly second: Counter[];
+  private readonly window: Counter[];
+  private readonly warmupMs: number;
+  /** Measured seconds at which windows close. */
+  private readonly ends: number[];
+  private measuredSeconds = 0;
+  /** Engine clock (ms) where the window in progress began, and of the last second folded into it. */
+  private startMs: number;
+  private lastSecondMs = 0;
+  private readonly endMs: number;
+
+  /** `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0). */
+  constructor(names: string[], warmupMs: number, durationMs: number) {
+    this.names = names;
+    this.second = names.map(() => new Counter());
+    this.window = names.map(() => new Counter());
+    this.warmupMs = warmupMs;
+    const seconds = Math.max(1, Math.round(durationMs / 1000));
+    const count = durationMs > 0 ? Math.min(WINDOWS, seconds) : 0;
+    this.ends = Array.from({ length: count }, (_, k) => Math.round(((k + 1) * seconds) / count));
+    this.startMs = warmupMs;
+    this.endMs = durationMs > 0 ? warmupMs + durationMs : Number.POSITIVE_INFINITY;
+  }
+
+  record(index: number, latencyMs: number, failed: boolean): void {
+    const s = this.second[index]!;
+    recordMs(s.latency, latencyMs);
+    s.count++;
+    if (failed) s.failures++;
+  }
+
+  /** Adds the second's measured outcomes to the window in progress; a second after the window's end starts a new one. */
+  fold(measuring: boolean, nowMs: number): void {
+    // The last planned window also takes what comes after it: the final partial second and the drain.
+    const k = this.windows.length;
+    const planned = this.ends.length;
+    const end = planned === 0 ? k + 1 : k < planned - 1 ? this.ends[k]! : Number.POSITIVE_INFINITY;
+    if (measuring && this.measuredSeconds >= end) this.close();
+    this.second.forEach((s, i) => this.window[i]!.add(s));
+    if (measuring) this.measuredSeconds++;
+    this.lastSecondMs = Math.max(this.lastSecondMs, nowMs);
+  }
+
+  /** At the end of the run: what is left closes the last window. */
+  finish(): void {
+    this.fold(false, this.lastSecondMs);
+    if (this.window.some((w) => w.count > 0)) this.close();
+  }
+
+  private close(): void {
+    // Measured time only: not the warm-up before it, nor the drain after the schedule's end.
+    const endMs = Math.min(this.lastSecondMs, this.endMs);
+    const seconds = Math.max(0.001, (endMs - this.startMs) / 1000);
+    const requests: Record<string, HeadlineFigures> = {};
+    this.window.forEach((w, i) => (requests[this.names[i]!] = headlineFigures(w.count, w.failures, w.latency, seconds)));
+    const all = mergeHistograms(this.window.map((w) => w.latency));
+    const count = this.window.reduce((a, w) => a + w.count, 0);
+    const failures = this.window.reduce((a, w) => a + w.failures, 0);
+    this.windows.push({ start_s: round3((this.startMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: headlineFigures(count, failures, all, seconds), requests });
+    this.startMs = endMs;
+    for (const w of this.window) w.reset();
+  }
+
+  state(): WindowSecondState[] {
+    return this.second.map((s) => ({ count: s.count, failures: s.failures, histogram: encodeHistogram(s.latency) }));
+  }
+
+  /** Another thread's same second, into the one in progress. */
+  add(names: WindowSecondState[]): void {
+    names.forEach((n, i) => {
+      const s = this.second[i]!;
+      if (n.count > 0) s.latency.add(decodeHistogram(n.histogram));
+      s.count += n.count;
+      s.failures += n.failures;
+    });
+  }
+}
+
+/** The headline figures of a finished run's figures. */
+export function headlineOf(f: { count: number; failure_count: number; rps: number; error_rate: number; latency_ms: ReturnType<typeof summarize> }): HeadlineFigures {
+  const l = f.latency_ms;
+  return { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+}
+
+function headlineFigures(count: number, failures: number, latency: Histogram, seconds: number): HeadlineFigures {
+  return headlineOf({ count, failure_count: failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), latency_ms: summarize(latency) });
+}
