@@ -1,7 +1,8 @@
 // npm run bench: how much CPU our load generator takes per request, next to autocannon and wrk.
 // A fixed-JSON nginx on core 1, each generator on core 0, 50 connections, POST of a 161-byte
 // payload; rounds alternate the generators; medians and ratios are printed at the end.
-// Options (env): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50).
+// Options (env): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50); BENCH_OTHER_CLI, the
+// dist/cli/index.js of another build, adds it as one more generator (before/after a change).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
@@ -69,7 +70,7 @@ function timed(cmd: string[]): { stdout: string; cpuS: number } {
   return { stdout: r.stdout, cpuS: Number(m[1]) + Number(m[2]) };
 }
 
-function ours(dir: string): Measure {
+function ours(dir: string, cli = join(ROOT, 'dist/cli/index.js')): Measure {
   const scenario = join(dir, 'bench.yml');
   writeFileSync(
     scenario,
@@ -85,7 +86,7 @@ requests:
 `,
   );
   const out = join(dir, 'ours');
-  const { cpuS } = timed([process.execPath, join(ROOT, 'dist/cli/index.js'), 'run', scenario, '--out', out]);
+  const { cpuS } = timed([process.execPath, cli, 'run', scenario, '--out', out]);
   const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { count: number; rps: number; failure_count: number } };
   if (r.overall.failure_count > 0) throw new Error(`our generator saw ${r.overall.failure_count} failures`);
   return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
@@ -116,6 +117,8 @@ function main(): void {
     ['mlload', () => ours(dir)],
     ['autocannon', autocannon],
   ];
+  const other = process.env.BENCH_OTHER_CLI;
+  if (other) peers.push(['mlload (other)', () => ours(dir, other)]);
   if (have('wrk')) peers.push(['wrk', () => wrk(dir)]);
   const results = new Map<string, Measure[]>(peers.map(([n]) => [n, []]));
   try {
@@ -125,7 +128,7 @@ function main(): void {
       for (const [name, run] of peers) {
         const m = run();
         results.get(name)!.push(m);
-        console.log(`round ${round} ${name.padEnd(10)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.cpuMsPerRequest.toFixed(4)} CPU ms/request`);
+        console.log(`round ${round} ${name.padEnd(14)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.cpuMsPerRequest.toFixed(4)} CPU ms/request`);
       }
     }
   } finally {
