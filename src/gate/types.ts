@@ -31,6 +31,9 @@ export interface BaselineRun extends Partial<HeadlineFigures> {
 
 export type Metric = 'count' | 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean' | 'rps' | 'error_rate' | 'cold_start' | 'first_prediction';
 
+/** A fraction is 0..1 (an error rate); a regression's change is relative, or in points for the error rate. */
+export type Unit = 'ms' | 'req/s' | 'fraction' | 'requests';
+
 export type CheckStatus = 'pass' | 'fail' | 'inconclusive' | 'improved' | 'info';
 
 /**
@@ -44,6 +47,8 @@ export interface Check {
   kind: 'slo' | 'regression';
   metric: Metric;
   value: number;
+  /** The unit of `value` and `baseline` (and of an SLO's threshold). */
+  unit: Unit;
   baseline: number | null;
   /** Relative change for latency and rps (0.1 = +10%); absolute points for error_rate. */
   change: number | null;

@@ -2,7 +2,7 @@ import type { PairedBlock, Results, HeadlineFigures } from '../metrics/index.ts'
 import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
 import { histogramOf } from '../metrics/index.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
-import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Notice, Verdict } from './types.ts';
+import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
 
 type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms'>;
 
@@ -19,7 +19,11 @@ function valueOf(f: Figures, m: Metric): number {
 /** An SLO row; a value that was not measured (NaN) fails. */
 function slo(scope: string, metric: Metric, value: number, threshold: number, bound: 'max' | 'min'): Check {
   const holds = bound === 'max' ? value <= threshold : value >= threshold;
-  return { scope, kind: 'slo', metric, value, baseline: null, change: null, threshold, bound, status: holds ? 'pass' : 'fail' };
+  return { scope, kind: 'slo', metric, value, unit: unitOf(metric), baseline: null, change: null, threshold, bound, status: holds ? 'pass' : 'fail' };
+}
+
+function unitOf(m: Metric): Unit {
+  return m === 'rps' ? 'req/s' : m === 'error_rate' ? 'fraction' : m === 'count' ? 'requests' : 'ms';
 }
 
 /** Absolute limits: latency and error rate may not rise above, throughput may not fall below. */
@@ -68,7 +72,7 @@ function regressionChecks(scope: string, run: Figures, base: Figures, tolerances
     } else status = better ? 'improved' : 'pass';
     // Throughput's tolerance is a drop: the change may go no lower than minus it.
     const threshold = tolerance === undefined ? null : m === 'rps' ? -tolerance : tolerance;
-    const check: Check = { scope, kind: 'regression', metric: m, value, baseline, change, threshold, bound: m === 'rps' ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
+    const check: Check = { scope, kind: 'regression', metric: m, value, unit: unitOf(m), baseline, change, threshold, bound: m === 'rps' ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
     if (undecided) check.undecided = undecided;
     return check;
   });

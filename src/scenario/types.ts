@@ -46,14 +46,8 @@ export interface RequestSpec {
   expect: ExpectSpec;
 }
 
-/** A request ready to send: its specs with a live payload source and status check. */
-export interface RequestPlan {
-  name: string;
-  method: string;
-  path: string;
-  weight: number;
-  headers: Record<string, string>;
-  timeoutMs: number;
+/** A request ready to send: its spec with a live payload source and status check. */
+export interface RequestPlan extends Omit<RequestSpec, 'body' | 'expect'> {
   body: BodySource | null;
   expect: Expectation;
 }
