@@ -105,21 +105,24 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
       target,
       recorder: new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs),
       series: [] as SeriesPoint[],
-      slices: [] as Window[],
+      windows: [] as Window[],
       runs: [] as EngineResult[],
       elapsedMs: 0,
       measuredMs: 0,
     }));
-    const pairs: Array<{ index: number; first: 'candidate' | 'reference'; slices: Window[] }> = [];
+    const pairs: Array<{ index: number; first: 'candidate' | 'reference'; windows: Window[] }> = [];
     const count = scenario.compare.blocks;
     // A, B, A, B, …: every block follows exactly one block of the other build, so neither comes to
     // its blocks more rested than the other. The warm-up runs the same way, in unmeasured rounds.
     const order = [1, 0];
     const blockMs = scenario.load.durationMs / count;
     const rounds = Math.max(1, Math.ceil(scenario.load.warmupMs / blockMs));
-    for (let round = 0; round < rounds && !watch.signal.aborted; round++) {
+    // A block that stopped early (a signal, a failed target, an engine error) ends the whole run.
+    let halted = false;
+    const over = () => halted || watch.signal.aborted;
+    for (let round = 0; round < rounds && !over(); round++) {
       for (const b of order) {
-        if (watch.signal.aborted) break;
+        if (over()) break;
         const block: Block = { index: 0, count, warmupMs: Math.max(scenario.load.warmupMs, blockMs) / rounds, measure: false };
         const load = blockLoad(scenario.load, block);
         const recorder = new Recorder(scenario.requests, load.warmupMs);
@@ -127,12 +130,17 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
         recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
         const run = await driveKeeping(scenario, builds[b]!.target, load, scenario.seed + 7 * round, recorder, watch.signal, performance.now() - t0);
         builds[b]!.elapsedMs += run.elapsedMs;
+        if (run.stop) {
+          // Its stop must reach the results, though a warm-up's figures do not.
+          builds[b]!.runs.push({ ...run, measuredMs: 0 });
+          halted = true;
+        }
       }
     }
-    for (let index = 0; index < count && !watch.signal.aborted; index++) {
-      const pair = { index, first: 'reference' as const, slices: [] as Window[] };
+    for (let index = 0; index < count && !over(); index++) {
+      const pair = { index, first: 'reference' as const, windows: [] as Window[] };
       for (const b of order) {
-        if (watch.signal.aborted) break;
+        if (over()) break;
         const build = builds[b]!;
         const block: Block = { index, count, warmupMs: 0, measure: true };
         const load = blockLoad(scenario.load, block);
@@ -150,30 +158,31 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
         const run = await driveKeeping(scenario, build.target, load, scenario.seed + index * 104_729, recorder, watch.signal, performance.now() - t0);
         const figures = recorder.finish(run.measuredMs / 1000);
         build.recorder.merge(recorder);
-        const slice: Window = {
+        const window: Window = {
           start_s: build.measuredMs / 1000,
           seconds: run.measuredMs / 1000,
           overall: headlineOf(figures.overall),
           requests: Object.fromEntries(Object.entries(figures.requests).map(([n, r]) => [n, headlineOf(r)])),
         };
-        build.slices.push(slice);
+        build.windows.push(window);
         build.runs.push(run);
         build.elapsedMs += run.elapsedMs;
         build.measuredMs += run.measuredMs;
-        pair.slices[b] = slice;
+        pair.windows[b] = window;
+        if (run.stop) halted = true;
       }
-      if (pair.slices[0] && pair.slices[1]) pairs.push(pair);
+      if (pair.windows[0] && pair.windows[1]) pairs.push(pair);
     }
     watch.done();
     const [candidateResults, referenceResults] = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
-      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.slices });
+      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.windows });
     }) as [Results, Results];
     return {
       candidate: candidateResults,
       reference: referenceResults,
-      blocks: pairs.map((p) => ({ index: p.index, first: p.first, candidate: p.slices[0]!, reference: p.slices[1]! })),
+      blocks: pairs.map((p) => ({ index: p.index, first: p.first, candidate: p.windows[0]!, reference: p.windows[1]! })),
       targetError: watch.error(),
     };
   } finally {
