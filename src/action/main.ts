@@ -60,6 +60,7 @@ function setFigures(results: Results, resultsPath: string): void {
   core.setOutput('p99', String(o.latency_ms.p99));
   core.setOutput('rps', String(o.rps));
   core.setOutput('error-rate', String(o.error_rate));
+  core.setOutput('capacity', results.capacity?.value?.toString() ?? '');
   core.setOutput('results', resultsPath);
 }
 

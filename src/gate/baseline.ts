@@ -58,8 +58,22 @@ export function buildBaseline(runs: Results[]): Baseline {
       ...headlineOf(r.overall),
       requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, headlineOf(f)])),
       windows: r.windows ?? [],
+      ...(r.capacity ? { capacity: r.capacity.value } : {}),
     })),
+    ...capacityOf(runs),
   };
+}
+
+/** The runs' capacity: the median of their searches (a run whose lowest probe failed counts as 0). */
+function capacityOf(runs: Results[]): Pick<Baseline, 'capacity'> {
+  const searched = runs.map((r) => r.capacity).filter((c) => c !== undefined);
+  if (searched.length === 0) return {};
+  const median = (xs: Array<number | null>): number | null => {
+    const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    return known.length === 0 ? null : known[Math.floor((known.length - 1) / 2)]!;
+  };
+  const values = searched.map((c) => c.value ?? 0);
+  return { capacity: { unit: searched[0]!.unit, value: median(values), bracket: [median(searched.map((c) => c.bracket[0])), median(searched.map((c) => c.bracket[1]))] } };
 }
 
 /**

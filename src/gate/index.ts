@@ -2,3 +2,4 @@
 export { judge, judgePaired, shouldFail } from './verdict.ts';
 export { buildBaseline, readBaseline, readResults, writeBaseline } from './baseline.ts';
 export type * from './types.ts';
+export { decideProbe, type ProbeCounts } from './probe.ts';

@@ -16,6 +16,8 @@ export interface Baseline {
   requests: Record<string, BaselineFigures>;
   /** Each run's own figures and windows: the spread the noise-aware comparison works from. */
   per_run?: BaselineRun[];
+  /** The capacity searches of the runs: their median, and the median bracket's ends. */
+  capacity?: { unit: 'req/s' | 'users'; value: number | null; bracket: [number | null, number | null] };
 }
 
 /** One run of a baseline. Files written before windows were kept hold only the headline figures. */
@@ -27,12 +29,14 @@ export interface BaselineRun extends Partial<HeadlineFigures> {
   p99: number;
   requests?: Record<string, HeadlineFigures>;
   windows?: Window[];
+  /** This run's capacity (null: even its lowest probe failed), when it searched. */
+  capacity?: number | null;
 }
 
-export type Metric = 'count' | 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean' | 'rps' | 'error_rate' | 'cold_start' | 'first_prediction';
+export type Metric = 'count' | 'capacity' | 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean' | 'rps' | 'error_rate' | 'cold_start' | 'first_prediction';
 
 /** A fraction is 0..1 (an error rate); a regression's change is relative, or in points for the error rate. */
-export type Unit = 'ms' | 'req/s' | 'fraction' | 'requests';
+export type Unit = 'ms' | 'req/s' | 'fraction' | 'requests' | 'users';
 
 export type CheckStatus = 'pass' | 'fail' | 'inconclusive' | 'improved' | 'info';
 

@@ -45,37 +45,37 @@ type Estimator = (scope: string, metric: Metric) => Estimate | null;
 
 /** Tolerances against the reference, direction-aware and noise-aware; improvements are shown, never failed. */
 function regressionChecks(scope: string, run: Figures, base: Figures, tolerances: Tolerances, estimate: Estimator, seconds: number): Check[] {
-  const metrics = [...new Set<Metric>([...SHOWN, ...(Object.keys(tolerances) as Metric[])])];
-  return metrics.map((m) => {
-    const value = valueOf(run, m);
-    const baseline = valueOf(base, m);
-    const tolerance = tolerances[m as keyof Tolerances];
-    const e = estimate(scope, m);
-    const linear = m === 'error_rate';
-    const change = e ? e.change : linear ? value - baseline : baseline > 0 ? (value - baseline) / baseline : 0;
-    // Latency and errors get worse when they grow, throughput when it drops.
-    const sign = m === 'rps' ? -1 : 1;
-    const worse = sign * change;
-    const bounds = e ? [sign * e.low, sign * e.high] : [worse, worse];
-    const worseLow = Math.min(...bounds);
-    const worseHigh = Math.max(...bounds);
-    const better = worseHigh < 0 || (!e && worse < 0);
-    let status: Check['status'];
-    let undecided: Check['undecided'];
-    if (tolerance === undefined) status = better ? 'improved' : 'info';
-    else if (worse > tolerance + 1e-12) {
-      if (worseLow > 0) status = 'fail';
-      else {
-        status = 'inconclusive';
-        undecided = { longer: e?.longer ?? null, seconds };
-      }
-    } else status = better ? 'improved' : 'pass';
-    // Throughput's tolerance is a drop: the change may go no lower than minus it.
-    const threshold = tolerance === undefined ? null : m === 'rps' ? -tolerance : tolerance;
-    const check: Check = { scope, kind: 'regression', metric: m, value, unit: unitOf(m), baseline, change, threshold, bound: m === 'rps' ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
-    if (undecided) check.undecided = undecided;
-    return check;
-  });
+  const metrics = [...new Set<Metric>([...SHOWN, ...(Object.keys(tolerances) as Metric[])])].filter((m) => m !== 'capacity');
+  return metrics.map((m) => regressionCheck(scope, m, valueOf(run, m), valueOf(base, m), tolerances[m as keyof Tolerances], estimate(scope, m), seconds));
+}
+
+/** One tolerance held against a change and its interval: fail only when the whole interval is beyond it. */
+function regressionCheck(scope: string, m: Metric, value: number, baseline: number, tolerance: number | undefined, e: Estimate | null, seconds: number): Check {
+  const linear = m === 'error_rate';
+  const change = e ? e.change : linear ? value - baseline : baseline > 0 ? (value - baseline) / baseline : 0;
+  // Latency and errors get worse when they grow, throughput and capacity when they drop.
+  const lower = m === 'rps' || m === 'capacity';
+  const sign = lower ? -1 : 1;
+  const worse = sign * change;
+  const bounds = e ? [sign * e.low, sign * e.high] : [worse, worse];
+  const worseLow = Math.min(...bounds);
+  const worseHigh = Math.max(...bounds);
+  const better = worseHigh < 0 || (!e && worse < 0);
+  let status: Check['status'];
+  let undecided: Check['undecided'];
+  if (tolerance === undefined) status = better ? 'improved' : 'info';
+  else if (worse > tolerance + 1e-12) {
+    if (worseLow > 0) status = 'fail';
+    else {
+      status = 'inconclusive';
+      undecided = { longer: e?.longer ?? null, seconds };
+    }
+  } else status = better ? 'improved' : 'pass';
+  // Throughput's and capacity's tolerance is a drop: the change may go no lower than minus it.
+  const threshold = tolerance === undefined ? null : lower ? -tolerance : tolerance;
+  const check: Check = { scope, kind: 'regression', metric: m, value, unit: unitOf(m), baseline, change, threshold, bound: lower ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
+  if (undecided) check.undecided = undecided;
+  return check;
 }
 
 /** Values of one metric in a window (or a block); NaN when the window does not have it. */
@@ -220,6 +220,8 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
   if (usable) {
     const estimator = baselineEstimator(results, usable, confidence, scenario.compare.prior, scenario.compare.maxNoise);
     checks.push(...regressionsOf(results, usable, scenario, estimator));
+    const capacity = capacityCheck(results, usable, scenario, confidence);
+    if (capacity) checks.push(capacity);
     const runs = usable.per_run ?? [];
     if (runs.length < 2) notices.push({ kind: 'prior-spread', runs: runs.length });
     else if (!runs.some((r) => r.windows)) notices.push({ kind: 'no-windows' });
@@ -231,6 +233,30 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
   }
   if (results.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason });
   return conclude(checks, notices, comparison, usable !== null);
+}
+
+/**
+ * The capacity against the baseline's, on the log scale: the spread of the baseline runs' own
+ * searches (with the prior for latency), and under it the search's resolution (a value known only
+ * to within its bracket). A run whose lowest probe failed has lost all of it.
+ */
+function capacityCheck(results: Results, baseline: Baseline, scenario: Judged, confidence: number): Check | null {
+  const run = results.capacity;
+  const base = baseline.capacity;
+  if (!run || !base || base.value === null || base.value <= 0 || run.unit !== base.unit) return null;
+  const resolution = ([lo, hi]: [number | null, number | null]) => (lo && hi && hi > lo ? Math.log(hi / lo) ** 2 / 12 : 0);
+  const samples = (baseline.per_run ?? []).filter((r) => r.capacity !== undefined).map((r) => ({ value: r.capacity ?? 0, windows: [] }));
+  const priors = scenario.compare.prior;
+  const e =
+    run.value === null
+      ? null
+      : compareToBaseline({ value: run.value, windows: [] }, base.value, samples, 'log', confidence, {
+          floor: resolution(run.bracket) + resolution(base.bracket),
+          prior: { spread: priors.latency, runs: priors.runs },
+          maxHalfWidth: Math.log(1 + scenario.compare.maxNoise),
+        });
+  const check = regressionCheck('overall', 'capacity', run.value ?? 0, base.value, scenario.regression.overall.capacity, e, results.duration_s);
+  return { ...check, unit: run.unit };
 }
 
 /** A paired run: the candidate against the reference build measured beside it, block by block. */

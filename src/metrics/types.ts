@@ -99,6 +99,56 @@ export interface PairedBlock {
 
 export type { StopCause };
 
+/** One probe of a capacity search: a fixed load held until its verdict was sure (or its time was up). */
+export interface CapacityProbe {
+  /** The load offered: req/s (open model) or users (closed). */
+  load: number;
+  /** Requests per second completed in the measured time. */
+  achieved_rps: number;
+  count: number;
+  seconds: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  error_rate: number;
+  verdict: 'pass' | 'fail';
+  /** A second probe at a load that just failed, to confirm it (the load's verdict is this one's). */
+  repeat?: boolean;
+  /** 'confident': the binomial test decided early; 'time': the probe's time was up and the observed shares decided. */
+  decided: 'confident' | 'time';
+  status_codes: Record<string, number>;
+  /** The most frequent failure reasons, with counts. */
+  failures: Array<{ reason: string; count: number }>;
+  /** Container CPU (mean) and memory (peak) during the probe, when watched. */
+  cpu_percent?: number;
+  memory_mb?: number;
+}
+
+/** How the first failing probe failed. */
+export type FailureMode =
+  | { kind: 'crash'; message: string }
+  | { kind: 'errors'; error_rate: number; statuses: Record<string, number>; reasons: Array<{ reason: string; count: number }> }
+  | { kind: 'saturation'; offered: number; achieved_rps: number }
+  | { kind: 'latency'; percentile: string; value_ms: number; limit_ms: number };
+
+/** The result of a capacity search. */
+export interface CapacityFigures {
+  unit: 'req/s' | 'users';
+  /** The highest load that passed; null when even the lowest probe failed. */
+  value: number | null;
+  /** [highest passing, lowest failing]; a side is null when no probe landed there. */
+  bracket: [number | null, number | null];
+  /** Why the search ended. */
+  ended: 'precision' | 'max' | 'time' | 'floor' | 'target-failed' | 'interrupted';
+  /** The SLO the probes held: percentiles in ms, error_rate 0..1. */
+  slo: Record<string, number>;
+  confidence: number;
+  probes: CapacityProbe[];
+  failure: FailureMode | null;
+  /** Seconds the search took, settling included. */
+  seconds: number;
+}
+
 /** Everything a run measured: what results.json holds, and what the gate judges. */
 export interface Results {
   schema_version: 1;
@@ -122,4 +172,6 @@ export interface Results {
   windows: Window[];
   target: TargetFigures;
   environment: Environment;
+  /** The capacity search, when the scenario asks for one. */
+  capacity?: CapacityFigures;
 }

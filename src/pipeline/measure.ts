@@ -5,6 +5,7 @@ import { describeEnvironment, Recorder, headlineOf, type PairedBlock, type Resul
 import type { LoadPlan, Scenario, TargetSpec } from '../scenario/index.ts';
 import { VERSION } from '../shared/version.ts';
 import { startTarget, TargetError, type Target } from '../target/index.ts';
+import { searchCapacity } from './capacity.ts';
 import { runWorkers } from './workers.ts';
 
 export interface MeasureOptions {
@@ -72,9 +73,14 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       options.onSecond?.(point);
     });
     const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
-    watch.done();
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
     const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+    // The capacity search follows the fixed load on the same target (one container start for both).
+    if (scenario.capacity && !run.stop) {
+      options.log?.(`capacity search: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s`);
+      results.capacity = await searchCapacity(scenario, target, { signal: watch.signal, log: options.log, targetError: watch.error });
+    }
+    watch.done();
     return { results, targetError: watch.error() };
   } finally {
     await target.stop();

@@ -1,6 +1,6 @@
 import type { Check, Verdict } from '../gate/index.ts';
-import { describeMetric, formatChange, formatInterval, formatValue, headline, limitText, noticeText, undecidedText } from './words.ts';
-import type { Results, SeriesPoint } from '../metrics/index.ts';
+import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, undecidedText } from './words.ts';
+import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
 
@@ -41,7 +41,19 @@ export function resultsTable(results: Results): string {
   if (t.cold_start_ms !== undefined) out.push('', `Cold start: ${fmt(t.cold_start_ms, 0)} ms to healthy, ${t.first_prediction_ms !== undefined ? `${fmt(t.first_prediction_ms, 0)} ms to the first prediction` : 'no successful prediction'}`);
   if (t.cpu_percent) out.push(`Container: CPU mean ${fmt(t.cpu_percent.mean)}% peak ${fmt(t.cpu_percent.peak)}%, memory mean ${fmt(t.memory_mb!.mean)} MB peak ${fmt(t.memory_mb!.peak)} MB`);
   if (results.interrupted) out.push('', `Stopped early: ${results.stop_reason}`);
+  if (results.capacity) out.push('', ...capacityLines(results.capacity));
   return out.join('\n');
+}
+
+/** The capacity search: its result, how the lowest failing probe failed, and every probe. */
+export function capacityLines(c: CapacityFigures): string[] {
+  const out = [`Capacity: ${capacityText(c)}`];
+  if (c.failure) out.push(`Failure mode: ${failureModeText(c.failure)}`);
+  const header = [c.unit === 'users' ? 'users' : 'offered', 'achieved', 'p50', 'p95', 'p99', 'errors', 'cpu', 'memory', 'verdict'];
+  const rows = [header, ...c.probes.map((p) => [String(p.load), fmt(p.achieved_rps), fmt(p.p50), fmt(p.p95), fmt(p.p99), `${fmt(p.error_rate * 100, 2)}%`, p.cpu_percent !== undefined ? `${fmt(p.cpu_percent)}%` : '', p.memory_mb !== undefined ? `${fmt(p.memory_mb)} MB` : '', `${p.verdict}${p.decided === 'time' ? ' (time up)' : ''}${p.repeat ? ' (repeat)' : ''}`])];
+  const widths = header.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  out.push(...rows.map((r) => pad(r, widths)));
+  return out;
 }
 
 /** What a progress line counts against: the warm-up, then the measured seconds (paired runs: both builds'). */
@@ -106,7 +118,7 @@ export function verdictText(verdict: Verdict): string {
 export function checksTable(checks: Check[], paired = false): string {
   const rows = [['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status']];
   for (const c of checks) {
-    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline), formatValue(c.metric, c.value), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status]);
+    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit), formatValue(c.metric, c.value, c.unit), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status]);
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');

@@ -90,3 +90,13 @@ export function exceptionsCsv(results: Results): string {
   if (results.stop_cause === 'target-failed' || results.stop_cause === 'engine-error') rows.push([1, results.stop_reason ?? results.stop_cause, '', 'local']);
   return rows.map(csvRow).join('\n') + '\n';
 }
+
+/** `capacity.csv`: one row per probe of a capacity search, in the order run. */
+export function capacityCsv(results: Results): string {
+  const c = results.capacity;
+  const rows: Array<Array<string | number>> = [['Load', 'Unit', 'Achieved Requests/s', 'Request Count', 'Seconds', '50%', '95%', '99%', 'Error Rate', 'Verdict', 'Decided', 'Repeat', 'CPU %', 'Memory MB']];
+  for (const p of c?.probes ?? []) {
+    rows.push([p.load, c!.unit, p.achieved_rps, p.count, p.seconds, p.p50, p.p95, p.p99, p.error_rate, p.verdict, p.decided, p.repeat ? 'yes' : '', p.cpu_percent ?? '', p.memory_mb ?? '']);
+  }
+  return rows.map(csvRow).join('\n') + '\n';
+}

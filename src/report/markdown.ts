@@ -1,6 +1,6 @@
 import type { Baseline, Check, Comparison, Verdict } from '../gate/index.ts';
-import type { Results, SeriesPoint } from '../metrics/index.ts';
-import { describeMetric, formatChange, formatInterval, formatValue, headline, limitText, noticeText, STATUS_TITLE, undecidedText } from './words.ts';
+import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
+import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, STATUS_TITLE, undecidedText } from './words.ts';
 
 export interface ReportLinks {
   runUrl?: string;
@@ -74,8 +74,8 @@ function checkRow(c: Check, withScope: boolean): string {
   const cells = [
     ...(withScope ? [c.scope === 'overall' ? 'all' : codeSpan(c.scope)] : []),
     `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`,
-    c.baseline === null ? '' : formatValue(c.metric, c.baseline),
-    formatValue(c.metric, c.value),
+    c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit),
+    formatValue(c.metric, c.value, c.unit),
     formatChange(c),
     formatInterval(c),
     limitText(c),
@@ -199,6 +199,8 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
     lines.push(`Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''), '');
   }
 
+  if (results.capacity) lines.push(...capacitySection(results.capacity));
+
   const chart = latencyChart(results.series, results.warmup_s);
   if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
 
@@ -224,4 +226,55 @@ export function baselineMarkdown(name: string, baseline: Baseline, path: string)
     '',
     `p95 of each run: ${spread} ms. Written to ${codeSpan(path, false)}.`,
   ].join('\n') + '\n';
+}
+
+/** Mermaid xycharts of a capacity search against the offered load: p99 with the SLO's line, and throughput achieved. */
+export function capacityCharts(c: CapacityFigures): string[] {
+  const probes = [...c.probes].sort((a, b) => a.load - b.load);
+  if (probes.length < 2) return [];
+  const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
+  const xs = `[${probes.map((p) => fmt(p.load)).join(', ')}]`;
+  const p99Limit = c.slo.p99;
+  const top = Math.max(1, ...probes.map((p) => p.p99), p99Limit ?? 0);
+  const rpsTop = Math.max(1, ...probes.map((p) => Math.max(p.achieved_rps, c.unit === 'req/s' ? p.load : 0)));
+  return [
+    '```mermaid',
+    'xychart-beta',
+    `  title "p99 (ms) against offered load${p99Limit !== undefined ? `; flat line: the ${p99Limit} ms limit` : ''}"`,
+    `  x-axis "offered (${c.unit})" ${xs}`,
+    `  y-axis "ms" 0 --> ${Math.ceil(top * 1.1)}`,
+    `  line [${probes.map((p) => fmt(p.p99)).join(', ')}]`,
+    ...(p99Limit !== undefined ? [`  line [${probes.map(() => fmt(p99Limit)).join(', ')}]`] : []),
+    '```',
+    '',
+    '```mermaid',
+    'xychart-beta',
+    `  title "Throughput achieved (req/s) against offered load${c.unit === 'req/s' ? '; second line: offered' : ''}"`,
+    `  x-axis "offered (${c.unit})" ${xs}`,
+    `  y-axis "req/s" 0 --> ${Math.ceil(rpsTop * 1.1)}`,
+    `  line [${probes.map((p) => fmt(p.achieved_rps)).join(', ')}]`,
+    ...(c.unit === 'req/s' ? [`  line [${probes.map((p) => fmt(p.load)).join(', ')}]`] : []),
+    '```',
+  ];
+}
+
+function capacitySection(c: CapacityFigures): string[] {
+  const lines = [`**Capacity**: ${escapeText(capacityText(c))}.`, ''];
+  if (c.failure) lines.push(`Failure mode at the lowest failing load: ${escapeText(failureModeText(c.failure))}.`, '');
+  const atCapacity = c.probes.filter((p) => p.verdict === 'pass' && p.load === c.value).pop();
+  if (atCapacity?.cpu_percent !== undefined) lines.push(`At capacity the container used ${atCapacity.cpu_percent.toFixed(0)}% CPU (mean) and ${atCapacity.memory_mb?.toFixed(0)} MB (peak).`, '');
+  const f = (x: number) => x.toFixed(1);
+  lines.push(
+    '<details><summary>Capacity probes</summary>',
+    '',
+    `| ${c.unit === 'users' ? 'Users' : 'Offered req/s'} | Achieved req/s | p50 | p95 | p99 | Errors | Verdict |`,
+    '|---|---|---|---|---|---|---|',
+    ...c.probes.map((p) => `| ${p.load} | ${f(p.achieved_rps)} | ${f(p.p50)} ms | ${f(p.p95)} ms | ${f(p.p99)} ms | ${(p.error_rate * 100).toFixed(2)}% | ${p.verdict === 'pass' ? '✅ pass' : '❌ fail'}${p.decided === 'time' ? ' (time up)' : ''}${p.repeat ? ' (repeat)' : ''} |`),
+    '',
+    ...capacityCharts(c),
+    '',
+    '</details>',
+    '',
+  );
+  return lines;
 }

@@ -1,4 +1,5 @@
-import type { Check, Comparison, Metric, Notice, Verdict } from '../gate/index.ts';
+import type { Check, Comparison, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
+import type { CapacityFigures, FailureMode } from '../metrics/index.ts';
 
 // The gate decides in numbers; this is where they become words and symbols, for every report alike.
 
@@ -29,8 +30,9 @@ export function describeMetric(m: Metric): string {
   }
 }
 
-export function formatValue(m: Metric, v: number): string {
+export function formatValue(m: Metric, v: number, unit?: Unit): string {
   if (Number.isNaN(v)) return 'n/a';
+  if (m === 'capacity') return `${Math.round(v * 10) / 10} ${unit ?? 'req/s'}`;
   if (m === 'count') return String(v);
   if (m === 'rps') return `${v.toFixed(1)} req/s`;
   if (m === 'error_rate') return `${(v * 100).toFixed(2)}%`;
@@ -104,7 +106,7 @@ const against = (comparison: Comparison | null) => (comparison?.against === 'ima
 /** One check in a line: "p95 350.0 ms (SLO ≤ 300.0 ms)", "p95 +35.0% [+20.1%, +52.3%] vs baseline (limit ≤ +10%)". */
 function checkPhrase(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope} `;
-  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} (SLO ${limitText(c)})`;
+  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)} (SLO ${limitText(c)})`;
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
   return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change ?? 0)}${interval} vs ${against(comparison)} (limit ${limitText(c)})`;
 }
@@ -126,9 +128,40 @@ export function headline(verdict: Verdict): string {
 /** A failed check as an annotation: the value or change against its limit, in the limit's own unit. */
 export function breachText(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope}: `;
-  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value)} breaches the SLO ${limitText(c)}`;
+  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)} breaches the SLO ${limitText(c)}`;
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
   return `${scope}${describeMetric(c.metric)} ${formatChange(c)}${interval} vs ${against(comparison)} breaches the regression tolerance ${limitText(c)}`;
 }
 
 export const STATUS_TITLE: Readonly<Record<Verdict['status'], string>> = { pass: 'passed', fail: 'failed', inconclusive: 'inconclusive', 'no-baseline': 'no baseline' };
+
+/** How the search's lowest failing probe failed, in words. */
+export function failureModeText(f: FailureMode): string {
+  switch (f.kind) {
+    case 'crash':
+      return `the target crashed: ${f.message}`;
+    case 'errors': {
+      const statuses = Object.entries(f.statuses)
+        .filter(([code]) => !code.startsWith('2'))
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${code} × ${n}`);
+      const reasons = f.reasons.map((r) => `${r.reason} × ${r.count}`);
+      return `errors: ${(f.error_rate * 100).toFixed(2)}% of requests failed (${[...statuses, ...reasons].slice(0, 4).join('; ') || 'no status'})`;
+    }
+    case 'saturation':
+      return `saturation: ${f.achieved_rps.toFixed(1)} req/s completed of ${f.offered} req/s offered, the backlog growing`;
+    case 'latency':
+      return `latency: ${f.percentile} ${f.value_ms.toFixed(1)} ms over the ${f.limit_ms} ms limit (requests queueing)`;
+  }
+}
+
+/** The capacity in one line: "187.5 req/s (between 187.5 and 195), p99 ≤ 100 ms at 95%". */
+export function capacityText(c: CapacityFigures): string {
+  const slo = Object.entries(c.slo)
+    .map(([k, v]) => (k === 'error_rate' ? `error rate ≤ ${(v * 100).toFixed(2)}%` : `${k} ≤ ${v} ms`))
+    .join(', ');
+  const [lo, hi] = c.bracket;
+  const value = c.value === null ? `below ${hi} ${c.unit} (the lowest probe failed)` : hi === null ? `at least ${c.value} ${c.unit} (the most probed)` : `${c.value} ${c.unit} (between ${lo} and ${hi})`;
+  const ended = { precision: 'bracket within the precision', max: 'reached max', time: 'time budget spent', floor: 'nothing lower to probe', 'target-failed': 'the target failed', interrupted: 'interrupted' }[c.ended];
+  return `${value} holding ${slo}; ${c.probes.length} probes in ${c.seconds.toFixed(0)} s, ended: ${ended}`;
+}

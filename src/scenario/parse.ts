@@ -6,7 +6,7 @@ import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
 import { fieldsGenerator, listGenerator, MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests } from './requests.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
 import { parseDuration, parsePercent } from './units.ts';
 
 
@@ -55,6 +55,10 @@ interface RawScenario {
   requests: RawRequest[];
   slo?: Record<string, unknown>;
   regression?: Record<string, unknown>;
+  capacity?: {
+    slo?: Record<string, string>; start?: number; max: number; precision?: string; max_duration?: string; confidence?: number;
+    probe?: { settle?: string; min?: string; max?: string };
+  };
   compare?: {
     against?: 'baseline' | 'image'; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number;
     prior?: { runs?: number; latency?: string; tail?: string; throughput?: string }; max_noise?: string;
@@ -96,6 +100,13 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   const slo = splitPerRequest(raw.slo, names, ['slo'], at, limitsOf);
   const regression = splitPerRequest(raw.regression, names, ['regression'], at, tolerancesOf);
   const compare = compileCompare(raw, target, overrides, at);
+  const capacity = raw.capacity ? compileCapacity(raw.capacity, load, slo.overall, at) : null;
+  for (const [name, t] of Object.entries(regression.requests)) {
+    if (t.capacity !== undefined) at(['regression', 'requests', name, 'capacity'], 'applies overall only: capacity is searched for the whole scenario');
+  }
+  if (regression.overall.capacity !== undefined && !capacity) at(['regression', 'capacity'], 'needs a `capacity:` section to search the capacity it compares');
+  // Not yet: searching both builds of a paired run, alternating.
+  if (capacity && compare.against === 'image') at(['capacity'], 'cannot be searched in a paired run (compare.against: image, or --baseline-image) yet: compare capacity against a baseline file');
 
   if (problems.length > 0) throw new InvalidFileError(problems);
   return {
@@ -110,7 +121,45 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     slo,
     regression,
     compare,
+    capacity,
   };
+}
+
+const CAPACITY_PERCENTILES = ['p50', 'p90', 'p95', 'p99', 'p999'] as const;
+
+function compileCapacity(raw: NonNullable<RawScenario['capacity']>, load: LoadPlan, slo: Limits, at: At): CapacityPlan {
+  const path = ['capacity'];
+  let limits: CapacitySlo = {};
+  if (raw.slo) {
+    for (const k of CAPACITY_PERCENTILES) if (raw.slo[k] !== undefined) limits[k] = parseDuration(raw.slo[k]);
+    if (raw.slo.error_rate !== undefined) limits.error_rate = parsePercent(raw.slo.error_rate);
+  } else {
+    for (const k of CAPACITY_PERCENTILES) if (slo[k] !== undefined) limits[k] = slo[k];
+    if (slo.error_rate !== undefined) limits.error_rate = slo.error_rate;
+  }
+  if (!CAPACITY_PERCENTILES.some((k) => limits[k] !== undefined) && limits.error_rate === undefined) {
+    at(raw.slo ? [...path, 'slo'] : path, 'needs a percentile or error_rate limit to search against (capacity.slo, or the scenario\'s slo)');
+    limits = {};
+  }
+  const own = load.model === 'open' ? (load.stages[0]?.fromRate ?? 1) : (load.stages[0]?.users ?? 1);
+  const start = raw.start ?? Math.max(1, Math.min(own, raw.max));
+  if (raw.start !== undefined && raw.start >= raw.max) at([...path, 'max'], `is not above start (${raw.start})`);
+  if (load.model === 'closed' && (!Number.isInteger(start) || !Number.isInteger(raw.max))) at(path, 'counts users in the closed model: start and max must be whole numbers');
+  const precision = raw.precision !== undefined ? parsePercent(raw.precision) : 0.05;
+  if (Number.isFinite(precision) && !(precision > 0 && precision < 1)) at([...path, 'precision'], 'must be above 0% and below 100%');
+  const ms = (text: string | undefined, fallback: number, key: Path) => {
+    const v = text !== undefined ? parseDuration(text) : fallback;
+    if (!(v > 0)) at(key, 'must be longer than 0');
+    return v;
+  };
+  const maxDurationMs = ms(raw.max_duration, 300_000, [...path, 'max_duration']);
+  if (maxDurationMs > MAX_RUN_MS) at([...path, 'max_duration'], 'is longer than 7 days');
+  const settleMs = ms(raw.probe?.settle, 2_000, [...path, 'probe', 'settle']);
+  const minProbeMs = ms(raw.probe?.min, 3_000, [...path, 'probe', 'min']);
+  const maxProbeMs = ms(raw.probe?.max, 20_000, [...path, 'probe', 'max']);
+  if (maxProbeMs < minProbeMs) at([...path, 'probe', 'max'], `is shorter than probe.min (${raw.probe?.min ?? '3s'})`);
+  if (settleMs + maxProbeMs > maxDurationMs) at([...path, 'max_duration'], 'leaves no time for one probe (probe.settle + probe.max)');
+  return { slo: limits, start, max: raw.max, precision, maxDurationMs, confidence: raw.confidence ?? 0.99, settleMs, minProbeMs, maxProbeMs };
 }
 
 function compileCompare(raw: RawScenario, target: TargetSpec, overrides: ScenarioOverrides, at: At): ComparePlan {
@@ -474,7 +523,7 @@ function limitsOf(raw: Record<string, unknown>): Limits {
 
 function tolerancesOf(raw: Record<string, unknown>): Tolerances {
   const out: Tolerances = {};
-  for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'rps', 'error_rate'] as const) {
+  for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'rps', 'error_rate', 'capacity'] as const) {
     if (typeof raw[k] === 'string') out[k] = parsePercent(raw[k]);
   }
   return out;
@@ -498,7 +547,8 @@ function splitPerRequest<T>(
 
 /** Scenario identity for baselines: the load and the requests, not names of limits or the target. */
 function scenarioHash(raw: RawScenario): string {
-  const canonical = JSON.stringify({ seed: raw.seed ?? 1, load: raw.load, requests: raw.requests }, sortedKeys);
+  // The capacity section joins the hash only when present: older baselines keep theirs.
+  const canonical = JSON.stringify({ seed: raw.seed ?? 1, load: raw.load, requests: raw.requests, ...(raw.capacity ? { capacity: raw.capacity } : {}) }, sortedKeys);
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

@@ -124,6 +124,8 @@ export interface Limits {
 
 /** Tolerances against the baseline as fractions (0.1 = 10%); error_rate in absolute points (0.01). */
 export interface Tolerances {
+  /** How far the capacity may drop (overall only). */
+  capacity?: number;
   p50?: number;
   p90?: number;
   p95?: number;
@@ -132,6 +134,30 @@ export interface Tolerances {
   mean?: number;
   rps?: number;
   error_rate?: number;
+}
+
+/** The limits a capacity probe must hold: percentiles in ms, the error rate 0..1. */
+export interface CapacitySlo {
+  p50?: number;
+  p90?: number;
+  p95?: number;
+  p99?: number;
+  p999?: number;
+  error_rate?: number;
+}
+
+/** A capacity search: the highest load (req/s open, users closed) at which `slo` holds. */
+export interface CapacityPlan {
+  slo: CapacitySlo;
+  start: number;
+  max: number;
+  /** Stop when (lowest failing − highest passing) / highest passing is at most this. */
+  precision: number;
+  maxDurationMs: number;
+  confidence: number;
+  settleMs: number;
+  minProbeMs: number;
+  maxProbeMs: number;
 }
 
 /** What regressions are measured against. */
@@ -178,6 +204,8 @@ export interface Scenario {
   slo: { overall: Limits; requests: Record<string, Limits> };
   regression: { overall: Tolerances; requests: Record<string, Tolerances> };
   compare: ComparePlan;
+  /** Null when the scenario asks for no capacity search. */
+  capacity: CapacityPlan | null;
 }
 
 /**

@@ -1,6 +1,8 @@
-// jStat ships no types; this is the one function we use.
+// jStat ships no types; these are the functions we use.
 declare module 'jstat' {
   const jStat: {
+    /** The regularized incomplete beta function I_x(a, b). */
+    ibeta(x: number, a: number, b: number): number;
     studentt: {
       /** The quantile (inverse CDF) of Student's t with `dof` degrees of freedom, at probability `p`. */
       inv(p: number, dof: number): number;

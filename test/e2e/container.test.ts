@@ -157,6 +157,22 @@ describe('a real container engine', { concurrency: false }, () => {
     assert.deepEqual(ours(), []);
   });
 
+  it('a capacity search whose container crashes above a rate names the crash, its exit code and its log as the failure mode', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    const text = scenario(CRASHING, '  env: { CRASH_ABOVE_RPS: 100 }\n', '  rate: 10\n  duration: 1s') + 'capacity:\n  slo: { p99: 500ms }\n  start: 20\n  max: 400\n  probe: { settle: 1s, min: 1s, max: 2s }\n';
+    const r = await runCli(['run', writeScenario(text), '--out', out]);
+    assert.equal(r.code, 3, r.stderr);
+    const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+    const c = results.capacity!;
+    assert.equal(c.ended, 'target-failed');
+    assert.equal(c.failure?.kind, 'crash');
+    assert.match(c.failure.kind === 'crash' ? c.failure.message : '', /exited with code 3/);
+    assert.ok(c.value !== null && c.value >= 20 && c.value < 100, `capacity ${c.value}`);
+    assert.match(r.stdout, /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3/);
+    assert.deepEqual(ours(), []);
+  });
+
   it('a container that never becomes healthy fails within the timeout, with its logs, and is removed', async (t) => {
     if (!available) return t.skip('no container engine');
     const started = Date.now();

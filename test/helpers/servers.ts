@@ -69,3 +69,24 @@ export function uniformLatency(lo: number, hi: number): Handler {
     setTimeout(() => modelAnswer(body, res), lo + Math.random() * (hi - lo));
   };
 }
+
+/** An M/D/c queue: at most `c` requests served at once, each for `serviceMs`; the rest wait in line. */
+export function limitedServer(c: number, serviceMs: number): Handler {
+  let busy = 0;
+  const line: Array<() => void> = [];
+  const next = () => {
+    while (busy < c && line.length > 0) {
+      busy++;
+      const answer = line.shift()!;
+      setTimeout(() => {
+        answer();
+        busy--;
+        next();
+      }, serviceMs);
+    }
+  };
+  return (_req, body, res) => {
+    line.push(() => modelAnswer(body, res));
+    next();
+  };
+}

@@ -112,3 +112,17 @@ describe('scenario', () => {
     assert.throws(() => loadScenario(file), (err: Error) => /payloads\.jsonl:2:\d+ not a JSON line/.test(err.message));
   });
 });
+
+describe('scenario: capacity', () => {
+  const base = exampleScenario('http://127.0.0.1:8080');
+  it('defaults to the scenario\'s slo and load, and names file, line and key of a wrong capacity section', () => {
+    const s = loadScenario(writeScenario(`${base}capacity:\n  max: 800\n`));
+    assert.deepEqual(s.capacity && { start: s.capacity.start, max: s.capacity.max, slo: s.capacity.slo, precision: s.capacity.precision, confidence: s.capacity.confidence }, { start: 200, max: 800, slo: { p95: 300, error_rate: 0.01 }, precision: 0.05, confidence: 0.99 });
+    const problems = problemsOf(`${base}capacity:\n  start: 500\n  max: 400\n  probe: { min: 5s, max: 2s }\n  precision: 5 percent\n`);
+    assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.max: is not above start \(500\)/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.probe\.max: is shorter than probe\.min/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.precision/.test(p)), problems.join('\n'));
+    assert.ok(problemsOf(`${base.replace(/regression:[\s\S]*?(?=\n\S|$)/, '')}regression:\n  capacity: 10%\n`).some((p) => /regression\.capacity: needs a `capacity:` section/.test(p)));
+    assert.ok(problemsOf(`${base}capacity:\n  max: 800\ncompare:\n  against: image\n  baseline_image: model:main\n`.replace('  url: http://127.0.0.1:8080', '  image: model:pr')).some((p) => /capacity: cannot be searched in a paired run/.test(p)));
+  });
+});

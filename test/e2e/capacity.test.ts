@@ -1,0 +1,129 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { buildBaseline, judge } from '../../src/gate/index.ts';
+import { measure } from '../../src/pipeline/index.ts';
+import { failureModeText, headline } from '../../src/report/index.ts';
+import { loadScenario } from '../../src/scenario/index.ts';
+import { tempDir, writeScenario } from '../helpers/scenario.ts';
+import { limitedServer, startServer } from '../helpers/servers.ts';
+
+const REQUESTS = `requests:
+  - name: predict
+    method: POST
+    path: /predict
+    body: { fields: { x: { float: [0, 10] } } }
+    expect: { status: 200 }
+`;
+
+describe('capacity search', () => {
+  it('finds the highest rate at which p99 ≤ 100 ms holds on an M/D/4 queue (20 ms service), within 10% of a sweep, never above saturation', async () => {
+    const server = await startServer(limitedServer(4, 20), false);
+    try {
+      // The test's own sweep: fixed-rate runs, the highest whose p99 holds.
+      let swept = 0;
+      for (const rate of [130, 145, 160, 175, 190]) {
+        const s = loadScenario(writeScenario(`name: sweep\ntarget: { url: "${server.url}" }\nload: { rate: ${rate}, arrival: poisson, duration: 2s, warmup: 1s }\n${REQUESTS}`));
+        const { results } = await measure(s);
+        if (results.overall.latency_ms.p99 <= 100 && results.overall.error_rate === 0) swept = rate;
+      }
+      assert.ok(swept >= 130, `the sweep found no passing rate (${swept})`);
+      const scenario = loadScenario(
+        writeScenario(`name: capacity
+target: { url: "${server.url}" }
+load: { rate: 50, arrival: poisson, duration: 1s }
+${REQUESTS}capacity:
+  slo: { p99: 100ms }
+  start: 100
+  max: 400
+  precision: 5%
+  max_duration: 60s
+  probe: { settle: 1s, min: 2s, max: 3s }
+`),
+      );
+      const { results } = await measure(scenario);
+      const c = results.capacity!;
+      assert.ok(c, 'no capacity in the results');
+      assert.equal(c.unit, 'req/s');
+      assert.ok(c.value !== null && c.value <= 200, `capacity ${c.value} above saturation (200 req/s)`);
+      assert.ok(Math.abs(c.value - swept) <= 0.1 * swept + 0.1 * 15, `capacity ${c.value} against the sweep's ${swept} (sweep steps of 15)`);
+      assert.ok(c.bracket[1] !== null && c.bracket[1] > c.value, `bracket ${c.bracket}`);
+      assert.equal(c.failure?.kind === 'latency' || c.failure?.kind === 'saturation', true, JSON.stringify(c.failure));
+      assert.ok(c.probes.length >= 3 && c.probes.every((p) => p.load <= 400));
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('capacity: failure modes and the baseline', () => {
+  it('a server that answers 503 above a rate fails with "errors: 503" near that rate', async () => {
+    let second = 0;
+    let inSecond = 0;
+    const server = await startServer((_req, _body, res) => {
+      const now = Math.floor(Date.now() / 1000);
+      if (now !== second) [second, inSecond] = [now, 0];
+      if (++inSecond > 150) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        return res.end('{"error":"overloaded"}');
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"y":1}');
+    }, false);
+    try {
+      const scenario = loadScenario(
+        writeScenario(`name: errors\ntarget: { url: "${server.url}" }\nload: { rate: 20, duration: 1s }\n${REQUESTS}capacity:\n  slo: { p99: 500ms, error_rate: 1% }\n  start: 40\n  max: 1000\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 4s }\n`),
+      );
+      const { results } = await measure(scenario);
+      const c = results.capacity!;
+      assert.equal(c.failure?.kind, 'errors', JSON.stringify(c.failure));
+      assert.ok(c.failure.kind === 'errors' && c.failure.statuses['503']! > 0);
+      assert.ok(c.value !== null && c.value >= 100 && c.value <= 165, `capacity ${c.value} (503 above 150 a second)`);
+      assert.match(failureModeText(c.failure), /^errors: .*503 × \d+/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a model doing twice the work per request fails regression.capacity against the baseline', async () => {
+    const fast = await startServer(limitedServer(4, 20), false);
+    const slow = await startServer(limitedServer(4, 40), false);
+    try {
+      const text = (url: string) =>
+        `name: regress\ntarget: { url: "${url}" }\nload: { rate: 20, duration: 1s }\n${REQUESTS}regression: { capacity: 10% }\ncapacity:\n  slo: { p99: 100ms }\n  start: 100\n  max: 400\n  precision: 20%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`;
+      const dir = tempDir();
+      const base = await measure(loadScenario(writeScenario(text(fast.url), dir)));
+      const baseline = buildBaseline([base.results]);
+      assert.ok(baseline.capacity?.value, 'the baseline keeps the capacity');
+      const scenario = loadScenario(writeScenario(text(slow.url), dir));
+      const { results } = await measure(scenario);
+      const verdict = judge(results, scenario, baseline);
+      const check = verdict.checks.find((c) => c.metric === 'capacity')!;
+      assert.ok(check, 'a capacity check');
+      assert.equal(check.status, 'fail', `capacity ${results.capacity?.value} against ${baseline.capacity?.value}: ${JSON.stringify(check)}`);
+      assert.equal(verdict.status, 'fail');
+      assert.match(headline(verdict), /capacity -\d+\.\d% \[.*\] vs baseline \(limit ≥ -10%\)/);
+    } finally {
+      await fast.close();
+      await slow.close();
+    }
+  });
+});
+
+describe('capacity in the closed model', () => {
+  it('finds the most users at which p99 ≤ 100 ms holds: about 20 on an M/D/4 queue of 20 ms (latency ≈ users / 4 × 20 ms)', async () => {
+    const server = await startServer(limitedServer(4, 20), false);
+    try {
+      const scenario = loadScenario(
+        writeScenario(`name: users\ntarget: { url: "${server.url}" }\nload: { users: 2, duration: 1s }\n${REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 4\n  max: 200\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`),
+      );
+      const { results } = await measure(scenario);
+      const c = results.capacity!;
+      assert.equal(c.unit, 'users');
+      assert.ok(c.probes.every((p) => Number.isInteger(p.load)));
+      // 20 users keep 4 in service and 16 waiting: 100 ms; timers run late on a busy machine, never early.
+      assert.ok(c.value !== null && c.value >= 14 && c.value <= 22, `capacity ${c.value} users`);
+    } finally {
+      await server.close();
+    }
+  });
+});
