@@ -1,6 +1,6 @@
 // After ncc: one bundle (dist/lib) behind two small entries, so the action and the CLI share every
 // library's one copy; chunks minified too (ncc minifies only the entry file); the CLI executable.
-import { chmodSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { minify } from 'terser';
 
@@ -10,6 +10,25 @@ for (const name of readdirSync('dist/lib')) {
   const out = await minify(readFileSync(path, 'utf8'), { module: true, compress: true, mangle: true, format: { comments: false } });
   writeFileSync(path, out.code);
 }
+
+// The licences of every package in the bundle, from webpack's module list. ncc's own --license keeps
+// one text per package name, and which of two versions it sees first varies from build to build.
+const stats = JSON.parse(readFileSync('lib/stats.json', 'utf8'));
+const packages = new Set();
+for (const m of stats.modules ?? []) {
+  const found = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec((m.name ?? '').replace(/^(\.\.?\/)+/, ''));
+  if (found) packages.add(found[1]);
+}
+const notices = [...packages]
+  .filter((dir) => existsSync(join(dir, 'package.json')))
+  .map((dir) => {
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+    const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+    return { id: `${pkg.name}@${pkg.version}`, license: pkg.license ?? '', text: file ? readFileSync(join(dir, file), 'utf8').trim() : '' };
+  })
+  .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+  .filter((p, i, all) => i === 0 || all[i - 1].id !== p.id);
+writeFileSync('dist/lib/licenses.txt', notices.map((p) => `${p.id}\n${p.license}\n${p.text}\n`).join('\n'));
 
 const MODULE = '{"type":"module"}\n';
 writeFileSync('dist/package.json', MODULE);
