@@ -78,14 +78,16 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     const mid = clock() - 500;
     return mid >= endMs || (stop !== null && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
   };
+  // Aborted when no more requests may start: cancels every pending sleep of the generator.
+  const halt = new AbortController();
+  const wake = () => halt.abort();
   // A throw in a callback of the generator (a payload source, the sink) would be uncaught and lose
   // the run: it stops the run instead, as an engine error, and what was measured is kept.
-  let wakeUp = () => {};
   const fail = (err: unknown) => {
     if (stop?.cause === 'engine-error') return;
     stop = { cause: 'engine-error', reason: `the load generator failed: ${err instanceof Error ? err.message : String(err)}` };
     stopped = true;
-    wakeUp();
+    wake();
   };
   const ticker = setInterval(() => {
     try {
@@ -94,11 +96,6 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
       fail(err);
     }
   }, 1000);
-
-  // Aborted when no more requests may start: cancels every pending sleep of the generator.
-  const halt = new AbortController();
-  const wake = () => halt.abort();
-  wakeUp = wake;
   const onAbort = () => {
     if (stopped) return;
     stopped = true;

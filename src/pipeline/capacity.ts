@@ -131,26 +131,25 @@ export async function searchCapacity(scenario: Scenario, target: Target, options
       ended = 'time';
       break;
     }
-    const measureMs = Math.min(plan.maxProbeMs, left - plan.settleMs);
-    let p = await probe(scenario, target, plan, next, measureMs, options, scenario.seed + 7919 * (i + 1));
-    let crash = options.targetError();
-    if (crash) p.verdict = 'fail';
-    probes.push(p);
-    report(p, probes.length);
+    // One probe at the load `next`, within what is left of the budget; a crashed target fails it.
+    const attempt = async (repeat: boolean) => {
+      const budget = plan.maxDurationMs - (performance.now() - t0) - plan.settleMs;
+      const p = await probe(scenario, target, plan, next, Math.min(plan.maxProbeMs, budget), options, scenario.seed + 7919 * (i + 1) + (repeat ? 1 : 0));
+      if (repeat) p.repeat = true;
+      if (options.targetError()) p.verdict = 'fail';
+      probes.push(p);
+      report(p, probes.length, repeat);
+      return p;
+    };
+    let p = await attempt(false);
     // A failure is confirmed by a second probe at the same load: a stall of a shared machine puts many
     // requests over the limit at once, which the binomial test (made for independent requests) takes
     // for a breach. A model that truly breaks here breaks twice; a pass needs no second look, nor does
     // saturation (a whole probe completing under 90% of its arrivals is no passing stall).
     const room = plan.maxDurationMs - (performance.now() - t0) >= plan.settleMs + plan.minProbeMs;
     const saturated = unit === 'req/s' && p.achieved_rps < 0.9 * p.load;
-    if (p.verdict === 'fail' && !crash && !saturated && !options.signal.aborted && room) {
-      p = await probe(scenario, target, plan, next, Math.min(plan.maxProbeMs, plan.maxDurationMs - (performance.now() - t0) - plan.settleMs), options, scenario.seed + 7919 * (i + 1) + 1);
-      p.repeat = true;
-      crash = options.targetError();
-      if (crash) p.verdict = 'fail';
-      probes.push(p);
-      report(p, probes.length, true);
-    }
+    if (p.verdict === 'fail' && !options.targetError() && !saturated && !options.signal.aborted && room) p = await attempt(true);
+    const crash = options.targetError();
     if (p.verdict === 'pass') lo = Math.max(lo ?? 0, p.load);
     else {
       if (!failure || hi === null || p.load < hi) failure = failureOf(p, plan, unit, crash);
