@@ -22,6 +22,8 @@ const BASELINE_RUNS = Number(process.env.BASELINE_RUNS ?? 3);
 const WORK = Number(process.env.WORK ?? 200_000);
 const P99_MS = Number(process.env.P99_MS ?? 100);
 const SWEEP_S = Number(process.env.SWEEP_S ?? 8);
+// SWEEP_ONLY=1: the baseline searches and the sweep, without the judged runs.
+const SWEEP_ONLY = process.env.SWEEP_ONLY === '1';
 const A = 'mlload-bench-model:a';
 const DOUBLE = 'mlload-bench-model:double-work';
 const work = mkdtempSync(join(tmpdir(), 'mlload-bench-limits-'));
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
   const baseline: Baseline = buildBaseline(baselineRuns);
   const scenario = loadScenario(scenarioFile(A, 'judge', capacityDoc));
   const rows: Record<'same' | 'double', Array<{ value: number | null; status: string; change: number | null; seconds: number }>> = { same: [], double: [] };
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < (SWEEP_ONLY ? 0 : RUNS); i++) {
     for (const [kind, image] of [['same', A], ['double', DOUBLE]] as const) {
       const r = await search(image);
       const check = judge(r, scenario, baseline).checks.find((c) => c.metric === 'capacity')!;
@@ -97,6 +99,11 @@ async function main(): Promise<void> {
   const count = (kind: 'same' | 'double', status: string) => rows[kind].filter((r) => r.status === status).length;
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
   const changes = (kind: 'same' | 'double') => rows[kind].map((r) => r.change ?? -1);
+  if (SWEEP_ONLY) {
+    const found = baselineRuns.map((r) => `${r.capacity!.value} req/s in ${(probeSeconds(r) + r.capacity!.probes.length * 2).toFixed(0)} s`).join(', ');
+    console.log(`Search against a sweep (unchanged model, ${cpus().length} × ${cpus()[0]?.model.trim()}): ${BASELINE_RUNS} searches found ${found} of probing (settling included); a sweep of ${SWEEP_S} s runs (4 s warm-up) in 5% steps from half the searches' median, until two steps in a row break, found ${swept ?? 'no passing rate'} req/s in ${sweepSeconds} s.`);
+    return;
+  }
   console.log(`Limits benchmark: ${cpus().length} × ${cpus()[0]?.model.trim()}; the example model in a container (EXTRA_WORK=${WORK}, and ${2 * WORK} for twice the work); capacity = highest Poisson rate with p99 ≤ ${P99_MS} ms; baseline of ${BASELINE_RUNS} searches (median ${cap} req/s); regression.capacity 10%.\n`);
   console.log('| Model | Runs | fail | inconclusive | pass | Capacity, median | Change vs baseline, median (range) | Probe-seconds per search, median | Wanted |');
   console.log('|---|---|---|---|---|---|---|---|---|');

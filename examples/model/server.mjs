@@ -5,12 +5,15 @@
 //   MODEL_PATH  model file (default model.json beside this file)
 //   EXTRA_WORK  extra forward passes per prediction, to make the model CPU-bound (default 0)
 //   LOAD_DELAY_MS  time spent "loading the model" before /health answers 200 (default 0)
+//   LEAK_KB     memory kept for ever per prediction, to play a leak in a soak (default 0)
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
 const extraWork = Number(process.env.EXTRA_WORK ?? 0);
+const leakKb = Number(process.env.LEAK_KB ?? 0);
+const leaked = [];
 const model = JSON.parse(readFileSync(process.env.MODEL_PATH ?? new URL('./model.json', import.meta.url), 'utf8'));
 let ready = false;
 setTimeout(() => (ready = true), Number(process.env.LOAD_DELAY_MS ?? 0));
@@ -27,6 +30,7 @@ function validate(input) {
 }
 
 function score(input) {
+  if (leakKb > 0) leaked.push(Buffer.alloc(leakKb * 1024, 1));
   let z = model.bias;
   for (const f of model.features) z += f.weight * ((input[f.name] - f.mean) / f.std);
   let p = 1 / (1 + Math.exp(-z));

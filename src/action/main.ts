@@ -61,6 +61,9 @@ function setFigures(results: Results, resultsPath: string): void {
   core.setOutput('rps', String(o.rps));
   core.setOutput('error-rate', String(o.error_rate));
   core.setOutput('capacity', results.capacity?.value?.toString() ?? '');
+  // The slowest spike's; 'none' when a spike never recovered within its watch.
+  const spikes = results.spikes ?? [];
+  core.setOutput('recovery', spikes.length === 0 ? '' : spikes.some((s) => s.recovery_s === null) ? 'none' : String(Math.max(...spikes.map((s) => s.recovery_s!))));
   core.setOutput('results', resultsPath);
 }
 

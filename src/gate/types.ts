@@ -33,10 +33,29 @@ export interface BaselineRun extends Partial<HeadlineFigures> {
   capacity?: number | null;
 }
 
-export type Metric = 'count' | 'capacity' | 'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean' | 'rps' | 'error_rate' | 'cold_start' | 'first_prediction';
+export type Metric =
+  | 'count'
+  | 'capacity'
+  | 'p50'
+  | 'p90'
+  | 'p95'
+  | 'p99'
+  | 'p999'
+  | 'max'
+  | 'mean'
+  | 'rps'
+  | 'error_rate'
+  | 'cold_start'
+  | 'first_prediction'
+  /** The slowest spike's recovery. */
+  | 'recovery'
+  /** The trend of the per-second p95, relative to its median. */
+  | 'p95_drift'
+  /** The trend of the container's memory. */
+  | 'memory_drift';
 
 /** A fraction is 0..1 (an error rate); a regression's change is relative, or in points for the error rate. */
-export type Unit = 'ms' | 'req/s' | 'fraction' | 'requests' | 'users';
+export type Unit = 'ms' | 's' | 'req/s' | 'fraction' | 'fraction/h' | 'MB/h' | 'requests' | 'users';
 
 export type CheckStatus = 'pass' | 'fail' | 'inconclusive' | 'improved' | 'info';
 
@@ -61,7 +80,7 @@ export interface Check {
   /** 'max': passes at or below the threshold; 'min': at or above (throughput; a regression's tolerated drop). */
   bound: 'max' | 'min';
   status: CheckStatus;
-  /** Interval of the change at the comparison's confidence, in the units of `change`; null when the noise is unknown. */
+  /** Interval of the change at the comparison's confidence, in the units of `change` (an SLO on a trend: of `value`); null when the noise is unknown. */
   interval?: { low: number; high: number } | null;
   /**
    * An inconclusive check: how many times as long a run would likely decide it (null: only more

@@ -1,8 +1,8 @@
-import type { PairedBlock, Results, HeadlineFigures } from '../metrics/index.ts';
+import type { CapacityFigures, PairedBlock, Results, HeadlineFigures, Trend } from '../metrics/index.ts';
 import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
 import { histogramOf } from '../metrics/index.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
-import type { Baseline, BaselineFigures, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
+import type { Baseline, BaselineFigures, BaselineRun, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
 
 type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms'>;
 
@@ -184,11 +184,44 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[]
     const v = results.target.cold_start_ms;
     checks.push(slo('overall', 'cold_start', v ?? Number.NaN, coldStart, 'max'));
   }
+  checks.push(...limitsOfTime(results, scenario.slo.overall));
   const firstPrediction = scenario.slo.overall.first_prediction;
   if (firstPrediction !== undefined) {
     const v = results.target.first_prediction_ms;
     checks.push(slo('overall', 'first_prediction', v ?? Number.NaN, firstPrediction, 'max'));
   }
+  return checks;
+}
+
+/**
+ * Recovery and drift. The slowest spike's recovery (one never seen to recover fails); a trend fails
+ * when its whole interval is above the limit, and is inconclusive when only its estimate is: a short
+ * run's interval is wide, and a steady model must not fail on one noisy minute. A trend the run
+ * was too short to fit fails, as an unmeasured value does.
+ */
+function limitsOfTime(results: Results, limits: Limits): Check[] {
+  const checks: Check[] = [];
+  if (limits.recovery !== undefined) {
+    const spikes = results.spikes ?? [];
+    const worst = spikes.length === 0 || spikes.some((s) => s.recovery_s === null) ? Number.NaN : Math.max(...spikes.map((s) => s.recovery_s!));
+    checks.push({ ...slo('overall', 'recovery', worst, limits.recovery / 1000, 'max'), unit: 's' });
+  }
+  const trend = (metric: Metric, unit: Unit, t: Trend | null | undefined, limit: number | undefined, relative: boolean) => {
+    if (limit === undefined) return;
+    const scale = relative ? (t && t.level > 0 ? t.level : Number.NaN) : 1;
+    const value = t ? t.per_hour / scale : Number.NaN;
+    const check: Check = { ...slo('overall', metric, value, limit, 'max'), unit };
+    if (t && Number.isFinite(value)) {
+      check.interval = { low: t.low / scale, high: t.high / scale };
+      if (value > limit && t.low / scale <= limit) {
+        check.status = 'inconclusive';
+        check.undecided = { longer: null, seconds: results.duration_s };
+      }
+    }
+    checks.push(check);
+  };
+  trend('p95_drift', 'fraction/h', results.drift?.p95, limits.drift?.p95, true);
+  trend('memory_drift', 'MB/h', results.drift?.memory_mb, limits.drift?.memory, false);
   return checks;
 }
 
@@ -220,7 +253,7 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
   if (usable) {
     const estimator = baselineEstimator(results, usable, confidence, scenario.compare.prior, scenario.compare.maxNoise);
     checks.push(...regressionsOf(results, usable, scenario, estimator));
-    const capacity = capacityCheck(results, usable, scenario, confidence);
+    const capacity = capacityCheck(results.capacity, usable.capacity, usable.per_run ?? [], scenario, confidence, results.duration_s);
     if (capacity) checks.push(capacity);
     const runs = usable.per_run ?? [];
     if (runs.length < 2) notices.push({ kind: 'prior-spread', runs: runs.length });
@@ -236,16 +269,15 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
 }
 
 /**
- * The capacity against the baseline's, on the log scale: the spread of the baseline runs' own
- * searches (with the prior for latency), and under it the search's resolution (a value known only
- * to within its bracket). A run whose lowest probe failed has lost all of it.
+ * The capacity against the reference's, on the log scale: the spread of the reference's own searches
+ * (a baseline's runs; none in a paired run, whose two searches took turns) with the prior for
+ * latency, and under it each search's resolution (a value known only to within its bracket). A run
+ * whose lowest probe failed has lost all of it.
  */
-function capacityCheck(results: Results, baseline: Baseline, scenario: Judged, confidence: number): Check | null {
-  const run = results.capacity;
-  const base = baseline.capacity;
+function capacityCheck(run: CapacityFigures | undefined, base: Baseline['capacity'], runs: BaselineRun[], scenario: Judged, confidence: number, seconds: number): Check | null {
   if (!run || !base || base.value === null || base.value <= 0 || run.unit !== base.unit) return null;
   const resolution = ([lo, hi]: [number | null, number | null]) => (lo && hi && hi > lo ? Math.log(hi / lo) ** 2 / 12 : 0);
-  const samples = (baseline.per_run ?? []).filter((r) => r.capacity !== undefined).map((r) => ({ value: r.capacity ?? 0, windows: [] }));
+  const samples = runs.filter((r) => r.capacity !== undefined).map((r) => ({ value: r.capacity ?? 0, windows: [] }));
   const priors = scenario.compare.prior;
   const e =
     run.value === null
@@ -255,7 +287,7 @@ function capacityCheck(results: Results, baseline: Baseline, scenario: Judged, c
           prior: { spread: priors.latency, runs: priors.runs },
           maxHalfWidth: Math.log(1 + scenario.compare.maxNoise),
         });
-  const check = regressionCheck('overall', 'capacity', run.value ?? 0, base.value, scenario.regression.overall.capacity, e, results.duration_s);
+  const check = regressionCheck('overall', 'capacity', run.value ?? 0, base.value, scenario.regression.overall.capacity, e, seconds);
   return { ...check, unit: run.unit };
 }
 
@@ -267,6 +299,8 @@ export function judgePaired(results: Results, scenario: Judged, paired: { refere
   if (paired.blocks.length >= 2) {
     checks.push(...regressionsOf(results, paired.reference, scenario, pairedEstimator(results, paired.reference, paired.blocks, confidence)));
   } else notices.push({ kind: 'few-blocks', pairs: paired.blocks.length });
+  const capacity = capacityCheck(results.capacity, paired.reference.capacity, [], scenario, confidence, results.duration_s);
+  if (capacity) checks.push(capacity);
   if (results.interrupted || paired.reference.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason ?? paired.reference.stop_reason });
   const o = paired.reference.overall;
   const comparison: Comparison = {

@@ -2,4 +2,6 @@
 export { Recorder, headlineOf, type RecorderState, type SecondState } from './recorder.ts';
 export { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram, type LatencySummary } from './histogram.ts';
 export { describeEnvironment } from './environment.ts';
+export { driftOf, theilSen } from './trend.ts';
+export { ON_TIME_BUCKET_MS, type OnTimeWatch } from './ontime.ts';
 export type * from './types.ts';

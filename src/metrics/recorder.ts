@@ -3,6 +3,9 @@ import { SeriesSink, type SeriesSecondState } from './series.ts';
 import { NameTotals, overallFigures, type NameTotalsState } from './totals.ts';
 import type { RequestStats, SeriesPoint, Window } from './types.ts';
 import { WindowSink, type WindowSecondState } from './windows.ts';
+import { OnTimeSink, type OnTimeState, type OnTimeWatch } from './ontime.ts';
+import type { Spike } from '../scenario/index.ts';
+import type { SpikeRecovery } from './types.ts';
 
 export { headlineOf } from './windows.ts';
 
@@ -17,6 +20,7 @@ export interface RecorderState {
   names: NameTotalsState[];
   /** Engine clock (ms) of the last measured completion. */
   lastDoneMs: number;
+  onTime: OnTimeState | null;
 }
 
 /**
@@ -32,9 +36,14 @@ export class Recorder implements OutcomeSink {
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
   /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
   private lastDoneMs = 0;
+  private readonly onTime: OnTimeSink | null;
 
-  /** `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0). */
-  constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0) {
+  /**
+   * `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0).
+   * `onTime`: a latency bound to count late requests against by due time, for spike recovery.
+   */
+  constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0, onTime: OnTimeWatch | null = null) {
+    this.onTime = onTime ? new OnTimeSink(onTime) : null;
     this.totals = requests.map((r) => new NameTotals({ name: r.name, method: r.method, path: r.path }));
     this.windowSink = new WindowSink(
       requests.map((r) => r.name),
@@ -61,6 +70,7 @@ export class Recorder implements OutcomeSink {
     const latency = o.done - o.scheduled;
     this.seriesSink.record(o, latency);
     if (o.scheduled < this.warmupMs) return;
+    this.onTime?.record(o, latency);
     if (o.done > this.lastDoneMs) this.lastDoneMs = o.done;
     this.totals[index]!.record(o, latency);
     this.windowSink.record(index, latency, o.failure !== null);
@@ -85,13 +95,19 @@ export class Recorder implements OutcomeSink {
   }
 
   exportState(): RecorderState {
-    return { names: this.totals.map((t) => t.state()), lastDoneMs: this.lastDoneMs };
+    return { names: this.totals.map((t) => t.state()), lastDoneMs: this.lastDoneMs, onTime: this.onTime?.state() ?? null };
   }
 
   /** Merges a worker's final figures, sent across the thread boundary. */
   absorb(state: RecorderState): void {
     this.lastDoneMs = Math.max(this.lastDoneMs, state.lastDoneMs);
     state.names.forEach((n, i) => this.totals[i]!.absorb(n));
+    if (state.onTime) this.onTime?.absorb(state.onTime);
+  }
+
+  /** How each spike was weathered; empty without an on-time bound. */
+  recoveries(spikes: Spike[]): SpikeRecovery[] {
+    return this.onTime ? this.onTime.recoveries(spikes) : [];
   }
 
   /** Merges another recorder of this thread (a paired run's block): nothing encoded. */

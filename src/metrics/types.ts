@@ -149,6 +149,45 @@ export interface CapacityFigures {
   seconds: number;
 }
 
+/** How one spike of the load was weathered: the time until requests were on time again. */
+export interface SpikeRecovery {
+  /** The stage that rises, and when it starts: seconds since the start of the run (warm-up included, as the series' `t`). */
+  stage: number;
+  start_s: number;
+  /** The load before and at the top of the rise: req/s (open model) or users (closed). */
+  from: number;
+  to: number;
+  /** The p95 bound that recovery is measured against (the scenario's `slo.p95`). */
+  bound_ms: number;
+  /** From the spike's start until every following second's requests have a p95 within the bound; null: not within the watch. */
+  recovery_s: number | null;
+  /** How long after its start the spike was watched: until the next spike or the end of the schedule. */
+  watched_s: number;
+  /** The largest share of late requests (over the bound, or failed) in any second of the watch. */
+  worst_late_share: number;
+}
+
+/** A robust trend (Theil–Sen) of one figure over the measured time, with its confidence interval. */
+export interface Trend {
+  /** Change per hour, in the figure's unit (ms, MB). */
+  per_hour: number;
+  /** The interval; memory's is widened by its largest one-second rise over the measured time (one step of a heap is no trend). */
+  low: number;
+  high: number;
+  /** The figure's median over the run: a relative trend is `per_hour / level`. */
+  level: number;
+  /** Points the slope was fitted to, and the seconds each summarises. */
+  points: number;
+  block_s: number;
+}
+
+/** The trends of a long run: per-second p95, and the container's memory when watched. */
+export interface DriftFigures {
+  confidence: number;
+  p95: Trend | null;
+  memory_mb: Trend | null;
+}
+
 /** Everything a run measured: what results.json holds, and what the gate judges. */
 export interface Results {
   schema_version: 1;
@@ -174,4 +213,8 @@ export interface Results {
   environment: Environment;
   /** The capacity search, when the scenario asks for one. */
   capacity?: CapacityFigures;
+  /** Each spike of the load and its recovery, when the scenario has spikes and a p95 bound. */
+  spikes?: SpikeRecovery[];
+  /** Trends over the measured time, when it lasted long enough to fit them (30 s). */
+  drift?: DriftFigures;
 }

@@ -103,42 +103,68 @@ function failureOf(p: CapacityProbe, plan: CapacityPlan, unit: CapacityFigures['
 }
 
 /**
- * Capacity search against a started target: probes from `start` doubling until one fails (or
- * `max` passes), then bisection between the highest passing and the lowest failing load until the
- * bracket is within `precision`; never above `max`, never past `max_duration`.
+ * One capacity search, a probe at a time: from `start` doubling until a probe fails (or `max`
+ * passes), then bisection between the highest passing and the lowest failing load until the bracket
+ * is within `precision`; never above `max`. Its time budget counts its own probes only, so two
+ * searches can take turns.
  */
-export async function searchCapacity(scenario: Scenario, target: Target, options: SearchOptions): Promise<CapacityFigures> {
-  const plan = scenario.capacity!;
-  const unit = scenario.load.model === 'open' ? 'req/s' : 'users';
-  const whole = (x: number) => (unit === 'users' ? Math.round(x) : Math.round(x * 100) / 100);
-  const t0 = performance.now();
-  const probes: CapacityProbe[] = [];
-  let lo: number | null = null;
-  let hi: number | null = null;
-  let failure: FailureMode | null = null;
-  let ended: CapacityFigures['ended'] | null = null;
-  let next = whole(Math.min(plan.start, plan.max));
-  const report = (p: CapacityProbe, n: number, again = false) =>
-    options.log?.(`capacity probe ${n}${again ? ' (again, to confirm)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`);
-  const floor = unit === 'users' ? 1 : plan.start / 64;
-  for (let i = 0; ended === null; i++) {
+class CapacitySearch {
+  readonly probes: CapacityProbe[] = [];
+  private lo: number | null = null;
+  private hi: number | null = null;
+  private failure: FailureMode | null = null;
+  ended: CapacityFigures['ended'] | null = null;
+  private next: number;
+  private spentMs = 0;
+  private readonly scenario: Scenario;
+  private readonly target: Target;
+  private readonly plan: CapacityPlan;
+  private readonly unit: CapacityFigures['unit'];
+  private readonly label: string;
+
+  constructor(scenario: Scenario, target: Target, label = '') {
+    this.scenario = scenario;
+    this.target = target;
+    this.plan = scenario.capacity!;
+    this.unit = scenario.load.model === 'open' ? 'req/s' : 'users';
+    this.label = label;
+    this.next = this.whole(Math.min(this.plan.start, this.plan.max));
+  }
+
+  private whole(x: number): number {
+    return this.unit === 'users' ? Math.round(x) : Math.round(x * 100) / 100;
+  }
+
+  private left(): number {
+    return this.plan.maxDurationMs - this.spentMs;
+  }
+
+  /** One probe at the next load (and a repeat of a failure); false once the search has ended. */
+  async step(options: SearchOptions): Promise<boolean> {
+    if (this.ended !== null) return false;
+    const { plan, unit } = this;
+    const floor = unit === 'users' ? 1 : plan.start / 64;
     if (options.signal.aborted) {
-      ended = options.targetError() ? 'target-failed' : 'interrupted';
-      break;
+      this.ended = options.targetError() ? 'target-failed' : 'interrupted';
+      return false;
     }
-    const left = plan.maxDurationMs - (performance.now() - t0);
-    if (left < plan.settleMs + plan.minProbeMs) {
-      ended = 'time';
-      break;
+    if (this.left() < plan.settleMs + plan.minProbeMs) {
+      this.ended = 'time';
+      return false;
     }
+    const report = (p: CapacityProbe, n: number, again: boolean) =>
+      options.log?.(`capacity probe ${n}${this.label}${again ? ' (again, to confirm)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`);
     // One probe at the load `next`, within what is left of the budget; a crashed target fails it.
     const attempt = async (repeat: boolean) => {
-      const budget = plan.maxDurationMs - (performance.now() - t0) - plan.settleMs;
-      const p = await probe(scenario, target, plan, next, Math.min(plan.maxProbeMs, budget), options, scenario.seed + 7919 * (i + 1) + (repeat ? 1 : 0));
+      const t0 = performance.now();
+      const budget = this.left() - plan.settleMs;
+      const seed = this.scenario.seed + 7919 * (this.probes.length + 1) + (repeat ? 1 : 0);
+      const p = await probe(this.scenario, this.target, plan, this.next, Math.min(plan.maxProbeMs, budget), options, seed);
+      this.spentMs += performance.now() - t0;
       if (repeat) p.repeat = true;
       if (options.targetError()) p.verdict = 'fail';
-      probes.push(p);
-      report(p, probes.length, repeat);
+      this.probes.push(p);
+      report(p, this.probes.length, repeat);
       return p;
     };
     let p = await attempt(false);
@@ -146,41 +172,62 @@ export async function searchCapacity(scenario: Scenario, target: Target, options
     // requests over the limit at once, which the binomial test (made for independent requests) takes
     // for a breach. A model that truly breaks here breaks twice; a pass needs no second look, nor does
     // saturation (a whole probe completing under 90% of its arrivals is no passing stall).
-    const room = plan.maxDurationMs - (performance.now() - t0) >= plan.settleMs + plan.minProbeMs;
+    const room = this.left() >= plan.settleMs + plan.minProbeMs;
     const saturated = unit === 'req/s' && p.achieved_rps < 0.9 * p.load;
     if (p.verdict === 'fail' && !options.targetError() && !saturated && !options.signal.aborted && room) p = await attempt(true);
     const crash = options.targetError();
-    if (p.verdict === 'pass') lo = Math.max(lo ?? 0, p.load);
+    if (p.verdict === 'pass') this.lo = Math.max(this.lo ?? 0, p.load);
     else {
-      if (!failure || hi === null || p.load < hi) failure = failureOf(p, plan, unit, crash);
-      hi = Math.min(hi ?? Number.POSITIVE_INFINITY, p.load);
+      if (!this.failure || this.hi === null || p.load < this.hi) this.failure = failureOf(p, plan, unit, crash);
+      this.hi = Math.min(this.hi ?? Number.POSITIVE_INFINITY, p.load);
     }
-    if (crash) {
-      ended = 'target-failed';
-      break;
-    }
-    if (options.signal.aborted) {
-      ended = 'interrupted';
-      break;
-    }
-    if (hi === null) {
-      if (lo! >= plan.max) ended = 'max';
-      else next = whole(Math.min(plan.max, lo! * 2));
+    const { lo, hi } = this;
+    if (crash) this.ended = 'target-failed';
+    else if (options.signal.aborted) this.ended = 'interrupted';
+    else if (hi === null) {
+      if (lo! >= plan.max) this.ended = 'max';
+      else this.next = this.whole(Math.min(plan.max, lo! * 2));
     } else if (lo === null) {
-      if (hi <= floor) ended = 'floor';
-      else next = whole(Math.max(floor, hi / 2));
-    } else if ((hi - lo) / lo <= plan.precision || whole((lo + hi) / 2) === lo || whole((lo + hi) / 2) === hi) ended = 'precision';
-    else next = whole((lo + hi) / 2);
+      if (hi <= floor) this.ended = 'floor';
+      else this.next = this.whole(Math.max(floor, hi / 2));
+    } else if ((hi - lo) / lo <= plan.precision || this.whole((lo + hi) / 2) === lo || this.whole((lo + hi) / 2) === hi) this.ended = 'precision';
+    else this.next = this.whole((lo + hi) / 2);
+    return this.ended === null;
   }
-  return {
-    unit,
-    value: lo,
-    bracket: [lo, hi],
-    ended: ended!,
-    slo: { ...plan.slo } as Record<string, number>,
-    confidence: plan.confidence,
-    probes,
-    failure,
-    seconds: Math.round(performance.now() - t0) / 1000,
-  };
+
+  figures(): CapacityFigures {
+    return {
+      unit: this.unit,
+      value: this.lo,
+      bracket: [this.lo, this.hi],
+      ended: this.ended ?? 'interrupted',
+      slo: { ...this.plan.slo } as Record<string, number>,
+      confidence: this.plan.confidence,
+      probes: this.probes,
+      failure: this.failure,
+      seconds: Math.round(this.spentMs) / 1000,
+    };
+  }
+}
+
+/** Capacity search against a started target; never above `max`, never past `max_duration`. */
+export async function searchCapacity(scenario: Scenario, target: Target, options: SearchOptions): Promise<CapacityFigures> {
+  const search = new CapacitySearch(scenario, target);
+  while (await search.step(options));
+  return search.figures();
+}
+
+/**
+ * Both builds of a paired run searched, taking turns probe by probe (reference first), so what
+ * slows the runner for a while slows both searches alike. Each has its own `max_duration`.
+ */
+export async function searchCapacityPaired(scenario: Scenario, targets: { candidate: Target; reference: Target }, options: SearchOptions): Promise<{ candidate: CapacityFigures; reference: CapacityFigures }> {
+  const reference = new CapacitySearch(scenario, targets.reference, ' (reference build)');
+  const candidate = new CapacitySearch(scenario, targets.candidate, ' (this build)');
+  for (let going = true; going; ) {
+    const r = await reference.step(options);
+    const c = await candidate.step(options);
+    going = r || c;
+  }
+  return { candidate: candidate.figures(), reference: reference.figures() };
 }

@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { blockLoad, isPrediction, runLoad, StopRequest, type Block, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
 import { judge, judgePaired, type Baseline, type Verdict } from '../gate/index.ts';
-import { describeEnvironment, Recorder, headlineOf, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
-import type { LoadPlan, Scenario, TargetSpec } from '../scenario/index.ts';
+import { describeEnvironment, driftOf, Recorder, headlineOf, type OnTimeWatch, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
+import { spikesOf, type LoadPlan, type Scenario, type TargetSpec } from '../scenario/index.ts';
 import { VERSION } from '../shared/version.ts';
 import { startTarget, TargetError, type Target } from '../target/index.ts';
-import { searchCapacity } from './capacity.ts';
+import { searchCapacity, searchCapacityPaired } from './capacity.ts';
 import { runWorkers } from './workers.ts';
 
 export interface MeasureOptions {
@@ -66,15 +66,22 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
   const target = await startTarget(scenario.target, { signal: options.signal, log: options.log, runLabel: options.runLabel });
   try {
     const watch = watchTargets([target], options.signal, () => 'the target');
-    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs);
+    const spikes = spikesOf(scenario.load);
+    const onTime = onTimeWatch(scenario);
+    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, onTime);
     recorder.onSecond((point) => {
       const resources = target.sample();
       if (resources) Object.assign(point, resources);
       options.onSecond?.(point);
     });
-    const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
+    const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0, onTime);
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
     const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+    // A spike the run stopped before is not reported: its watch was cut short.
+    const watched = spikes.filter((s) => s.endMs <= scenario.load.warmupMs + run.measuredMs + 1);
+    if (onTime && watched.length > 0) results.spikes = recorder.recoveries(watched);
+    const drift = driftOf(results.series, scenario.compare.confidence);
+    if (drift) results.drift = drift;
     // The capacity search follows the fixed load on the same target (one container start for both).
     if (scenario.capacity && !run.stop) {
       options.log?.(`capacity search: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s`);
@@ -85,6 +92,13 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
   } finally {
     await target.stop();
   }
+}
+
+/** The p95 bound that spike recovery is measured against, watched from the first spike; null when there is none. */
+function onTimeWatch(scenario: Scenario): OnTimeWatch | null {
+  const first = spikesOf(scenario.load)[0];
+  const bound = scenario.slo.overall.p95;
+  return first && bound !== undefined ? { boundMs: bound, fromMs: first.startMs } : null;
 }
 
 /**
@@ -179,12 +193,18 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
       }
       if (pair.windows[0] && pair.windows[1]) pairs.push(pair);
     }
-    watch.done();
     const [candidateResults, referenceResults] = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
       return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.windows });
     }) as [Results, Results];
+    if (scenario.capacity && !over()) {
+      options.log?.(`capacity search of both builds, taking turns: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s each`);
+      const found = await searchCapacityPaired(scenario, { candidate: targets[0]!, reference: targets[1]! }, { signal: watch.signal, log: options.log, targetError: watch.error });
+      candidateResults.capacity = found.candidate;
+      referenceResults.capacity = found.reference;
+    }
+    watch.done();
     return {
       candidate: candidateResults,
       reference: referenceResults,
@@ -228,14 +248,14 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
  * Workers get the load and the seed as given here (overrides and the block included) and the
  * requests as data, which they compile as this thread did.
  */
-async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
+async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, onTime: OnTimeWatch | null): Promise<EngineResult> {
   let predicted = false;
   const firstPrediction = (ms: number) => {
     predicted = true;
     target.firstPrediction(offsetMs + ms);
   };
   if (load.workers > 1) {
-    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin }, recorder, signal, firstPrediction);
+    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime }, recorder, signal, firstPrediction);
   }
   const sink: OutcomeSink = {
     record(index: number, outcome: Outcome) {
@@ -251,11 +271,11 @@ async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: n
  * `drive`, but a failure of the generator itself ends the run rather than losing it: what the
  * recorder gathered until then is kept, and the run is marked as stopped by an engine error.
  */
-async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
+async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, onTime: OnTimeWatch | null = null): Promise<EngineResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   try {
-    return await drive(scenario, target, load, seed, recorder, signal, offsetMs);
+    return await drive(scenario, target, load, seed, recorder, signal, offsetMs, onTime);
   } catch (err) {
     const elapsedMs = performance.now() - t0;
     const measuredMs = Math.max(0, Math.min(elapsedMs, load.warmupMs + load.durationMs) - load.warmupMs);

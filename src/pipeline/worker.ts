@@ -1,6 +1,6 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { isPrediction, runLoad, shareOf, type EngineResult, type Outcome, type Phase } from '../engine/index.ts';
-import { Recorder, type RecorderState, type SecondState } from '../metrics/index.ts';
+import { Recorder, type OnTimeWatch, type RecorderState, type SecondState } from '../metrics/index.ts';
 import { compileRequests, type LoadPlan, type RequestSpec } from '../scenario/index.ts';
 
 /** What a load worker runs: the plan as data (structured-cloned), nothing read again from files. */
@@ -11,6 +11,8 @@ export interface WorkerPlan {
   seed: number;
   headers: Record<string, string>;
   origin: string;
+  /** The bound spike recovery is measured against, when there is one. */
+  onTime?: OnTimeWatch | null;
 }
 
 /** What the parent hands a load worker. */
@@ -33,7 +35,7 @@ async function work(job: WorkerJob): Promise<void> {
     const { plan } = job;
     const requests = compileRequests(plan.requests);
     const load = shareOf(plan.load, job.index, job.count);
-    const recorder = new Recorder(requests, load.warmupMs);
+    const recorder = new Recorder(requests, load.warmupMs, 0, plan.onTime ?? null);
     const stop = new AbortController();
     port.on('message', (m: { type: string; reason?: string }) => {
       if (m.type === 'stop') stop.abort(new Error(m.reason ?? 'stopped'));

@@ -1,5 +1,5 @@
 import type { Check, Verdict } from '../gate/index.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, undecidedText } from './words.ts';
+import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, showDrift, spikeText, trendText, undecidedText } from './words.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -42,7 +42,21 @@ export function resultsTable(results: Results): string {
   if (t.cpu_percent) out.push(`Container: CPU mean ${fmt(t.cpu_percent.mean)}% peak ${fmt(t.cpu_percent.peak)}%, memory mean ${fmt(t.memory_mb!.mean)} MB peak ${fmt(t.memory_mb!.peak)} MB`);
   if (results.interrupted) out.push('', `Stopped early: ${results.stop_reason}`);
   if (results.capacity) out.push('', ...capacityLines(results.capacity));
+  out.push(...limitsOfTimeLines(results));
   return out.join('\n');
+}
+
+/** Each spike's recovery; the trends of a run long enough to show them (a soak, or one gated on drift). */
+export function limitsOfTimeLines(results: Results): string[] {
+  const out: string[] = [];
+  const unit = results.load.model === 'closed' ? 'users' : 'req/s';
+  if (results.spikes?.length) out.push('', 'Spikes:', ...results.spikes.map((s) => `  ${spikeText(s, unit)}`));
+  const d = results.drift;
+  if (d && showDrift(results)) {
+    const trends = [d.p95 ? trendText('p95', d.p95) : null, d.memory_mb ? trendText('memory', d.memory_mb) : null].filter((x) => x !== null);
+    out.push('', `Drift per hour (Theil–Sen, ${Math.round(d.confidence * 100)}% interval):`, ...trends.map((t) => `  ${t}`));
+  }
+  return out;
 }
 
 /** The capacity search: its result, how the lowest failing probe failed, and every probe. */

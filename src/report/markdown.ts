@@ -1,6 +1,6 @@
 import type { Baseline, Check, Comparison, Verdict } from '../gate/index.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, STATUS_TITLE, undecidedText } from './words.ts';
+import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, showDrift, spikeText, STATUS_TITLE, trendText, undecidedText } from './words.ts';
 
 export interface ReportLinks {
   runUrl?: string;
@@ -200,6 +200,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   }
 
   if (results.capacity) lines.push(...capacitySection(results.capacity));
+  lines.push(...limitsOfTimeSection(results, verdict.checks.some((c) => c.metric === 'p95_drift' || c.metric === 'memory_drift')));
 
   const chart = latencyChart(results.series, results.warmup_s);
   if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
@@ -256,6 +257,26 @@ export function capacityCharts(c: CapacityFigures): string[] {
     ...(c.unit === 'req/s' ? [`  line [${probes.map((p) => fmt(p.load)).join(', ')}]`] : []),
     '```',
   ];
+}
+
+/** Each spike's recovery, and the trends of a soak (or of a run gated on drift). */
+function limitsOfTimeSection(results: Results, gatedOnDrift: boolean): string[] {
+  const lines: string[] = [];
+  const unit = results.load.model === 'closed' ? 'users' : 'req/s';
+  if (results.spikes?.length) {
+    lines.push(
+      `**Spikes**: recovery is the time from a spike's start until the requests due in every following second have a p95 within ${results.spikes[0]!.bound_ms} ms (a backlog makes every request due while it lasts late).`,
+      '',
+    );
+    for (const s of results.spikes) lines.push(`- ${escapeText(spikeText(s, unit))}`);
+    lines.push('');
+  }
+  const d = results.drift;
+  if (d && showDrift(results, gatedOnDrift)) {
+    const trends = [d.p95 ? trendText('p95', d.p95) : null, d.memory_mb ? trendText('memory', d.memory_mb) : null].filter((x) => x !== null);
+    lines.push(`**Drift** per hour (Theil–Sen slope, ${Math.round(d.confidence * 100)}% interval):`, '', ...trends.map((t) => `- ${escapeText(t)}`), '');
+  }
+  return lines;
 }
 
 function capacitySection(c: CapacityFigures): string[] {

@@ -1,5 +1,5 @@
 import type { Check, Comparison, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
-import type { CapacityFigures, FailureMode } from '../metrics/index.ts';
+import type { CapacityFigures, FailureMode, SpikeRecovery, Trend } from '../metrics/index.ts';
 
 // The gate decides in numbers; this is where they become words and symbols, for every report alike.
 
@@ -8,6 +8,8 @@ const ms = (x: number) => (x >= 10_000 ? `${(x / 1000).toFixed(1)} s` : `${x < 1
 
 /** A change in its unit: points for the error rate, percent for the rest. */
 export function formatAmount(m: Metric, x: number): string {
+  if (m === 'p95_drift') return `${pct(x)}/h`;
+  if (m === 'memory_drift') return `${x >= 0 ? '+' : ''}${x.toFixed(1)} MB/h`;
   if (m === 'error_rate') return `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)} pts`;
   // An interval from a handful of samples can reach absurd ratios: past 100× it only says "no idea".
   return x > 99 ? '> +9900%' : pct(x);
@@ -25,6 +27,12 @@ export function describeMetric(m: Metric): string {
       return 'cold start';
     case 'first_prediction':
       return 'first prediction';
+    case 'recovery':
+      return 'spike recovery';
+    case 'p95_drift':
+      return 'p95 drift';
+    case 'memory_drift':
+      return 'memory drift';
     default:
       return m;
   }
@@ -34,6 +42,8 @@ export function formatValue(m: Metric, v: number, unit?: Unit): string {
   if (Number.isNaN(v)) return 'n/a';
   if (m === 'capacity') return `${Math.round(v * 10) / 10} ${unit ?? 'req/s'}`;
   if (m === 'count') return String(v);
+  if (m === 'recovery') return `${v.toFixed(1)} s`;
+  if (m === 'p95_drift' || m === 'memory_drift') return formatAmount(m, v);
   if (m === 'rps') return `${v.toFixed(1)} req/s`;
   if (m === 'error_rate') return `${(v * 100).toFixed(2)}%`;
   return ms(v);
@@ -56,6 +66,8 @@ export function limitText(c: Check): string {
   const sign = c.bound === 'max' ? '≤' : '≥';
   if (c.kind === 'slo') {
     if (c.metric === 'count') return '> 0 (no request was measured)';
+    if (c.metric === 'recovery') return `${sign} ${t} s`;
+    if (c.metric === 'p95_drift' || c.metric === 'memory_drift') return `${sign} ${formatAmount(c.metric, t)}`;
     if (c.metric === 'rps') return `${sign} ${t} req/s`;
     if (c.metric === 'error_rate') return `${sign} ${(t * 100).toFixed(2)}%`;
     return `${sign} ${ms(t)}`;
@@ -106,7 +118,7 @@ const against = (comparison: Comparison | null) => (comparison?.against === 'ima
 /** One check in a line: "p95 350.0 ms (SLO ≤ 300.0 ms)", "p95 +35.0% [+20.1%, +52.3%] vs baseline (limit ≤ +10%)". */
 function checkPhrase(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope} `;
-  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)} (SLO ${limitText(c)})`;
+  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} (SLO ${limitText(c)})`;
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
   return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change ?? 0)}${interval} vs ${against(comparison)} (limit ${limitText(c)})`;
 }
@@ -128,7 +140,7 @@ export function headline(verdict: Verdict): string {
 /** A failed check as an annotation: the value or change against its limit, in the limit's own unit. */
 export function breachText(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope}: `;
-  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)} breaches the SLO ${limitText(c)}`;
+  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} breaches the SLO ${limitText(c)}`;
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
   return `${scope}${describeMetric(c.metric)} ${formatChange(c)}${interval} vs ${against(comparison)} breaches the regression tolerance ${limitText(c)}`;
 }
@@ -153,6 +165,30 @@ export function failureModeText(f: FailureMode): string {
     case 'latency':
       return `latency: ${f.percentile} ${f.value_ms.toFixed(1)} ms over the ${f.limit_ms} ms limit (requests queueing)`;
   }
+}
+
+/** A spike's recovery in one line: "20 → 150 req/s at 5.0 s: recovered in 7.1 s (p95 ≤ 100 ms)". */
+export function spikeText(s: SpikeRecovery, unit: 'req/s' | 'users'): string {
+  const back =
+    s.recovery_s === null
+      ? `not recovered within the ${s.watched_s.toFixed(1)} s watched`
+      : s.recovery_s === 0
+        ? 'held the bound throughout'
+        : `recovered in ${s.recovery_s.toFixed(1)} s`;
+  return `${s.from} → ${s.to} ${unit} at ${s.start_s.toFixed(1)} s: ${back} (p95 ≤ ${s.bound_ms} ms; worst second ${(s.worst_late_share * 100).toFixed(0)}% late)`;
+}
+
+/** Trends are shown for a soak (10 minutes or more) or a run gated on drift: a short run's trend is noise. */
+export function showDrift(results: { duration_s: number; drift?: unknown }, gated = false): boolean {
+  return results.drift !== undefined && (gated || results.duration_s >= 600);
+}
+
+/** A trend in one line: "p95 +2.1%/h [−5.0%/h, +9.3%/h] (median 41.0 ms, 24 points of 5 s)". */
+export function trendText(name: 'p95' | 'memory', t: Trend): string {
+  const m = name === 'p95' ? 'p95_drift' : 'memory_drift';
+  const scale = name === 'p95' && t.level > 0 ? t.level : 1;
+  const level = name === 'p95' ? ms(t.level) : `${t.level.toFixed(1)} MB`;
+  return `${name} ${formatAmount(m, t.per_hour / scale)} [${formatAmount(m, t.low / scale)}, ${formatAmount(m, t.high / scale)}] (median ${level}, ${t.points} points of ${t.block_s} s)`;
 }
 
 /** The capacity in one line: "187.5 req/s (between 187.5 and 195), p99 ≤ 100 ms at 95%". */

@@ -2,5 +2,6 @@
 export { loadScenario, compileScenario, type ScenarioOverrides } from './parse.ts';
 export { compileRequests } from './requests.ts';
 export { parseDuration, parsePercent, formatDuration } from './units.ts';
+export { spikesOf, SPIKE_FACTOR, SPIKE_RISE_MS, type Spike } from './spikes.ts';
 export { Rng } from './rng.ts';
 export type * from './types.ts';

@@ -7,7 +7,8 @@ import { InvalidFileError, SourceDocument, validate, type Path, type Problem } f
 import { fieldsGenerator, listGenerator, MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests } from './requests.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
-import { parseDuration, parsePercent } from './units.ts';
+import { spikesOf } from './spikes.ts';
+import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
 
 
 /** What the command line or the action may override. */
@@ -105,8 +106,8 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     if (t.capacity !== undefined) at(['regression', 'requests', name, 'capacity'], 'applies overall only: capacity is searched for the whole scenario');
   }
   if (regression.overall.capacity !== undefined && !capacity) at(['regression', 'capacity'], 'needs a `capacity:` section to search the capacity it compares');
-  // Not yet: searching both builds of a paired run, alternating.
-  if (capacity && compare.against === 'image') at(['capacity'], 'cannot be searched in a paired run (compare.against: image, or --baseline-image) yet: compare capacity against a baseline file');
+
+  checkLimitsOfTime(slo.overall, load, target, compare, at);
 
   if (problems.length > 0) throw new InvalidFileError(problems);
   return {
@@ -123,6 +124,20 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     compare,
     capacity,
   };
+}
+
+/** Recovery and drift are read off one run's course in time: the stages and the target must let them be seen. */
+function checkLimitsOfTime(slo: Limits, load: LoadPlan, target: TargetSpec, compare: ComparePlan, at: At): void {
+  const paired = compare.against === 'image';
+  if (slo.recovery !== undefined) {
+    if (slo.p95 === undefined) at(['slo', 'recovery'], 'needs `slo.p95`: a spike has recovered when the per-second p95 is back within it');
+    if (spikesOf(load).length === 0) at(['slo', 'recovery'], 'needs a spike in `load.stages`: a stage whose load rises to 1.5× or more within 10 s');
+    if (paired) at(['slo', 'recovery'], 'cannot be judged in a paired run: its blocks cut the stages apart');
+  }
+  if (slo.drift) {
+    if (paired) at(['slo', 'drift'], 'cannot be judged in a paired run: its blocks cut the run apart');
+    if (slo.drift.memory !== undefined && !target.image) at(['slo', 'drift', 'memory'], "needs a container target (`target.image`): a URL's memory is not seen");
+  }
 }
 
 const CAPACITY_PERCENTILES = ['p50', 'p90', 'p95', 'p99', 'p999'] as const;
@@ -518,6 +533,13 @@ function limitsOf(raw: Record<string, unknown>): Limits {
   for (const k of LIMIT_KEYS) if (typeof raw[k] === 'string') out[k] = parseDuration(raw[k]);
   if (typeof raw.rps === 'number') out.rps = raw.rps;
   if (typeof raw.error_rate === 'string') out.error_rate = parsePercent(raw.error_rate);
+  if (typeof raw.recovery === 'string') out.recovery = parseDuration(raw.recovery);
+  const drift = raw.drift as Record<string, unknown> | undefined;
+  if (drift && typeof drift === 'object') {
+    out.drift = {};
+    if (typeof drift.p95 === 'string') out.drift.p95 = parsePercentRate(drift.p95);
+    if (typeof drift.memory === 'string') out.drift.memory = parseMemoryRate(drift.memory);
+  }
   return out;
 }
 

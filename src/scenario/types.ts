@@ -120,6 +120,16 @@ export interface Limits {
   error_rate?: number;
   cold_start?: number;
   first_prediction?: number;
+  /** Overall only: the longest a spike may take to recover (ms); needs `p95`, which recovery is measured against. */
+  recovery?: number;
+  /** Overall only: the steepest trend a soak may show. */
+  drift?: DriftLimits;
+}
+
+/** Trends a long run may show: p95 as a fraction of its median per hour, container memory in MB per hour. */
+export interface DriftLimits {
+  p95?: number;
+  memory?: number;
 }
 
 /** Tolerances against the baseline as fractions (0.1 = 10%); error_rate in absolute points (0.01). */

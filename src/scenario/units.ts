@@ -20,6 +20,23 @@ export function parsePercent(text: string): number {
   return m ? Number(m[1]) / 100 : Number.NaN;
 }
 
+const PER: Record<string, number> = { h: 1, min: 60 };
+const MB: Record<string, number> = { KB: 1 / 1024, MB: 1, GB: 1024 };
+
+/** "10%/h" → 0.1 (a fraction per hour); "0.5%/min" → 0.3. */
+export function parsePercentRate(text: string): number {
+  if (typeof text !== 'string') return Number.NaN;
+  const m = /^(\d+(?:\.\d+)?)%\/(h|min)$/.exec(text);
+  return m ? (Number(m[1]) / 100) * PER[m[2]!]! : Number.NaN;
+}
+
+/** "50MB/h" → 50 (MB per hour); "1GB/h" → 1024; "100KB/min" → 5.86. */
+export function parseMemoryRate(text: string): number {
+  if (typeof text !== 'string') return Number.NaN;
+  const m = /^(\d+(?:\.\d+)?)(KB|MB|GB)\/(h|min)$/.exec(text);
+  return m ? Number(m[1]) * MB[m[2]!]! * PER[m[3]!]! : Number.NaN;
+}
+
 export function formatDuration(ms: number): string {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;

@@ -3,6 +3,10 @@ declare module 'jstat' {
   const jStat: {
     /** The regularized incomplete beta function I_x(a, b). */
     ibeta(x: number, a: number, b: number): number;
+    normal: {
+      /** The quantile of the normal distribution with this mean and standard deviation, at probability `p`. */
+      inv(p: number, mean: number, sd: number): number;
+    };
     studentt: {
       /** The quantile (inverse CDF) of Student's t with `dof` degrees of freedom, at probability `p`. */
       inv(p: number, dof: number): number;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { buildBaseline, judge } from '../../src/gate/index.ts';
-import { measure } from '../../src/pipeline/index.ts';
+import { measure, measureJudged } from '../../src/pipeline/index.ts';
 import { failureModeText, headline } from '../../src/report/index.ts';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
@@ -105,6 +105,38 @@ describe('capacity: failure modes and the baseline', () => {
     } finally {
       await fast.close();
       await slow.close();
+    }
+  });
+});
+
+describe('capacity in a paired run', () => {
+  it('searches both builds taking turns, probe by probe, and fails regression.capacity when this build has half the reference\'s', async () => {
+    const reference = await startServer(limitedServer(4, 20), false);
+    const candidate = await startServer(limitedServer(4, 40), false);
+    try {
+      const scenario = loadScenario(
+        writeScenario(
+          `name: paired\ntarget: { url: "${candidate.url}" }\nload: { rate: 20, duration: 2s }\n${REQUESTS}compare:\n  against: image\n  baseline_url: "${reference.url}"\n  blocks: 4\nregression: { capacity: 10% }\ncapacity:\n  slo: { p99: 100ms }\n  start: 50\n  max: 400\n  precision: 25%\n  probe: { settle: 1s, min: 1s, max: 2s }\n`,
+        ),
+      );
+      const lines: string[] = [];
+      const run = await measureJudged(scenario, null, { log: (l) => lines.push(l) });
+      const [a, b] = [run.reference!.capacity!, run.results.capacity!];
+      assert.ok(a.value !== null && b.value !== null, JSON.stringify([a.value, b.value]));
+      // Saturation at 200 and 100 req/s.
+      assert.ok(b.value <= 100 && a.value > 1.4 * b.value, `this build ${b.value}, the reference ${a.value}`);
+      // Turns: the reference's first probe, then this build's, and so on while both search.
+      const order = lines.filter((l) => l.startsWith('capacity probe')).map((l) => (l.includes('(reference build)') ? 'A' : 'B'));
+      // (a failed probe is repeated within its turn).
+      assert.equal(order[0], 'A');
+      assert.ok(order.indexOf('B') > 0 && order.indexOf('B') <= 2, order.join(''));
+      assert.ok(order.lastIndexOf('A') > order.indexOf('B'), order.join(''));
+      const check = run.verdict.checks.find((c) => c.metric === 'capacity')!;
+      assert.equal(check.status, 'fail', JSON.stringify(check));
+      assert.match(headline(run.verdict), /capacity -\d+\.\d% \[.*\] vs the reference build \(limit ≥ -10%\)/);
+    } finally {
+      await reference.close();
+      await candidate.close();
     }
   });
 });

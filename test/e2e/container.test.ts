@@ -7,11 +7,12 @@ import { before, describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
 import { containerEnv, HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL, runArgs } from '../../src/target/container.ts';
 import type { TargetSpec } from '../../src/scenario/types.ts';
-import { ROOT, runCli } from '../helpers/cli.ts';
+import { ROOT, runCli, type RunResult } from '../helpers/cli.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
 const IMAGE = 'mlload-example:test';
 const CRASHING = 'mlload-crashing:test';
+const LEAKING = 'mlload-leaking:test';
 
 function engineAnswers(): boolean {
   try {
@@ -85,6 +86,7 @@ describe('a real container engine', { concurrency: false }, () => {
     if (stale.length > 0) execFileSync('docker', ['rm', '--force', ...stale], { stdio: 'ignore' });
     execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], { stdio: 'inherit' });
     execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), CRASHING, join(ROOT, 'test/fixtures/crashing')], { stdio: 'inherit' });
+    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), LEAKING, join(ROOT, 'test/fixtures/leaking')], { stdio: 'inherit' });
   });
 
   it('starts the example model, measures cold start and resources, runs the scenario, and leaves nothing behind', async (t) => {
@@ -170,6 +172,40 @@ describe('a real container engine', { concurrency: false }, () => {
     assert.match(c.failure.kind === 'crash' ? c.failure.message : '', /exited with code 3/);
     assert.ok(c.value !== null && c.value >= 20 && c.value < 100, `capacity ${c.value}`);
     assert.match(r.stdout, /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3/);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('a capacity search whose container is OOM-killed above a rate names the exit code and the OOM flag as the failure mode', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const out = tempDir('mlload-out-');
+    // 8 MB held per request in flight for 50 ms, under a 96 MB limit: about 10 in flight (200 req/s) is too many.
+    const extra = '  env: { HOLD_MB: "8", SERVICE_MS: "50" }\n  args: ["--memory", "96m", "--memory-swap", "96m"]\n';
+    const text = scenario(LEAKING, extra, '  rate: 10\n  duration: 1s') + 'capacity:\n  slo: { p99: 500ms }\n  start: 25\n  max: 1600\n  probe: { settle: 1s, min: 1s, max: 2s }\n';
+    const r = await runCli(['run', writeScenario(text), '--out', out]);
+    assert.equal(r.code, 3, r.stderr + r.stdout);
+    const c = (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results).capacity!;
+    assert.equal(c.ended, 'target-failed');
+    assert.equal(c.failure?.kind, 'crash');
+    assert.match(c.failure.kind === 'crash' ? c.failure.message : '', /exited with code 137 \(OOM-killed: out of memory\)/);
+    assert.match(r.stdout, /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-leaking:test\) exited with code 137 \(OOM-killed/);
+    assert.deepEqual(ours(), []);
+  });
+
+  it('soak: a container whose memory grows steadily fails slo.drift.memory; the same model without the leak does not', async (t) => {
+    if (!available) return t.skip('no container engine');
+    const outs = [tempDir('mlload-out-'), tempDir('mlload-out-')];
+    const soak = (leakKb: number) =>
+      scenario(LEAKING, `  env: { LEAK_KB: "${leakKb}", SERVICE_MS: "5" }\n`, '  rate: 50\n  warmup: 5s\n  duration: 40s') + '  drift: { memory: 50MB/h }\n';
+    // 64 KB a request at 50 a second: about 11 GB an hour.
+    const [leak, steady] = (await Promise.all(outs.map((out, i) => runCli(['run', writeScenario(soak(i === 0 ? 64 : 0)), '--out', out])))) as [RunResult, RunResult];
+    const checks = outs.map((out) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { checks: Array<{ metric: string; status: string; value: number }> });
+    const memory = checks.map((r) => r.checks.find((c) => c.metric === 'memory_drift')!);
+    assert.equal(memory[0]!.status, 'fail', leak.stdout);
+    assert.equal(leak.code, 1);
+    assert.ok(memory[0]!.value > 1000, String(memory[0]!.value));
+    assert.match(leak.stdout, /memory drift \+\d+\.\d MB\/h \[\+\d+\.\d MB\/h, \+\d+\.\d MB\/h\] \(SLO ≤ \+50\.0 MB\/h\)/);
+    assert.notEqual(memory[1]!.status, 'fail', steady.stdout);
+    assert.equal(steady.code, 0, steady.stdout + steady.stderr);
     assert.deepEqual(ours(), []);
   });
 

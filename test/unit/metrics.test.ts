@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, recordMs, summarize } from '../../src/metrics/histogram.ts';
 import { Recorder } from '../../src/metrics/recorder.ts';
+import { driftOf, theilSen } from '../../src/metrics/trend.ts';
 
 const identities = [
   { name: 'a', method: 'POST', path: '/p' },
@@ -59,5 +60,39 @@ describe('metrics', () => {
     // 2M outcomes as arrays of samples would be > 16 MB; the series adds ~500 points.
     assert.ok(grown < 8 * 1024 * 1024, `heap grew ${(grown / 1048576).toFixed(1)} MB`);
     assert.equal(r.finish(1).overall.count, 2_200_000);
+  });
+});
+
+describe('limits in time', () => {
+  it('Theil–Sen: the slope of a line with outliers, and an interval that holds the truth', () => {
+    const xs = Array.from({ length: 40 }, (_, i) => i);
+    const ys = xs.map((x) => 2 * x + 5 + (x % 7 === 0 ? 500 : 0) + ((x * 37) % 11) / 10);
+    const fit = theilSen(xs, ys, 0.95);
+    assert.ok(Math.abs(fit.slope - 2) < 0.05, String(fit.slope));
+    assert.ok(fit.low <= 2 && fit.high >= 2 && fit.high - fit.low < 0.5, JSON.stringify(fit));
+    const flat = theilSen(xs, xs.map((x) => ((x * 37) % 11) / 10), 0.95);
+    assert.ok(flat.low <= 0 && flat.high >= 0, JSON.stringify(flat));
+  });
+  it('a trend needs six blocks of five seconds; memory in MB per hour', () => {
+    const point = (t: number, memory: number) => ({ t, time: 0, phase: 'measure' as const, rps: 10, errors: 0, p50: 5, p95: 10, p99: 12, in_flight: 0, users: 0, total: { count: 0, failures: 0, p50: 0, mean: 0, min: 0, max: 0, avg_bytes: 0 }, memory_mb: memory });
+    const series = Array.from({ length: 60 }, (_, i) => point(i + 1, 100 + i / 36));
+    const d = driftOf(series, 0.95)!;
+    assert.ok(Math.abs(d.memory_mb!.per_hour - 100) < 1, JSON.stringify(d));
+    assert.equal(d.p95!.per_hour, 0);
+    assert.equal(driftOf(series.slice(0, 25), 0.95), null);
+  });
+  it('recovery: from a spike to the first second after which every second is on time, by due time; never when the end is late', () => {
+    const recorder = new Recorder(identities.slice(0, 1), 0, 0, { boundMs: 100, fromMs: 5000 });
+    // 100 requests a second; those due in [5 s, 8.35 s) are late, then all on time until 12 s.
+    for (let t = 0; t < 12_000; t += 10) recorder.record(0, { scheduled: t, sent: t, done: t + (t >= 5000 && t < 8350 ? 400 : 10), status: 200, bytes: 1, failure: null });
+    const spike = { stage: 1, startMs: 5000, endMs: 12_000, from: 20, to: 100 };
+    const [r] = recorder.recoveries([spike]);
+    assert.equal(r!.recovery_s, 3.3);
+    assert.equal(r!.worst_late_share, 1);
+    const [never] = recorder.recoveries([{ ...spike, endMs: 8300 }]);
+    assert.equal(never!.recovery_s, null);
+    const calm = new Recorder(identities.slice(0, 1), 0, 0, { boundMs: 100, fromMs: 5000 });
+    for (let t = 0; t < 12_000; t += 10) calm.record(0, { scheduled: t, sent: t, done: t + 10, status: 200, bytes: 1, failure: null });
+    assert.equal(calm.recoveries([spike])[0]!.recovery_s, 0);
   });
 });

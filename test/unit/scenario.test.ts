@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { loadScenario } from '../../src/scenario/index.ts';
+import { loadScenario, spikesOf } from '../../src/scenario/index.ts';
+import { parseMemoryRate, parsePercentRate } from '../../src/scenario/units.ts';
 import { InvalidFileError } from '../../src/shared/document.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
 
@@ -123,6 +124,43 @@ describe('scenario: capacity', () => {
     assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.probe\.max: is shorter than probe\.min/.test(p)), problems.join('\n'));
     assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.precision/.test(p)), problems.join('\n'));
     assert.ok(problemsOf(`${base.replace(/regression:[\s\S]*?(?=\n\S|$)/, '')}regression:\n  capacity: 10%\n`).some((p) => /regression\.capacity: needs a `capacity:` section/.test(p)));
-    assert.ok(problemsOf(`${base}capacity:\n  max: 800\ncompare:\n  against: image\n  baseline_image: model:main\n`.replace('  url: http://127.0.0.1:8080', '  image: model:pr')).some((p) => /capacity: cannot be searched in a paired run/.test(p)));
+    // Paired runs search both builds.
+    assert.ok(loadScenario(writeScenario(`${base}capacity:\n  max: 800\ncompare:\n  against: image\n  baseline_url: http://127.0.0.1:8081\n`)).capacity);
+  });
+});
+
+describe('scenario: recovery and drift', () => {
+  const spiky = `  arrival: constant
+  stages:
+    - { duration: 10s, rate: 20 }
+    - { duration: 2s, rate: 200 }
+    - { duration: 20s, rate: 200 }
+    - { duration: 30s, rate: 20 }
+    - { duration: 0s, rate: 20 }
+    - { duration: 5s, rate: 60 }`;
+  it('finds the spikes of a load: rises to 1.5× or more within 10 s, open and closed', () => {
+    const s = loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080', spiky).replace('slo:\n', 'slo:\n  recovery: 30s\n  drift: { p95: 10%/h }\n')));
+    assert.deepEqual(spikesOf(s.load), [
+      { stage: 1, startMs: 10_000, endMs: 62_000, from: 20, to: 200 },
+      { stage: 5, startMs: 62_000, endMs: 67_000, from: 20, to: 60 },
+    ]);
+    assert.equal(s.slo.overall.recovery, 30_000);
+    assert.deepEqual(s.slo.overall.drift, { p95: 0.1 });
+    assert.deepEqual(['50MB/h', '1GB/h', '512KB/min', '0.5%/min'].map((x) => (x.includes('%') ? parsePercentRate(x) : parseMemoryRate(x))), [50, 1024, 30, 0.3]);
+    // A slow ramp is no spike; the closed model's users arrive at the spawn rate.
+    const ramp = loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080', '  stages:\n    - { duration: 10s, rate: 20 }\n    - { duration: 60s, rate: 200 }')));
+    assert.deepEqual(spikesOf(ramp.load), []);
+    const users = (spawn: number) => loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080', `  spawn_rate: ${spawn}\n  stages:\n    - { duration: 10s, users: 2 }\n    - { duration: 20s, users: 20 }`)));
+    assert.deepEqual(spikesOf(users(10).load).map((x) => [x.stage, x.from, x.to]), [[1, 2, 20]]);
+    assert.deepEqual(spikesOf(users(1).load), []);
+  });
+  it('names file, line and key of recovery without p95 or spike, a drift unit that does not parse, and memory drift of a URL', () => {
+    const flat = exampleScenario('http://127.0.0.1:8080').replace('slo:\n  p95: 300ms\n', 'slo:\n  recovery: 30s\n  drift: { p95: 10 percent/h, memory: 50MB/h }\n');
+    const problems = problemsOf(flat);
+    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.recovery: needs `slo\.p95`/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.recovery: needs a spike in `load\.stages`/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.drift\.p95/.test(p)), problems.join('\n'));
+    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.drift\.memory: needs a container target/.test(p)), problems.join('\n'));
+    assert.ok(problemsOf(exampleScenario('http://127.0.0.1:8080').replace('slo:\n', 'slo:\n  requests:\n    valid: { recovery: 3s }\n')).some((p) => /slo\.requests\.valid.*recovery/.test(p)));
   });
 });
