@@ -12,6 +12,9 @@ echo "node $(node --version)"
 echo "== container engine"
 bash scripts/setup-engine.sh
 
+echo "== browser (the HTML report's tests)"
+bash scripts/setup-browser.sh
+
 echo "== type check"
 tsc -p .
 

@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 
-export type Mode = 'gate' | 'update-baseline' | 'report';
+export type Mode = 'gate' | 'update-baseline' | 'report' | 'record';
 export type CommentPolicy = 'always' | 'on-failure' | 'never';
 export type FailOn = 'any' | 'slo' | 'regression' | 'never';
 
@@ -20,6 +20,9 @@ export interface Inputs {
   baselineRuns: number;
   baselineCommit: 'pr' | 'push' | 'none';
   resultsDir: string | null;
+  historyBranch: string;
+  historyKeep: number;
+  baselineFrom: 'runs' | 'history';
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -31,12 +34,14 @@ function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: 
 export function readInputs(): Inputs {
   const runs = Number(core.getInput('baseline-runs') || '3');
   if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error(`input baseline-runs must be a whole number from 1 to 20 (got "${core.getInput('baseline-runs')}")`);
+  const keep = Number(core.getInput('history-keep') || '200');
+  if (!Number.isInteger(keep) || keep < 1 || keep > 10_000) throw new Error(`input history-keep must be a whole number from 1 to 10000 (got "${core.getInput('history-keep')}")`);
   const token = core.getInput('github-token');
   if (token) core.setSecret(token);
   return {
     scenario: core.getInput('scenario', { required: true }),
     baseline: core.getInput('baseline') || null,
-    mode: oneOf('mode', ['gate', 'update-baseline', 'report'], 'gate'),
+    mode: oneOf('mode', ['gate', 'update-baseline', 'report', 'record'], 'gate'),
     token,
     url: core.getInput('url') || null,
     image: core.getInput('image') || null,
@@ -47,5 +52,16 @@ export function readInputs(): Inputs {
     baselineRuns: runs,
     baselineCommit: oneOf('baseline-commit', ['pr', 'push', 'none'], 'pr'),
     resultsDir: core.getInput('results-dir') || null,
+    historyBranch: historyBranch(core.getInput('history-branch').trim() || 'mlload-history'),
+    historyKeep: keep,
+    baselineFrom: oneOf('baseline-from', ['runs', 'history'], 'runs'),
   };
+}
+
+/** A branch name git accepts, and nothing that reads as a path out of the repository. */
+function historyBranch(name: string): string {
+  if (!/^[A-Za-z0-9._/-]+$/.test(name) || name.includes('..') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.lock')) {
+    throw new Error(`input history-branch is not a usable branch name (got "${name}")`);
+  }
+  return name;
 }

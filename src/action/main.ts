@@ -2,10 +2,10 @@ import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { shouldFail, writeBaseline, type Verdict } from '../gate/index.ts';
-import { client, commentOnPullRequest, commitBaseline, readRunContext, uploadRun, type RunContext } from '../github/index.ts';
-import type { Results } from '../metrics/index.ts';
-import { gateScenario, readAgainst, recordBaseline, referenceLabel, type MeasureOptions } from '../pipeline/index.ts';
+import { appendEntry, baselineFromHistory, historyEntry, shouldFail, writeBaseline, type Baseline, type History, type Verdict } from '../gate/index.ts';
+import { client, commentOnPullRequest, commitBaseline, historyLabel, historyPath, readBranchHistory, readRunContext, recordToBranch, uploadRun, type HistoryLocation, type RunContext } from '../github/index.ts';
+import { describeEnvironment, type Results } from '../metrics/index.ts';
+import { gateScenario, readAgainst, recordBaseline, referenceLabel, type MeasureOptions, type RecordedBaseline } from '../pipeline/index.ts';
 import { baselineMarkdown, breachText, commentMarker, describeMetric, headline, markdownReport, noticeText, progressPlan, progressPrinter, undecidedText } from '../report/index.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
@@ -67,9 +67,40 @@ function setFigures(results: Results, resultsPath: string): void {
   core.setOutput('results', resultsPath);
 }
 
-async function gate({ inputs, scenario, ctx, outDir, baselinePath, measure }: Job): Promise<void> {
+/** Where this repository keeps the scenario's history; null off a runner (no repository) or without a token. */
+function historyLocation({ inputs, scenario, ctx }: Job): HistoryLocation | null {
+  if (!inputs.token || !ctx.owner || !ctx.repo) return null;
+  return { owner: ctx.owner, repo: ctx.repo, branch: inputs.historyBranch, path: historyPath(scenario.name) };
+}
+
+/**
+ * The scenario's history from its branch, for the trend and `compare.against: history`. Reading it
+ * never stops the gate: a missing branch is a first run, an unreadable one a warning, and a corrupt
+ * file an error annotation naming the entry (it is left untouched, and `record` will not write over it).
+ */
+async function readHistoryFor(job: Job): Promise<{ label: string; value: History | null; corrupt: boolean } | null> {
+  const loc = historyLocation(job);
+  if (!loc) return null;
+  const label = historyLabel(loc);
+  try {
+    const { history } = await readBranchHistory(client(job.inputs.token), loc);
+    if (history) core.info(`mlload: history ${label}: ${history.entries.length} runs`);
+    return { label, value: history, corrupt: false };
+  } catch (err) {
+    if (err instanceof InvalidFileError) {
+      for (const p of err.problems) core.error(`${p.key ? `${p.key}: ` : ''}${p.message}`, { title: 'mlload: corrupt history (left untouched)' });
+      return { label, value: null, corrupt: true };
+    }
+    core.warning(`mlload: cannot read the history ${label}: ${(err as Error).message}; no trend this time`, { title: `mlload: ${job.scenario.name}` });
+    return { label, value: null, corrupt: false };
+  }
+}
+
+async function gate(job: Job): Promise<void> {
+  const { inputs, scenario, ctx, outDir, baselinePath, measure } = job;
   if (scenario.compare.against === 'image') core.info(`mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${referenceLabel(scenario)} (A), ${scenario.compare.blocks} block pairs`);
-  const against = readAgainst(scenario, { file: baselinePath, missing: 'none' });
+  const history = await readHistoryFor(job);
+  const against = readAgainst(scenario, { file: baselinePath, missing: 'none', history });
   if (against && !against.baseline && inputs.baseline) core.warning(`mlload: the baseline input names ${inputs.baseline}, which does not exist: only the SLOs are judged`, { title: `mlload: ${scenario.name}` });
   const reportFile = join(outDir, 'report.md');
   const run = await gateScenario(scenario, against, { dir: outDir, reportFile, links: { runUrl: ctx.runUrl ?? undefined } }, measure());
@@ -84,7 +115,8 @@ async function gate({ inputs, scenario, ctx, outDir, baselinePath, measure }: Jo
     writeFileSync(files[files.length - 1]!, `${ctx.pullNumber}\n`);
   }
   const artifactUrl = await uploadRun(scenario.name, outDir, files, log);
-  const report = markdownReport(results, verdict, { runUrl: ctx.runUrl ?? undefined, artifactUrl: artifactUrl ?? undefined, resultsPath: artifactUrl ? undefined : outDir });
+  const subject = ctx.pullNumber ? 'this PR' : 'this run';
+  const report = markdownReport(results, verdict, { runUrl: ctx.runUrl ?? undefined, artifactUrl: artifactUrl ?? undefined, resultsPath: artifactUrl ? undefined : outDir, subject }, run.trend);
   await core.summary.addRaw(report).write();
   const commentUrl = await commentOnPullRequest({ policy: inputs.comment, token: inputs.token, ctx, marker: commentMarker(scenario.name), body: report, failed: verdict.status === 'fail' }, log);
 
@@ -93,9 +125,26 @@ async function gate({ inputs, scenario, ctx, outDir, baselinePath, measure }: Jo
   core.setOutput('comment-url', commentUrl ?? '');
   annotate(verdict, scenario);
   if (targetError) return core.setFailed(`mlload: ${targetError.message}`);
+  if (inputs.mode === 'record') await record(job, results, history);
   const failOn = inputs.mode === 'report' ? 'never' : inputs.failOn;
   if (shouldFail(verdict, failOn, inputs.failOnInconclusive)) core.setFailed(`mlload: ${scenario.name} ${verdict.status === 'fail' ? 'failed' : 'is inconclusive (fail-on-inconclusive)'}: ${headline(verdict)}`);
   else core.info(`mlload: ${scenario.name}: ${verdict.status}: ${headline(verdict)}`);
+}
+
+/** `mode: record`: the run added to the history on its branch (a whole run only; never over a corrupt file). */
+async function record(job: Job, results: Results, history: { corrupt: boolean } | null): Promise<void> {
+  const loc = historyLocation(job);
+  if (!loc) throw new Error('mode: record needs github-token and a repository (GITHUB_REPOSITORY) to write the history branch');
+  if (history?.corrupt) throw new Error(`the history ${historyLabel(loc)} is corrupt (see the errors above): the run was not recorded, and the file was left as it is`);
+  if (results.interrupted) {
+    core.warning(`mlload: the run stopped early (${results.stop_reason}): not recorded in the history`, { title: `mlload: ${job.scenario.name}` });
+    return;
+  }
+  const commit = process.env.GITHUB_SHA ?? results.environment.commit ?? 'unknown';
+  const entry = historyEntry(results, { commit, ref: job.ctx.branch, runUrl: job.ctx.runUrl });
+  const { history: after, url } = await recordToBranch(client(job.inputs.token), loc, (current) => appendEntry(current, job.scenario.name, entry, job.inputs.historyKeep), `mlload: record ${job.scenario.name} at ${commit.slice(0, 12)}`);
+  core.info(`mlload: recorded in ${historyLabel(loc)}: ${after.entries.length} runs kept${url ? ` (${url})` : ''}`);
+  core.setOutput('history-url', url ?? '');
 }
 
 function annotate(verdict: Verdict, scenario: Scenario): void {
@@ -107,14 +156,27 @@ function annotate(verdict: Verdict, scenario: Scenario): void {
   for (const c of verdict.checks.filter((x) => x.status === 'fail')) core.error(breachText(c, verdict.comparison), { title, file: relative(process.cwd(), scenario.file) });
 }
 
-async function updateBaseline({ inputs, scenario, ctx, outDir, baselinePath, measure }: Job): Promise<void> {
+async function updateBaseline(job: Job): Promise<void> {
+  const { inputs, scenario, ctx, outDir, baselinePath, measure } = job;
   const n = inputs.baselineRuns;
-  const recorded = await recordBaseline(scenario, n, outDir, (i) => {
-    core.info(`mlload: baseline run ${i} of ${n}`);
-    return measure(`[${i}/${n}] `);
-  });
-  writeBaseline(baselinePath, recorded.baseline);
-  let summary = baselineMarkdown(scenario.name, recorded.baseline, baselinePath);
+  let recorded: RecordedBaseline | null = null;
+  let baseline: Baseline;
+  if (inputs.baselineFrom === 'history') {
+    const history = await readHistoryFor(job);
+    if (!history?.value) throw new Error(`baseline-from: history needs the history branch ${inputs.historyBranch} with runs of ${scenario.name} (${history?.corrupt ? 'it is corrupt' : 'there is none yet'}): record some with mode: record`);
+    const fromHistory = baselineFromHistory(history.value, { scenario: { hash: scenario.hash }, environment: describeEnvironment() }, scenario.compare.historyRuns);
+    if (!fromHistory) throw new Error(`the history ${history.label} has fewer than 3 runs of this scenario on this kind of machine: nothing to build a baseline from`);
+    baseline = fromHistory;
+    core.info(`mlload: baseline from the last ${baseline.runs} runs of ${history.label}`);
+  } else {
+    recorded = await recordBaseline(scenario, n, outDir, (i) => {
+      core.info(`mlload: baseline run ${i} of ${n}`);
+      return measure(`[${i}/${n}] `);
+    });
+    baseline = recorded.baseline;
+  }
+  writeBaseline(baselinePath, baseline);
+  let summary = baselineMarkdown(scenario.name, baseline, baselinePath);
   let committed: string | null = null;
   if (inputs.baselineCommit !== 'none') {
     if (!inputs.token) throw new Error('update-baseline needs github-token to commit the baseline (or set baseline-commit: none)');
@@ -132,8 +194,10 @@ async function updateBaseline({ inputs, scenario, ctx, outDir, baselinePath, mea
     core.info(`mlload: baseline committed: ${committed}`);
   }
   await core.summary.addRaw(summary).write();
-  core.setOutput('verdict', recorded.verdict.status);
   core.setOutput('baseline', baselinePath);
   core.setOutput('baseline-url', committed ?? '');
-  setFigures(recorded.last, recorded.lastResultsPath);
+  if (recorded) {
+    core.setOutput('verdict', recorded.verdict.status);
+    setFigures(recorded.last, recorded.lastResultsPath);
+  }
 }

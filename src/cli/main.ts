@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { shouldFail } from '../gate/index.ts';
+import { readHistory, shouldFail } from '../gate/index.ts';
 import { gateScenario, readAgainst, referenceLabel } from '../pipeline/index.ts';
 import { claimOutputDir, OutputInUseError, progressPlan, progressPrinter } from '../report/index.ts';
 import { loadScenario, parseDuration } from '../scenario/index.ts';
@@ -8,20 +8,26 @@ import { VERSION } from '../shared/version.ts';
 import { TargetError } from '../target/index.ts';
 import { EXIT, UsageError } from './errors.ts';
 import { baselineCommand, compareCommand } from './gate-commands.ts';
+import { historyCommand, HISTORY_USAGE, reportCommand } from './history-command.ts';
 
 const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
 
 Usage:
   mlload run <scenario.yml> [--out DIR] [--url URL] [--image IMAGE] [--duration D]
-             [--baseline FILE | --baseline-image IMAGE] [--fail-on-inconclusive] [--markdown FILE]
+             [--baseline FILE | --baseline-image IMAGE] [--history FILE] [--fail-on-inconclusive]
+             [--markdown FILE]
   mlload baseline <results.json>... --out <baseline.json>
   mlload compare <results.json> --baseline <baseline.json> [--markdown FILE] [--fail-on-inconclusive]
+  mlload report <results.json> --html <report.html> [--history FILE]
+${HISTORY_USAGE}
   mlload validate <scenario.yml>
 
 run judges every run against the scenario's SLOs, and its regression tolerances when it has something
 to compare with: --baseline (a baseline file), or a paired A/B run (--baseline-image, or
 compare.against: image in the scenario), which runs the reference build beside the target and
-alternates the load between them. The verdict goes into results.json.
+alternates the load between them, or the last runs of a history (--history, with compare.against:
+history). With --history the report shows the trend. The verdict goes into results.json, the charts
+into report.html (one self-contained file) beside it.
 
 Exit codes: 0 passed (or inconclusive, or nothing to compare and the SLOs held), 1 failed the gate (or inconclusive with
 --fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed.`;
@@ -52,6 +58,10 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return baselineCommand(rest, io);
       case 'compare':
         return compareCommand(rest, io);
+      case 'history':
+        return historyCommand(rest, io);
+      case 'report':
+        return reportCommand(rest, io);
       case '--version':
       case '-v':
         io.out(VERSION);
@@ -104,6 +114,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       'baseline-image': { type: 'string' },
       'fail-on-inconclusive': { type: 'boolean', default: false },
       markdown: { type: 'string' },
+      history: { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes one scenario file');
@@ -122,7 +133,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   if (values.baseline && values['baseline-image']) throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
   const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
   const paired = scenario.compare.against === 'image';
-  const against = readAgainst(scenario, values.baseline ? { file: values.baseline, missing: 'error' } : null);
+  if (scenario.compare.against === 'history' && !values.history) throw new UsageError('the scenario compares against its history (compare.against: history): give --history FILE (`mlload history add` keeps one)');
+  const history = values.history ? { label: values.history, value: readHistory(values.history) } : null;
+  const source = values.baseline || history ? { file: values.baseline ?? '', missing: values.baseline ? ('error' as const) : ('none' as const), history } : null;
+  const against = readAgainst(scenario, source);
 
   let claim;
   try {

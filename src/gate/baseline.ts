@@ -15,7 +15,7 @@ const MAX_RESULTS_BYTES = 128 * 1024 * 1024;
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
 
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
-function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string }>, durations: number[]): BaselineFigures {
+export function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string }>, durations: number[]): BaselineFigures {
   const histogram = mergeHistograms(parts.map(histogramOf));
   const count = parts.reduce((a, p) => a + p.count, 0);
   const seconds = parts.reduce((a, p, i) => a + (p.rps > 0 ? p.count / p.rps : (durations[i] ?? 0)), 0) || 1;

@@ -97,7 +97,9 @@ export type Notice =
   | { kind: 'no-windows' }
   | { kind: 'other-machine'; baseline: { cores: number; cpu_model: string }; run: { cores: number; cpu_model: string } }
   | { kind: 'stopped-early'; reason: string | null }
-  | { kind: 'few-blocks'; pairs: number };
+  | { kind: 'few-blocks'; pairs: number }
+  /** `compare.against: history`, but the history has too few comparable runs: the baseline file (or nothing) was used. */
+  | { kind: 'short-history'; runs: number; needed: number; fallback: string | null };
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive' | 'no-baseline';
 
@@ -114,13 +116,13 @@ export interface BlockRatio {
 
 /** What the regressions were measured against. */
 export interface Comparison {
-  against: 'baseline' | 'image';
-  /** The baseline file, or the reference build's image or URL. */
+  against: 'baseline' | 'history' | 'image';
+  /** The baseline file, the history, or the reference build's image or URL. */
   reference: string;
   confidence: number;
   /** The reference's figures, for the report: A beside B in paired runs. */
   reference_figures?: Pick<HeadlineFigures, 'count' | 'rps' | 'error_rate' | 'p50' | 'p95' | 'p99'>;
-  /** Runs in the baseline file. */
+  /** Runs in the baseline file, or taken from the history. */
   baseline_runs?: number;
   blocks?: BlockRatio[];
 }

@@ -237,18 +237,24 @@ function regressionsOf(results: Results, reference: { overall: Figures; requests
 
 type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare: Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'> };
 
+/** Where a baseline came from: a file, or the runs of the history; and what the reader should know of it. */
+export interface BaselineOrigin {
+  from: 'file' | 'history';
+  notices?: Notice[];
+}
+
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
-export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile?: string): Verdict {
+export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile?: string, origin: BaselineOrigin = { from: 'file' }): Verdict {
   const confidence = scenario.compare.confidence;
   const checks = sloChecksOf(results, scenario);
-  const notices: Notice[] = [];
+  const notices: Notice[] = [...(origin.notices ?? [])];
 
   let usable = baseline;
   if (baseline && baseline.scenario.hash !== results.scenario.hash) {
     notices.push({ kind: 'scenario-changed', baseline_hash: baseline.scenario.hash, run_hash: results.scenario.hash });
     usable = null;
   }
-  if (!baseline) notices.push({ kind: 'no-baseline', file: baselineFile ?? null });
+  if (!baseline && origin.from === 'file') notices.push({ kind: 'no-baseline', file: baselineFile ?? null });
   let comparison: Comparison | null = null;
   if (usable) {
     const estimator = baselineEstimator(results, usable, confidence, scenario.compare.prior, scenario.compare.maxNoise);
@@ -257,12 +263,12 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
     if (capacity) checks.push(capacity);
     const runs = usable.per_run ?? [];
     if (runs.length < 2) notices.push({ kind: 'prior-spread', runs: runs.length });
-    else if (!runs.some((r) => r.windows)) notices.push({ kind: 'no-windows' });
+    else if (!runs.some((r) => r.windows) && origin.from === 'file') notices.push({ kind: 'no-windows' });
     const [was, is] = [usable.environment, results.environment];
     if (was.cpu_model !== is.cpu_model || was.cores !== is.cores) {
       notices.push({ kind: 'other-machine', baseline: { cores: was.cores, cpu_model: was.cpu_model }, run: { cores: is.cores, cpu_model: is.cpu_model } });
     }
-    comparison = { against: 'baseline', reference: baselineFile ?? 'the baseline file', confidence, baseline_runs: usable.runs };
+    comparison = { against: origin.from === 'history' ? 'history' : 'baseline', reference: baselineFile ?? 'the baseline file', confidence, baseline_runs: usable.runs };
   }
   if (results.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason });
   return conclude(checks, notices, comparison, usable !== null);

@@ -5,3 +5,4 @@ export { commitBaseline, type BaselineCommit } from './baseline-commit.ts';
 export { findComment, tokenLogin, upsertComment } from './comment.ts';
 export { readRunContext, type RunContext } from './context.ts';
 export { commentOnPullRequest, uploadRun, type CommentRequest, type Log } from './publish.ts';
+export { historyLabel, historyPath, readBranchHistory, recordToBranch, type HistoryLocation } from './history.ts';

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { arch, cpus, platform, release } from 'node:os';
 import type { Environment } from './types.ts';
 
@@ -12,10 +13,17 @@ export function describeEnvironment(): Environment {
     cores: cpu.length,
     node: process.version,
   };
+  env.fingerprint = machineFingerprint(env);
   if (process.env.RUNNER_OS) env.runner = `${process.env.RUNNER_OS} ${process.env.RUNNER_ARCH ?? ''} ${process.env.RUNNER_NAME ?? ''}`.trim();
   const commit = process.env.GITHUB_SHA ?? gitHead();
   if (commit) env.commit = commit;
   return env;
+}
+
+/** Runs are compared over time only with runs of the same kind of machine: OS, architecture, CPU model and cores. */
+export function machineFingerprint(e: Pick<Environment, 'os' | 'arch' | 'cpu_model' | 'cores'>): string {
+  // The OS's name, not its kernel release: a runner image update is the same machine.
+  return createHash('sha256').update([e.os.split(' ')[0], e.arch, e.cpu_model, e.cores].join('|')).digest('hex').slice(0, 12);
 }
 
 function gitHead(): string | undefined {

@@ -112,3 +112,19 @@ export function summarize(h: Histogram): LatencySummary {
 export function percentileMs(h: Histogram, p: number): number {
   return h.totalCount === 0 ? 0 : round3(h.getValueAtPercentile(p) / 1000);
 }
+
+/**
+ * The percentile distribution as HdrHistogram plots it: latency against 1/(1 − q) on a log axis, a
+ * point every tenth of a decade, up to the slowest request. [x, ms] pairs.
+ */
+export function percentileCurve(h: Histogram): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  if (h.totalCount === 0) return out;
+  for (let k = 0; ; k++) {
+    const x = 10 ** (k / 10);
+    if (x > h.totalCount) break;
+    out.push([Math.round(x * 1000) / 1000, percentileMs(h, 100 * (1 - 1 / x))]);
+  }
+  out.push([h.totalCount, Math.round(h.maxValue / 10) / 100]);
+  return out;
+}

@@ -36,6 +36,8 @@ export class Recorder implements OutcomeSink {
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
   /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
   private lastDoneMs = 0;
+  /** Engine clock (ms) of the last closed second. */
+  private lastSecondMs = 0;
   private readonly onTime: OnTimeSink | null;
 
   /**
@@ -78,7 +80,10 @@ export class Recorder implements OutcomeSink {
 
   /** Closes the current second of the series. */
   second(nowMs: number, state: { inFlight: number; users: number; phase: Phase }): void {
+    const names = this.windowSink.secondFigures(Math.max(1, nowMs - this.lastSecondMs) / 1000);
+    this.lastSecondMs = nowMs;
     const point = this.seriesSink.close(nowMs, state);
+    if (Object.keys(names).length > 0) point.requests = names;
     this.windowSink.fold(state.phase === 'measure', nowMs);
     for (const listen of this.listeners) listen(point);
   }

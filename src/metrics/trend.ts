@@ -35,11 +35,12 @@ export function theilSen(xs: number[], ys: number[], confidence: number): { slop
 
 /**
  * The trend of one figure of the measured seconds, fitted to blocks of seconds (each its median).
- * `steps`: the figure moves in steps (a heap grows by whole chunks), so the interval is widened by
- * the largest one-second rise spread over the measured time: a single step is no trend, however
- * neatly the points line up either side of it.
+ * Sen's interval assumes independent points; a level that shifts once (a heap growing by a chunk, a
+ * neighbour on a shared runner taking a core) lines the points up either side of the step, and the
+ * interval would call it a trend. So it is widened by the largest rise from one block to the next,
+ * spread over the measured time: a single step is no trend, however neatly the points line up.
  */
-function trendOf(points: Array<{ t: number; y: number }>, confidence: number, steps = false): Trend | null {
+function trendOf(points: Array<{ t: number; y: number }>, confidence: number): Trend | null {
   if (points.length === 0) return null;
   const blockS = Math.max(MIN_BLOCK_S, Math.ceil(points.length / MAX_POINTS));
   const t0 = points[0]!.t;
@@ -55,14 +56,12 @@ function trendOf(points: Array<{ t: number; y: number }>, confidence: number, st
   const xs = full.map((b) => median(b.map((p) => p.t)) / 3600);
   const ys = full.map((b) => median(b.map((p) => p.y)));
   const fit = theilSen(xs, ys, confidence);
-  if (steps) {
-    let step = 0;
-    for (let i = 1; i < points.length; i++) if (points[i]!.t - points[i - 1]!.t <= 1.5) step = Math.max(step, points[i]!.y - points[i - 1]!.y);
-    const hours = (points[points.length - 1]!.t - t0) / 3600;
-    if (hours > 0) {
-      fit.low -= step / hours;
-      fit.high += step / hours;
-    }
+  let step = 0;
+  for (let i = 1; i < ys.length; i++) step = Math.max(step, ys[i]! - ys[i - 1]!);
+  const hours = xs[xs.length - 1]! - xs[0]!;
+  if (hours > 0) {
+    fit.low -= step / hours;
+    fit.high += step / hours;
   }
   const r = (x: number) => Math.round(x * 1000) / 1000;
   return { per_hour: r(fit.slope), low: r(fit.low), high: r(fit.high), level: r(median(points.map((p) => p.y))), points: full.length, block_s: blockS };
@@ -78,7 +77,6 @@ export function driftOf(series: SeriesPoint[], confidence: number): DriftFigures
   const memory = trendOf(
     measured.filter((p) => p.memory_mb !== undefined).map((p) => ({ t: p.t, y: p.memory_mb! })),
     confidence,
-    true,
   );
   if (!p95 && !memory) return null;
   return { confidence, p95, memory_mb: memory };

@@ -34,6 +34,15 @@ export interface RequestStats {
   service_histogram: string;
 }
 
+/** One request name's measured outcomes of one second. */
+export interface NameSecond {
+  rps: number;
+  errors: number;
+  p50: number;
+  p95: number;
+  p99: number;
+}
+
 export interface SeriesPoint {
   /** Seconds since the start of the run (warm-up included). */
   t: number;
@@ -49,6 +58,8 @@ export interface SeriesPoint {
   users: number;
   /** Everything since the start of the run up to this second. */
   total: { count: number; failures: number; p50: number; mean: number; min: number; max: number; avg_bytes: number };
+  /** Per request name, the measured requests that completed in this second (none in the warm-up). */
+  requests?: Record<string, NameSecond>;
   /** Container figures, when a container target is watched. */
   cpu_percent?: number;
   memory_mb?: number;
@@ -63,6 +74,8 @@ export interface Environment {
   node: string;
   runner?: string;
   commit?: string;
+  /** A hash of os (name), arch, cpu_model and cores: which runs over time are comparable. */
+  fingerprint?: string;
 }
 
 /** The headline figures of a run, or of one window of it. */
@@ -171,7 +184,7 @@ export interface SpikeRecovery {
 export interface Trend {
   /** Change per hour, in the figure's unit (ms, MB). */
   per_hour: number;
-  /** The interval; memory's is widened by its largest one-second rise over the measured time (one step of a heap is no trend). */
+  /** Sen's interval, widened by the largest rise from one point to the next over the fitted time (one step is no trend). */
   low: number;
   high: number;
   /** The figure's median over the run: a relative trend is `per_hour / level`. */

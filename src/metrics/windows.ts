@@ -1,5 +1,5 @@
-import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, recordMs, summarize, type Histogram } from './histogram.ts';
-import type { HeadlineFigures, Window } from './types.ts';
+import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
+import type { HeadlineFigures, NameSecond, Window } from './types.ts';
 import { round2, round3, round6 } from './totals.ts';
 
 /** Windows per run: enough to see the run's own noise, few enough that each holds a usable p99. */
@@ -65,6 +65,16 @@ export class WindowSink {
     recordMs(s.latency, latencyMs);
     s.count++;
     if (failed) s.failures++;
+  }
+
+  /** Per request name, the second in progress (measured outcomes only): for the per-name series. */
+  secondFigures(seconds: number): Record<string, NameSecond> {
+    const out: Record<string, NameSecond> = {};
+    this.second.forEach((s, i) => {
+      if (s.count === 0) return;
+      out[this.names[i]!] = { rps: round2(s.count / seconds), errors: s.failures, p50: percentileMs(s.latency, 50), p95: percentileMs(s.latency, 95), p99: percentileMs(s.latency, 99) };
+    });
+    return out;
   }
 
   /** Adds the second's measured outcomes to the window in progress; a second after the window's end starts a new one. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { buildBaseline, judge, readBaseline, type Baseline, type Verdict } from '../gate/index.ts';
-import type { Results } from '../metrics/index.ts';
+import { baselineFromHistory, buildBaseline, comparableRuns, judge, machineOf, MIN_HISTORY_RUNS, readBaseline, type Baseline, type BaselineOrigin, type History, type Notice, type Verdict } from '../gate/index.ts';
+import { describeEnvironment, type Results } from '../metrics/index.ts';
 import { writeResultFiles, writeRunReport, type ReportLinks, type RunReport } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { measure, measureJudged, type JudgedRun, type MeasureOptions } from './measure.ts';
@@ -9,23 +9,45 @@ export interface BaselineSource {
   file: string;
   /** A missing file: 'none' judges the SLOs alone; 'error' refuses to run. */
   missing: 'none' | 'error';
+  /** The scenario's history, already read (the action reads its branch, the CLI a file), and what to call it. */
+  history?: { label: string; value: History | null } | null;
 }
 
 export interface GatedRun extends JudgedRun {
   report: RunReport;
 }
 
-/** What a run is judged against: a baseline file read and checked (null when it does not exist), or nothing. */
-export type Against = { file: string; baseline: Baseline | null } | null;
+/** What a run is judged against: a baseline (read from its file, or made of the history's runs), and the history for the trend. */
+export interface Against {
+  file: string;
+  baseline: Baseline | null;
+  origin: BaselineOrigin;
+  history: History | null;
+}
 
-/** Reads the baseline before any load, so a corrupt file costs no minutes; a paired run needs none. */
-export function readAgainst(scenario: Scenario, source: BaselineSource | null): Against {
-  if (!source || scenario.compare.against === 'image') return null;
-  return { file: source.file, baseline: readBaseline(source.file, source.missing) };
+/**
+ * Reads the baseline before any load, so a corrupt file costs no minutes. With `compare.against:
+ * history`, the last runs of the history on this kind of machine are the baseline, or the file when
+ * the history holds too few. A paired run needs neither, though the history still gives its trend.
+ */
+export function readAgainst(scenario: Scenario, source: BaselineSource | null): Against | null {
+  if (!source) return null;
+  const history = source.history?.value ?? null;
+  if (scenario.compare.against === 'image') return history ? { file: '', baseline: null, origin: { from: 'file' }, history } : null;
+  if (scenario.compare.against === 'history') {
+    const here = { scenario: { hash: scenario.hash }, environment: describeEnvironment() };
+    const fromHistory = history ? baselineFromHistory(history, here, scenario.compare.historyRuns) : null;
+    if (fromHistory) return { file: source.history!.label, baseline: fromHistory, origin: { from: 'history' }, history };
+    const runs = history ? comparableRuns(history, scenario.hash, machineOf(here.environment)).length : 0;
+    const fallback = readBaseline(source.file, 'none');
+    const notices: Notice[] = [{ kind: 'short-history', runs, needed: MIN_HISTORY_RUNS, fallback: fallback ? source.file : null }];
+    return { file: source.file, baseline: fallback, origin: { from: fallback ? 'file' : 'history', notices }, history };
+  }
+  return { file: source.file, baseline: readBaseline(source.file, source.missing), origin: { from: 'file' }, history };
 }
 
 /** The gate, start to end: the run measured and judged, and its files written. The CLI's `run` and the action's gate mode. */
-export async function gateScenario(scenario: Scenario, against: Against, out: { dir: string; reportFile?: string | null; links?: ReportLinks }, options: MeasureOptions = {}): Promise<GatedRun> {
+export async function gateScenario(scenario: Scenario, against: Against | null, out: { dir: string; reportFile?: string | null; links?: ReportLinks }, options: MeasureOptions = {}): Promise<GatedRun> {
   const run = await measureJudged(scenario, against, options);
   return { ...run, report: writeRunReport(out.dir, run, { reportFile: out.reportFile, links: out.links }) };
 }

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { blockLoad, isPrediction, runLoad, StopRequest, type Block, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
-import { judge, judgePaired, type Baseline, type Verdict } from '../gate/index.ts';
+import { historyTrend, judge, judgePaired, type Baseline, type BaselineOrigin, type History, type HistoryTrend, type Verdict } from '../gate/index.ts';
 import { describeEnvironment, driftOf, Recorder, headlineOf, type OnTimeWatch, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
 import { spikesOf, type LoadPlan, type Scenario, type TargetSpec } from '../scenario/index.ts';
 import { VERSION } from '../shared/version.ts';
@@ -38,6 +38,8 @@ export interface JudgedRun {
   /** The reference build's own results, in a paired run. */
   reference: Results | null;
   targetError: TargetError | null;
+  /** This run among the last runs of the default branch, when there is a history. */
+  trend: HistoryTrend | null;
 }
 
 /** The reference build a paired run compares with: its image or URL. */
@@ -50,15 +52,20 @@ export function referenceLabel(scenario: Scenario): string {
  * against a baseline file (`against`: read before the load, so a corrupt file costs no minutes), or
  * against its SLOs alone when there is neither.
  */
-export async function measureJudged(scenario: Scenario, against: { file: string; baseline: Baseline | null } | null, options: MeasureOptions = {}): Promise<JudgedRun> {
+export async function measureJudged(
+  scenario: Scenario,
+  against: { file: string; baseline: Baseline | null; origin?: BaselineOrigin; history?: History | null } | null,
+  options: MeasureOptions = {},
+): Promise<JudgedRun> {
+  const trendOf = (results: Results) => (against?.history ? historyTrend(against.history, results) : null);
   if (scenario.compare.against === 'image') {
     const m = await measurePaired(scenario, options);
     const verdict = judgePaired(m.candidate, scenario, { reference: m.reference, blocks: m.blocks, label: referenceLabel(scenario) });
-    return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError };
+    return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError, trend: trendOf(m.candidate) };
   }
   const { results, targetError } = await measure(scenario, options);
-  const verdict = judge(results, scenario, against?.baseline ?? null, against?.file);
-  return { results, verdict, reference: null, targetError };
+  const verdict = judge(results, scenario, against?.baseline ?? null, against?.file, against?.origin);
+  return { results, verdict, reference: null, targetError, trend: trendOf(results) };
 }
 
 /** scenario → target → engine → metrics: one run of the scenario, measured. */

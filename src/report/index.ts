@@ -5,3 +5,5 @@ export { baselineMarkdown, capacityCharts, codeSpan, commentMarker, escapeText, 
 export { capacityCsv, exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv } from './csv.ts';
 export { writeRunReport, type RunReport } from './run.ts';
 export { breachText, capacityText, failureModeText, describeMetric, headline, limitText, noticeText, STATUS_TITLE, undecidedText } from './words.ts';
+export { historyCsv, historyJsonLines, historyTable } from './history.ts';
+export { htmlReport, type HtmlInput } from './html.ts';

@@ -1,8 +1,10 @@
-import type { Baseline, Check, Comparison, Verdict } from '../gate/index.ts';
+import type { Baseline, Check, Comparison, HistoryTrend, Verdict } from '../gate/index.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, showDrift, spikeText, STATUS_TITLE, trendText, undecidedText } from './words.ts';
+import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, rankText, showDrift, spikeText, STATUS_TITLE, trendText, undecidedText } from './words.ts';
 
 export interface ReportLinks {
+  /** What the run is called in the trend's words: "this PR" in a pull request's comment. */
+  subject?: string;
   runUrl?: string;
   artifactUrl?: string;
   /** Where the files are when no artifact was uploaded. */
@@ -131,7 +133,7 @@ export function latencyChart(series: SeriesPoint[], warmupS = 0, maxPoints = 60)
 }
 
 /** The report: PR comment, job summary and report.md share it. */
-export function markdownReport(results: Results, verdict: Verdict, links: ReportLinks = {}): string {
+export function markdownReport(results: Results, verdict: Verdict, links: ReportLinks = {}, trend: HistoryTrend | null = null): string {
   const name = results.scenario.name;
   const lines: string[] = [
     commentMarker(name),
@@ -152,6 +154,8 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
         (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''),
       '',
     );
+  } else if (comparison?.against === 'history') {
+    lines.push(`Compared with the last ${comparison.baseline_runs} runs of the default branch on this kind of machine (history ${codeSpan(comparison.reference, false)}); intervals weigh the change against the spread of those runs and the noise seen within this run.`, '');
   } else if (comparison) {
     const runs = comparison.baseline_runs ?? 1;
     lines.push(`Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
@@ -171,6 +175,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
     for (const { c, why } of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(why)}.`);
     lines.push('');
   }
+  if (trend) lines.push(...trendSection(trend, links.subject ?? 'this run'));
   if (perRequest.length > 0) {
     const failing = perRequest.some((c) => c.status === 'fail' || c.status === 'inconclusive');
     lines.push(`<details${failing ? ' open' : ''}><summary>Per request</summary>`, '', ...table(perRequest, true, comparison), '', '</details>', '');
@@ -227,6 +232,32 @@ export function baselineMarkdown(name: string, baseline: Baseline, path: string)
     '',
     `p95 of each run: ${spread} ms. Written to ${codeSpan(path, false)}.`,
   ].join('\n') + '\n';
+}
+
+/** This run among the default branch's last runs: one line per metric, and a chart each (this run's value the flat line). */
+function trendSection(t: HistoryTrend, subject: string): string[] {
+  const lines = [`**Trend**: ${t.ranks.map((r) => escapeText(rankText(r, subject))).join('; ')} (on this kind of machine).`, ''];
+  if (t.runs.length < 2) return lines;
+  const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
+  const chart = (metric: 'p95' | 'p99' | 'rps' | 'capacity', unit: string) => {
+    const values = t.runs.map((r) => r[metric]);
+    const now = t.current[metric];
+    if (now === null || values.some((v) => v === null)) return [];
+    const top = Math.max(1, now, ...(values as number[]));
+    return [
+      '```mermaid',
+      'xychart-beta',
+      `  title "${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, oldest first; flat line: ${subject}"`,
+      `  x-axis "main runs" 1 --> ${values.length}`,
+      `  y-axis "${unit}" 0 --> ${Math.ceil(top * 1.1)}`,
+      `  line [${(values as number[]).map(fmt).join(', ')}]`,
+      `  line [${values.map(() => fmt(now)).join(', ')}]`,
+      '```',
+      '',
+    ];
+  };
+  lines.push('<details><summary>Trend charts</summary>', '', ...chart('p95', 'ms'), ...chart('p99', 'ms'), ...chart('rps', 'req/s'), ...chart('capacity', 'req/s'), '</details>', '');
+  return lines;
 }
 
 /** Mermaid xycharts of a capacity search against the offered load: p99 with the SLO's line, and throughput achieved. */

@@ -1,4 +1,4 @@
-import type { Check, Comparison, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
+import type { Check, Comparison, HistoryTrend, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
 import type { CapacityFigures, FailureMode, SpikeRecovery, Trend } from '../metrics/index.ts';
 
 // The gate decides in numbers; this is where they become words and symbols, for every report alike.
@@ -108,12 +108,15 @@ export function noticeText(n: Notice): string {
       return `The baseline was measured on another machine (${n.baseline.cores} × ${n.baseline.cpu_model}; this run: ${n.run.cores} × ${n.run.cpu_model}).`;
     case 'stopped-early':
       return `The run stopped early: ${n.reason}.`;
+    case 'short-history':
+      return `The history has ${n.runs} comparable run${n.runs === 1 ? '' : 's'} of this scenario on this kind of machine, fewer than the ${n.needed} a reference needs: ${n.fallback ? `compared with the baseline file ${n.fallback} instead` : 'only the SLOs were checked'}. Runs recorded by \`mode: record\` on the default branch fill it.`;
     case 'few-blocks':
       return `Only ${n.pairs} block pair(s) completed: too few to compare the builds; only the SLOs were checked.`;
   }
 }
 
-const against = (comparison: Comparison | null) => (comparison?.against === 'image' ? 'the reference build' : 'baseline');
+const against = (comparison: Comparison | null) =>
+  comparison?.against === 'image' ? 'the reference build' : comparison?.against === 'history' ? `the last ${comparison.baseline_runs ?? ''} main runs`.replace('  ', ' ') : 'baseline';
 
 /** One check in a line: "p95 350.0 ms (SLO ≤ 300.0 ms)", "p95 +35.0% [+20.1%, +52.3%] vs baseline (limit ≤ +10%)". */
 function checkPhrase(c: Check, comparison: Comparison | null): string {
@@ -200,4 +203,13 @@ export function capacityText(c: CapacityFigures): string {
   const value = c.value === null ? `below ${hi} ${c.unit} (the lowest probe failed)` : hi === null ? `at least ${c.value} ${c.unit} (the most probed)` : `${c.value} ${c.unit} (between ${lo} and ${hi})`;
   const ended = { precision: 'bracket within the precision', max: 'reached max', time: 'time budget spent', floor: 'nothing lower to probe', 'target-failed': 'the target failed', interrupted: 'interrupted' }[c.ended];
   return `${value} holding ${slo}; ${c.probes.length} probes in ${c.seconds.toFixed(0)} s, ended: ${ended}`;
+}
+
+const TREND_NAMES: Readonly<Record<HistoryTrend['ranks'][number]['metric'], string>> = { p95: 'p95', p99: 'p99', rps: 'throughput', capacity: 'capacity' };
+
+/** Where this run stands among the default branch's: "p95 of this PR: above 47 of the last 50 main runs". */
+export function rankText(r: HistoryTrend['ranks'][number], subject = 'this run'): string {
+  const of = `of the last ${r.total} main run${r.total === 1 ? '' : 's'}`;
+  const where = r.above === 0 && r.below === 0 ? `equal to all ${r.total} main runs` : r.above >= r.below ? `above ${r.above} ${of}` : `below ${r.below} ${of}`;
+  return `${TREND_NAMES[r.metric]} of ${subject}: ${where}`;
 }

@@ -61,7 +61,7 @@ interface RawScenario {
     probe?: { settle?: string; min?: string; max?: string };
   };
   compare?: {
-    against?: 'baseline' | 'image'; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number;
+    against?: 'baseline' | 'history' | 'image'; history_runs?: number; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number;
     prior?: { runs?: number; latency?: string; tail?: string; throughput?: string }; max_noise?: string;
   };
 }
@@ -198,7 +198,7 @@ function compileCompare(raw: RawScenario, target: TargetSpec, overrides: Scenari
     throughput: p.throughput ? parsePercent(p.throughput) : DEFAULT_PRIOR.throughput,
   };
   const maxNoise = c.max_noise ? parsePercent(c.max_noise) : DEFAULT_MAX_NOISE;
-  return { against, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? DEFAULT_CONFIDENCE[against], prior, maxNoise };
+  return { against, historyRuns: c.history_runs ?? 10, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? DEFAULT_CONFIDENCE[against], prior, maxNoise };
 }
 
 type At = (path: Path, message: string, key?: string) => void;

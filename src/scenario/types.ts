@@ -172,8 +172,10 @@ export interface CapacityPlan {
 
 /** What regressions are measured against. */
 export interface ComparePlan {
-  /** 'baseline': the committed file; 'image': a reference build run beside the target, in interleaved blocks. */
-  against: 'baseline' | 'image';
+  /** 'baseline': the committed file; 'history': the last runs of the default branch; 'image': a reference build run beside the target, in interleaved blocks. */
+  against: 'baseline' | 'history' | 'image';
+  /** 'history': how many of the latest comparable runs make the reference. */
+  historyRuns: number;
   /** The reference build: an image to start like the target, or a running service. */
   reference: { image: string | null; url: string | null };
   /** Block pairs the measured duration is cut into (paired mode). */
@@ -223,4 +225,4 @@ export interface Scenario {
  * block pairs and afford 99%; a baseline file's t quantile has few degrees of freedom, and at 99%
  * would decide almost nothing. The measurements behind both: BENCHMARKS.md, "Why these confidences".
  */
-export const DEFAULT_CONFIDENCE: Readonly<Record<'baseline' | 'image', number>> = { baseline: 0.95, image: 0.99 };
+export const DEFAULT_CONFIDENCE: Readonly<Record<'baseline' | 'history' | 'image', number>> = { baseline: 0.95, history: 0.95, image: 0.99 };

@@ -24,6 +24,17 @@ export class FakeGitHub {
   failWrites: number | null = null;
   /** Answer this many next writes with 502, as a flaky API does. */
   flakyWrites = 0;
+  /** Branches that exist; null: every branch asked for exists (the tests that need no history). */
+  branches: Set<string> | null = null;
+  /** Answer this many next writes of a file with 409, as GitHub does when the file changed since it was read. */
+  conflictWrites = 0;
+  /** Delay the reads of files by this much, so that racing writers read the same version. */
+  readDelayMs = 0;
+  /** Writes of files GitHub refused for a stale or missing blob sha (409/422), and new branches made. */
+  conflicts = 0;
+  branchesCreated = 0;
+  private readonly shas = new Map<string, string>();
+  private nextSha = 1;
   /** Who the token acts as: GraphQL's viewer; comments it posts are by `<login>[bot]`, as with the job's GITHUB_TOKEN. */
   viewer: string | null = 'github-actions';
   private server!: Server;
@@ -82,14 +93,47 @@ export class FakeGitHub {
           c.body = String(body?.body);
           return send(200, c);
         }
-        if (req.method === 'GET' && /\/git\/ref\/heads\//.test(decodeURIComponent(url.pathname))) return send(200, { object: { sha: 'abc123' } });
-        if (req.method === 'POST' && /\/git\/refs$/.test(url.pathname)) return send(201, { ref: body?.ref });
+        if (req.method === 'GET' && (m = /\/git\/ref\/heads\/(.+)$/.exec(decodeURIComponent(url.pathname)))) {
+          if (this.branches && !this.branches.has(m[1]!)) return send(404, { message: 'Not Found' });
+          return send(200, { object: { sha: 'abc123' } });
+        }
+        if (req.method === 'POST' && /\/git\/refs$/.test(url.pathname)) {
+          const branch = String(body?.ref).replace(/^refs\/heads\//, '');
+          if (this.branches?.has(branch)) return send(422, { message: 'Reference already exists' });
+          this.branches?.add(branch);
+          this.branchesCreated++;
+          return send(201, { ref: body?.ref });
+        }
+        if (req.method === 'POST' && /\/git\/trees$/.test(url.pathname)) return send(201, { sha: `tree${this.nextSha++}` });
+        if (req.method === 'POST' && /\/git\/commits$/.test(url.pathname)) return send(201, { sha: `commit${this.nextSha++}` });
         if ((m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(url.pathname))) {
           const path = decodeURIComponent(m[1]!);
-          if (req.method === 'GET') return this.files.has(path) ? send(200, { sha: 'old' }) : send(404, { message: 'Not Found' });
+          if (req.method === 'GET') {
+            const ref = url.searchParams.get('ref');
+            const answer = () => {
+              if (ref && this.branches && !this.branches.has(ref)) return send(404, { message: 'No commit found for the ref' });
+              const text = this.files.get(path);
+              if (text === undefined) return send(404, { message: 'Not Found' });
+              send(200, { sha: this.shaOf(path), size: Buffer.byteLength(text), encoding: 'base64', content: Buffer.from(text).toString('base64') });
+            };
+            if (this.readDelayMs > 0) setTimeout(answer, this.readDelayMs);
+            else answer();
+            return;
+          }
           if (req.method === 'PUT') {
+            const given = body?.sha as string | undefined;
+            if (this.conflictWrites > 0) {
+              this.conflictWrites--;
+              this.conflicts++;
+              return send(409, { message: `${path} does not match ${given ?? 'nothing'}` });
+            }
+            if (this.files.has(path) && given !== this.shaOf(path)) {
+              this.conflicts++;
+              return given ? send(409, { message: `${path} does not match ${given}` }) : send(422, { message: 'Invalid request. "sha" wasn\'t supplied.' });
+            }
             this.files.set(path, Buffer.from(String(body?.content), 'base64').toString('utf8'));
-            return send(201, { commit: { html_url: 'https://github.example/commit/1' } });
+            this.shas.set(path, `blob${this.nextSha++}`);
+            return send(201, { commit: { html_url: `https://github.example/commit/${this.nextSha}` } });
           }
         }
         if (req.method === 'POST' && /\/pulls$/.test(url.pathname)) return send(201, { html_url: 'https://github.example/pull/99' });
@@ -99,6 +143,12 @@ export class FakeGitHub {
     await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     return this;
+  }
+
+  /** The blob sha of a file as GitHub would give it: a file placed by a test gets one on first read. */
+  private shaOf(path: string): string {
+    if (!this.shas.has(path)) this.shas.set(path, `blob${this.nextSha++}`);
+    return this.shas.get(path)!;
   }
 
   close(): Promise<void> {

@@ -54,7 +54,7 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
   });
 
   it('the validator is not a rubber stamp: it rejects the unquoted `: ` that broke action.yml, and an unknown runtime', () => {
-    const broken = ACTION.replace(/description: "Token for the PR comment and the baseline commit\. Needs `pull-requests: write`[^\n]*/, 'description: Needs `pull-requests: write` (comments)');
+    const broken = ACTION.replace(/description: "Token for the PR comment, the baseline commit and the history\. Needs `pull-requests: write`[^\n]*/, 'description: Needs `pull-requests: write` (comments)');
     assert.notEqual(broken, ACTION);
     assert.notDeepEqual(errorsOf(parseAction({ name: 'action.yml', content: broken }, new NoOperationTraceWriter())), []);
     assert.notDeepEqual(errorsOf(parseAction({ name: 'action.yml', content: ACTION.replace('using: node24', 'using: node99') }, new NoOperationTraceWriter())), []);

@@ -1,0 +1,220 @@
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import schema from '../../schema/history.schema.json' with { type: 'json' };
+import { decodeHistogram, headlineOf, machineFingerprint, type Environment, type HeadlineFigures, type Results } from '../metrics/index.ts';
+import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
+import { mergeFigures } from './baseline.ts';
+import type { Baseline } from './types.ts';
+
+/** Runs kept whole before older ones are thinned to one a week. */
+export const DEFAULT_KEEP = 200;
+/** Runs of the default branch a pull request is judged against (`compare.against: history`). */
+export const DEFAULT_HISTORY_RUNS = 10;
+/** Fewer comparable runs than this make no reference: their spread would be a guess. */
+export const MIN_HISTORY_RUNS = 3;
+const MAX_HISTORY_BYTES = 32 * 1024 * 1024;
+const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/history.schema.json';
+
+export interface Machine {
+  os: string;
+  arch: string;
+  cpu_model: string;
+  cores: number;
+  fingerprint: string;
+}
+
+/** One run in the history: where and when, its headline figures, its histograms. */
+export interface HistoryEntry {
+  commit: string;
+  ref: string | null;
+  time: string;
+  run_url?: string;
+  machine: Machine;
+  scenario_hash: string;
+  tool_version: string;
+  duration_s: number;
+  overall: HeadlineFigures;
+  requests: Record<string, HeadlineFigures>;
+  capacity?: { unit: 'req/s' | 'users'; value: number | null; bracket: [number | null, number | null] };
+  histograms: { overall: string; requests: Record<string, string> };
+}
+
+export interface History {
+  $schema?: string;
+  schema_version: 1;
+  scenario: { name: string };
+  keep: number;
+  entries: HistoryEntry[];
+}
+
+export function machineOf(e: Environment): Machine {
+  // The OS's name only: a kernel update of the runner image is the same machine.
+  const os = e.os.split(' ')[0] ?? e.os;
+  return { os, arch: e.arch, cpu_model: e.cpu_model, cores: e.cores, fingerprint: e.fingerprint ?? machineFingerprint(e) };
+}
+
+/** A run as a history entry. */
+export function historyEntry(results: Results, where: { commit: string; ref: string | null; runUrl?: string | null }): HistoryEntry {
+  const entry: HistoryEntry = {
+    commit: where.commit,
+    ref: where.ref,
+    time: results.started_at,
+    machine: machineOf(results.environment),
+    scenario_hash: results.scenario.hash,
+    tool_version: results.tool.version,
+    duration_s: results.duration_s,
+    overall: headlineOf(results.overall),
+    requests: Object.fromEntries(Object.entries(results.requests).map(([n, f]) => [n, headlineOf(f)])),
+    histograms: { overall: results.overall.histogram, requests: Object.fromEntries(Object.entries(results.requests).map(([n, f]) => [n, f.histogram])) },
+  };
+  if (where.runUrl) entry.run_url = where.runUrl;
+  if (results.capacity) entry.capacity = { unit: results.capacity.unit, value: results.capacity.value, bracket: results.capacity.bracket };
+  return entry;
+}
+
+/** The ISO week of a time, "2026-W48": older entries keep one per week. */
+function isoWeek(time: string): string {
+  const d = new Date(time);
+  const day = (d.getUTCDay() + 6) % 7;
+  const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day + 3));
+  const jan4 = new Date(Date.UTC(thursday.getUTCFullYear(), 0, 4));
+  const week = 1 + Math.round(((thursday.getTime() - jan4.getTime()) / 86_400_000 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
+  return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
+}
+
+/** The last `keep` entries whole, and of those before, the newest of each ISO week: the file stays small for years. */
+export function thin(entries: HistoryEntry[], keep: number): HistoryEntry[] {
+  const sorted = [...entries].sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
+  const recent = sorted.slice(Math.max(0, sorted.length - keep));
+  const older = sorted.slice(0, Math.max(0, sorted.length - keep));
+  const weekly = new Map<string, HistoryEntry>();
+  for (const e of older) weekly.set(isoWeek(e.time), e);
+  return [...weekly.values(), ...recent];
+}
+
+/** A history with the entry added (a new file when `history` is null), thinned. */
+export function appendEntry(history: History | null, name: string, entry: HistoryEntry, keep = history?.keep ?? DEFAULT_KEEP): History {
+  const base: History = history ?? { $schema: SCHEMA_REF, schema_version: 1, scenario: { name }, keep, entries: [] };
+  return { ...base, keep, entries: thin([...base.entries, entry], keep) };
+}
+
+/**
+ * Parses and checks a history (`file` names it in errors): schema, times, and every histogram
+ * decodable, so a corrupt entry is named before anything is judged against it or written over it.
+ */
+export function parseHistory(file: string, text: string): History {
+  if (Buffer.byteLength(text) > MAX_HISTORY_BYTES) throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `larger than ${MAX_HISTORY_BYTES / 1048576} MiB: not a history mlload wrote` }]);
+  const doc = SourceDocument.parse(file, text);
+  const value = doc.value as { schema_version?: unknown } | null;
+  if (value && typeof value === 'object' && value.schema_version !== undefined && value.schema_version !== 1) {
+    throw new InvalidFileError([doc.problem(['schema_version'], `is ${JSON.stringify(value.schema_version)}; this mlload reads version 1 histories`)]);
+  }
+  const problems = validate(doc, schema);
+  if (problems.length > 0) throw new InvalidFileError(problems);
+  const history = doc.value as History;
+  history.entries.forEach((e, i) => {
+    if (Number.isNaN(Date.parse(e.time))) throw new InvalidFileError([doc.problem(['entries', i, 'time'], `is not a time (entry ${i + 1}, commit ${e.commit})`)]);
+    for (const [scope, h] of [['overall', e.histograms.overall], ...Object.entries(e.histograms.requests)] as Array<[string, string]>) {
+      try {
+        const decoded = decodeHistogram(h);
+        const count = scope === 'overall' ? e.overall.count : e.requests[scope]?.count;
+        if (count !== undefined && decoded.totalCount !== count) throw new Error(`it holds ${decoded.totalCount} requests, the entry ${count}`);
+      } catch (err) {
+        const path = scope === 'overall' ? ['entries', i, 'histograms', 'overall'] : ['entries', i, 'histograms', 'requests', scope];
+        throw new InvalidFileError([doc.problem(path, `is not a valid HDR histogram of this entry (entry ${i + 1}, commit ${e.commit}): ${(err as Error).message}`)]);
+      }
+    }
+  });
+  return history;
+}
+
+/** A local history file; null when there is none yet. */
+export function readHistory(file: string): History | null {
+  if (!existsSync(file)) return null;
+  if (statSync(file).size > MAX_HISTORY_BYTES) throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `larger than ${MAX_HISTORY_BYTES / 1048576} MiB: not a history mlload wrote` }]);
+  return parseHistory(file, readFileSync(file, 'utf8'));
+}
+
+export function writeHistory(file: string, history: History): void {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, formatHistory(history));
+}
+
+/** One entry a line: a diff of the branch shows the runs added and thinned, not a reflowed file. */
+export function formatHistory(history: History): string {
+  const { entries, ...head } = history;
+  const lines = entries.map((e) => `    ${JSON.stringify(e)}`);
+  const top = JSON.stringify(head, null, 2).replace(/\n}$/, '');
+  return `${top},\n  "entries": [\n${lines.join(',\n')}\n  ]\n}\n`;
+}
+
+/** The runs of a history comparable with this one: same scenario and same kind of machine, oldest first. */
+export function comparableRuns(history: History, scenarioHash: string, machine: Machine): HistoryEntry[] {
+  return history.entries.filter((e) => e.scenario_hash === scenarioHash && e.machine.fingerprint === machine.fingerprint);
+}
+
+/**
+ * The last `runs` comparable runs as a baseline: figures merged exactly (histograms add), each run's
+ * headline figures as `per_run`, so the run-to-run spread comes from them. Null with fewer than
+ * MIN_HISTORY_RUNS.
+ */
+export function baselineFromHistory(history: History, results: { scenario: { hash: string }; environment: Environment }, runs = DEFAULT_HISTORY_RUNS): Baseline | null {
+  const usable = comparableRuns(history, results.scenario.hash, machineOf(results.environment)).slice(-runs);
+  if (usable.length < MIN_HISTORY_RUNS) return null;
+  const last = usable[usable.length - 1]!;
+  const figures = (f: HeadlineFigures, histogram: string) => ({ count: f.count, failure_count: f.failures, rps: f.rps, histogram });
+  const names = Object.keys(last.requests);
+  const capacities = usable.map((e) => e.capacity).filter((c) => c !== undefined);
+  const median = (xs: Array<number | null>): number | null => {
+    const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
+    return known.length === 0 ? null : known[Math.floor((known.length - 1) / 2)]!;
+  };
+  return {
+    schema_version: 1,
+    scenario: { name: history.scenario.name, hash: results.scenario.hash },
+    created_at: last.time,
+    runs: usable.length,
+    tool_version: last.tool_version,
+    environment: { os: last.machine.os, arch: last.machine.arch, cpu_model: last.machine.cpu_model, cores: last.machine.cores, node: '', fingerprint: last.machine.fingerprint },
+    overall: mergeFigures(usable.map((e) => figures(e.overall, e.histograms.overall)), usable.map((e) => e.duration_s)),
+    requests: Object.fromEntries(
+      names.map((n) => {
+        const having = usable.filter((e) => e.requests[n] && e.histograms.requests[n]);
+        return [n, mergeFigures(having.map((e) => figures(e.requests[n]!, e.histograms.requests[n]!)), having.map((e) => e.duration_s))];
+      }),
+    ),
+    per_run: usable.map((e) => ({ ...e.overall, requests: e.requests, ...(e.capacity ? { capacity: e.capacity.value } : {}) })),
+    ...(capacities.length > 0 ? { capacity: { unit: capacities[0]!.unit, value: median(capacities.map((c) => c.value ?? 0)), bracket: [median(capacities.map((c) => c.bracket[0])), median(capacities.map((c) => c.bracket[1]))] } } : {}),
+  };
+}
+
+/** What a trend is drawn of. */
+export type TrendMetric = 'p95' | 'p99' | 'rps' | 'capacity';
+
+/** The last runs of the default branch and this run among them: numbers only, worded in report/. */
+export interface HistoryTrend {
+  /** Oldest first. */
+  runs: Array<{ commit: string; time: string; p95: number; p99: number; rps: number; capacity: number | null }>;
+  current: { p95: number; p99: number; rps: number; capacity: number | null };
+  /** How many of the runs this run's value is above and below (ties are neither). */
+  ranks: Array<{ metric: TrendMetric; above: number; below: number; total: number }>;
+}
+
+/** Runs shown in a trend by default. */
+export const TREND_RUNS = 50;
+
+/** This run against the last `count` comparable runs of the history; null when there are none. */
+export function historyTrend(history: History, results: Results, count = TREND_RUNS): HistoryTrend | null {
+  const runs = comparableRuns(history, results.scenario.hash, machineOf(results.environment)).slice(-count);
+  if (runs.length === 0) return null;
+  const points = runs.map((e) => ({ commit: e.commit, time: e.time, p95: e.overall.p95, p99: e.overall.p99, rps: e.overall.rps, capacity: e.capacity?.value ?? null }));
+  const o = results.overall;
+  const current = { p95: o.latency_ms.p95, p99: o.latency_ms.p99, rps: o.rps, capacity: results.capacity ? results.capacity.value : null };
+  const metrics: TrendMetric[] = ['p95', 'p99', 'rps', ...(current.capacity !== null && points.some((p) => p.capacity !== null) ? (['capacity'] as const) : [])];
+  const ranks = metrics.map((metric) => {
+    const values = points.map((p) => p[metric]).filter((v): v is number => v !== null);
+    const v = current[metric]!;
+    return { metric, above: values.filter((x) => v > x).length, below: values.filter((x) => v < x).length, total: values.length };
+  });
+  return { runs: points, current, ranks };
+}
