@@ -6,6 +6,8 @@
 //   3. baseline-file mode: a 3-run baseline, then the unchanged model measured again
 //   4. baseline-file mode with small baselines (ONLY=small): for each run, 3 fresh baseline runs, then the
 //      unchanged model and a model 2× slower at p95, each judged against baselines of its first 1, 2 and 3 runs
+//   5. the history as the reference (ONLY=history): the last 10 runs of the unchanged model, against the
+//      3-run baseline file of the last 3; the unchanged model and one about 30% slower at p95
 // Prints a markdown table for BENCHMARKS.md and writes every run's figures to bench/out/verdict.jsonl.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { buildBaseline, readResults } from '../src/gate/baseline.ts';
 import { judge } from '../src/gate/verdict.ts';
+import { appendEntry, baselineFromHistory, historyEntry, type History } from '../src/gate/history.ts';
 import { loadScenario } from '../src/scenario/parse.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR } from '../src/scenario/types.ts';
 
@@ -36,7 +39,11 @@ const BLOCKS = Number(process.env.BLOCKS ?? 20);
 // The scenario's compare.confidence; unset, each mode gets its default (0.99 paired, 0.95 baseline file).
 const CONFIDENCE = process.env.CONFIDENCE ? Number(process.env.CONFIDENCE) : null;
 // Which experiments to run (a quick look at one: ONLY=slower RUNS=3); the table shows those run.
-const ONLY = new Set((process.env.ONLY ?? 'same,slower,baseline,small').split(','));
+const ONLY = new Set((process.env.ONLY ?? 'same,slower,baseline,small,history').split(','));
+// The history experiment: runs in the reference, and the work of a build about 30% slower at p95.
+const HISTORY_RUNS = Number(process.env.HISTORY_RUNS ?? 10);
+const THIRTY = Number(process.env.THIRTY ?? 1.45);
+const B_THIRTY = 'mlload-bench-model:thirty';
 // Small baselines: 20 s runs (400 requests: a p95 of 200 is its 10th largest, too few), and a build about 2× slower at p95.
 const SMALL_DURATION_S = Number(process.env.SMALL_DURATION_S ?? 20);
 // The work per prediction for a build about 2× slower at p95: 2.1× gave +60% (the HTTP handling and the
@@ -173,6 +180,7 @@ async function main(): Promise<void> {
   sh('bash', [join(ROOT, 'scripts/setup-engine.sh')]);
   sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), A, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${WORK}` });
   sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_SLOW, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * SLOWER)}` });
+  if (ONLY.has('history')) sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_THIRTY, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * THIRTY)}` });
   if (ONLY.has('small')) sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_DOUBLE, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * DOUBLE)}` });
   const paired = scenario(true);
   const single = scenario(false);
@@ -186,6 +194,7 @@ async function main(): Promise<void> {
   const same = ONLY.has('same') ? await experiment('A/B same image + CPU hog', ['run', paired], hogAfterMs) : null;
   const again = ONLY.has('baseline') ? await baselineMode(single) : null;
   const small = ONLY.has('small') ? await smallBaselines(scenario(false, SMALL_DURATION_S, 'small.yml')) : null;
+  const history = ONLY.has('history') ? await historyReference(scenario(false, SMALL_DURATION_S, 'history.yml')) : null;
   const rows = [
     same && row('A/B, same image, 2 CPU hogs started partway', same, '0 fail'),
     slower && row(`A/B, B does ${Math.round((SLOWER - 1) * 100)}% more work per prediction`, slower, `≥ ${Math.ceil(RUNS * 0.95)} fail on p95`),
@@ -200,6 +209,7 @@ async function main(): Promise<void> {
     ...rows,
   ];
   if (small) lines.push('', ...small);
+  if (history) lines.push('', ...history);
   console.log(lines.join('\n'));
   // KEEP=1 keeps every run's results.json (the per-run lines name them), to judge them again offline.
   if (process.env.KEEP) console.error(`verdict bench: results kept in ${work}`);
@@ -221,11 +231,17 @@ async function baselineMode(single: string): Promise<Outcome[]> {
 
 await main();
 
-/** One baseline-file comparison, judged in process: the verdict and the p95/p99 rows. */
-function judged(file: string, resultsFile: string, baselineRuns: string[]): Outcome {
+/** One comparison judged in process (against a baseline file of `baselineRuns`, or the history of them): the verdict and the p95/p99 rows. */
+function judged(file: string, resultsFile: string, baselineRuns: string[], from: 'file' | 'history' = 'file'): Outcome {
   const results = readResults(resultsFile);
-  const baseline = buildBaseline(baselineRuns.map(readResults));
-  const v = judge(results, loadScenario(file), baseline, 'baseline.json');
+  let baseline;
+  if (from === 'history') {
+    let h: History | null = null;
+    for (const r of baselineRuns) h = appendEntry(h, 'bench-verdict', historyEntry(readResults(r), { commit: r, ref: 'main' }));
+    baseline = baselineFromHistory(h!, results, baselineRuns.length);
+  } else baseline = buildBaseline(baselineRuns.map(readResults));
+  const scenario = loadScenario(file);
+  const v = judge(results, from === 'history' ? { ...scenario, compare: { ...scenario.compare, against: 'history' as const, confidence: CONFIDENCE ?? DEFAULT_CONFIDENCE.history } } : scenario, baseline, from === 'history' ? 'history' : 'baseline.json', { from });
   const row = (m: string) => v.checks.find((c) => c.scope === 'overall' && c.kind === 'regression' && c.metric === m);
   const pick = (m: string): Judged | null => {
     const c = row(m);
@@ -287,5 +303,46 @@ async function smallBaselines(file: string): Promise<string[]> {
     '| Experiment | Runs | Verdict fail | p95 fail | p99 fail | Inconclusive | Pass | Whole-run p95 B/A − 1, median | p95 change the verdict used, median (range) | p95 interval half-width, median | Wanted |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
     ...Object.entries(outcomes).map(([label, o]) => row(label, o, label.startsWith('unchanged') ? '0 fail' : `${RUNS} fail on p95`)),
+  ];
+}
+
+/**
+ * The history as the reference (issue 15): HISTORY_RUNS runs of the model first; then per repetition
+ * the model again and a build about 30% slower at p95, each judged against the history's last
+ * HISTORY_RUNS runs and against a baseline file of the last 3 of them; the unchanged run then joins
+ * the history. The interval widths side by side show what K runs of spread buy over 3.
+ */
+async function historyReference(file: string): Promise<string[]> {
+  const outcomes: Record<string, Outcome[]> = {};
+  const runTo = (image: string): string => {
+    const out = mkdtempSync(join(work, 'history-'));
+    try {
+      sh(process.execPath, [CLI, 'run', file, '--image', image, '--out', out], { CI: 'true' });
+    } catch {
+      // exit 1 is an SLO breach; the results are written all the same
+    }
+    return join(out, 'results.json');
+  };
+  const runs = Array.from({ length: HISTORY_RUNS }, () => runTo(A));
+  for (let i = 1; i <= RUNS; i++) {
+    const same = runTo(A);
+    const slower = runTo(B_THIRTY);
+    for (const [model, candidate] of [['unchanged', same], ['about 30% slower', slower]] as const) {
+      for (const [label, base, from] of [[`${model}, history of ${HISTORY_RUNS} runs`, runs.slice(-HISTORY_RUNS), 'history'], [`${model}, 3-run baseline file`, runs.slice(-3), 'file']] as const) {
+        const o = judged(file, candidate, [...base], from);
+        (outcomes[label] ??= []).push(o);
+        appendFileSync(log, JSON.stringify({ experiment: `history: ${label}`, run: i, ...o }) + '\n');
+        const p = o.p95;
+        console.error(`history: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`);
+      }
+    }
+    runs.push(same);
+  }
+  return [
+    `The history as the reference: ${HISTORY_RUNS} runs of the model first, then ${RUNS} repetitions, each: the unchanged model and a build with ${THIRTY}× the work (EXTRA_WORK=${Math.round(WORK * THIRTY)}) judged against the last ${HISTORY_RUNS} runs of the history (compare.against: history) and against a baseline file of the last 3 (a rolling window: the unchanged run then joins it); ${SMALL_DURATION_S} s measured per run (${WARMUP_S} s warm-up); intervals at ${CONFIDENCE ? `${CONFIDENCE * 100}%` : `the default ${DEFAULT_CONFIDENCE.history * 100}%`}.`,
+    '',
+    '| Experiment | Runs | Verdict fail | p95 fail | p99 fail | Inconclusive | Pass | Whole-run p95 B/A − 1, median | p95 change the verdict used, median (range) | p95 interval half-width, median | Wanted |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...Object.entries(outcomes).map(([label, o]) => row(label, o, label.startsWith('unchanged') ? '0 fail' : label.includes('history') ? `≥ ${Math.ceil(RUNS * 0.95)} fail on p95` : '')),
   ];
 }

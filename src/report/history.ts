@@ -1,4 +1,4 @@
-import type { History } from '../gate/index.ts';
+import { formatHistory, type History } from '../gate/index.ts';
 import { csvRow } from './csv.ts';
 
 const FIGURES = ['count', 'failures', 'rps', 'error_rate', 'p50', 'p90', 'p95', 'p99', 'p999', 'mean'] as const;
@@ -57,5 +57,7 @@ export function historyTable(history: History, last: number): string {
   ];
   const widths = header.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
   const lines = table.map((r) => r.map((c, i) => (i >= 2 && i <= 7 ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ').trimEnd());
-  return [`${history.scenario.name}: ${history.entries.length} runs kept (the last ${history.keep} whole, older ones one a week); latency in ms`, ...lines].join('\n');
+  const bytes = Buffer.byteLength(formatHistory(history));
+  const per = history.entries.length > 0 ? Math.round(bytes / history.entries.length) : 0;
+  return [`${history.scenario.name}: ${history.entries.length} runs kept (the last ${history.keep} whole, older ones one a week), ${(bytes / 1024).toFixed(1)} KB (${per} B a run); latency in ms`, ...lines].join('\n');
 }

@@ -148,6 +148,15 @@ describe('history on its branch, from the action', () => {
       assert.match(comment, /\*\*Trend\*\*: p95 of this PR: above 3 of the last 3 main runs/);
       // A PR is not recorded.
       assert.equal(parseHistory(HISTORY, github.files.get(HISTORY)!).entries.length, 3);
+      // The committed baseline, made of the history's runs without any load.
+      const ws = workspace(fast.url);
+      const refresh = await runAction({ scenario: 'perf.yml', mode: 'update-baseline', 'baseline-from': 'history', 'github-token': 't', 'baseline-commit': 'push' }, { apiUrl: github.url, workspace: ws });
+      assert.equal(refresh.code, 0, refresh.stdout);
+      assert.match(refresh.stdout, /baseline from the last 3 runs of mlload-history:history\/example\.json/);
+      const written = JSON.parse(readFileSync(join(ws, 'baselines', 'example.json'), 'utf8')) as { runs: number; overall: { count: number } };
+      assert.equal(written.runs, 3);
+      assert.equal(written.overall.count, 600);
+      assert.deepEqual(JSON.parse(github.files.get('baselines/example.json')!), written);
     } finally {
       await github.close();
     }
