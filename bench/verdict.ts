@@ -231,6 +231,17 @@ async function baselineMode(single: string): Promise<Outcome[]> {
 
 await main();
 
+/** One run of the scenario with `image` as the target; the path of its results.json. */
+function runImage(file: string, image: string, prefix: string): string {
+  const out = mkdtempSync(join(work, prefix));
+  try {
+    sh(process.execPath, [CLI, 'run', file, '--image', image, '--out', out], { CI: 'true' });
+  } catch {
+    // exit 1 is an SLO breach; the results are written all the same
+  }
+  return join(out, 'results.json');
+}
+
 /** One comparison judged in process (against a baseline file of `baselineRuns`, or the history of them): the verdict and the p95/p99 rows. */
 function judged(file: string, resultsFile: string, baselineRuns: string[], from: 'file' | 'history' = 'file'): Outcome {
   const results = readResults(resultsFile);
@@ -269,15 +280,7 @@ function judged(file: string, resultsFile: string, baselineRuns: string[], from:
  */
 async function smallBaselines(file: string): Promise<string[]> {
   const outcomes: Record<string, Outcome[]> = {};
-  const runTo = (image: string): string => {
-    const out = mkdtempSync(join(work, 'small-'));
-    try {
-      sh(process.execPath, [CLI, 'run', file, '--image', image, '--out', out], { CI: 'true' });
-    } catch {
-      // exit 1 is an SLO breach; the results are written all the same
-    }
-    return join(out, 'results.json');
-  };
+  const runTo = (image: string) => runImage(file, image, 'small-');
   // A rolling window: each repetition's baseline is the 1, 2 or 3 runs of the model just before it, and
   // its unchanged run then joins the window. Every comparison is fair (the candidate is not in its
   // baseline); two runs per repetition instead of five.
@@ -314,15 +317,7 @@ async function smallBaselines(file: string): Promise<string[]> {
  */
 async function historyReference(file: string): Promise<string[]> {
   const outcomes: Record<string, Outcome[]> = {};
-  const runTo = (image: string): string => {
-    const out = mkdtempSync(join(work, 'history-'));
-    try {
-      sh(process.execPath, [CLI, 'run', file, '--image', image, '--out', out], { CI: 'true' });
-    } catch {
-      // exit 1 is an SLO breach; the results are written all the same
-    }
-    return join(out, 'results.json');
-  };
+  const runTo = (image: string) => runImage(file, image, 'history-');
   const runs = Array.from({ length: HISTORY_RUNS }, () => runTo(A));
   for (let i = 1; i <= RUNS; i++) {
     const same = runTo(A);

@@ -4,16 +4,9 @@ import { buildBaseline, judge } from '../../src/gate/index.ts';
 import { measure, measureJudged } from '../../src/pipeline/index.ts';
 import { failureModeText, headline } from '../../src/report/index.ts';
 import { loadScenario } from '../../src/scenario/index.ts';
-import { tempDir, writeScenario } from '../helpers/scenario.ts';
+import { PREDICT_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { limitedServer, startServer } from '../helpers/servers.ts';
 
-const REQUESTS = `requests:
-  - name: predict
-    method: POST
-    path: /predict
-    body: { fields: { x: { float: [0, 10] } } }
-    expect: { status: 200 }
-`;
 
 describe('capacity search', () => {
   it('finds the highest rate at which p99 ≤ 100 ms holds on an M/D/4 queue (20 ms service), within 10% of a sweep, never above saturation', async () => {
@@ -22,7 +15,7 @@ describe('capacity search', () => {
       // The test's own sweep: fixed-rate runs, the highest whose p99 holds.
       let swept = 0;
       for (const rate of [130, 145, 160, 175, 190]) {
-        const s = loadScenario(writeScenario(`name: sweep\ntarget: { url: "${server.url}" }\nload: { rate: ${rate}, arrival: poisson, duration: 2s, warmup: 1s }\n${REQUESTS}`));
+        const s = loadScenario(writeScenario(`name: sweep\ntarget: { url: "${server.url}" }\nload: { rate: ${rate}, arrival: poisson, duration: 2s, warmup: 1s }\n${PREDICT_REQUESTS}`));
         const { results } = await measure(s);
         if (results.overall.latency_ms.p99 <= 100 && results.overall.error_rate === 0) swept = rate;
       }
@@ -31,7 +24,7 @@ describe('capacity search', () => {
         writeScenario(`name: capacity
 target: { url: "${server.url}" }
 load: { rate: 50, arrival: poisson, duration: 1s }
-${REQUESTS}capacity:
+${PREDICT_REQUESTS}capacity:
   slo: { p99: 100ms }
   start: 100
   max: 400
@@ -71,7 +64,7 @@ describe('capacity: failure modes and the baseline', () => {
     }, false);
     try {
       const scenario = loadScenario(
-        writeScenario(`name: errors\ntarget: { url: "${server.url}" }\nload: { rate: 20, duration: 1s }\n${REQUESTS}capacity:\n  slo: { p99: 500ms, error_rate: 1% }\n  start: 40\n  max: 1000\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 4s }\n`),
+        writeScenario(`name: errors\ntarget: { url: "${server.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 500ms, error_rate: 1% }\n  start: 40\n  max: 1000\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 4s }\n`),
       );
       const { results } = await measure(scenario);
       const c = results.capacity!;
@@ -89,7 +82,7 @@ describe('capacity: failure modes and the baseline', () => {
     const slow = await startServer(limitedServer(4, 40), false);
     try {
       const text = (url: string) =>
-        `name: regress\ntarget: { url: "${url}" }\nload: { rate: 20, duration: 1s }\n${REQUESTS}regression: { capacity: 10% }\ncapacity:\n  slo: { p99: 100ms }\n  start: 100\n  max: 400\n  precision: 20%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`;
+        `name: regress\ntarget: { url: "${url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}regression: { capacity: 10% }\ncapacity:\n  slo: { p99: 100ms }\n  start: 100\n  max: 400\n  precision: 20%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`;
       const dir = tempDir();
       const base = await measure(loadScenario(writeScenario(text(fast.url), dir)));
       const baseline = buildBaseline([base.results]);
@@ -116,7 +109,7 @@ describe('capacity in a paired run', () => {
     try {
       const scenario = loadScenario(
         writeScenario(
-          `name: paired\ntarget: { url: "${candidate.url}" }\nload: { rate: 20, duration: 2s }\n${REQUESTS}compare:\n  against: image\n  baseline_url: "${reference.url}"\n  blocks: 4\nregression: { capacity: 10% }\ncapacity:\n  slo: { p99: 100ms }\n  start: 50\n  max: 400\n  precision: 25%\n  probe: { settle: 1s, min: 1s, max: 2s }\n`,
+          `name: paired\ntarget: { url: "${candidate.url}" }\nload: { rate: 20, duration: 2s }\n${PREDICT_REQUESTS}compare:\n  against: image\n  baseline_url: "${reference.url}"\n  blocks: 4\nregression: { capacity: 10% }\ncapacity:\n  slo: { p99: 100ms }\n  start: 50\n  max: 400\n  precision: 25%\n  probe: { settle: 1s, min: 1s, max: 2s }\n`,
         ),
       );
       const lines: string[] = [];
@@ -146,7 +139,7 @@ describe('capacity in the closed model', () => {
     const server = await startServer(limitedServer(4, 20), false);
     try {
       const scenario = loadScenario(
-        writeScenario(`name: users\ntarget: { url: "${server.url}" }\nload: { users: 2, duration: 1s }\n${REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 4\n  max: 200\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`),
+        writeScenario(`name: users\ntarget: { url: "${server.url}" }\nload: { users: 2, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 4\n  max: 200\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`),
       );
       const { results } = await measure(scenario);
       const c = results.capacity!;

@@ -23,17 +23,18 @@ function workspace(url: string): string {
   return ws;
 }
 
+let fast: TestServer;
+let slow: TestServer;
+before(async () => {
+  fast = await startServer(uniformLatency(20, 40), false);
+  slow = await startServer(uniformLatency(60, 120), false);
+});
+after(async () => {
+  await fast.close();
+  await slow.close();
+});
+
 describe('history from the CLI: add, show, export, baseline, and a run judged against it', () => {
-  let fast: TestServer;
-  let slow: TestServer;
-  before(async () => {
-    fast = await startServer(uniformLatency(20, 40), false);
-    slow = await startServer(uniformLatency(60, 120), false);
-  });
-  after(async () => {
-    await fast.close();
-    await slow.close();
-  });
 
   it('three runs recorded, then a 3× slower build fails against them with the trend in its report', async () => {
     const dir = tempDir();
@@ -95,16 +96,6 @@ describe('history from the CLI: add, show, export, baseline, and a run judged ag
 });
 
 describe('history on its branch, from the action', () => {
-  let fast: TestServer;
-  let slow: TestServer;
-  before(async () => {
-    fast = await startServer(uniformLatency(20, 40), false);
-    slow = await startServer(uniformLatency(60, 120), false);
-  });
-  after(async () => {
-    await fast.close();
-    await slow.close();
-  });
 
   it('5 concurrent record runs leave exactly 5 entries: a write that lost the race reads again and retries', async () => {
     const github = await new FakeGitHub().start();

@@ -4,16 +4,9 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
 import { runCli } from '../helpers/cli.ts';
-import { tempDir, writeScenario } from '../helpers/scenario.ts';
+import { PREDICT_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { json, startServer } from '../helpers/servers.ts';
 
-const REQUESTS = `requests:
-  - name: predict
-    method: POST
-    path: /predict
-    body: { fields: { x: { float: [0, 10] } } }
-    expect: { status: 200 }
-`;
 
 interface Checked {
   metric: string;
@@ -81,7 +74,7 @@ load:
     - { duration: 4s, rate: 20 }
     - { duration: 500ms, rate: 150 }
     - { duration: 11500ms, rate: 150 }
-${REQUESTS}slo:
+${PREDICT_REQUESTS}slo:
   p95: 100ms
   recovery: 4s
 `);
@@ -128,7 +121,7 @@ describe('soak drift', () => {
   const soak = (url: string) => `name: soak
 target: { url: "${url}" }
 load: { rate: 40, arrival: poisson, warmup: 2s, duration: 40s }
-${REQUESTS}slo:
+${PREDICT_REQUESTS}slo:
   drift: { p95: 10%/h }
 `;
   it('a server whose latency grows steadily fails slo.drift.p95; the same server without the leak does not', async () => {

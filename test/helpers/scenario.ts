@@ -53,3 +53,12 @@ regression:
   rps: 10%
 `;
 }
+
+/** One POST /predict request with a random `x`, expecting 200: the load of the limit tests. */
+export const PREDICT_REQUESTS = `requests:
+  - name: predict
+    method: POST
+    path: /predict
+    body: { fields: { x: { float: [0, 10] } } }
+    expect: { status: 200 }
+`;
