@@ -1,4 +1,6 @@
-// The example model server: logistic regression behind POST /predict, with GET /health.
+// The example model server: logistic regression behind POST /predict, with GET /health, and the same
+// model behind the KServe v2 / Open Inference Protocol (POST /v2/models/<name>/infer, GET
+// /v2/health/ready) and TF Serving's REST API (POST /v1/models/<name>:predict, GET /v1/models/<name>).
 // Plain Node.js, no dependencies, so it runs in a FROM scratch image beside the node binary.
 //   PORT        port to listen on (default 8080)
 //   HOST        address to bind (default 127.0.0.1; 0.0.0.0 inside a published container)
@@ -49,12 +51,40 @@ function send(res, status, body) {
   res.end(text);
 }
 
-const server = createServer((req, res) => {
-  if (req.method === 'GET' && req.url === '/health') {
-    return send(res, ready ? 200 : 503, { status: ready ? 'ok' : 'loading', model: model.name, version: model.version });
+const round = (p) => Math.round(p * 1e6) / 1e6;
+const NUMERIC = new Set(['FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+
+/** KServe v2: one input tensor per feature, shape [batch] (or [batch, 1]), numeric; rows scored in turn. */
+function inferV2(body) {
+  if (body === null || typeof body !== 'object' || !Array.isArray(body.inputs)) return { error: 'body must be an object with an `inputs` list' };
+  const rows = [];
+  for (const f of model.features) {
+    const t = body.inputs.find((x) => x && x.name === f.name);
+    if (!t) return { error: `missing input tensor: ${f.name}` };
+    if (!NUMERIC.has(t.datatype)) return { error: `${f.name}: datatype ${t.datatype} is not numeric` };
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0) || !Array.isArray(t.data)) return { error: `${f.name}: needs a shape and a data list` };
+    if (t.shape.reduce((a, d) => a * d, 1) !== t.data.length || t.shape.length > 2 || (t.shape.length === 2 && t.shape[1] !== 1)) return { error: `${f.name}: shape ${JSON.stringify(t.shape)} does not match ${t.data.length} values of one feature` };
+    if (rows.length > 0 && rows.length !== t.data.length) return { error: `${f.name}: ${t.data.length} rows, other inputs have ${rows.length}` };
+    t.data.forEach((v, i) => ((rows[i] ??= {})[f.name] = v));
   }
-  if (req.url !== '/predict') return send(res, 404, { error: 'not found' });
-  if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+  for (const row of rows) {
+    const problem = validate(row);
+    if (problem) return { error: problem };
+  }
+  return { model_name: model.name, model_version: model.version, outputs: [{ name: 'probability', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => round(score(r))) }] };
+}
+
+/** TF Serving, row format: {"instances": [{feature: value, ...}, ...]}. */
+function predictV1(body) {
+  if (body === null || typeof body !== 'object' || !Array.isArray(body.instances) || body.instances.length === 0) return { error: 'body must be an object with a non-empty `instances` list' };
+  for (const row of body.instances) {
+    const problem = validate(row);
+    if (problem) return { error: problem };
+  }
+  return { predictions: body.instances.map((r) => round(score(r))) };
+}
+
+function readJson(req, res, answer) {
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
@@ -64,10 +94,29 @@ const server = createServer((req, res) => {
     } catch {
       return send(res, 400, { error: 'body is not valid JSON' });
     }
+    const out = answer(input);
+    send(res, out.error ? 400 : 200, out);
+  });
+}
+
+const V2 = `/v2/models/${model.name}`;
+const V1 = `/v1/models/${model.name}`;
+const server = createServer((req, res) => {
+  if (req.method === 'GET' && req.url === '/health') {
+    return send(res, ready ? 200 : 503, { status: ready ? 'ok' : 'loading', model: model.name, version: model.version });
+  }
+  if (req.method === 'GET' && (req.url === '/v2/health/ready' || req.url === `${V2}/ready`)) return send(res, ready ? 200 : 503, { ready });
+  if (req.method === 'GET' && req.url === V2) return send(res, 200, { name: model.name, versions: [model.version], platform: 'node', inputs: model.features.map((f) => ({ name: f.name, datatype: 'FP32', shape: [-1] })), outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1] }] });
+  if (req.method === 'GET' && req.url === V1) return send(res, ready ? 200 : 503, { model_version_status: [{ version: model.version, state: ready ? 'AVAILABLE' : 'LOADING', status: { error_code: 'OK', error_message: '' } }] });
+  if (req.method === 'POST' && req.url === `${V2}/infer`) return readJson(req, res, inferV2);
+  if (req.method === 'POST' && req.url === `${V1}:predict`) return readJson(req, res, predictV1);
+  if (req.url !== '/predict') return send(res, 404, { error: 'not found' });
+  if (req.method !== 'POST') return send(res, 405, { error: 'use POST' });
+  readJson(req, res, (input) => {
     const problem = validate(input);
-    if (problem) return send(res, 400, { error: problem });
+    if (problem) return { error: problem };
     const probability = score(input);
-    send(res, 200, { probability: Math.round(probability * 1e6) / 1e6, label: probability >= 0.5 ? 1 : 0, model_version: model.version });
+    return { probability: round(probability), label: probability >= 0.5 ? 1 : 0, model_version: model.version };
   });
 });
 server.keepAliveTimeout = 65_000;

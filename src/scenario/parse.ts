@@ -7,6 +7,7 @@ import { InvalidFileError, SourceDocument, validate, type Path, type Problem } f
 import { fieldsGenerator, listGenerator, MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests } from './requests.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
+import { kserveGenerator, protocolAnswer, protocolHealth, protocolPath, tfservingGenerator, type Protocol } from './protocols.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
 
@@ -36,8 +37,8 @@ interface RawBody {
   mutations?: Mutation[]; raw?: string; content_type?: string;
 }
 interface RawRequest {
-  name: string; weight?: number; method?: string; path: string; headers?: Record<string, string>;
-  timeout?: string; body?: RawBody; expect?: RawStatus;
+  name: string; weight?: number; method?: string; path?: string; headers?: Record<string, string>;
+  timeout?: string; body?: RawBody; expect?: RawStatus; protocol?: Protocol; model?: string; batch?: number;
 }
 interface RawStage { duration: string; rate?: number; users?: number }
 interface RawLoad {
@@ -370,7 +371,7 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
     pull: t.pull ?? 'missing',
     headers: t.headers ?? {},
     health: {
-      path: health.path ?? (image ? '/health' : null),
+      path: health.path ?? protocolHealthOf(raw.requests) ?? (image ? '/health' : null),
       timeoutMs: healthTimeoutMs,
       intervalMs: health.interval ? parseDuration(health.interval) : 100,
     },
@@ -386,6 +387,7 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
 
   // Breakable bodies first: `invalid_of` may name a request defined after it.
   const breakable = new Map<string, { spec: BodySpec; mutations: readonly Mutation[] }>();
+  const byName = new Map(raws.map((r) => [r.name, r]));
   const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' }) => {
     breakable.set(name, { spec, mutations: (spec.kind === 'fields' ? fieldsGenerator(spec.fields) : listGenerator(spec.values)).mutations });
   };
@@ -397,7 +399,15 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`);
       return;
     }
-    if (b.fields) {
+    if (r.protocol) {
+      if (!b.fields) at(['requests', i, 'body'], `with protocol: ${r.protocol} needs \`fields:\`, from which the ${r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are'} built`);
+      else {
+        checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
+        checkTensorFields(r.protocol, b.fields, ['requests', i, 'body', 'fields'], at);
+        const spec = { kind: 'tensors' as const, protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1 };
+        breakable.set(r.name, { spec, mutations: (r.protocol === 'kserve-v2' ? kserveGenerator(b.fields, 1) : tfservingGenerator(b.fields, 1)).mutations });
+      }
+    } else if (b.fields) {
       checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
       keep(r.name, { kind: 'fields', fields: b.fields });
     } else if (b.json !== undefined) keep(r.name, { kind: 'list', values: [b.json] });
@@ -426,22 +436,47 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
         } else body = { kind: 'invalid', of: b.invalid_of, mutations: allowed };
       }
     }
+    // A protocol gives the path; a request that breaks another one goes where it goes.
+    const broken = b?.invalid_of !== undefined ? byName.get(b.invalid_of) : undefined;
+    const protocol = r.protocol ?? broken?.protocol;
+    const model = r.model ?? broken?.model;
+    if (r.protocol && !r.model && !r.path) at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
+    if (!r.protocol && (r.model !== undefined || r.batch !== undefined)) at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
+    const path = r.path ?? (r.protocol && r.model ? protocolPath(r.protocol, r.model) : undefined) ?? broken?.path ?? (broken?.protocol && broken.model ? protocolPath(broken.protocol, broken.model) : undefined);
+    if (path === undefined) at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
     // Sent as written on the request line: a space, CR or LF would split the request.
-    if (/[\x00-\x20\x7f]/.test(r.path)) at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
+    if (path && /[\x00-\x20\x7f]/.test(path)) at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
     checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
     const method = r.method ?? (body ? 'POST' : 'GET');
     if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
+    const answer = protocol && model !== undefined && b?.invalid_of === undefined ? protocolAnswer(protocol) : null;
     return {
       name: r.name,
       method,
-      path: r.path,
+      path: path ?? '/',
       weight: r.weight ?? 1,
       headers: r.headers ?? {},
       timeoutMs: r.timeout ? parseDuration(r.timeout) : timeoutMs,
       body,
-      expect: expectSpec(r.expect, b?.invalid_of !== undefined),
+      expect: expectSpec(r.expect, b?.invalid_of !== undefined, answer),
     };
   });
+}
+
+/** The readiness path of the protocol the requests speak, when they speak one. */
+function protocolHealthOf(requests: RawRequest[]): string | null {
+  const r = requests.find((q) => q.protocol && q.model);
+  return r ? protocolHealth(r.protocol!, r.model!) : null;
+}
+
+/** A tensor is rectangular and flat: each field a scalar or an array of fixed length, no objects. */
+function checkTensorFields(protocol: Protocol, specs: Record<string, FieldSpec>, path: Path, at: At): void {
+  for (const [name, spec] of Object.entries(specs)) {
+    if (spec.object) at([...path, name], `is an object: with protocol: ${protocol} each field is one ${protocol === 'kserve-v2' ? 'input tensor' : 'feature'}, a value or an array of values`);
+    if (protocol === 'kserve-v2' && spec.array && (typeof spec.length !== 'number' || spec.array.array || spec.array.object)) {
+      at([...path, name], 'is an array of varying length or of arrays: a KServe v2 tensor needs one fixed `length` of plain values');
+    }
+  }
 }
 
 /** `int: [77, 29]`, `length: [5, 2]`: a range whose low end is above its high end draws nothing sensible. */
@@ -520,9 +555,10 @@ function readJsonLines(baseDir: string, file: string, key: Path, at: At, problem
   return out;
 }
 
-function expectSpec(raw: RawStatus | undefined, invalid: boolean): ExpectSpec {
+/** What a response must be: as declared, else a 4xx for a broken payload, a 2xx (holding the protocol's answer field) for the rest. */
+function expectSpec(raw: RawStatus | undefined, invalid: boolean, protocolAnswerField: string | null = null): ExpectSpec {
   const statuses = raw?.status === undefined ? [invalid ? '4xx' : '2xx'] : Array.isArray(raw.status) ? raw.status : [raw.status];
-  const json = raw?.json === undefined ? [] : Array.isArray(raw.json) ? raw.json : [raw.json];
+  const json = raw?.json === undefined ? (protocolAnswerField ? [protocolAnswerField] : []) : Array.isArray(raw.json) ? raw.json : [raw.json];
   return { statuses, json: json.map((p) => p.split('.')) };
 }
 

@@ -1,8 +1,9 @@
 import type { Rng } from './rng.ts';
 import type { BodySource, Payload } from './types.ts';
 
-export type Mutation = 'drop_field' | 'wrong_type' | 'out_of_range' | 'malformed_json' | 'empty_body';
-export const MUTATIONS: readonly Mutation[] = ['drop_field', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body'];
+export type Mutation = 'drop_field' | 'wrong_type' | 'out_of_range' | 'malformed_json' | 'empty_body' | 'missing_inputs' | 'wrong_shape' | 'wrong_datatype' | 'missing_instances';
+/** Every mutation: `invalid_of` without `mutations:` draws from those that apply to the payloads it breaks. */
+export const MUTATIONS: readonly Mutation[] = ['drop_field', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body', 'missing_inputs', 'wrong_shape', 'wrong_datatype', 'missing_instances'];
 
 const JSON_TYPE = 'application/json';
 
@@ -18,7 +19,7 @@ export interface FieldSpec {
   string?: { length?: [number, number] };
 }
 
-interface Field {
+export interface Field {
   /** An `object:` field's own fields, which mutations reach into. */
   children?: FieldSet;
   draw(rng: Rng): unknown;
@@ -175,7 +176,8 @@ export function fieldsGenerator(specs: Record<string, FieldSpec>): Generator {
         }
         case 'malformed_json':
           return malformed(JSON.stringify(value));
-        case 'empty_body':
+        default:
+          // empty_body; the protocol mutations are not in this generator's list.
           return EMPTY;
       }
     },

@@ -1,4 +1,5 @@
 import type { FieldSpec, Mutation } from './payload.ts';
+import type { Protocol } from './protocols.ts';
 import type { Rng } from './rng.ts';
 
 /** A payload ready to send. */
@@ -25,6 +26,8 @@ export type BodySpec =
   | { kind: 'fields'; fields: Record<string, FieldSpec> }
   | { kind: 'list'; values: unknown[] }
   | { kind: 'raw'; data: string; contentType: string }
+  /** A standard model API's body built from fields: KServe v2 input tensors, TF Serving instances. */
+  | { kind: 'tensors'; protocol: Protocol; fields: Record<string, FieldSpec>; batch: number }
   | { kind: 'invalid'; of: string; mutations: readonly Mutation[] };
 
 export interface ExpectSpec {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS } from '../../src/scenario/payload.ts';
 import { Rng } from '../../src/scenario/rng.ts';
+import { kserveGenerator, tfservingGenerator } from '../../src/scenario/protocols.ts';
 
 const model = JSON.parse(readFileSync(new URL('../../examples/model/model.json', import.meta.url), 'utf8')) as { features: Array<{ name: string; min: number; max: number }> };
 
@@ -94,5 +95,25 @@ describe('payloads', () => {
       seen.add(JSON.stringify(p));
     }
     assert.equal(seen.size, 3);
+  });
+});
+
+describe('protocol bodies', () => {
+  const fields = { age: { int: [29, 77] as [number, number] }, bp: { float: [90, 200] as [number, number] }, tier: { choice: ['free', 'pro'] }, vec: { array: { float: [0, 1] as [number, number] }, length: 3 } };
+  it('KServe v2: one input tensor per field, shape [batch] or [batch, n], datatype from the field, data row-major', () => {
+    const body = JSON.parse(kserveGenerator(fields, 2).next(new Rng(3)).data) as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+    assert.deepEqual(body.inputs.map((t) => [t.name, t.shape, t.datatype, t.data.length]), [['age', [2], 'INT64', 2], ['bp', [2], 'FP32', 2], ['tier', [2], 'BYTES', 2], ['vec', [2, 3], 'FP32', 6]]);
+    const g = kserveGenerator(fields, 2);
+    const broken = (m: 'wrong_shape' | 'wrong_datatype' | 'missing_inputs') => JSON.parse(g.mutate(new Rng(5), m).data) as { inputs: Array<{ name: string; shape: number[]; datatype: string; data: unknown[] }> };
+    assert.ok(broken('wrong_shape').inputs.some((t) => t.shape.reduce((a, d) => a * d, 1) !== t.data.length));
+    assert.ok(broken('wrong_datatype').inputs.some((t, i) => t.datatype !== body.inputs[i]!.datatype));
+    assert.equal(broken('missing_inputs').inputs.length, 3);
+    assert.deepEqual(g.mutations, ['missing_inputs', 'wrong_shape', 'wrong_datatype', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body']);
+  });
+  it('TF Serving: `instances`, one object per row', () => {
+    const body = JSON.parse(tfservingGenerator(fields, 3).next(new Rng(3)).data) as { instances: Array<Record<string, unknown>> };
+    assert.equal(body.instances.length, 3);
+    assert.deepEqual(Object.keys(body.instances[0]!), ['age', 'bp', 'tier', 'vec']);
+    assert.deepEqual(JSON.parse(tfservingGenerator(fields, 3).mutate(new Rng(1), 'missing_instances').data), { signature_name: 'serving_default' });
   });
 });
