@@ -2,8 +2,8 @@ import * as core from '@actions/core';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { appendEntry, baselineFromHistory, historyEntry, shouldFail, writeBaseline, type Baseline, type History, type Verdict } from '../gate/index.ts';
-import { client, commentOnPullRequest, commitBaseline, historyLabel, historyPath, readBranchHistory, readRunContext, recordToBranch, uploadRun, type HistoryLocation, type RunContext } from '../github/index.ts';
+import { baselineFromHistory, shouldFail, writeBaseline, type Baseline, type History, type Verdict } from '../gate/index.ts';
+import { client, commentOnPullRequest, commitBaseline, historyLabel, historyPath, readBranchHistory, readRunContext, recordRun, uploadRun, type HistoryLocation, type RunContext } from '../github/index.ts';
 import { describeEnvironment, type Results } from '../metrics/index.ts';
 import { gateScenario, readAgainst, recordBaseline, referenceLabel, type MeasureOptions, type RecordedBaseline } from '../pipeline/index.ts';
 import { baselineMarkdown, breachText, commentMarker, describeMetric, headline, markdownReport, noticeText, progressPlan, progressPrinter, undecidedText } from '../report/index.ts';
@@ -140,10 +140,8 @@ async function record(job: Job, results: Results, history: { corrupt: boolean } 
     core.warning(`mlload: the run stopped early (${results.stop_reason}): not recorded in the history`, { title: `mlload: ${job.scenario.name}` });
     return;
   }
-  const commit = process.env.GITHUB_SHA ?? results.environment.commit ?? 'unknown';
-  const entry = historyEntry(results, { commit, ref: job.ctx.branch, runUrl: job.ctx.runUrl });
-  const { history: after, url } = await recordToBranch(client(job.inputs.token), loc, (current) => appendEntry(current, job.scenario.name, entry, job.inputs.historyKeep), `mlload: record ${job.scenario.name} at ${commit.slice(0, 12)}`);
-  core.info(`mlload: recorded in ${historyLabel(loc)}: ${after.entries.length} runs kept${url ? ` (${url})` : ''}`);
+  const { entries, url } = await recordRun(job.inputs.token, loc, job.ctx, results, job.inputs.historyKeep);
+  core.info(`mlload: recorded in ${historyLabel(loc)}: ${entries} runs kept${url ? ` (${url})` : ''}`);
   core.setOutput('history-url', url ?? '');
 }
 

@@ -4,5 +4,5 @@ export { uploadResults } from './artifact.ts';
 export { commitBaseline, type BaselineCommit } from './baseline-commit.ts';
 export { findComment, tokenLogin, upsertComment } from './comment.ts';
 export { readRunContext, type RunContext } from './context.ts';
-export { commentOnPullRequest, uploadRun, type CommentRequest, type Log } from './publish.ts';
+export { commentOnPullRequest, recordRun, uploadRun, type CommentRequest, type Log } from './publish.ts';
 export { historyLabel, historyPath, readBranchHistory, recordToBranch, type HistoryLocation } from './history.ts';

@@ -1,4 +1,7 @@
+import { appendEntry, historyEntry } from '../gate/index.ts';
+import type { Results } from '../metrics/index.ts';
 import { client, GitHubError } from './api.ts';
+import { recordToBranch, type HistoryLocation } from './history.ts';
 import { uploadResults } from './artifact.ts';
 import { findComment, tokenLogin, upsertComment } from './comment.ts';
 import type { RunContext } from './context.ts';
@@ -66,4 +69,15 @@ export async function commentOnPullRequest(c: CommentRequest, log: Log): Promise
     log.warning(`mlload: could not comment on the pull request: ${message}. The verdict and the job summary stand.`);
     return null;
   }
+}
+
+/**
+ * A whole run of the default branch added to the scenario's history on its branch (thinned to
+ * `keep` whole runs); the entries kept and the commit that added it.
+ */
+export async function recordRun(token: string, loc: HistoryLocation, ctx: RunContext, results: Results, keep: number): Promise<{ entries: number; url: string | null }> {
+  const commit = process.env.GITHUB_SHA ?? results.environment.commit ?? 'unknown';
+  const entry = historyEntry(results, { commit, ref: ctx.branch, runUrl: ctx.runUrl });
+  const { history, url } = await recordToBranch(client(token), loc, (current) => appendEntry(current, results.scenario.name, entry, keep), `mlload: record ${results.scenario.name} at ${commit.slice(0, 12)}`);
+  return { entries: history.entries.length, url };
 }
