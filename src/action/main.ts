@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { baselineFromHistory, shouldFail, writeBaseline, type Baseline, type History, type Verdict } from '../gate/index.ts';
 import { client, commentOnPullRequest, commitBaseline, historyLabel, historyPath, readBranchHistory, readRunContext, recordRun, uploadRun, type HistoryLocation, type RunContext } from '../github/index.ts';
-import { describeEnvironment, type Results } from '../metrics/index.ts';
+import { describeEnvironment, slowestRecovery, type Results } from '../metrics/index.ts';
 import { gateScenario, readAgainst, recordBaseline, referenceLabel, type MeasureOptions, type RecordedBaseline } from '../pipeline/index.ts';
 import { baselineMarkdown, breachText, commentMarker, describeMetric, headline, markdownReport, noticeText, progressPlan, progressPrinter, undecidedText } from '../report/index.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
@@ -63,7 +63,7 @@ function setFigures(results: Results, resultsPath: string): void {
   core.setOutput('capacity', results.capacity?.value?.toString() ?? '');
   // The slowest spike's; 'none' when a spike never recovered within its watch.
   const spikes = results.spikes ?? [];
-  core.setOutput('recovery', spikes.length === 0 ? '' : spikes.some((s) => s.recovery_s === null) ? 'none' : String(Math.max(...spikes.map((s) => s.recovery_s!))));
+  core.setOutput('recovery', spikes.length === 0 ? '' : String(slowestRecovery(spikes) ?? 'none'));
   core.setOutput('results', resultsPath);
 }
 

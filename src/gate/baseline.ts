@@ -4,7 +4,7 @@ import schema from '../../schema/baseline.schema.json' with { type: 'json' };
 import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
 import { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, mergeHistograms, summarize } from '../metrics/index.ts';
 import { headlineOf } from '../metrics/index.ts';
-import type { Results } from '../metrics/index.ts';
+import type { CapacityFigures, Results } from '../metrics/index.ts';
 import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
 import type { Baseline, BaselineFigures } from './types.ts';
 
@@ -64,9 +64,13 @@ export function buildBaseline(runs: Results[]): Baseline {
   };
 }
 
-/** The runs' capacity: the median of their searches (a run whose lowest probe failed counts as 0). */
+/** The runs' capacity: the median of their searches. */
 function capacityOf(runs: Results[]): Pick<Baseline, 'capacity'> {
-  const searched = runs.map((r) => r.capacity).filter((c) => c !== undefined);
+  return medianCapacity(runs.map((r) => r.capacity).filter((c) => c !== undefined));
+}
+
+/** The median of capacity searches (a search whose lowest probe failed counts as 0), and of their brackets' ends. */
+export function medianCapacity(searched: Array<Pick<CapacityFigures, 'unit' | 'value' | 'bracket'>>): Pick<Baseline, 'capacity'> {
   if (searched.length === 0) return {};
   const median = (xs: Array<number | null>): number | null => {
     const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);

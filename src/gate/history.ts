@@ -1,9 +1,9 @@
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import schema from '../../schema/history.schema.json' with { type: 'json' };
 import { decodeHistogram, headlineOf, machineFingerprint, type Environment, type HeadlineFigures, type Results } from '../metrics/index.ts';
 import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
-import { mergeFigures } from './baseline.ts';
+import { medianCapacity, mergeFigures } from './baseline.ts';
 import type { Baseline } from './types.ts';
 
 /** Runs kept whole before older ones are thinned to one a week. */
@@ -104,7 +104,15 @@ export function appendEntry(history: History | null, name: string, entry: Histor
  */
 export function parseHistory(file: string, text: string): History {
   if (Buffer.byteLength(text) > MAX_HISTORY_BYTES) throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `larger than ${MAX_HISTORY_BYTES / 1048576} MiB: not a history mlload wrote` }]);
-  const doc = SourceDocument.parse(file, text);
+  return historyOf(SourceDocument.parse(file, text));
+}
+
+/** A local history file; null when there is none yet. */
+export function readHistory(file: string): History | null {
+  return existsSync(file) ? historyOf(SourceDocument.read(file, MAX_HISTORY_BYTES)) : null;
+}
+
+function historyOf(doc: SourceDocument): History {
   const value = doc.value as { schema_version?: unknown } | null;
   if (value && typeof value === 'object' && value.schema_version !== undefined && value.schema_version !== 1) {
     throw new InvalidFileError([doc.problem(['schema_version'], `is ${JSON.stringify(value.schema_version)}; this mlload reads version 1 histories`)]);
@@ -128,12 +136,6 @@ export function parseHistory(file: string, text: string): History {
   return history;
 }
 
-/** A local history file; null when there is none yet. */
-export function readHistory(file: string): History | null {
-  if (!existsSync(file)) return null;
-  if (statSync(file).size > MAX_HISTORY_BYTES) throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `larger than ${MAX_HISTORY_BYTES / 1048576} MiB: not a history mlload wrote` }]);
-  return parseHistory(file, readFileSync(file, 'utf8'));
-}
 
 export function writeHistory(file: string, history: History): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -164,11 +166,6 @@ export function baselineFromHistory(history: History, results: { scenario: { has
   const last = usable[usable.length - 1]!;
   const figures = (f: HeadlineFigures, histogram: string) => ({ count: f.count, failure_count: f.failures, rps: f.rps, histogram });
   const names = Object.keys(last.requests);
-  const capacities = usable.map((e) => e.capacity).filter((c) => c !== undefined);
-  const median = (xs: Array<number | null>): number | null => {
-    const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
-    return known.length === 0 ? null : known[Math.floor((known.length - 1) / 2)]!;
-  };
   return {
     schema_version: 1,
     scenario: { name: history.scenario.name, hash: results.scenario.hash },
@@ -184,7 +181,7 @@ export function baselineFromHistory(history: History, results: { scenario: { has
       }),
     ),
     per_run: usable.map((e) => ({ ...e.overall, requests: e.requests, ...(e.capacity ? { capacity: e.capacity.value } : {}) })),
-    ...(capacities.length > 0 ? { capacity: { unit: capacities[0]!.unit, value: median(capacities.map((c) => c.value ?? 0)), bracket: [median(capacities.map((c) => c.bracket[0])), median(capacities.map((c) => c.bracket[1]))] } } : {}),
+    ...medianCapacity(usable.map((e) => e.capacity).filter((c) => c !== undefined)),
   };
 }
 

@@ -2,7 +2,7 @@
 export { judge, judgePaired, shouldFail } from './verdict.ts';
 export { buildBaseline, readBaseline, readResults, writeBaseline } from './baseline.ts';
 export type * from './types.ts';
-export { decideProbe, type ProbeCounts } from './probe.ts';
+export { decideProbe, QUANTILE, type ProbeCounts } from './probe.ts';
 export {
   appendEntry,
   baselineFromHistory,

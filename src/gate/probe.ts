@@ -9,7 +9,8 @@ export interface ProbeCounts {
   over: Partial<Record<'p50' | 'p90' | 'p95' | 'p99' | 'p999', number>>;
 }
 
-const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 } as const;
+/** The share of requests each percentile bound lets through. */
+export const QUANTILE = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 } as const;
 
 /** P(X ≤ k) for X ~ Binomial(n, p). */
 function cdfAtMost(k: number, n: number, p: number): number {

@@ -1,6 +1,7 @@
 import type { CapacityFigures, PairedBlock, Results, HeadlineFigures, Trend } from '../metrics/index.ts';
 import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
-import { histogramOf } from '../metrics/index.ts';
+import { histogramOf, slowestRecovery } from '../metrics/index.ts';
+import { QUANTILE } from './probe.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
 import type { Baseline, BaselineFigures, BaselineRun, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
 
@@ -22,8 +23,10 @@ function slo(scope: string, metric: Metric, value: number, threshold: number, bo
   return { scope, kind: 'slo', metric, value, unit: unitOf(metric), baseline: null, change: null, threshold, bound, status: holds ? 'pass' : 'fail' };
 }
 
+const UNITS: Partial<Record<Metric, Unit>> = { rps: 'req/s', error_rate: 'fraction', count: 'requests', recovery: 's', p95_drift: 'fraction/h', memory_drift: 'MB/h' };
+
 function unitOf(m: Metric): Unit {
-  return m === 'rps' ? 'req/s' : m === 'error_rate' ? 'fraction' : m === 'count' ? 'requests' : 'ms';
+  return UNITS[m] ?? 'ms';
 }
 
 /** Absolute limits: latency and error rate may not rise above, throughput may not fall below. */
@@ -89,11 +92,10 @@ const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: strin
 const scaleOf = (m: Metric): Scale => (m === 'error_rate' ? 'linear' : 'log');
 const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({ count: f?.count ?? 0, failures: f?.failure_count ?? 0 });
 
-const QUANTILE: Partial<Record<Metric, number>> = { p50: 0.5, p90: 0.9, p95: 0.95, p99: 0.99, p999: 0.999 };
 
 /** The sampling noise of a percentile of two sets of requests: the floor under the interval's variance. */
 function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: string }): number {
-  const q = QUANTILE[m];
+  const q = QUANTILE[m as keyof typeof QUANTILE];
   if (q === undefined) return 0;
   const variance = (f: { histogram: string }): number => {
     if (!f.histogram) return 0;
@@ -202,15 +204,13 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[]
 function limitsOfTime(results: Results, limits: Limits): Check[] {
   const checks: Check[] = [];
   if (limits.recovery !== undefined) {
-    const spikes = results.spikes ?? [];
-    const worst = spikes.length === 0 || spikes.some((s) => s.recovery_s === null) ? Number.NaN : Math.max(...spikes.map((s) => s.recovery_s!));
-    checks.push({ ...slo('overall', 'recovery', worst, limits.recovery / 1000, 'max'), unit: 's' });
+    checks.push(slo('overall', 'recovery', slowestRecovery(results.spikes ?? []) ?? Number.NaN, limits.recovery / 1000, 'max'));
   }
-  const trend = (metric: Metric, unit: Unit, t: Trend | null | undefined, limit: number | undefined, relative: boolean) => {
+  const trend = (metric: Metric, t: Trend | null | undefined, limit: number | undefined, relative: boolean) => {
     if (limit === undefined) return;
     const scale = relative ? (t && t.level > 0 ? t.level : Number.NaN) : 1;
     const value = t ? t.per_hour / scale : Number.NaN;
-    const check: Check = { ...slo('overall', metric, value, limit, 'max'), unit };
+    const check = slo('overall', metric, value, limit, 'max');
     if (t && Number.isFinite(value)) {
       check.interval = { low: t.low / scale, high: t.high / scale };
       if (value > limit && t.low / scale <= limit) {
@@ -220,8 +220,8 @@ function limitsOfTime(results: Results, limits: Limits): Check[] {
     }
     checks.push(check);
   };
-  trend('p95_drift', 'fraction/h', results.drift?.p95, limits.drift?.p95, true);
-  trend('memory_drift', 'MB/h', results.drift?.memory_mb, limits.drift?.memory, false);
+  trend('p95_drift', results.drift?.p95, limits.drift?.p95, true);
+  trend('memory_drift', results.drift?.memory_mb, limits.drift?.memory, false);
   return checks;
 }
 

@@ -3,5 +3,5 @@ export { Recorder, headlineOf, type RecorderState, type SecondState } from './re
 export { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, latencyHistogram, mergeHistograms, percentileCurve, percentileMs, recordMs, summarize, type Histogram, type LatencySummary } from './histogram.ts';
 export { describeEnvironment, machineFingerprint } from './environment.ts';
 export { driftOf, theilSen } from './trend.ts';
-export { ON_TIME_BUCKET_MS, type OnTimeWatch } from './ontime.ts';
+export { ON_TIME_BUCKET_MS, slowestRecovery, type OnTimeWatch } from './ontime.ts';
 export type * from './types.ts';

@@ -29,7 +29,7 @@ export interface OnTimeState {
 export class OnTimeSink {
   private readonly counts: number[] = [];
   private readonly late: number[] = [];
-  private readonly watch: OnTimeWatch;
+  readonly watch: OnTimeWatch;
   constructor(watch: OnTimeWatch) {
     this.watch = watch;
   }
@@ -102,4 +102,10 @@ export class OnTimeSink {
       };
     });
   }
+}
+
+/** The slowest spike's recovery in seconds; null when one never recovered or there were none to judge. */
+export function slowestRecovery(spikes: SpikeRecovery[]): number | null {
+  if (spikes.length === 0 || spikes.some((s) => s.recovery_s === null)) return null;
+  return Math.max(...spikes.map((s) => s.recovery_s!));
 }

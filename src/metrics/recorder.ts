@@ -36,8 +36,6 @@ export class Recorder implements OutcomeSink {
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
   /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
   private lastDoneMs = 0;
-  /** Engine clock (ms) of the last closed second. */
-  private lastSecondMs = 0;
   private readonly onTime: OnTimeSink | null;
 
   /**
@@ -80,8 +78,9 @@ export class Recorder implements OutcomeSink {
 
   /** Closes the current second of the series. */
   second(nowMs: number, state: { inFlight: number; users: number; phase: Phase }): void {
-    const names = this.windowSink.secondFigures(Math.max(1, nowMs - this.lastSecondMs) / 1000);
-    this.lastSecondMs = nowMs;
+    // The second in progress began where the last closed one ended (as the series counts its span).
+    const startMs = (this.seriesSink.points.at(-1)?.t ?? 0) * 1000;
+    const names = this.windowSink.secondFigures(Math.max(1, nowMs - startMs) / 1000);
     const point = this.seriesSink.close(nowMs, state);
     if (Object.keys(names).length > 0) point.requests = names;
     this.windowSink.fold(state.phase === 'measure', nowMs);
@@ -108,6 +107,11 @@ export class Recorder implements OutcomeSink {
     this.lastDoneMs = Math.max(this.lastDoneMs, state.lastDoneMs);
     state.names.forEach((n, i) => this.totals[i]!.absorb(n));
     if (state.onTime) this.onTime?.absorb(state.onTime);
+  }
+
+  /** The bound late requests are counted against, for a worker's recorder to count the same. */
+  get onTimeWatch(): OnTimeWatch | null {
+    return this.onTime?.watch ?? null;
   }
 
   /** How each spike was weathered; empty without an on-time bound. */

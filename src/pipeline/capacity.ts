@@ -1,11 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { runLoad, type Outcome, type OutcomeSink } from '../engine/index.ts';
-import { decideProbe, type ProbeCounts } from '../gate/index.ts';
+import { decideProbe, QUANTILE, type ProbeCounts } from '../gate/index.ts';
 import { Recorder, type CapacityFigures, type CapacityProbe, type FailureMode } from '../metrics/index.ts';
 import type { CapacityPlan, LoadPlan, Scenario } from '../scenario/index.ts';
 import type { Target } from '../target/index.ts';
 
-const BOUNDS = ['p50', 'p90', 'p95', 'p99', 'p999'] as const;
+const BOUNDS = Object.keys(QUANTILE) as Array<keyof typeof QUANTILE>;
 
 interface SearchOptions {
   signal: AbortSignal;

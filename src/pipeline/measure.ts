@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { blockLoad, isPrediction, runLoad, StopRequest, type Block, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
 import { historyTrend, judge, judgePaired, type Baseline, type BaselineOrigin, type History, type HistoryTrend, type Verdict } from '../gate/index.ts';
 import { describeEnvironment, driftOf, Recorder, headlineOf, type OnTimeWatch, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
-import { spikesOf, type LoadPlan, type Scenario, type TargetSpec } from '../scenario/index.ts';
+import { spikesOf, type LoadPlan, type Scenario, type Spike, type TargetSpec } from '../scenario/index.ts';
 import { VERSION } from '../shared/version.ts';
 import { startTarget, TargetError, type Target } from '../target/index.ts';
 import { searchCapacity, searchCapacityPaired } from './capacity.ts';
@@ -74,14 +74,14 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
   try {
     const watch = watchTargets([target], options.signal, () => 'the target');
     const spikes = spikesOf(scenario.load);
-    const onTime = onTimeWatch(scenario);
+    const onTime = onTimeWatch(scenario, spikes);
     const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, onTime);
     recorder.onSecond((point) => {
       const resources = target.sample();
       if (resources) Object.assign(point, resources);
       options.onSecond?.(point);
     });
-    const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0, onTime);
+    const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
     const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
     // A spike the run stopped before is not reported: its watch was cut short.
@@ -102,8 +102,8 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
 }
 
 /** The p95 bound that spike recovery is measured against, watched from the first spike; null when there is none. */
-function onTimeWatch(scenario: Scenario): OnTimeWatch | null {
-  const first = spikesOf(scenario.load)[0];
+function onTimeWatch(scenario: Scenario, spikes: Spike[]): OnTimeWatch | null {
+  const first = spikes[0];
   const bound = scenario.slo.overall.p95;
   return first && bound !== undefined ? { boundMs: bound, fromMs: first.startMs } : null;
 }
@@ -255,14 +255,14 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
  * Workers get the load and the seed as given here (overrides and the block included) and the
  * requests as data, which they compile as this thread did.
  */
-async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, onTime: OnTimeWatch | null): Promise<EngineResult> {
+async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
   let predicted = false;
   const firstPrediction = (ms: number) => {
     predicted = true;
     target.firstPrediction(offsetMs + ms);
   };
   if (load.workers > 1) {
-    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime }, recorder, signal, firstPrediction);
+    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime: recorder.onTimeWatch }, recorder, signal, firstPrediction);
   }
   const sink: OutcomeSink = {
     record(index: number, outcome: Outcome) {
@@ -278,11 +278,11 @@ async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: n
  * `drive`, but a failure of the generator itself ends the run rather than losing it: what the
  * recorder gathered until then is kept, and the run is marked as stopped by an engine error.
  */
-async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, onTime: OnTimeWatch | null = null): Promise<EngineResult> {
+async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   try {
-    return await drive(scenario, target, load, seed, recorder, signal, offsetMs, onTime);
+    return await drive(scenario, target, load, seed, recorder, signal, offsetMs);
   } catch (err) {
     const elapsedMs = performance.now() - t0;
     const measuredMs = Math.max(0, Math.min(elapsedMs, load.warmupMs + load.durationMs) - load.warmupMs);

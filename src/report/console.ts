@@ -1,5 +1,5 @@
 import type { Check, Verdict } from '../gate/index.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, showDrift, spikeText, trendText, undecidedText } from './words.ts';
+import { capacityText, checkCells, checkHeaders, describeMetric, failureModeText, headline, noticeText, showDrift, spikeText, trendText, undecidedText } from './words.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -130,10 +130,7 @@ export function verdictText(verdict: Verdict): string {
 
 /** The verdict's rows as a plain table for logs. */
 export function checksTable(checks: Check[], paired = false): string {
-  const rows = [['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status']];
-  for (const c of checks) {
-    rows.push([c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit), formatValue(c.metric, c.value, c.unit), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status]);
-  }
+  const rows = [checkHeaders(paired), ...checks.map(checkCells)];
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

@@ -1,7 +1,7 @@
 import type { HistoryTrend, Verdict } from '../gate/index.ts';
 import { histogramOf, percentileCurve, type Results } from '../metrics/index.ts';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './uplot.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, rankText, spikeText, STATUS_TITLE, trendText } from './words.ts';
+import { capacityText, checkCells, checkHeaders, failureModeText, headline, rankText, spikeText, STATUS_TITLE, trendText } from './words.ts';
 
 /** What a report page is made of: a run, its verdict, and what it was compared with. */
 export interface HtmlInput {
@@ -65,12 +65,9 @@ function summaryHtml({ results, verdict, reference, trend }: HtmlInput): string 
   if (verdict) {
     parts.push(`<p class="verdict ${verdict.status}"><b>${escape(STATUS_TITLE[verdict.status])}</b>: ${escape(headline(verdict))}</p>`);
     if (verdict.checks.length > 0) {
-      const rows = verdict.checks.map(
-        (c) =>
-          `<tr class="${c.status}"><td>${escape(c.scope)}</td><td>${escape(describeMetric(c.metric))}${c.kind === 'slo' ? ' (SLO)' : ''}</td><td>${c.baseline === null ? '' : escape(formatValue(c.metric, c.baseline, c.unit))}</td><td>${escape(formatValue(c.metric, c.value, c.unit))}</td><td>${escape(formatChange(c))}</td><td>${escape(formatInterval(c))}</td><td>${escape(limitText(c))}</td><td>${c.status === 'info' ? '' : escape(c.status)}</td></tr>`,
-      );
-      const paired = verdict.comparison?.against === 'image';
-      parts.push(`<table class="checks"><thead><tr><th>Scope</th><th>Metric</th><th>${paired ? 'A: reference' : 'Reference'}</th><th>${paired ? 'B: this build' : 'This run'}</th><th>${paired ? 'B/A' : 'Change'}</th><th>Interval</th><th>Limit</th><th>Status</th></tr></thead><tbody>${rows.join('')}</tbody></table>`);
+      const rows = verdict.checks.map((c) => `<tr class="${c.status}">${checkCells(c).map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`);
+      const head = checkHeaders(verdict.comparison?.against === 'image').map((h) => `<th>${h === 'Baseline' ? 'Reference' : h}</th>`).join('');
+      parts.push(`<table class="checks"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
     }
   }
   const ref = reference ? ` Reference build: ${reference.overall.count} requests, p95 ${reference.overall.latency_ms.p95} ms.` : '';

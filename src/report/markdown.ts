@@ -117,17 +117,20 @@ export function latencyChart(series: SeriesPoint[], warmupS = 0, maxPoints = 60)
   if (points.length < 2) return [];
   const step = Math.ceil(points.length / maxPoints);
   const picked = points.filter((_, i) => i % step === 0);
+  return xyChart('Latency per second (ms): p50, p95, p99', `"seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`, 'ms', [picked.map((p) => p.p50), picked.map((p) => p.p95), picked.map((p) => p.p99)]);
+}
+
+/** A Mermaid xychart: lines over one x axis, the y axis from 0 to a tenth above the highest value. */
+function xyChart(title: string, xAxis: string, yLabel: string, lines: number[][]): string[] {
   const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
-  const top = Math.max(1, ...picked.map((p) => p.p99));
+  const top = Math.max(1, ...lines.flat());
   return [
     '```mermaid',
     'xychart-beta',
-    '  title "Latency per second (ms): p50, p95, p99"',
-    `  x-axis "seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`,
-    `  y-axis "ms" 0 --> ${Math.ceil(top * 1.1)}`,
-    `  line [${picked.map((p) => fmt(p.p50)).join(', ')}]`,
-    `  line [${picked.map((p) => fmt(p.p95)).join(', ')}]`,
-    `  line [${picked.map((p) => fmt(p.p99)).join(', ')}]`,
+    `  title "${title}"`,
+    `  x-axis ${xAxis}`,
+    `  y-axis "${yLabel}" 0 --> ${Math.ceil(top * 1.1)}`,
+    ...lines.map((l) => `  line [${l.map(fmt).join(', ')}]`),
     '```',
   ];
 }
@@ -238,23 +241,12 @@ export function baselineMarkdown(name: string, baseline: Baseline, path: string)
 function trendSection(t: HistoryTrend, subject: string): string[] {
   const lines = [`**Trend**: ${t.ranks.map((r) => escapeText(rankText(r, subject))).join('; ')} (on this kind of machine).`, ''];
   if (t.runs.length < 2) return lines;
-  const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
   const chart = (metric: 'p95' | 'p99' | 'rps' | 'capacity', unit: string) => {
     const values = t.runs.map((r) => r[metric]);
     const now = t.current[metric];
     if (now === null || values.some((v) => v === null)) return [];
-    const top = Math.max(1, now, ...(values as number[]));
-    return [
-      '```mermaid',
-      'xychart-beta',
-      `  title "${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, oldest first; flat line: ${subject}"`,
-      `  x-axis "main runs" 1 --> ${values.length}`,
-      `  y-axis "${unit}" 0 --> ${Math.ceil(top * 1.1)}`,
-      `  line [${(values as number[]).map(fmt).join(', ')}]`,
-      `  line [${values.map(() => fmt(now)).join(', ')}]`,
-      '```',
-      '',
-    ];
+    const title = `${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, oldest first; flat line: ${subject}`;
+    return [...xyChart(title, `"main runs" 1 --> ${values.length}`, unit, [values as number[], values.map(() => now)]), ''];
   };
   lines.push('<details><summary>Trend charts</summary>', '', ...chart('p95', 'ms'), ...chart('p99', 'ms'), ...chart('rps', 'req/s'), ...chart('capacity', 'req/s'), '</details>', '');
   return lines;
@@ -264,29 +256,13 @@ function trendSection(t: HistoryTrend, subject: string): string[] {
 export function capacityCharts(c: CapacityFigures): string[] {
   const probes = [...c.probes].sort((a, b) => a.load - b.load);
   if (probes.length < 2) return [];
-  const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
-  const xs = `[${probes.map((p) => fmt(p.load)).join(', ')}]`;
+  const xs = `"offered (${c.unit})" [${probes.map((p) => (Math.round(p.load * 10) / 10).toString()).join(', ')}]`;
   const p99Limit = c.slo.p99;
-  const top = Math.max(1, ...probes.map((p) => p.p99), p99Limit ?? 0);
-  const rpsTop = Math.max(1, ...probes.map((p) => Math.max(p.achieved_rps, c.unit === 'req/s' ? p.load : 0)));
+  const offered = c.unit === 'req/s';
   return [
-    '```mermaid',
-    'xychart-beta',
-    `  title "p99 (ms) against offered load${p99Limit !== undefined ? `; flat line: the ${p99Limit} ms limit` : ''}"`,
-    `  x-axis "offered (${c.unit})" ${xs}`,
-    `  y-axis "ms" 0 --> ${Math.ceil(top * 1.1)}`,
-    `  line [${probes.map((p) => fmt(p.p99)).join(', ')}]`,
-    ...(p99Limit !== undefined ? [`  line [${probes.map(() => fmt(p99Limit)).join(', ')}]`] : []),
-    '```',
+    ...xyChart(`p99 (ms) against offered load${p99Limit !== undefined ? `; flat line: the ${p99Limit} ms limit` : ''}`, xs, 'ms', [probes.map((p) => p.p99), ...(p99Limit !== undefined ? [probes.map(() => p99Limit)] : [])]),
     '',
-    '```mermaid',
-    'xychart-beta',
-    `  title "Throughput achieved (req/s) against offered load${c.unit === 'req/s' ? '; second line: offered' : ''}"`,
-    `  x-axis "offered (${c.unit})" ${xs}`,
-    `  y-axis "req/s" 0 --> ${Math.ceil(rpsTop * 1.1)}`,
-    `  line [${probes.map((p) => fmt(p.achieved_rps)).join(', ')}]`,
-    ...(c.unit === 'req/s' ? [`  line [${probes.map((p) => fmt(p.load)).join(', ')}]`] : []),
-    '```',
+    ...xyChart(`Throughput achieved (req/s) against offered load${offered ? '; second line: offered' : ''}`, xs, 'req/s', [probes.map((p) => p.achieved_rps), ...(offered ? [probes.map((p) => p.load)] : [])]),
   ];
 }
 

@@ -213,3 +213,13 @@ export function rankText(r: HistoryTrend['ranks'][number], subject = 'this run')
   const where = r.above === 0 && r.below === 0 ? `equal to all ${r.total} main runs` : r.above >= r.below ? `above ${r.above} ${of}` : `below ${r.below} ${of}`;
   return `${TREND_NAMES[r.metric]} of ${subject}: ${where}`;
 }
+
+/** The columns of a table of checks, for logs and pages alike. */
+export function checkHeaders(paired: boolean): string[] {
+  return ['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status'];
+}
+
+/** One check as the cells of that table. */
+export function checkCells(c: Check): string[] {
+  return [c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit), formatValue(c.metric, c.value, c.unit), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status];
+}

@@ -4,10 +4,10 @@ import { availableParallelism } from 'node:os';
 import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
-import { fieldsGenerator, listGenerator, MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
-import { compileRequests } from './requests.ts';
+import { MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
+import { compileRequests, generatorOf } from './requests.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
-import { kserveGenerator, protocolAnswer, protocolHealth, protocolPath, tfservingGenerator, type Protocol } from './protocols.ts';
+import { protocolAnswer, protocolHealth, protocolPath, type Protocol } from './protocols.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
 
@@ -388,8 +388,8 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
   // Breakable bodies first: `invalid_of` may name a request defined after it.
   const breakable = new Map<string, { spec: BodySpec; mutations: readonly Mutation[] }>();
   const byName = new Map(raws.map((r) => [r.name, r]));
-  const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' }) => {
-    breakable.set(name, { spec, mutations: (spec.kind === 'fields' ? fieldsGenerator(spec.fields) : listGenerator(spec.values)).mutations });
+  const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' | 'tensors' }) => {
+    breakable.set(name, { spec, mutations: generatorOf(spec)!.mutations });
   };
   raws.forEach((r, i) => {
     const b = r.body;
@@ -404,8 +404,7 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       else {
         checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
         checkTensorFields(r.protocol, b.fields, ['requests', i, 'body', 'fields'], at);
-        const spec = { kind: 'tensors' as const, protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1 };
-        breakable.set(r.name, { spec, mutations: (r.protocol === 'kserve-v2' ? kserveGenerator(b.fields, 1) : tfservingGenerator(b.fields, 1)).mutations });
+        keep(r.name, { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1 });
       }
     } else if (b.fields) {
       checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
@@ -437,19 +436,18 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       }
     }
     // A protocol gives the path; a request that breaks another one goes where it goes.
+    const pathOf = (q: RawRequest) => q.path ?? (q.protocol && q.model ? protocolPath(q.protocol, q.model) : undefined);
     const broken = b?.invalid_of !== undefined ? byName.get(b.invalid_of) : undefined;
-    const protocol = r.protocol ?? broken?.protocol;
-    const model = r.model ?? broken?.model;
     if (r.protocol && !r.model && !r.path) at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
     if (!r.protocol && (r.model !== undefined || r.batch !== undefined)) at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
-    const path = r.path ?? (r.protocol && r.model ? protocolPath(r.protocol, r.model) : undefined) ?? broken?.path ?? (broken?.protocol && broken.model ? protocolPath(broken.protocol, broken.model) : undefined);
+    const path = pathOf(r) ?? (broken ? pathOf(broken) : undefined);
     if (path === undefined) at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
     // Sent as written on the request line: a space, CR or LF would split the request.
     if (path && /[\x00-\x20\x7f]/.test(path)) at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
     checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
     const method = r.method ?? (body ? 'POST' : 'GET');
     if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
-    const answer = protocol && model !== undefined && b?.invalid_of === undefined ? protocolAnswer(protocol) : null;
+    const answer = r.protocol && b?.invalid_of === undefined ? protocolAnswer(r.protocol) : null;
     return {
       name: r.name,
       method,

@@ -125,17 +125,17 @@ export interface Generator extends BodySource {
   mutate(rng: Rng, how: Mutation): Payload;
 }
 
-function jsonPayload(value: unknown): Payload {
+export function jsonPayload(value: unknown): Payload {
   return { data: JSON.stringify(value), contentType: JSON_TYPE };
 }
 
-function malformed(valid: string): Payload {
+export function malformed(valid: string): Payload {
   // Cut the document short: never parses, whatever the payload.
   const cut = Math.max(1, Math.floor(valid.length / 2));
   return { data: valid.length > 1 ? valid.slice(0, cut) : '{', contentType: JSON_TYPE };
 }
 
-const EMPTY: Payload = { data: '', contentType: JSON_TYPE };
+export const EMPTY: Payload = { data: '', contentType: JSON_TYPE };
 
 /** The object that holds the value at `path`, and the value's key in it. */
 function parentOf(root: Record<string, unknown>, path: readonly string[]): [Record<string, unknown>, string] {

@@ -1,15 +1,10 @@
-import { compileField, type FieldSpec, type Generator, type Mutation } from './payload.ts';
+import { compileField, EMPTY, jsonPayload as json, malformed, type FieldSpec, type Generator, type Mutation } from './payload.ts';
 import type { Rng } from './rng.ts';
-import type { Payload } from './types.ts';
 
 /** Standard model APIs whose bodies, paths, health checks and expectations follow from the protocol. */
 export type Protocol = 'kserve-v2' | 'tfserving';
 export const PROTOCOLS: readonly Protocol[] = ['kserve-v2', 'tfserving'];
 
-const JSON_TYPE = 'application/json';
-const json = (value: unknown): Payload => ({ data: JSON.stringify(value), contentType: JSON_TYPE });
-const EMPTY: Payload = { data: '', contentType: JSON_TYPE };
-const malformed = (valid: string): Payload => ({ data: valid.slice(0, Math.max(1, Math.floor(valid.length / 2))), contentType: JSON_TYPE });
 
 /** The protocol's inference path for a model. */
 export function protocolPath(protocol: Protocol, model: string): string {
@@ -41,7 +36,6 @@ function datatypeOf(spec: FieldSpec): string {
 
 /** A datatype the data does not have: numbers declared as booleans, anything else as FP32. */
 const wrongDatatype = (d: string) => (d === 'BYTES' || d === 'BOOL' ? 'FP32' : 'BOOL');
-const otherType = (v: unknown) => (typeof v === 'number' ? 'not-a-number' : 12345);
 
 interface Tensor {
   name: string;
@@ -85,11 +79,9 @@ export function kserveGenerator(specs: Record<string, FieldSpec>, batch: number)
         case 'wrong_datatype':
           t.datatype = wrongDatatype(t.datatype);
           return json({ inputs });
-        case 'wrong_type': {
-          const i = rng.int(0, t.data.length - 1);
-          t.data[i] = otherType(t.data[i]);
+        case 'wrong_type':
+          t.data[rng.int(0, t.data.length - 1)] = fields.find((f) => f.name === t.name)!.leaf.wrongType(rng);
           return json({ inputs });
-        }
         case 'out_of_range': {
           const f = ranged[rng.int(0, ranged.length - 1)]!;
           const tensor = inputs.find((x) => x.name === f.name)!;
@@ -129,7 +121,7 @@ export function tfservingGenerator(specs: Record<string, FieldSpec>, batch: numb
           delete row[f.name];
           return json({ instances });
         case 'wrong_type':
-          row[f.name] = otherType(row[f.name]);
+          row[f.name] = f.field.wrongType(rng);
           return json({ instances });
         case 'out_of_range': {
           const r = ranged[rng.int(0, ranged.length - 1)]!;

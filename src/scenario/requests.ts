@@ -3,7 +3,7 @@ import { kserveGenerator, tfservingGenerator } from './protocols.ts';
 import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, RequestSpec } from './types.ts';
 
 /** A generator for a body other requests can break (`invalid_of`): fields, a list of JSON payloads, a protocol's tensors. */
-function generatorOf(body: BodySpec): Generator | null {
+export function generatorOf(body: BodySpec): Generator | null {
   if (body.kind === 'fields') return fieldsGenerator(body.fields);
   if (body.kind === 'list') return listGenerator(body.values);
   if (body.kind === 'tensors') return body.protocol === 'kserve-v2' ? kserveGenerator(body.fields, body.batch) : tfservingGenerator(body.fields, body.batch);
