@@ -111,6 +111,18 @@ function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: stri
 /** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
 const isTail = (m: Metric) => m === 'p99' || m === 'p999' || m === 'max';
 
+/**
+ * Runs of a history enough to know its spread on their own: with 9 degrees of freedom the t quantile
+ * is within 10% of the normal one, so the prior, which stands in for runs a baseline file lacks, has
+ * nothing left to add (BENCHMARKS.md, "The history as the reference").
+ */
+export const SELF_SPREAD_RUNS = 10;
+
+/** The priors a comparison uses: none against a history of SELF_SPREAD_RUNS comparable runs or more. */
+function priorsFor(priors: SpreadPriors, origin: BaselineOrigin, runs: number): SpreadPriors {
+  return origin.from === 'history' && runs >= SELF_SPREAD_RUNS ? { ...priors, runs: 0 } : priors;
+}
+
 function priorOf(m: Metric, priors: SpreadPriors): { spread: number; runs: number } {
   const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : isTail(m) ? priors.tail : priors.latency;
   return { spread, runs: priors.runs };
@@ -257,9 +269,10 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
   if (!baseline && origin.from === 'file') notices.push({ kind: 'no-baseline', file: baselineFile ?? null });
   let comparison: Comparison | null = null;
   if (usable) {
-    const estimator = baselineEstimator(results, usable, confidence, scenario.compare.prior, scenario.compare.maxNoise);
+    const priors = priorsFor(scenario.compare.prior, origin, usable.per_run?.length ?? 0);
+    const estimator = baselineEstimator(results, usable, confidence, priors, scenario.compare.maxNoise);
     checks.push(...regressionsOf(results, usable, scenario, estimator));
-    const capacity = capacityCheck(results.capacity, usable.capacity, usable.per_run ?? [], scenario, confidence, results.duration_s);
+    const capacity = capacityCheck(results.capacity, usable.capacity, usable.per_run ?? [], scenario, priors, confidence, results.duration_s);
     if (capacity) checks.push(capacity);
     const runs = usable.per_run ?? [];
     if (runs.length < 2) notices.push({ kind: 'prior-spread', runs: runs.length });
@@ -280,11 +293,10 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
  * latency, and under it each search's resolution (a value known only to within its bracket). A run
  * whose lowest probe failed has lost all of it.
  */
-function capacityCheck(run: CapacityFigures | undefined, base: Baseline['capacity'], runs: BaselineRun[], scenario: Judged, confidence: number, seconds: number): Check | null {
+function capacityCheck(run: CapacityFigures | undefined, base: Baseline['capacity'], runs: BaselineRun[], scenario: Judged, priors: SpreadPriors, confidence: number, seconds: number): Check | null {
   if (!run || !base || base.value === null || base.value <= 0 || run.unit !== base.unit) return null;
   const resolution = ([lo, hi]: [number | null, number | null]) => (lo && hi && hi > lo ? Math.log(hi / lo) ** 2 / 12 : 0);
   const samples = runs.filter((r) => r.capacity !== undefined).map((r) => ({ value: r.capacity ?? 0, windows: [] }));
-  const priors = scenario.compare.prior;
   const e =
     run.value === null
       ? null
@@ -305,7 +317,7 @@ export function judgePaired(results: Results, scenario: Judged, paired: { refere
   if (paired.blocks.length >= 2) {
     checks.push(...regressionsOf(results, paired.reference, scenario, pairedEstimator(results, paired.reference, paired.blocks, confidence)));
   } else notices.push({ kind: 'few-blocks', pairs: paired.blocks.length });
-  const capacity = capacityCheck(results.capacity, paired.reference.capacity, [], scenario, confidence, results.duration_s);
+  const capacity = capacityCheck(results.capacity, paired.reference.capacity, [], scenario, scenario.compare.prior, confidence, results.duration_s);
   if (capacity) checks.push(capacity);
   if (results.interrupted || paired.reference.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason ?? paired.reference.stop_reason });
   const o = paired.reference.overall;

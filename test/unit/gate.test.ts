@@ -40,6 +40,24 @@ describe('gate: verdict rules', () => {
     assert.equal(v.checks.find((c) => c.kind === 'regression' && c.metric === 'rps')!.status, 'improved');
   });
 
+  it('a history of 10 runs is its own prior: a 30% slower p95 fails against it, not against 3 runs or 9', () => {
+    // Runs of main whose p95 spreads by about 3%: known from 10 of them, not from 3 (the prior's 15% rules).
+    const spreads = [0.97, 1.02, 0.99, 1.03, 1.0, 0.98, 1.01, 1.04, 0.96, 1.0];
+    const runsOf = (n: number) => spreads.slice(-n).map((f) => ({ rps: 200, error_rate: 0, p50: 10, p95: 100 * f, p99: 110 * f }));
+    const reference = (n: number) => ({ ...baseline, runs: n, per_run: runsOf(n) });
+    const p95 = (b: ReturnType<typeof reference>, from: 'file' | 'history') => judge(results(130, 200, 0), scenario, b, 'ref', { from }).checks.find((c) => c.metric === 'p95' && c.kind === 'regression')!;
+    const history = p95(reference(10), 'history');
+    assert.equal(history.status, 'fail', JSON.stringify(history));
+    const file = p95(reference(3), 'file');
+    assert.notEqual(file.status, 'fail', JSON.stringify(file));
+    const width = (c: typeof history) => c.interval!.high - c.interval!.low;
+    assert.ok(width(history) < width(file) / 2, `${width(history)} against ${width(file)}`);
+    // Nine runs: the prior still fills in, as for a baseline file.
+    assert.ok(width(p95(reference(9), 'history')) > width(history) * 1.5);
+    // Unchanged: a pass, not a false alarm.
+    assert.equal(judge(results(101, 200, 0), scenario, reference(10), 'ref', { from: 'history' }).checks.find((c) => c.metric === 'p95' && c.kind === 'regression')!.status, 'pass');
+  });
+
   it('fails on throughput drops, SLO breaches and error-rate rises; no baseline is not a failure', () => {
     // A one-run baseline without windows: the prior run-to-run spread (5% for throughput, worth 4 runs)
     // leaves a 15% drop undecided, and a halving beyond doubt.
