@@ -2,6 +2,7 @@ import { Pool, type Dispatcher } from 'undici';
 import type { Payload, RequestPlan } from '../scenario/index.ts';
 import { formatDuration } from '../scenario/index.ts';
 import { MAX_KEPT_BODY } from './response.ts';
+import { TokenStream } from './sse.ts';
 import type { Outcome } from './types.ts';
 
 /** Why a request got no response, in words a report can group by. */
@@ -63,6 +64,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   private bytes = 0;
   private chunks: Buffer[] | null = null;
   private kept = 0;
+  private tokens: TokenStream | null = null;
+  private notStream: string | null = null;
   private readonly plan: RequestPlan;
   private readonly scheduled: number;
   private readonly sent: number;
@@ -82,13 +85,21 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(): void {}
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
     this.status = statusCode;
     if (!this.plan.expect.accepts(statusCode) || this.plan.expect.jsonFields.length > 0) this.chunks = [];
+    else if (this.plan.stream) {
+      const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      if (type === 'text/event-stream') {
+        this.tokens = new TokenStream();
+        this.tokens.reset(this.plan.stream);
+      } else this.notStream = `not a stream: answered ${type || 'without a content-type'}`;
+    }
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytes += chunk.length;
+    this.tokens?.feed(chunk, 0, chunk.length, this.clock());
     // Kept up to MAX_KEPT_BODY; beyond it counted and dropped.
     if (this.chunks && this.kept < MAX_KEPT_BODY) {
       const part = chunk.length > MAX_KEPT_BODY - this.kept ? chunk.subarray(0, MAX_KEPT_BODY - this.kept) : chunk;
@@ -100,7 +111,16 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     const done = this.clock();
     if (this.chunks === null) {
-      this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure: null });
+      const outcome: Outcome = { scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure: this.notStream };
+      if (this.tokens) {
+        const timing = this.tokens.end();
+        if (timing) outcome.tokens = timing;
+        else {
+          outcome.failure = this.tokens.failure;
+          outcome.sample = this.tokens.detail;
+        }
+      }
+      this.done(outcome);
       return;
     }
     const text = Buffer.concat(this.chunks).toString('utf8');

@@ -3,6 +3,8 @@ import type { Payload, RequestPlan } from '../scenario/index.ts';
 import { formatDuration } from '../scenario/index.ts';
 import { judgeBody, networkReason, type Done } from './http.ts';
 import { Read, ResponseReader } from './response.ts';
+import type { TokenTiming } from './sse.ts';
+import type { Outcome } from './types.ts';
 
 /**
  * A lean HTTP/1.1 client for plain-http targets: one keep-alive socket per slot, each request
@@ -117,7 +119,7 @@ export class Http1Client {
     slot.plan = plan;
     slot.scheduled = scheduled;
     slot.done = done;
-    slot.response.reset(plan.expect, plan.method === 'HEAD');
+    slot.response.reset(plan.expect, plan.method === 'HEAD', plan.stream ?? null);
     const request = this.encode(plan, payload);
     if (!slot.socket) slot.socket = this.open(slot);
     slot.sent = this.clock();
@@ -138,7 +140,10 @@ export class Http1Client {
       },
     });
     socket.on('error', (err) => {
-      if (slot.socket === socket) this.fail(slot, networkReason(err, slot.plan?.timeoutMs ?? 0), err.message);
+      if (slot.socket !== socket) return;
+      const reason = networkReason(err, slot.plan?.timeoutMs ?? 0);
+      // A stream that had begun was cut off: said so, whatever the socket's error.
+      this.fail(slot, slot.response.midStream ? `stream cut off: ${reason} mid-stream` : reason, err.message);
     });
     socket.on('close', () => {
       if (slot.socket !== socket) return;
@@ -146,7 +151,7 @@ export class Http1Client {
       // A body read until close ends here; anything else in flight was cut off.
       if (slot.busy) {
         if (slot.response.end()) this.finish(slot);
-        else this.fail(slot, 'connection reset', slot.response.error);
+        else this.fail(slot, slot.response.midStream ? slot.response.error : 'connection reset', slot.response.error);
       }
     });
     return socket;
@@ -154,7 +159,7 @@ export class Http1Client {
 
   private onData(slot: Slot, chunk: Buffer): void {
     if (!slot.busy) return;
-    const read = slot.response.feed(chunk);
+    const read = slot.response.feed(chunk, slot.plan?.stream ? this.clock() : 0);
     if (read === Read.Complete) this.finish(slot);
     else if (read === Read.Malformed) this.fail(slot, slot.response.error, slot.response.detail);
   }
@@ -166,12 +171,19 @@ export class Http1Client {
     const response = slot.response;
     let failure: string | null = null;
     let sample: string | undefined;
+    let tokens: TokenTiming | undefined;
     if (response.kept) {
       const text = response.body().toString('utf8');
       failure = judgeBody(plan, response.status, text, response.truncated);
       if (failure) sample = text;
+    } else if (plan.stream && plan.expect.accepts(response.status)) {
+      const streamed = response.streamed();
+      failure = streamed.failure;
+      if (failure) sample = streamed.detail;
+      else tokens = streamed.timing!;
     }
-    const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: response.status, bytes: response.bytes, failure, sample };
+    const outcome: Outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: response.status, bytes: response.bytes, failure, sample };
+    if (tokens) outcome.tokens = tokens;
     if (response.closeAfter && slot.socket) {
       const s = slot.socket;
       slot.socket = null;
@@ -214,7 +226,10 @@ export class Http1Client {
   private sweep(): void {
     const now = this.clock();
     for (const slot of this.slots) {
-      if (slot.busy && slot.plan && now - slot.sent > slot.plan.timeoutMs) this.fail(slot, `timeout after ${formatDuration(slot.plan.timeoutMs)}`, '');
+      if (slot.busy && slot.plan && now - slot.sent > slot.plan.timeoutMs) {
+        const midStream = slot.response.midStream;
+        this.fail(slot, `timeout after ${formatDuration(slot.plan.timeoutMs)}${midStream ? ': stream without [DONE]' : ''}`, '');
+      }
     }
   }
 

@@ -3,3 +3,4 @@ export { runLoad, type LoadRun } from './run.ts';
 export { blockLoad, type Block } from './blocks.ts';
 export { shareOf } from './share.ts';
 export { isPrediction, StopRequest, type EngineResult, type Outcome, type OutcomeSink, type Phase, type RequestIdentity, type Stop, type StopCause } from './types.ts';
+export type { TokenTiming } from './sse.ts';

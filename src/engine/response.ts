@@ -1,4 +1,5 @@
-import type { Expectation } from '../scenario/index.ts';
+import type { Expectation, StreamProtocol } from '../scenario/index.ts';
+import { TokenStream, type TokenTiming } from './sse.ts';
 
 /**
  * Reads one HTTP/1.1 response as it arrives (RFC 9112), strictly as llhttp does: a status line
@@ -43,6 +44,14 @@ export class ResponseReader {
   keptBytes = 0;
   /** The body was longer than what was kept. */
   truncated = false;
+  /** The response's media type, lower case, without parameters. */
+  contentType = '';
+  /** A streamed answer's tokens, read as they arrive (when the request streams and its status is accepted). */
+  readonly tokens = new TokenStream();
+  private streamAs: StreamProtocol | null = null;
+  private streaming = false;
+  /** Engine clock at the bytes being fed: when their tokens arrived. */
+  private now = 0;
 
   private state: State = State.Head;
   private head: Buffer | null = null;
@@ -52,7 +61,10 @@ export class ResponseReader {
   private expect: Expectation | null = null;
 
   /** Ready for the response to a new request; the body is kept when the status fails `expect` or JSON fields are to be checked. */
-  reset(expect: Expectation, headRequest: boolean): void {
+  reset(expect: Expectation, headRequest: boolean, stream: StreamProtocol | null = null): void {
+    this.streamAs = stream;
+    this.streaming = false;
+    this.contentType = '';
     this.status = 0;
     this.bytes = 0;
     this.closeAfter = false;
@@ -84,7 +96,8 @@ export class ResponseReader {
    * kept is copied. Bytes after a complete response mean the server sent more than it was asked
    * for: the connection is closed after it.
    */
-  feed(chunk: Buffer): Read {
+  feed(chunk: Buffer, now = 0): Read {
+    this.now = now;
     let pos = 0;
     while (pos < chunk.length) {
       switch (this.state) {
@@ -164,13 +177,30 @@ export class ResponseReader {
     return Read.More;
   }
 
+  /** A stream of tokens is being read and has begun. */
+  get midStream(): boolean {
+    return this.streaming && this.tokens.started;
+  }
+
+  /**
+   * A complete response to a streaming request whose status was accepted: the tokens' timing, or why
+   * it is no good answer (not a stream at all, a broken one, or one without `[DONE]`).
+   */
+  streamed(): { timing: TokenTiming | null; failure: string | null; detail: string } {
+    if (!this.streaming) return { timing: null, failure: `not a stream: answered ${this.contentType || 'without a content-type'}`, detail: '' };
+    const timing = this.tokens.end();
+    return { timing, failure: this.tokens.failure, detail: this.tokens.detail };
+  }
+
   /** The server closed the connection: true when that ends the response (a body read until close). */
   end(): boolean {
     if (this.state === State.UntilClose) {
       this.state = State.Done;
       return true;
     }
-    if (this.state !== State.Done) this.error = this.state === State.Head && !this.head ? 'connection closed before a response' : 'connection closed mid-response';
+    if (this.state !== State.Done) {
+      this.error = this.state === State.Head && !this.head ? 'connection closed before a response' : this.midStream ? 'stream cut off: connection closed mid-stream' : 'connection closed mid-response';
+    }
     return false;
   }
 
@@ -198,6 +228,7 @@ export class ResponseReader {
   private take(chunk: Buffer, pos: number, n: number): void {
     if (n === 0) return;
     this.bytes += n;
+    if (this.streaming) this.tokens.feed(chunk, pos, n, this.now);
     if (!this.kept) return;
     const room = MAX_KEPT_BODY - this.keptBytes;
     if (room <= 0) {
@@ -212,6 +243,7 @@ export class ResponseReader {
 
   /** Status line and headers; sets the body's framing (RFC 9112 §6.3). False when malformed. */
   private parseHead(head: string): boolean {
+    this.contentType = '';
     const lines = head.split('\r\n');
     const m = STATUS_LINE.exec(lines[0]!);
     if (!m) {
@@ -245,6 +277,8 @@ export class ResponseReader {
           codings = true;
           chunked = list[list.length - 1] === 'chunked';
         }
+      } else if (name === 'content-type') {
+        this.contentType = value.split(';')[0]!.trim().toLowerCase();
       } else if (name === 'connection') {
         const tokens = value.toLowerCase().split(',').map((t) => t.trim());
         if (tokens.includes('close')) close = true;
@@ -259,6 +293,10 @@ export class ResponseReader {
     this.closeAfter = close;
     const expect = this.expect!;
     if (!expect.accepts(status) || expect.jsonFields.length > 0) this.kept = [];
+    if (this.streamAs && expect.accepts(status) && this.contentType === 'text/event-stream') {
+      this.streaming = true;
+      this.tokens.reset(this.streamAs);
+    }
     if (status === 101) {
       // Switching protocols: nothing more of HTTP/1.1 on this connection.
       this.closeAfter = true;

@@ -1,3 +1,5 @@
+import type { TokenTiming } from './sse.ts';
+
 /** One finished request, as the engine saw it. Times in ms since the start of the run. */
 export interface Outcome {
   /** When the request was due: the arrival time in the open model, the send time in the closed one. */
@@ -11,6 +13,8 @@ export interface Outcome {
   failure: string | null;
   /** Response body or error text kept for failures. */
   sample?: string;
+  /** A streamed answer's tokens, when the request streams and the answer was good. */
+  tokens?: TokenTiming;
 }
 
 export type Phase = 'warmup' | 'measure' | 'drain';

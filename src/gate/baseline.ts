@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import schema from '../../schema/baseline.schema.json' with { type: 'json' };
 import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
 import { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, mergeHistograms, summarize } from '../metrics/index.ts';
-import { headlineOf } from '../metrics/index.ts';
+import { headlineOf, mergeTokens, type TokenStats } from '../metrics/index.ts';
 import type { CapacityFigures, Results } from '../metrics/index.ts';
 import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
 import type { Baseline, BaselineFigures } from './types.ts';
@@ -15,7 +15,7 @@ const MAX_RESULTS_BYTES = 128 * 1024 * 1024;
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
 
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
-export function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string }>, durations: number[]): BaselineFigures {
+export function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string; tokens?: TokenStats }>, durations: number[]): BaselineFigures {
   const histogram = mergeHistograms(parts.map(histogramOf));
   const count = parts.reduce((a, p) => a + p.count, 0);
   const seconds = parts.reduce((a, p, i) => a + (p.rps > 0 ? p.count / p.rps : (durations[i] ?? 0)), 0) || 1;
@@ -27,6 +27,7 @@ export function mergeFigures(parts: Array<{ count: number; failure_count: number
     error_rate: count ? Math.round((failures / count) * 1e6) / 1e6 : 0,
     latency_ms: summarize(histogram),
     histogram: encodeHistogram(histogram),
+    ...(parts.length > 0 && parts.every((p) => p.tokens) ? { tokens: mergeTokens(parts.map((p) => p.tokens!), seconds) } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Environment, HeadlineFigures, RequestStats, TargetFigures, Window } from '../metrics/index.ts';
 
 /** A baseline's merged figures, overall or of one request: a run's, less what a comparison does not use. */
-export type BaselineFigures = Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram'>;
+export type BaselineFigures = Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram' | 'tokens'>;
 
 export interface Baseline {
   $schema?: string;
@@ -52,10 +52,17 @@ export type Metric =
   /** The trend of the per-second p95, relative to its median. */
   | 'p95_drift'
   /** The trend of the container's memory. */
-  | 'memory_drift';
+  | 'memory_drift'
+  /** Streamed answers: time to first token, time per output token, inter-token latency, at a percentile. */
+  | TokenTiming
+  | 'output_tokens_per_s'
+  /** Requests per second that met every goodput limit. */
+  | 'goodput';
+
+export type TokenTiming = `${'ttft' | 'tpot' | 'itl'}_${'p50' | 'p90' | 'p95' | 'p99'}`;
 
 /** A fraction is 0..1 (an error rate); a regression's change is relative, or in points for the error rate. */
-export type Unit = 'ms' | 's' | 'req/s' | 'fraction' | 'fraction/h' | 'MB/h' | 'requests' | 'users';
+export type Unit = 'ms' | 's' | 'req/s' | 'tokens/s' | 'fraction' | 'fraction/h' | 'MB/h' | 'requests' | 'users';
 
 export type CheckStatus = 'pass' | 'fail' | 'inconclusive' | 'improved' | 'info';
 

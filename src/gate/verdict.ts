@@ -1,19 +1,35 @@
 import type { CapacityFigures, PairedBlock, Results, HeadlineFigures, Trend } from '../metrics/index.ts';
 import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
-import { histogramOf, slowestRecovery } from '../metrics/index.ts';
+import { decodeHistogram, histogramOf, slowestRecovery } from '../metrics/index.ts';
 import { QUANTILE } from './probe.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
 import type { Baseline, BaselineFigures, BaselineRun, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
 
-type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms'>;
+type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms' | 'tokens'>;
 
 const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean'> = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean'];
 /** Shown in the diff table even when no tolerance is set for them. */
 const SHOWN: readonly Metric[] = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 
+/** Streamed answers' metrics, and whether each is better higher. */
+const TOKEN_TIMING = /^(ttft|tpot|itl)_(p50|p90|p95|p99)$/;
+const isTokenMetric = (m: Metric): boolean => TOKEN_TIMING.test(m) || m === 'output_tokens_per_s' || m === 'goodput';
+/** Throughput-like: a drop is the regression. */
+const higherIsBetter = (m: Metric): boolean => m === 'rps' || m === 'capacity' || m === 'output_tokens_per_s' || m === 'goodput';
+/** Shown for streamed answers even when no tolerance is set for them. */
+const SHOWN_TOKENS: readonly Metric[] = ['ttft_p95', 'tpot_p95', 'itl_p99', 'output_tokens_per_s'];
+
 function valueOf(f: Figures, m: Metric): number {
   if (m === 'rps') return f.rps;
   if (m === 'error_rate') return f.error_rate;
+  if (isTokenMetric(m)) {
+    const t = f.tokens;
+    if (!t) return Number.NaN;
+    if (m === 'output_tokens_per_s') return t.output_tokens_per_s;
+    if (m === 'goodput') return t.goodput ?? Number.NaN;
+    const [, timing, p] = TOKEN_TIMING.exec(m)!;
+    return t[`${timing as 'ttft' | 'tpot' | 'itl'}_ms`][p as 'p50' | 'p90' | 'p95' | 'p99'];
+  }
   return f.latency_ms[m as (typeof LATENCY)[number]];
 }
 
@@ -23,7 +39,7 @@ function slo(scope: string, metric: Metric, value: number, threshold: number, bo
   return { scope, kind: 'slo', metric, value, unit: unitOf(metric), baseline: null, change: null, threshold, bound, status: holds ? 'pass' : 'fail' };
 }
 
-const UNITS: Partial<Record<Metric, Unit>> = { rps: 'req/s', error_rate: 'fraction', count: 'requests', recovery: 's', p95_drift: 'fraction/h', memory_drift: 'MB/h' };
+const UNITS: Partial<Record<Metric, Unit>> = { rps: 'req/s', error_rate: 'fraction', count: 'requests', recovery: 's', p95_drift: 'fraction/h', memory_drift: 'MB/h', output_tokens_per_s: 'tokens/s', goodput: 'req/s' };
 
 function unitOf(m: Metric): Unit {
   return UNITS[m] ?? 'ms';
@@ -40,6 +56,10 @@ function sloChecks(scope: string, f: Figures, limits: Limits): Check[] {
   }
   if (limits.rps !== undefined) out.push(slo(scope, 'rps', f.rps, limits.rps, 'min'));
   if (limits.error_rate !== undefined) out.push(slo(scope, 'error_rate', f.error_rate, limits.error_rate, 'max'));
+  // Token limits: an answer stream not measured (NaN) fails.
+  for (const [key, limit] of Object.entries(limits) as Array<[Metric, number]>) {
+    if (typeof limit === 'number' && isTokenMetric(key)) out.push(slo(scope, key, valueOf(f, key), limit, higherIsBetter(key) ? 'min' : 'max'));
+  }
   return out;
 }
 
@@ -48,7 +68,8 @@ type Estimator = (scope: string, metric: Metric) => Estimate | null;
 
 /** Tolerances against the reference, direction-aware and noise-aware; improvements are shown, never failed. */
 function regressionChecks(scope: string, run: Figures, base: Figures, tolerances: Tolerances, estimate: Estimator, seconds: number): Check[] {
-  const metrics = [...new Set<Metric>([...SHOWN, ...(Object.keys(tolerances) as Metric[])])].filter((m) => m !== 'capacity');
+  const shown = run.tokens && base.tokens ? [...SHOWN, ...SHOWN_TOKENS] : SHOWN;
+  const metrics = [...new Set<Metric>([...shown, ...(Object.keys(tolerances) as Metric[])])].filter((m) => m !== 'capacity');
   return metrics.map((m) => regressionCheck(scope, m, valueOf(run, m), valueOf(base, m), tolerances[m as keyof Tolerances], estimate(scope, m), seconds));
 }
 
@@ -57,7 +78,7 @@ function regressionCheck(scope: string, m: Metric, value: number, baseline: numb
   const linear = m === 'error_rate';
   const change = e ? e.change : linear ? value - baseline : baseline > 0 ? (value - baseline) / baseline : 0;
   // Latency and errors get worse when they grow, throughput and capacity when they drop.
-  const lower = m === 'rps' || m === 'capacity';
+  const lower = higherIsBetter(m);
   const sign = lower ? -1 : 1;
   const worse = sign * change;
   const bounds = e ? [sign * e.low, sign * e.high] : [worse, worse];
@@ -94,13 +115,17 @@ const countsOf = (f: { count: number; failure_count: number } | undefined): Coun
 
 
 /** The sampling noise of a percentile of two sets of requests: the floor under the interval's variance. */
-function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: string }): number {
-  const q = QUANTILE[m as keyof typeof QUANTILE];
+function quantileFloor(m: Metric, a: Pick<Figures, 'tokens'> & { histogram: string }, b: Pick<Figures, 'tokens'> & { histogram: string }): number {
+  const timing = TOKEN_TIMING.exec(m);
+  const q = QUANTILE[(timing ? timing[2] : m) as keyof typeof QUANTILE];
   if (q === undefined) return 0;
-  const variance = (f: { histogram: string }): number => {
-    if (!f.histogram) return 0;
+  // A token timing's own histogram: its figures hold it beside the request latency's.
+  const histogram = (f: typeof a): string | undefined => (timing ? f.tokens?.[`${timing[1] as 'ttft' | 'tpot' | 'itl'}_histogram`] : f.histogram);
+  const variance = (f: typeof a): number => {
+    const h = histogram(f);
+    if (!h) return 0;
     try {
-      return quantileLogVariance(histogramOf(f), q);
+      return quantileLogVariance(timing ? decodeHistogram(h) : histogramOf(f), q);
     } catch {
       return 0;
     }
@@ -109,7 +134,7 @@ function quantileFloor(m: Metric, a: { histogram: string }, b: { histogram: stri
 }
 
 /** The prior run-to-run spread of a metric (error rates: none, their counts carry their noise). */
-const isTail = (m: Metric) => m === 'p99' || m === 'p999' || m === 'max';
+const isTail = (m: Metric) => m === 'p99' || m === 'p999' || m === 'max' || m.endsWith('_p99');
 
 /**
  * Runs of a history enough to know its spread on their own: with 9 degrees of freedom the t quantile
@@ -124,7 +149,7 @@ function priorsFor(priors: SpreadPriors, origin: BaselineOrigin, runs: number): 
 }
 
 function priorOf(m: Metric, priors: SpreadPriors): { spread: number; runs: number } {
-  const spread = m === 'rps' ? priors.throughput : m === 'error_rate' ? 0 : isTail(m) ? priors.tail : priors.latency;
+  const spread = m === 'rps' || m === 'output_tokens_per_s' ? priors.throughput : m === 'error_rate' ? 0 : isTail(m) ? priors.tail : priors.latency;
   return { spread, runs: priors.runs };
 }
 

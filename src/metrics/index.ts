@@ -4,4 +4,5 @@ export { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, latencyHi
 export { describeEnvironment, machineFingerprint } from './environment.ts';
 export { driftOf, theilSen } from './trend.ts';
 export { ON_TIME_BUCKET_MS, slowestRecovery, type OnTimeWatch } from './ontime.ts';
+export { mergeTokens } from './tokens.ts';
 export type * from './types.ts';

@@ -4,7 +4,7 @@ import { NameTotals, overallFigures, type NameTotalsState } from './totals.ts';
 import type { RequestStats, SeriesPoint, Window } from './types.ts';
 import { WindowSink, type WindowSecondState } from './windows.ts';
 import { OnTimeSink, type OnTimeState, type OnTimeWatch } from './ontime.ts';
-import type { Spike } from '../scenario/index.ts';
+import type { GoodputSpec, Spike } from '../scenario/index.ts';
 import type { SpikeRecovery } from './types.ts';
 
 export { headlineOf } from './windows.ts';
@@ -37,18 +37,22 @@ export class Recorder implements OutcomeSink {
   /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
   private lastDoneMs = 0;
   private readonly onTime: OnTimeSink | null;
+  /** What makes a streamed answer good; null: goodput is not counted. */
+  readonly goodput: GoodputSpec | null;
 
   /**
    * `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0).
    * `onTime`: a latency bound to count late requests against by due time, for spike recovery.
    */
-  constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0, onTime: OnTimeWatch | null = null) {
+  constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0, onTime: OnTimeWatch | null = null, goodput: GoodputSpec | null = null) {
     this.onTime = onTime ? new OnTimeSink(onTime) : null;
-    this.totals = requests.map((r) => new NameTotals({ name: r.name, method: r.method, path: r.path }));
+    this.goodput = goodput;
+    this.totals = requests.map((r) => new NameTotals({ name: r.name, method: r.method, path: r.path }, goodput));
     this.windowSink = new WindowSink(
       requests.map((r) => r.name),
       warmupMs,
       durationMs,
+      goodput,
     );
     this.warmupMs = warmupMs;
   }
@@ -73,7 +77,7 @@ export class Recorder implements OutcomeSink {
     this.onTime?.record(o, latency);
     if (o.done > this.lastDoneMs) this.lastDoneMs = o.done;
     this.totals[index]!.record(o, latency);
-    this.windowSink.record(index, latency, o.failure !== null);
+    this.windowSink.record(index, latency, o);
   }
 
   /** Closes the current second of the series. */
@@ -137,6 +141,6 @@ export class Recorder implements OutcomeSink {
     const byName = this.totals.map((t) => t.figures(seconds, offeredSeconds));
     const requests: Record<string, RequestStats> = {};
     this.totals.forEach((t, i) => (requests[t.identity.name] = byName[i]!));
-    return { overall: overallFigures(this.totals, byName, seconds, offeredSeconds), requests };
+    return { overall: overallFigures(this.totals, byName, seconds, offeredSeconds, this.goodput !== null), requests };
   }
 }

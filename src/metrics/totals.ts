@@ -1,5 +1,7 @@
 import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, mergeHistograms, recordMs, summarize, type Histogram } from './histogram.ts';
 import type { Outcome, RequestIdentity } from '../engine/index.ts';
+import type { GoodputSpec } from '../scenario/index.ts';
+import { TokenTotals, type TokenState } from './tokens.ts';
 import type { FailureGroup, RequestStats } from './types.ts';
 
 const SAMPLES_PER_REASON = 3;
@@ -14,9 +16,10 @@ export interface NameTotalsState {
   service: string;
   statuses: Array<[number, number]>;
   reasons: FailureGroup[];
+  tokens?: TokenState;
 }
 
-type Parts = Omit<NameTotalsState, 'latency' | 'service'> & { latency: Histogram; service: Histogram };
+type Parts = Omit<NameTotalsState, 'latency' | 'service' | 'tokens'> & { latency: Histogram; service: Histogram; tokens?: TokenTotals | null };
 
 /** The whole measured run of one request name: counts, HDR histograms, statuses, failures by reason with a few samples. */
 export class NameTotals {
@@ -28,12 +31,17 @@ export class NameTotals {
   private readonly statuses = new Map<number, number>();
   private readonly reasons = new Map<string, FailureGroup>();
   readonly identity: RequestIdentity;
+  /** Streamed answers' tokens: made at the first one. */
+  tokens: TokenTotals | null = null;
+  private readonly goodput: GoodputSpec | null;
 
-  constructor(identity: RequestIdentity) {
+  constructor(identity: RequestIdentity, goodput: GoodputSpec | null = null) {
     this.identity = identity;
+    this.goodput = goodput;
   }
 
   record(o: Outcome, latencyMs: number): void {
+    if (o.tokens && o.failure === null) (this.tokens ??= new TokenTotals()).record(o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput);
     this.count++;
     this.bytes += o.bytes;
     recordMs(this.latency, latencyMs);
@@ -59,6 +67,7 @@ export class NameTotals {
     this.bytes += n.bytes;
     this.latency.add(n.latency);
     this.service.add(n.service);
+    if (n.tokens) (this.tokens ??= new TokenTotals()).add(n.tokens);
     for (const [code, c] of n.statuses) this.statuses.set(code, (this.statuses.get(code) ?? 0) + c);
     for (const r of n.reasons) {
       const group = this.reasons.get(r.reason);
@@ -72,12 +81,13 @@ export class NameTotals {
 
   /** Another thread's totals of the same name. */
   absorb(state: NameTotalsState): void {
-    this.add({ ...state, latency: decodeHistogram(state.latency), service: decodeHistogram(state.service) });
+    this.add({ ...state, latency: decodeHistogram(state.latency), service: decodeHistogram(state.service), tokens: null });
+    if (state.tokens) (this.tokens ??= new TokenTotals()).absorb(state.tokens);
   }
 
   /** Another recorder's totals in this thread: nothing encoded. */
   merge(other: NameTotals): void {
-    this.add({ count: other.count, failures: other.failures, bytes: other.bytes, latency: other.latency, service: other.service, statuses: [...other.statuses], reasons: [...other.reasons.values()] });
+    this.add({ count: other.count, failures: other.failures, bytes: other.bytes, latency: other.latency, service: other.service, statuses: [...other.statuses], reasons: [...other.reasons.values()], tokens: other.tokens });
   }
 
   state(): NameTotalsState {
@@ -89,6 +99,7 @@ export class NameTotals {
       service: encodeHistogram(this.service),
       statuses: [...this.statuses],
       reasons: [...this.reasons.values()],
+      ...(this.tokens ? { tokens: this.tokens.state() } : {}),
     };
   }
 
@@ -101,13 +112,14 @@ export class NameTotals {
       status_codes: Object.fromEntries([...this.statuses].sort(([a], [b]) => a - b).map(([k, v]) => [String(k), v])),
       failures: [...this.reasons.values()].sort((a, b) => b.count - a.count),
     };
+    if (this.tokens) stats.tokens = this.tokens.figures(seconds, this.goodput !== null);
     keepHistogram(stats, this.latency);
     return stats;
   }
 }
 
 /** Every name's totals as one: the run's overall figures. */
-export function overallFigures(names: NameTotals[], byName: RequestStats[], seconds: number, offeredSeconds: number): Omit<RequestStats, 'method' | 'path'> {
+export function overallFigures(names: NameTotals[], byName: RequestStats[], seconds: number, offeredSeconds: number, goodput = false): Omit<RequestStats, 'method' | 'path'> {
   const latency = mergeHistograms(names.map((s) => s.latency));
   const service = mergeHistograms(names.map((s) => s.service));
   const statuses = new Map<string, number>();
@@ -125,6 +137,12 @@ export function overallFigures(names: NameTotals[], byName: RequestStats[], seco
     status_codes: Object.fromEntries([...statuses].sort()),
     failures: byName.flatMap((r) => r.failures).sort((a, b) => b.count - a.count),
   };
+  const streamed = names.filter((s) => s.tokens !== null);
+  if (streamed.length > 0) {
+    const tokens = new TokenTotals();
+    for (const s of streamed) tokens.add(s.tokens!);
+    (overall as RequestStats).tokens = tokens.figures(seconds, goodput);
+  }
   keepHistogram(overall, latency);
   return overall;
 }

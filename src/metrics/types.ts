@@ -32,6 +32,29 @@ export interface RequestStats {
   failures: FailureGroup[];
   histogram: string;
   service_histogram: string;
+  /** Streamed answers' tokens, when the request streams. */
+  tokens?: TokenStats;
+}
+
+/** Streamed answers' token figures (vLLM's serving benchmark definitions): times in ms. */
+export interface TokenStats {
+  /** Good streamed answers measured. */
+  answers: number;
+  output_tokens: number;
+  /** Output tokens over the achieved time (as rps). */
+  output_tokens_per_s: number;
+  /** Time to first token, from the scheduled time (open model: coordinated omission corrected). */
+  ttft_ms: LatencySummary;
+  /** Time per output token after the first, per answer of two tokens or more. */
+  tpot_ms: LatencySummary;
+  /** Every gap between streamed chunks. */
+  itl_ms: LatencySummary;
+  /** With a `goodput:` section: answers that met every limit, and their rate. */
+  good?: number;
+  goodput?: number;
+  ttft_histogram: string;
+  tpot_histogram: string;
+  itl_histogram: string;
 }
 
 /** One request name's measured outcomes of one second. */
@@ -90,6 +113,21 @@ export interface HeadlineFigures {
   p99: number;
   p999: number;
   mean: number;
+  /** Streamed answers only: token timings (ms) at a percentile, output tokens/s, goodput (req/s). */
+  ttft_p50?: number;
+  ttft_p90?: number;
+  ttft_p95?: number;
+  ttft_p99?: number;
+  tpot_p50?: number;
+  tpot_p90?: number;
+  tpot_p95?: number;
+  tpot_p99?: number;
+  itl_p50?: number;
+  itl_p90?: number;
+  itl_p95?: number;
+  itl_p99?: number;
+  output_tokens_per_s?: number;
+  goodput?: number;
 }
 
 /** A window of a run (about a tenth of it), or a paired run's block: overall and per request, the units the noise estimates work from. */

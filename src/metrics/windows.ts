@@ -1,6 +1,9 @@
 import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
-import type { HeadlineFigures, NameSecond, Window } from './types.ts';
+import type { HeadlineFigures, NameSecond, TokenStats, Window } from './types.ts';
 import { round2, round3, round6 } from './totals.ts';
+import { tokenHeadline, TokenTotals, type TokenState } from './tokens.ts';
+import type { Outcome } from '../engine/index.ts';
+import type { GoodputSpec } from '../scenario/index.ts';
 
 /** Windows per run: enough to see the run's own noise, few enough that each holds a usable p99. */
 const WINDOWS = 10;
@@ -10,22 +13,27 @@ export interface WindowSecondState {
   count: number;
   failures: number;
   histogram: string;
+  tokens?: TokenState;
 }
 
 class Counter {
   readonly latency = latencyHistogram();
   count = 0;
   failures = 0;
+  /** Streamed answers' tokens: made at the first one. */
+  tokens: TokenTotals | null = null;
   add(other: Counter): void {
     this.latency.add(other.latency);
     this.count += other.count;
     this.failures += other.failures;
+    if (other.tokens?.answers) (this.tokens ??= new TokenTotals()).add(other.tokens);
     other.reset();
   }
   reset(): void {
     this.latency.reset();
     this.count = 0;
     this.failures = 0;
+    this.tokens?.reset();
   }
 }
 
@@ -47,9 +55,12 @@ export class WindowSink {
   private lastSecondMs = 0;
   private readonly endMs: number;
 
+  private readonly goodput: GoodputSpec | null;
+
   /** `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0). */
-  constructor(names: string[], warmupMs: number, durationMs: number) {
+  constructor(names: string[], warmupMs: number, durationMs: number, goodput: GoodputSpec | null = null) {
     this.names = names;
+    this.goodput = goodput;
     this.second = names.map(() => new Counter());
     this.window = names.map(() => new Counter());
     this.warmupMs = warmupMs;
@@ -60,11 +71,12 @@ export class WindowSink {
     this.endMs = durationMs > 0 ? warmupMs + durationMs : Number.POSITIVE_INFINITY;
   }
 
-  record(index: number, latencyMs: number, failed: boolean): void {
+  record(index: number, latencyMs: number, o: Outcome): void {
     const s = this.second[index]!;
     recordMs(s.latency, latencyMs);
     s.count++;
-    if (failed) s.failures++;
+    if (o.failure !== null) s.failures++;
+    else if (o.tokens) (s.tokens ??= new TokenTotals()).record(o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput);
   }
 
   /** Per request name, the second in progress (measured outcomes only): for the per-name series. */
@@ -100,17 +112,27 @@ export class WindowSink {
     const endMs = Math.min(this.lastSecondMs, this.endMs);
     const seconds = Math.max(0.001, (endMs - this.startMs) / 1000);
     const requests: Record<string, HeadlineFigures> = {};
-    this.window.forEach((w, i) => (requests[this.names[i]!] = headlineFigures(w.count, w.failures, w.latency, seconds)));
+    const goodput = this.goodput !== null;
+    this.window.forEach((w, i) => {
+      requests[this.names[i]!] = { ...headlineFigures(w.count, w.failures, w.latency, seconds), ...(w.tokens?.answers ? w.tokens.headline(seconds, goodput) : {}) };
+    });
     const all = mergeHistograms(this.window.map((w) => w.latency));
     const count = this.window.reduce((a, w) => a + w.count, 0);
     const failures = this.window.reduce((a, w) => a + w.failures, 0);
-    this.windows.push({ start_s: round3((this.startMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: headlineFigures(count, failures, all, seconds), requests });
+    const streamed = this.window.filter((w) => w.tokens?.answers);
+    let tokens: Partial<HeadlineFigures> = {};
+    if (streamed.length > 0) {
+      const t = new TokenTotals();
+      for (const w of streamed) t.add(w.tokens!);
+      tokens = t.headline(seconds, goodput);
+    }
+    this.windows.push({ start_s: round3((this.startMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: { ...headlineFigures(count, failures, all, seconds), ...tokens }, requests });
     this.startMs = endMs;
     for (const w of this.window) w.reset();
   }
 
   state(): WindowSecondState[] {
-    return this.second.map((s) => ({ count: s.count, failures: s.failures, histogram: encodeHistogram(s.latency) }));
+    return this.second.map((s) => ({ count: s.count, failures: s.failures, histogram: encodeHistogram(s.latency), ...(s.tokens?.answers ? { tokens: s.tokens.state() } : {}) }));
   }
 
   /** Another thread's same second, into the one in progress. */
@@ -120,14 +142,16 @@ export class WindowSink {
       if (n.count > 0) s.latency.add(decodeHistogram(n.histogram));
       s.count += n.count;
       s.failures += n.failures;
+      if (n.tokens) (s.tokens ??= new TokenTotals()).absorb(n.tokens);
     });
   }
 }
 
 /** The headline figures of a finished run's figures. */
-export function headlineOf(f: { count: number; failure_count: number; rps: number; error_rate: number; latency_ms: ReturnType<typeof summarize> }): HeadlineFigures {
+export function headlineOf(f: { count: number; failure_count: number; rps: number; error_rate: number; latency_ms: ReturnType<typeof summarize>; tokens?: TokenStats }): HeadlineFigures {
   const l = f.latency_ms;
-  return { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+  const figures: HeadlineFigures = { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+  return f.tokens ? { ...figures, ...tokenHeadline(f.tokens) } : figures;
 }
 
 function headlineFigures(count: number, failures: number, latency: Histogram, seconds: number): HeadlineFigures {

@@ -75,7 +75,7 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
     const watch = watchTargets([target], options.signal, () => 'the target');
     const spikes = spikesOf(scenario.load);
     const onTime = onTimeWatch(scenario, spikes);
-    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, onTime);
+    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, onTime, scenario.goodput);
     recorder.onSecond((point) => {
       const resources = target.sample();
       if (resources) Object.assign(point, resources);
@@ -130,7 +130,7 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     const t0 = performance.now();
     const builds = targets.map((target) => ({
       target,
-      recorder: new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs),
+      recorder: new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, null, scenario.goodput),
       series: [] as SeriesPoint[],
       windows: [] as Window[],
       runs: [] as EngineResult[],
@@ -152,7 +152,7 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
         if (over()) break;
         const block: Block = { index: 0, count, warmupMs: Math.max(scenario.load.warmupMs, blockMs) / rounds, measure: false };
         const load = blockLoad(scenario.load, block);
-        const recorder = new Recorder(scenario.requests, load.warmupMs);
+        const recorder = new Recorder(scenario.requests, load.warmupMs, 0, null, scenario.goodput);
         const wallS = (performance.now() - t0) / 1000;
         recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
         const run = await driveKeeping(scenario, builds[b]!.target, load, scenario.seed + 7 * round, recorder, watch.signal, performance.now() - t0);
@@ -171,7 +171,7 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
         const build = builds[b]!;
         const block: Block = { index, count, warmupMs: 0, measure: true };
         const load = blockLoad(scenario.load, block);
-        const recorder = new Recorder(scenario.requests, 0);
+        const recorder = new Recorder(scenario.requests, 0, 0, null, scenario.goodput);
         const offsetS = build.elapsedMs / 1000;
         const wallS = (performance.now() - t0) / 1000;
         recorder.onSecond((point) => {
@@ -262,7 +262,7 @@ async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: n
     target.firstPrediction(offsetMs + ms);
   };
   if (load.workers > 1) {
-    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime: recorder.onTimeWatch }, recorder, signal, firstPrediction);
+    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime: recorder.onTimeWatch, goodput: recorder.goodput }, recorder, signal, firstPrediction);
   }
   const sink: OutcomeSink = {
     record(index: number, outcome: Outcome) {

@@ -1,7 +1,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { isPrediction, runLoad, shareOf, type EngineResult, type Outcome, type Phase } from '../engine/index.ts';
 import { Recorder, type OnTimeWatch, type RecorderState, type SecondState } from '../metrics/index.ts';
-import { compileRequests, type LoadPlan, type RequestSpec } from '../scenario/index.ts';
+import { compileRequests, type GoodputSpec, type LoadPlan, type RequestSpec } from '../scenario/index.ts';
 
 /** What a load worker runs: the plan as data (structured-cloned), nothing read again from files. */
 export interface WorkerPlan {
@@ -13,6 +13,8 @@ export interface WorkerPlan {
   origin: string;
   /** The bound spike recovery is measured against, when there is one. */
   onTime?: OnTimeWatch | null;
+  /** What makes a streamed answer good, when goodput is counted. */
+  goodput?: GoodputSpec | null;
 }
 
 /** What the parent hands a load worker. */
@@ -35,7 +37,7 @@ async function work(job: WorkerJob): Promise<void> {
     const { plan } = job;
     const requests = compileRequests(plan.requests);
     const load = shareOf(plan.load, job.index, job.count);
-    const recorder = new Recorder(requests, load.warmupMs, 0, plan.onTime ?? null);
+    const recorder = new Recorder(requests, load.warmupMs, 0, plan.onTime ?? null, plan.goodput ?? null);
     const stop = new AbortController();
     port.on('message', (m: { type: string; reason?: string }) => {
       if (m.type === 'stop') stop.abort(new Error(m.reason ?? 'stopped'));

@@ -1,5 +1,5 @@
 import type { Check, Verdict } from '../gate/index.ts';
-import { capacityText, checkCells, checkHeaders, describeMetric, failureModeText, headline, noticeText, showDrift, spikeText, trendText, undecidedText } from './words.ts';
+import { capacityText, checkCells, checkHeaders, describeMetric, failureModeText, headline, noticeText, showDrift, spikeText, tokenTable, tokenTableTitle, trendText, undecidedText } from './words.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -29,6 +29,11 @@ export function resultsTable(results: Results): string {
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const open = results.load.model === 'open';
   const out = [`Latency in ms over ${fmt(results.duration_s)} s${open ? ', from each request\'s scheduled time (coordinated-omission corrected)' : ''}`, ...lines];
+  const tokens = tokenTable(results);
+  if (tokens.length > 0) {
+    const w = tokens[0]!.map((_, i) => Math.max(...tokens.map((r) => r[i]!.length)));
+    out.push('', tokenTableTitle(results), pad(tokens[0]!, w), w.map((x) => '-'.repeat(x)).join('  '), ...tokens.slice(1).map((r) => pad(r, w)));
+  }
   const o = results.overall;
   if (open && o.offered_rps !== undefined && Math.abs(o.rps - o.offered_rps) > 0.01 * o.offered_rps) {
     out.push(`Throughput: ${fmt(o.rps, 2)} req/s achieved of ${fmt(o.offered_rps, 2)} req/s offered: the model fell behind the arrivals.`);

@@ -1,4 +1,4 @@
-import type { RequestStats, Results } from '../metrics/index.ts';
+import type { RequestStats, Results, TokenStats } from '../metrics/index.ts';
 import { histogramOf, type Histogram } from '../metrics/index.ts';
 
 /** Locust 2.x reports these percentiles, in this order, with these headers. */
@@ -98,5 +98,14 @@ export function capacityCsv(results: Results): string {
   for (const p of c?.probes ?? []) {
     rows.push([p.load, c!.unit, p.achieved_rps, p.count, p.seconds, p.p50, p.p95, p.p99, p.error_rate, p.verdict, p.decided, p.repeat ? 'yes' : '', p.cpu_percent ?? '', p.memory_mb ?? '']);
   }
+  return rows.map(csvRow).join('\n') + '\n';
+}
+
+/** `tokens.csv`: streamed answers per request name (and all of them), times in ms. */
+export function tokensCsv(results: Results): string {
+  const rows: Array<Array<string | number>> = [['Type', 'Name', 'Answers', 'Output Tokens', 'Output Tokens/s', 'TTFT 50%', 'TTFT 95%', 'TTFT 99%', 'TPOT 50%', 'TPOT 95%', 'TPOT 99%', 'ITL 50%', 'ITL 95%', 'ITL 99%', 'ITL Max', 'Good', 'Goodput']];
+  const row = (type: string, name: string, t: TokenStats) => [type, name, t.answers, t.output_tokens, t.output_tokens_per_s, t.ttft_ms.p50, t.ttft_ms.p95, t.ttft_ms.p99, t.tpot_ms.p50, t.tpot_ms.p95, t.tpot_ms.p99, t.itl_ms.p50, t.itl_ms.p95, t.itl_ms.p99, t.itl_ms.max, t.good ?? '', t.goodput ?? ''];
+  for (const [name, s] of Object.entries(results.requests)) if (s.tokens) rows.push(row(s.method, name, s.tokens));
+  if (results.overall.tokens) rows.push(row('', 'Aggregated', results.overall.tokens));
   return rows.map(csvRow).join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import type { Verdict } from '../gate/index.ts';
 import { limitText, undecidedText } from './words.ts';
 import type { Results } from '../metrics/index.ts';
 import { processAlive } from '../shared/pids.ts';
-import { capacityCsv, exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv } from './csv.ts';
+import { capacityCsv, exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv, tokensCsv } from './csv.ts';
 
 /** Writes results.json (with the verdict beside the figures, when judged) and the Locust-compatible CSVs into `dir`; returns the paths written. */
 export function writeResultFiles(dir: string, results: Results, verdict?: Verdict): string[] {
@@ -17,6 +17,7 @@ export function writeResultFiles(dir: string, results: Results, verdict?: Verdic
     ['failures.csv', failuresCsv(results)],
     ['exceptions.csv', exceptionsCsv(results)],
     ...(results.capacity ? [['capacity.csv', capacityCsv(results)] as [string, string]] : []),
+    ...(results.overall.tokens ? [['tokens.csv', tokensCsv(results)] as [string, string]] : []),
   ];
   return files.map(([name, text]) => {
     const path = join(dir, name);

@@ -1,7 +1,7 @@
 import type { HistoryTrend, Verdict } from '../gate/index.ts';
-import { histogramOf, percentileCurve, type Results } from '../metrics/index.ts';
+import { decodeHistogram, histogramOf, percentileCurve, type Results } from '../metrics/index.ts';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './uplot.ts';
-import { capacityText, checkCells, checkHeaders, failureModeText, headline, rankText, spikeText, STATUS_TITLE, trendText } from './words.ts';
+import { capacityText, checkCells, checkHeaders, failureModeText, headline, rankText, spikeText, STATUS_TITLE, tokenTable, tokenTableTitle, trendText } from './words.ts';
 
 /** What a report page is made of: a run, its verdict, and what it was compared with. */
 export interface HtmlInput {
@@ -15,6 +15,15 @@ export interface HtmlInput {
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** JSON inside a <script> element: nothing in it can close the element or open a comment. */
 const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+
+/** Streamed answers' TTFT, TPOT and ITL as HDR percentile plots on one x (the ITL's, which has the most samples); null without streams. */
+function tokenCurves(results: Results) {
+  const t = results.overall.tokens;
+  if (!t || t.answers === 0) return null;
+  const curves = ([['TTFT', t.ttft_histogram], ['TPOT', t.tpot_histogram], ['ITL', t.itl_histogram]] as const).map(([name, h]) => [name, percentileCurve(decodeHistogram(h))] as const);
+  const x = [...curves].sort((a, b) => b[1].length - a[1].length)[0]![1].map(([q]) => q);
+  return { x, lines: Object.fromEntries(curves.map(([name, c]) => [name, (() => { const m = new Map(c); return x.map((q) => m.get(q) ?? null); })()])) };
+}
 
 /** The numbers each chart draws, in columns as uPlot takes them; a chart whose data is absent is left out. */
 function chartData({ results, verdict, trend }: HtmlInput) {
@@ -49,6 +58,7 @@ function chartData({ results, verdict, trend }: HtmlInput) {
         }),
       ]),
     },
+    tokens: tokenCurves(results),
     capacity: probes.length >= 2 ? { unit: c!.unit, offered: probes.map((p) => p.load), p99: probes.map((p) => p.p99), achieved: probes.map((p) => p.achieved_rps), limit: c!.slo.p99 ?? null } : null,
     blocks: blocks.length > 0 ? { index: blocks.map((b) => b.index + 1), p50: blocks.map((b) => b.p50), p95: blocks.map((b) => b.p95), p99: blocks.map((b) => b.p99) } : null,
     trend:
@@ -74,6 +84,11 @@ function summaryHtml({ results, verdict, reference, trend }: HtmlInput): string 
   parts.push(
     `<p>${o.count} requests over ${results.duration_s} s (warm-up ${results.warmup_s} s excluded): ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms.${escape(ref)}${results.load.model === 'open' ? ' Latency is measured from each request\'s scheduled time (coordinated-omission corrected).' : ''}</p>`,
   );
+  const tokens = tokenTable(results);
+  if (tokens.length > 0) {
+    const [head, ...rows] = tokens;
+    parts.push(`<p><b>${escape(tokenTableTitle(results))}</b></p>`, `<table class="checks"><thead><tr>${head!.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+  }
   if (results.capacity) {
     parts.push(`<p><b>Capacity</b>: ${escape(capacityText(results.capacity))}.${results.capacity.failure ? ` Failure mode: ${escape(failureModeText(results.capacity.failure))}.` : ''}</p>`);
   }
@@ -122,6 +137,14 @@ const PAGE_SCRIPT = `
       axes: [{ values: function (u, vals) { return vals.map(function (v) { return v >= 1 ? (100 - 100 / v).toPrecision(6).replace(/\\.?0+$/, '') + '%' : ''; }); } }, {}],
       series: [{ label: '1/(1-q)' }].concat(names.map(function (n, i) { return line(n, i); }))
     }, [data.percentiles.x].concat(names.map(function (n) { return data.percentiles.lines[n]; })));
+  }
+  if (data.tokens) {
+    var k = Object.keys(data.tokens.lines);
+    chart('Streamed answers: TTFT, TPOT and ITL (ms) at each percentile (x: 1/(1 - q), log)', {
+      scales: { x: { time: false, distr: 3, log: 10 } },
+      axes: [{ values: function (u, vals) { return vals.map(function (v) { return v >= 1 ? (100 - 100 / v).toPrecision(6).replace(/\\.?0+$/, '') + '%' : ''; }); } }, {}],
+      series: [{ label: '1/(1-q)' }].concat(k.map(function (n, i) { return line(n, i + 2); }))
+    }, [data.tokens.x].concat(k.map(function (n) { return data.tokens.lines[n]; })));
   }
   chart('Throughput (req/s) and failed requests per second', { scales: secs, series: [{ label: 's' }, line('req/s', 0), line('failed', 1)] }, [s.t, s.rps, s.errors]);
   if (s.cpu) {

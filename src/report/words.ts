@@ -1,5 +1,5 @@
 import type { Check, Comparison, HistoryTrend, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
-import type { CapacityFigures, FailureMode, SpikeRecovery, Trend } from '../metrics/index.ts';
+import type { CapacityFigures, FailureMode, Results, SpikeRecovery, TokenStats, Trend } from '../metrics/index.ts';
 
 // The gate decides in numbers; this is where they become words and symbols, for every report alike.
 
@@ -33,8 +33,15 @@ export function describeMetric(m: Metric): string {
       return 'p95 drift';
     case 'memory_drift':
       return 'memory drift';
-    default:
-      return m;
+    case 'output_tokens_per_s':
+      return 'output tokens/s';
+    case 'goodput':
+      return 'goodput';
+    default: {
+      // ttft_p95 → "TTFT p95"
+      const token = /^(ttft|tpot|itl)_(p\d+)$/.exec(m);
+      return token ? `${token[1]!.toUpperCase()} ${token[2]}` : m;
+    }
   }
 }
 
@@ -44,7 +51,8 @@ export function formatValue(m: Metric, v: number, unit?: Unit): string {
   if (m === 'count') return String(v);
   if (m === 'recovery') return `${v.toFixed(1)} s`;
   if (m === 'p95_drift' || m === 'memory_drift') return formatAmount(m, v);
-  if (m === 'rps') return `${v.toFixed(1)} req/s`;
+  if (m === 'rps' || m === 'goodput') return `${v.toFixed(1)} req/s`;
+  if (m === 'output_tokens_per_s') return `${v.toFixed(1)} tokens/s`;
   if (m === 'error_rate') return `${(v * 100).toFixed(2)}%`;
   return ms(v);
 }
@@ -68,7 +76,8 @@ export function limitText(c: Check): string {
     if (c.metric === 'count') return '> 0 (no request was measured)';
     if (c.metric === 'recovery') return `${sign} ${t} s`;
     if (c.metric === 'p95_drift' || c.metric === 'memory_drift') return `${sign} ${formatAmount(c.metric, t)}`;
-    if (c.metric === 'rps') return `${sign} ${t} req/s`;
+    if (c.metric === 'rps' || c.metric === 'goodput') return `${sign} ${t} req/s`;
+    if (c.metric === 'output_tokens_per_s') return `${sign} ${t} tokens/s`;
     if (c.metric === 'error_rate') return `${sign} ${(t * 100).toFixed(2)}%`;
     return `${sign} ${ms(t)}`;
   }
@@ -222,4 +231,37 @@ export function checkHeaders(paired: boolean): string[] {
 /** One check as the cells of that table. */
 export function checkCells(c: Check): string[] {
   return [c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit), formatValue(c.metric, c.value, c.unit), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status];
+}
+
+/** The streamed answers' table, header first: one row per streaming request, and all of them when more than one streams. Empty when nothing streamed. */
+export function tokenTable(results: Results): string[][] {
+  const streamed = Object.entries(results.requests).filter((e): e is [string, (typeof e)[1] & { tokens: TokenStats }] => e[1].tokens !== undefined);
+  if (streamed.length === 0) return [];
+  const goodput = streamed.some(([, s]) => s.tokens.goodput !== undefined);
+  const header = ['Name', 'answers', 'tokens', 'tokens/s', 'TTFT p50', 'p95', 'p99', 'TPOT p50', 'p95', 'p99', 'ITL p50', 'p99', 'max', ...(goodput ? ['goodput'] : [])];
+  const f = (x: number) => x.toFixed(1);
+  const row = (name: string, t: TokenStats) => [
+    name,
+    String(t.answers),
+    String(t.output_tokens),
+    f(t.output_tokens_per_s),
+    f(t.ttft_ms.p50),
+    f(t.ttft_ms.p95),
+    f(t.ttft_ms.p99),
+    f(t.tpot_ms.p50),
+    f(t.tpot_ms.p95),
+    f(t.tpot_ms.p99),
+    f(t.itl_ms.p50),
+    f(t.itl_ms.p99),
+    f(t.itl_ms.max),
+    ...(goodput ? [t.goodput === undefined ? '' : `${f(t.goodput)} req/s`] : []),
+  ];
+  const rows = [header, ...streamed.map(([n, s]) => row(n, s.tokens))];
+  if (streamed.length > 1 && results.overall.tokens) rows.push(row('Aggregated', results.overall.tokens));
+  return rows;
+}
+
+/** What the streamed answers' table holds, in one line. */
+export function tokenTableTitle(results: Results): string {
+  return `Streamed answers (ms): TTFT from each request's ${results.load.model === 'open' ? 'scheduled time (coordinated-omission corrected)' : 'send'}; TPOT = (last chunk − first) / (tokens − 1); ITL every gap between chunks (vLLM's serving benchmark definitions)`;
 }

@@ -5,3 +5,4 @@ export { parseDuration, parsePercent, formatDuration } from './units.ts';
 export { spikesOf, SPIKE_FACTOR, SPIKE_RISE_MS, type Spike } from './spikes.ts';
 export { Rng } from './rng.ts';
 export type * from './types.ts';
+export type { StreamProtocol, ChatMessage } from './protocols.ts';

@@ -6,8 +6,8 @@ import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
 import { MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests, generatorOf } from './requests.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
-import { protocolAnswer, protocolHealth, protocolPath, type Protocol } from './protocols.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type GoodputSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
+import { isGenerative, protocolAnswer, protocolHealth, protocolPath, type ChatMessage, type PromptSource, type Protocol, type StreamProtocol } from './protocols.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
 
@@ -39,6 +39,9 @@ interface RawBody {
 interface RawRequest {
   name: string; weight?: number; method?: string; path?: string; headers?: Record<string, string>;
   timeout?: string; body?: RawBody; expect?: RawStatus; protocol?: Protocol; model?: string; batch?: number;
+  prompts?: { file?: string; generated?: { tokens: { mean: number; stddev?: number } } }; max_tokens?: number; stream?: boolean; temperature?: number;
+  /** Short for `body: { invalid_of: … }`. */
+  invalid_of?: string;
 }
 interface RawStage { duration: string; rate?: number; users?: number }
 interface RawLoad {
@@ -57,6 +60,7 @@ interface RawScenario {
   requests: RawRequest[];
   slo?: Record<string, unknown>;
   regression?: Record<string, unknown>;
+  goodput?: { ttft?: string; tpot?: string; e2e?: string };
   capacity?: {
     slo?: Record<string, string>; start?: number; max: number; precision?: string; max_duration?: string; confidence?: number;
     probe?: { settle?: string; min?: string; max?: string };
@@ -109,6 +113,7 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   if (regression.overall.capacity !== undefined && !capacity) at(['regression', 'capacity'], 'needs a `capacity:` section to search the capacity it compares');
 
   checkLimitsOfTime(slo.overall, load, target, compare, at);
+  const goodput = compileGoodput(raw, slo, regression, specs, at);
 
   if (problems.length > 0) throw new InvalidFileError(problems);
   return {
@@ -124,7 +129,44 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     regression,
     compare,
     capacity,
+    goodput,
   };
+}
+
+/** Keys of limits and tolerances that only streamed answers have. */
+const STREAM_ONLY = /^(ttft|tpot|itl)_|^output_tokens_per_s$|^goodput$/;
+
+/** What makes a streamed answer good; and token limits only where there are streams to measure. */
+function compileGoodput(
+  raw: RawScenario,
+  slo: { overall: Limits; requests: Record<string, Limits> },
+  regression: { overall: Tolerances; requests: Record<string, Tolerances> },
+  specs: RequestSpec[],
+  at: At,
+): GoodputSpec | null {
+  const streams = specs.some((s) => s.stream !== null);
+  for (const [section, sets] of [['slo', slo], ['regression', regression]] as const) {
+    const scopes: Array<[Path, Record<string, unknown>, boolean]> = [
+      [[section], sets.overall as Record<string, unknown>, streams],
+      ...Object.entries(sets.requests).map(([name, l]): [Path, Record<string, unknown>, boolean] => [[section, 'requests', name], l as Record<string, unknown>, specs.find((s) => s.name === name)?.stream != null]),
+    ];
+    for (const [path, limits, streamed] of scopes) {
+      const key = Object.keys(limits).find((k) => STREAM_ONLY.test(k));
+      if (key && !streamed) at(path, `${key.replace(/_p95$/, '')}: is measured on streamed answers only: needs a request with \`protocol: openai-chat\` or \`openai-completions\` (stream: true)${path.length > 1 ? ' of that name' : ''}`);
+    }
+  }
+  const wantsGoodput = slo.overall.goodput !== undefined || regression.overall.goodput !== undefined || [...Object.values(slo.requests), ...Object.values(regression.requests)].some((l) => l.goodput !== undefined);
+  if (!raw.goodput) {
+    if (wantsGoodput) at([], 'needs a `goodput:` section (ttft, tpot, e2e) saying what makes a request good, to count goodput');
+    return null;
+  }
+  const g: GoodputSpec = {};
+  if (raw.goodput.ttft) g.ttft = parseDuration(raw.goodput.ttft);
+  if (raw.goodput.tpot) g.tpot = parseDuration(raw.goodput.tpot);
+  if (raw.goodput.e2e) g.e2e = parseDuration(raw.goodput.e2e);
+  if (Object.keys(g).length === 0) at(['goodput'], 'needs at least one of ttft, tpot, e2e');
+  if (!streams) at(['goodput'], 'is counted on streamed answers only: needs a request with `protocol: openai-chat` or `openai-completions`');
+  return g;
 }
 
 /** Recovery and drift are read off one run's course in time: the stages and the target must let them be seen. */
@@ -379,6 +421,11 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
 }
 
 function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at: At, problems: Problem[]): RequestSpec[] {
+  raws = raws.map((r, i) => {
+    if (r.invalid_of === undefined) return r;
+    if (r.body) at(['requests', i, 'invalid_of'], 'is short for `body: { invalid_of: … }`: give one or the other');
+    return { ...r, body: r.body ?? { invalid_of: r.invalid_of } };
+  });
   const seen = new Map<string, number>();
   raws.forEach((r, i) => {
     if (seen.has(r.name)) at(['requests', i, 'name'], `repeats the name of requests[${seen.get(r.name)}]`);
@@ -388,18 +435,30 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
   // Breakable bodies first: `invalid_of` may name a request defined after it.
   const breakable = new Map<string, { spec: BodySpec; mutations: readonly Mutation[] }>();
   const byName = new Map(raws.map((r) => [r.name, r]));
-  const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' | 'tensors' }) => {
+  const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' | 'tensors' | 'generative' }) => {
     breakable.set(name, { spec, mutations: generatorOf(spec)!.mutations });
   };
   raws.forEach((r, i) => {
+    if (r.protocol && isGenerative(r.protocol)) {
+      const spec = generativeSpec(r, i, baseDir, at, problems);
+      if (spec) keep(r.name, spec);
+    } else {
+      for (const k of ['prompts', 'max_tokens', 'stream', 'temperature'] as const) {
+        if (r[k] !== undefined) at(['requests', i, k], 'only applies with `protocol: openai-chat` or `openai-completions`');
+      }
+    }
     const b = r.body;
     if (!b) return;
+    if (r.protocol && isGenerative(r.protocol) && b.invalid_of === undefined) {
+      at(['requests', i, 'body'], `with protocol: ${r.protocol} the body is built from \`prompts\`: leave \`body\` out`);
+      return;
+    }
     const sources = (['json', 'file', 'fields', 'invalid_of', 'raw'] as const).filter((k) => b[k] !== undefined);
     if (sources.length !== 1) {
       at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`);
       return;
     }
-    if (r.protocol) {
+    if (r.protocol && !isGenerative(r.protocol)) {
       if (!b.fields) at(['requests', i, 'body'], `with protocol: ${r.protocol} needs \`fields:\`, from which the ${r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are'} built`);
       else {
         checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
@@ -414,7 +473,7 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       const before = problems.length;
       const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
       if (lines.length === 0 && problems.length === before) at(['requests', i, 'body', 'file'], 'names a file with no payloads');
-      if (lines.length > 0) keep(r.name, { kind: 'list', values: lines });
+      if (lines.length > 0) keep(r.name, { kind: 'list', values: lines.map((l) => l.value) });
     }
     if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
   });
@@ -447,7 +506,9 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
     checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
     const method = r.method ?? (body ? 'POST' : 'GET');
     if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
-    const answer = r.protocol && b?.invalid_of === undefined ? protocolAnswer(r.protocol) : null;
+    const streams = r.protocol && isGenerative(r.protocol) && b?.invalid_of === undefined && r.stream !== false ? r.protocol : null;
+    // A stream is checked as it is read, not as one JSON document.
+    const answer = r.protocol && b?.invalid_of === undefined && !streams ? protocolAnswer(r.protocol) : null;
     return {
       name: r.name,
       method,
@@ -457,8 +518,58 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       timeoutMs: r.timeout ? parseDuration(r.timeout) : timeoutMs,
       body,
       expect: expectSpec(r.expect, b?.invalid_of !== undefined, answer),
+      stream: streams,
     };
   });
+}
+
+/** Output tokens a request may ask for, at most. */
+const MAX_OUTPUT_TOKENS = 1_000_000;
+
+/** An OpenAI-compatible request: its model, prompts (a JSON Lines file, or generated), max_tokens, stream. */
+function generativeSpec(r: RawRequest, i: number, baseDir: string, at: At, problems: Problem[]): (BodySpec & { kind: 'generative' }) | null {
+  const protocol = r.protocol as StreamProtocol;
+  if (!r.model) at(['requests', i], `with protocol: ${protocol} needs \`model\`: the model's name the server serves`);
+  if (!r.prompts) at(['requests', i], `with protocol: ${protocol} needs \`prompts\`: { file: prompts.jsonl } or { generated: { tokens: { mean: 512, stddev: 128 } } }`);
+  if (r.max_tokens === undefined) at(['requests', i], `with protocol: ${protocol} needs \`max_tokens\`: the output tokens to ask for`);
+  else if (r.max_tokens > MAX_OUTPUT_TOKENS) at(['requests', i, 'max_tokens'], `must be <= ${MAX_OUTPUT_TOKENS}`);
+  if (r.batch !== undefined) at(['requests', i, 'batch'], `does not apply to ${protocol}: one prompt a request`);
+  if (!r.model || !r.prompts || r.max_tokens === undefined) return null;
+  let prompts: PromptSource | null = null;
+  if (r.prompts.file !== undefined && r.prompts.generated !== undefined) at(['requests', i, 'prompts'], 'needs one of `file` or `generated`, not both');
+  else if (r.prompts.generated) prompts = { kind: 'generated', mean: r.prompts.generated.tokens.mean, stddev: r.prompts.generated.tokens.stddev ?? 0 };
+  else if (r.prompts.file !== undefined) {
+    const file = r.prompts.file;
+    const before = problems.length;
+    const lines = readJsonLines(baseDir, file, ['requests', i, 'prompts', 'file'], at, problems);
+    const list: Array<string | ChatMessage[]> = [];
+    let bad = 0;
+    for (const { value, line } of lines) {
+      const p = promptOf(value, protocol);
+      if (p !== null) list.push(p);
+      else if (++bad <= MAX_LINE_PROBLEMS) problems.push({ file, line, col: 1, key: '', message: `is not a prompt: a string, {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}` });
+    }
+    if (bad > MAX_LINE_PROBLEMS) problems.push({ file, line: 0, col: 0, key: '', message: `and ${bad - MAX_LINE_PROBLEMS} more lines that are not prompts` });
+    if (list.length === 0 && problems.length === before) at(['requests', i, 'prompts', 'file'], 'names a file with no prompts');
+    if (list.length > 0) prompts = { kind: 'list', prompts: list };
+  } else at(['requests', i, 'prompts'], 'needs `file` or `generated`');
+  if (!prompts) return null;
+  return { kind: 'generative', protocol, model: r.model, prompts, maxTokens: r.max_tokens, stream: r.stream !== false, temperature: r.temperature ?? null };
+}
+
+const ROLES = new Set(['system', 'user', 'assistant', 'developer', 'tool']);
+
+/** One line of a prompts file: a prompt, or a chat's messages (for completions, their contents joined). */
+function promptOf(value: unknown, protocol: StreamProtocol): string | ChatMessage[] | null {
+  if (typeof value === 'string' && value.length > 0) return value;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
+  const v = value as { prompt?: unknown; messages?: unknown };
+  if (typeof v.prompt === 'string' && v.prompt.length > 0) return v.prompt;
+  if (!Array.isArray(v.messages) || v.messages.length === 0) return null;
+  const messages = v.messages as Array<{ role?: unknown; content?: unknown }>;
+  if (!messages.every((m) => m && typeof m.role === 'string' && ROLES.has(m.role) && typeof m.content === 'string')) return null;
+  const list = messages.map((m) => ({ role: m.role as string, content: m.content as string }));
+  return protocol === 'openai-chat' ? list : list.map((m) => m.content).join('\n');
 }
 
 /** The readiness path of the protocol the requests speak, when they speak one. */
@@ -502,7 +613,7 @@ const MAX_LINE_PROBLEMS = 20;
  * workspace (an absolute path is taken as meant); only a regular file is read, and at most
  * MAX_PAYLOAD_FILE of it. Errors never quote the file's contents.
  */
-function readJsonLines(baseDir: string, file: string, key: Path, at: At, problems: Problem[]): unknown[] {
+function readJsonLines(baseDir: string, file: string, key: Path, at: At, problems: Problem[]): Array<{ value: unknown; line: number }> {
   const path = resolve(baseDir, file);
   let real: string;
   let stat;
@@ -535,12 +646,12 @@ function readJsonLines(baseDir: string, file: string, key: Path, at: At, problem
     return [];
   }
   const text = readFileSync(real, 'utf8');
-  const out: unknown[] = [];
+  const out: Array<{ value: unknown; line: number }> = [];
   let broken = 0;
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     try {
-      out.push(JSON.parse(line));
+      out.push({ value: JSON.parse(line), line: i + 1 });
     } catch (err) {
       // JSON.parse quotes the text it failed on: keep only where.
       if (++broken <= MAX_LINE_PROBLEMS) {
@@ -562,9 +673,29 @@ function expectSpec(raw: RawStatus | undefined, invalid: boolean, protocolAnswer
 
 const LIMIT_KEYS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'cold_start', 'first_prediction'] as const;
 
+/** Streamed answers' timings, limited at a percentile: `ttft: 500ms` is p95, `ttft: { p50: 200ms, p99: 1s }` any of p50/p90/p95/p99. */
+const TOKEN_TIMINGS = ['ttft', 'tpot', 'itl'] as const;
+const TOKEN_PERCENTILES = ['p50', 'p90', 'p95', 'p99'] as const;
+
+function tokenTimings(raw: Record<string, unknown>, convert: (v: string) => number, out: Record<string, number>): void {
+  for (const timing of TOKEN_TIMINGS) {
+    const v = raw[timing];
+    if (typeof v === 'string') out[`${timing}_p95`] = convert(v);
+    else if (v && typeof v === 'object') {
+      for (const p of TOKEN_PERCENTILES) {
+        const x = (v as Record<string, unknown>)[p];
+        if (typeof x === 'string') out[`${timing}_${p}`] = convert(x);
+      }
+    }
+  }
+}
+
 function limitsOf(raw: Record<string, unknown>): Limits {
   const out: Limits = {};
   for (const k of LIMIT_KEYS) if (typeof raw[k] === 'string') out[k] = parseDuration(raw[k]);
+  tokenTimings(raw, parseDuration, out as Record<string, number>);
+  if (typeof raw.output_tokens_per_s === 'number') out.output_tokens_per_s = raw.output_tokens_per_s;
+  if (typeof raw.goodput === 'number') out.goodput = raw.goodput;
   if (typeof raw.rps === 'number') out.rps = raw.rps;
   if (typeof raw.error_rate === 'string') out.error_rate = parsePercent(raw.error_rate);
   if (typeof raw.recovery === 'string') out.recovery = parseDuration(raw.recovery);
@@ -579,9 +710,10 @@ function limitsOf(raw: Record<string, unknown>): Limits {
 
 function tolerancesOf(raw: Record<string, unknown>): Tolerances {
   const out: Tolerances = {};
-  for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'rps', 'error_rate', 'capacity'] as const) {
+  for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'rps', 'error_rate', 'capacity', 'output_tokens_per_s', 'goodput'] as const) {
     if (typeof raw[k] === 'string') out[k] = parsePercent(raw[k]);
   }
+  tokenTimings(raw, parsePercent, out as Record<string, number>);
   return out;
 }
 

@@ -1,9 +1,38 @@
 import type { Rng } from './rng.ts';
 import type { BodySource, Payload } from './types.ts';
 
-export type Mutation = 'drop_field' | 'wrong_type' | 'out_of_range' | 'malformed_json' | 'empty_body' | 'missing_inputs' | 'wrong_shape' | 'wrong_datatype' | 'missing_instances';
+export type Mutation =
+  | 'drop_field'
+  | 'wrong_type'
+  | 'out_of_range'
+  | 'malformed_json'
+  | 'empty_body'
+  | 'missing_inputs'
+  | 'wrong_shape'
+  | 'wrong_datatype'
+  | 'missing_instances'
+  | 'missing_messages'
+  | 'missing_prompt'
+  | 'bad_role'
+  | 'negative_max_tokens'
+  | 'temperature_out_of_range';
 /** Every mutation: `invalid_of` without `mutations:` draws from those that apply to the payloads it breaks. */
-export const MUTATIONS: readonly Mutation[] = ['drop_field', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body', 'missing_inputs', 'wrong_shape', 'wrong_datatype', 'missing_instances'];
+export const MUTATIONS: readonly Mutation[] = [
+  'drop_field',
+  'wrong_type',
+  'out_of_range',
+  'malformed_json',
+  'empty_body',
+  'missing_inputs',
+  'wrong_shape',
+  'wrong_datatype',
+  'missing_instances',
+  'missing_messages',
+  'missing_prompt',
+  'bad_role',
+  'negative_max_tokens',
+  'temperature_out_of_range',
+];
 
 const JSON_TYPE = 'application/json';
 

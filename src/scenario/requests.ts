@@ -1,5 +1,5 @@
 import { fieldsGenerator, invalidSource, listGenerator, rawSource, type Generator } from './payload.ts';
-import { kserveGenerator, tfservingGenerator } from './protocols.ts';
+import { generativeGenerator, kserveGenerator, tfservingGenerator } from './protocols.ts';
 import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, RequestSpec } from './types.ts';
 
 /** A generator for a body other requests can break (`invalid_of`): fields, a list of JSON payloads, a protocol's tensors. */
@@ -7,6 +7,7 @@ export function generatorOf(body: BodySpec): Generator | null {
   if (body.kind === 'fields') return fieldsGenerator(body.fields);
   if (body.kind === 'list') return listGenerator(body.values);
   if (body.kind === 'tensors') return body.protocol === 'kserve-v2' ? kserveGenerator(body.fields, body.batch) : tfservingGenerator(body.fields, body.batch);
+  if (body.kind === 'generative') return generativeGenerator(body);
   return null;
 }
 
@@ -39,6 +40,6 @@ export function compileRequests(specs: readonly RequestSpec[]): RequestPlan[] {
       if (!of) throw new Error(`invalid_of names ${s.body.of}, which has no json, file or fields body`);
       body = invalidSource(of, s.body.mutations);
     }
-    return { name: s.name, method: s.method, path: s.path, weight: s.weight, headers: s.headers, timeoutMs: s.timeoutMs, body, expect: expectationOf(s.expect) };
+    return { name: s.name, method: s.method, path: s.path, weight: s.weight, headers: s.headers, timeoutMs: s.timeoutMs, body, expect: expectationOf(s.expect), stream: s.stream };
   });
 }

@@ -1,5 +1,5 @@
 import type { FieldSpec, Mutation } from './payload.ts';
-import type { Protocol } from './protocols.ts';
+import type { GenerativeBody, Protocol, StreamProtocol } from './protocols.ts';
 import type { Rng } from './rng.ts';
 
 /** A payload ready to send. */
@@ -28,6 +28,8 @@ export type BodySpec =
   | { kind: 'raw'; data: string; contentType: string }
   /** A standard model API's body built from fields: KServe v2 input tensors, TF Serving instances. */
   | { kind: 'tensors'; protocol: Protocol; fields: Record<string, FieldSpec>; batch: number }
+  /** An OpenAI-compatible chat or completion request: the prompt drawn per request. */
+  | ({ kind: 'generative' } & GenerativeBody)
   | { kind: 'invalid'; of: string; mutations: readonly Mutation[] };
 
 export interface ExpectSpec {
@@ -47,6 +49,8 @@ export interface RequestSpec {
   timeoutMs: number;
   body: BodySpec | null;
   expect: ExpectSpec;
+  /** The answer is a stream of tokens, read as this API streams them (absent or null: a whole response). */
+  stream?: StreamProtocol | null;
 }
 
 /** A request ready to send: its spec with a live payload source and status check. */
@@ -127,6 +131,30 @@ export interface Limits {
   recovery?: number;
   /** Overall only: the steepest trend a soak may show. */
   drift?: DriftLimits;
+  /** Streamed answers: time to first token, time per output token, inter-token latency (ms, at a percentile). */
+  ttft_p50?: number;
+  ttft_p90?: number;
+  ttft_p95?: number;
+  ttft_p99?: number;
+  tpot_p50?: number;
+  tpot_p90?: number;
+  tpot_p95?: number;
+  tpot_p99?: number;
+  itl_p50?: number;
+  itl_p90?: number;
+  itl_p95?: number;
+  itl_p99?: number;
+  /** Streamed answers: output tokens per second, at least. */
+  output_tokens_per_s?: number;
+  /** Requests per second that met every `goodput:` limit, at least. */
+  goodput?: number;
+}
+
+/** Per-request limits that make a streamed answer "good" (vLLM's --goodput): ms. */
+export interface GoodputSpec {
+  ttft?: number;
+  tpot?: number;
+  e2e?: number;
 }
 
 /** Trends a long run may show: p95 as a fraction of its median per hour, container memory in MB per hour. */
@@ -147,6 +175,21 @@ export interface Tolerances {
   mean?: number;
   rps?: number;
   error_rate?: number;
+  ttft_p50?: number;
+  ttft_p90?: number;
+  ttft_p95?: number;
+  ttft_p99?: number;
+  tpot_p50?: number;
+  tpot_p90?: number;
+  tpot_p95?: number;
+  tpot_p99?: number;
+  itl_p50?: number;
+  itl_p90?: number;
+  itl_p95?: number;
+  itl_p99?: number;
+  /** How far output tokens per second and goodput may drop. */
+  output_tokens_per_s?: number;
+  goodput?: number;
 }
 
 /** The limits a capacity probe must hold: percentiles in ms, the error rate 0..1. */
@@ -221,6 +264,8 @@ export interface Scenario {
   compare: ComparePlan;
   /** Null when the scenario asks for no capacity search. */
   capacity: CapacityPlan | null;
+  /** What makes a streamed answer good, for goodput; null when the scenario sets none. */
+  goodput: GoodputSpec | null;
 }
 
 /**

@@ -144,6 +144,42 @@ describe('the bundled action, run as a runner runs it', () => {
     }
   });
 
+  it('a streaming LLM: the token figures are judged, in the comment and the summary, with tokens.csv beside the results', async () => {
+    const github = await new FakeGitHub().start();
+    const llm = await startServer((req, _body, res) => {
+      if (req.method === 'GET') return void res.end('{"data":[]}');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const next = () => {
+        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: ` w${i}` } }] })}\n\n`);
+        if (++i < 6) return void setTimeout(next, 5);
+        res.end(`data: ${JSON.stringify({ choices: [], usage: { completion_tokens: 6 } })}\n\ndata: [DONE]\n\n`);
+      };
+      setTimeout(next, 40);
+    }, false);
+    try {
+      const ws = tempDir('mlload-ws-');
+      writeFileSync(
+        join(ws, 'perf.yml'),
+        `name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 3s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 6\nslo:\n  ttft: 20ms\n  tpot: 50ms\n`,
+      );
+      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      assert.equal(r.code, 1, r.stdout);
+      assert.equal(r.outputs.verdict, 'fail');
+      const body = github.comments[0]!.body;
+      assert.match(body, /\| TTFT p95 \(SLO\) \|[^\n]*\| ≤ 20\.0 ms \| ❌ fail \|/, body);
+      assert.match(body, /\| TPOT p95 \(SLO\) \|[^\n]*\| ≤ 50\.0 ms \| ✅ pass \|/, body);
+      assert.match(body, /\| `chat` \| \d+ \| \d+ \| [\d.]+ \|/);
+      assert.match(r.summary, /TTFT p95/);
+      const results = JSON.parse(readFileSync(r.outputs.results!, 'utf8'));
+      assert.equal(results.requests.chat.tokens.output_tokens, results.requests.chat.tokens.answers * 6);
+      assert.match(readFileSync(join(dirname(r.outputs.results!), 'tokens.csv'), 'utf8'), /^Type,Name,Answers,Output Tokens/);
+    } finally {
+      await llm.close();
+      await github.close();
+    }
+  });
+
   it('a token that cannot write (403) still writes the summary and keeps the verdict', async () => {
     const github = await new FakeGitHub().start();
     github.failWrites = 403;

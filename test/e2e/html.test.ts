@@ -135,4 +135,32 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
     assert.ok(curve && curve.drawn > 2000, JSON.stringify(charts));
     assert.ok(statSync(join(out, 'report.html')).size < 200_000);
   });
+
+  it('a streaming LLM run: the TTFT, TPOT and ITL plot draws, the token table is on the page', async (t) => {
+    if (!browser) return t.skip('no chromium');
+    const llm = await startServer((req, _body, res) => {
+      if (req.method === 'GET') return void res.end('{"data":[]}');
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      let i = 0;
+      const next = () => {
+        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: ` w${i}` } }] })}\n\n`);
+        if (++i < 8) return void setTimeout(next, 3 + Math.random() * 4);
+        res.end('data: [DONE]\n\n');
+      };
+      setTimeout(next, 20 + Math.random() * 20);
+    }, false);
+    try {
+      const dir = tempDir();
+      const file = writeScenario(`name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 3s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 8\n`);
+      const out = join(dir, 'out');
+      assert.equal((await runCli(['run', file, '--out', out])).code, 0);
+      const { errors, charts } = await inspect(browser, join(out, 'report.html'), 'report-streaming.png');
+      assert.deepEqual(errors, []);
+      const tokens = charts.find((c) => c.title.startsWith('Streamed answers'));
+      assert.ok(tokens && tokens.drawn > 2000, JSON.stringify(charts));
+      assert.match(readFileSync(join(out, 'report.html'), 'utf8'), /<th>TTFT p50<\/th>/);
+    } finally {
+      await llm.close();
+    }
+  });
 });

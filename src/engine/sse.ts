@@ -1,0 +1,150 @@
+/**
+ * Reads an OpenAI-compatible streamed answer (Server-Sent Events) as its bytes arrive, and times
+ * its tokens as vLLM's serving benchmark does (backend_request_func.py): the first event with a
+ * choice is the first token (TTFT), each later one adds an inter-token latency (ITL), the answer
+ * ends at its last data event, and its output tokens are `usage.completion_tokens` when the server
+ * sends them, else the events that carried text. Nothing of the body is kept but a partial line.
+ */
+import type { StreamProtocol } from '../scenario/index.ts';
+
+/** A streamed answer's tokens, on the engine clock (ms). */
+export interface TokenTiming {
+  /** The first data event with a choice. */
+  first: number;
+  /** The last data event before `[DONE]`. */
+  last: number;
+  /** Output tokens: the server's count when it sends usage, else events that carried text. */
+  tokens: number;
+  /** Time from each event with a choice to the one before it, after the first: one per event (ms). */
+  gaps: number[];
+}
+
+/** Longest SSE line kept while waiting for its end. */
+const MAX_LINE = 1024 * 1024;
+
+export class TokenStream {
+  /** Why the stream is not a good answer; null while it is. */
+  failure: string | null = null;
+  /** The offending text, for a failure sample. */
+  detail = '';
+  /** `data: [DONE]` was read. */
+  finished = false;
+
+  private protocol: StreamProtocol = 'openai-chat';
+  private rest: Buffer | null = null;
+  private data: string[] = [];
+  private first = Number.NaN;
+  private last = Number.NaN;
+  private events = 0;
+  private texts = 0;
+  private usage = -1;
+  private gaps: number[] = [];
+
+  reset(protocol: StreamProtocol): void {
+    this.protocol = protocol;
+    this.failure = null;
+    this.detail = '';
+    this.finished = false;
+    this.rest = null;
+    this.data = [];
+    this.first = Number.NaN;
+    this.last = Number.NaN;
+    this.events = 0;
+    this.texts = 0;
+    this.usage = -1;
+    this.gaps = [];
+  }
+
+  /** Some token has arrived. */
+  get started(): boolean {
+    return this.events > 0;
+  }
+
+  /** Body bytes `chunk[pos, pos + n)`, read at `now`. */
+  feed(chunk: Buffer, pos: number, n: number, now: number): void {
+    if (this.failure !== null) return;
+    let buf = chunk.subarray(pos, pos + n);
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, buf]);
+      this.rest = null;
+    }
+    let start = 0;
+    for (let lf = buf.indexOf(10, start); lf >= 0; lf = buf.indexOf(10, start)) {
+      const end = lf > start && buf[lf - 1] === 13 ? lf - 1 : lf;
+      this.line(buf.toString('utf8', start, end), now);
+      start = lf + 1;
+      if (this.failure !== null) return;
+    }
+    if (start < buf.length) {
+      if (buf.length - start > MAX_LINE) return this.fail(`malformed SSE: a line longer than ${MAX_LINE / 1048576} MiB`, '');
+      this.rest = Buffer.from(buf.subarray(start));
+    }
+  }
+
+  /** The body has ended: the answer's timing, or null with `failure` set. */
+  end(): TokenTiming | null {
+    if (this.failure === null && this.rest) this.line(this.rest.toString('utf8'), this.last);
+    if (this.failure === null && this.data.length > 0) this.dispatch(this.last);
+    if (this.failure !== null) return null;
+    if (!this.finished) return this.fail('stream ended without [DONE]', ''), null;
+    if (this.events === 0) return this.fail('stream without tokens', ''), null;
+    return { first: this.first, last: this.last, tokens: this.usage >= 0 ? this.usage : this.texts, gaps: this.gaps };
+  }
+
+  private fail(reason: string, detail: string): void {
+    this.failure = reason;
+    this.detail = detail.slice(0, 300);
+  }
+
+  /** One line of the event stream (WHATWG HTML §9.2.6): fields, comments, and a blank line that ends an event. */
+  private line(text: string, now: number): void {
+    if (text === '') return this.dispatch(now);
+    if (text.charCodeAt(0) === 58) return; // ':' a comment, e.g. a keep-alive
+    const colon = text.indexOf(':');
+    const field = colon < 0 ? text : text.slice(0, colon);
+    let value = colon < 0 ? '' : text.slice(colon + 1);
+    if (value.charCodeAt(0) === 32) value = value.slice(1);
+    if (field === 'data') this.data.push(value);
+    else if (field !== 'event' && field !== 'id' && field !== 'retry') this.fail('malformed SSE line', text);
+  }
+
+  private dispatch(now: number): void {
+    if (this.data.length === 0) return;
+    const data = this.data.length === 1 ? this.data[0]! : this.data.join('\n');
+    this.data = [];
+    if (this.finished) return this.fail('data after [DONE]', data);
+    if (data === '[DONE]') {
+      this.finished = true;
+      return;
+    }
+    let event: StreamEvent;
+    try {
+      event = JSON.parse(data) as StreamEvent;
+    } catch {
+      return this.fail('malformed SSE event: data is not JSON', data);
+    }
+    if (event === null || typeof event !== 'object') return this.fail('malformed SSE event: data is not a JSON object', data);
+    if (event.error !== undefined && event.error !== null) {
+      const message = typeof event.error === 'object' && typeof event.error.message === 'string' ? event.error.message : JSON.stringify(event.error);
+      return this.fail(`stream error: ${message.slice(0, 120)}`, data);
+    }
+    const choice = Array.isArray(event.choices) ? event.choices[0] : undefined;
+    if (choice !== undefined) {
+      if (this.events === 0) this.first = now;
+      else this.gaps.push(now - this.last);
+      this.events++;
+      const text = this.protocol === 'openai-chat' ? choice?.delta?.content : choice?.text;
+      if (typeof text === 'string' && text.length > 0) this.texts++;
+    }
+    const tokens = event.usage?.completion_tokens;
+    if (typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 0) this.usage = tokens;
+    if (choice !== undefined || tokens !== undefined) this.last = now;
+  }
+}
+
+/** The parts of a streamed chunk that are read. */
+interface StreamEvent {
+  choices?: Array<{ delta?: { content?: unknown }; text?: unknown } | null>;
+  usage?: { completion_tokens?: unknown } | null;
+  error?: { message?: unknown } | string | null;
+}
