@@ -3,7 +3,7 @@
 // payload; rounds alternate the generators; medians and ratios are printed at the end.
 // Options (env): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50); BENCH_OTHER_CLI, the
 // dist/cli/index.js of another build, adds it as one more generator (before/after a change).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { ensureNginx, have, startNginx, timed as timedOn } from './peers.ts';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,42 +20,6 @@ const PAYLOAD = JSON.stringify({ age: 63, sex: 1, chest_pain: 3, resting_bp: 145
 const GENERATOR_CPU = '0';
 const TARGET_CPU = '1';
 
-function have(cmd: string): boolean {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
-}
-
-function ensureNginx(): void {
-  if (have('nginx')) return;
-  if (process.getuid?.() !== 0) throw new Error('nginx is needed as the target: apt-get install nginx-light');
-  console.log('installing nginx-light from Debian');
-  execFileSync('apt-get', ['install', '-y', '-qq', 'nginx-light'], { stdio: 'ignore' });
-}
-
-function startNginx(dir: string): () => void {
-  const conf = join(dir, 'nginx.conf');
-  writeFileSync(
-    conf,
-    `worker_processes 1;
-daemon off;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  keepalive_requests 100000000;
-  client_body_temp_path ${dir};
-  server {
-    listen 127.0.0.1:${PORT};
-    location / { default_type application/json; return 200 '{"probability":0.5,"label":1,"model_version":"1.0.0"}'; }
-  }
-}
-`,
-  );
-  const child = spawn('taskset', ['-c', TARGET_CPU, 'nginx', '-c', conf], { stdio: 'ignore' });
-  execFileSync('sh', ['-c', `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${PORT}/ && exit 0; sleep 0.1; done; exit 1`]);
-  return () => child.kill('SIGQUIT');
-}
-
 interface Measure {
   rps: number;
   cpuMsPerRequest: number;
@@ -63,12 +27,7 @@ interface Measure {
 }
 
 /** Runs a command pinned to the generator core; returns its stdout and CPU seconds (user+sys). */
-function timed(cmd: string[]): { stdout: string; cpuS: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', 'taskset', '-c', GENERATOR_CPU, ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${cmd.join(' ')} failed: ${r.stderr.slice(-500)}`);
-  return { stdout: r.stdout, cpuS: Number(m[1]) + Number(m[2]) };
-}
+const timed = (cmd: string[]) => timedOn(cmd, GENERATOR_CPU);
 
 function ours(dir: string, cli = join(ROOT, 'dist/cli/index.js')): Measure {
   const scenario = join(dir, 'bench.yml');
@@ -112,7 +71,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function main(): void {
   ensureNginx();
   const dir = mkdtempSync(join(tmpdir(), 'mlload-bench-'));
-  const stop = startNginx(dir);
+  const stop = startNginx(dir, PORT, TARGET_CPU);
   const peers: Array<[string, () => Measure]> = [
     ['mlload', () => ours(dir)],
     ['autocannon', autocannon],

@@ -7,7 +7,7 @@
 //     reference client on core 0: undici's fetch with eventsource-parser, timing every event as
 //     mlload does. Rounds alternate the two; medians and the ratio are printed.
 // Options (env): BENCH_SECONDS (20), BENCH_ROUNDS (3), BENCH_STREAMS (200), BENCH_TOKEN_MS (10).
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,6 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Results } from '../src/metrics/types.ts';
+import { timed as timedOn } from './peers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const CLI = join(ROOT, 'dist/cli/index.js');
@@ -123,13 +124,7 @@ console.log(JSON.stringify({ tokens, answers: ttft.length }));
 `;
 
 /** Runs a command on core 0; its stdout and CPU seconds (user + system). */
-function timed(cmd: string[]): { stdout: string; cpuS: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S', 'taskset', '-c', '0', ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, cwd: ROOT });
-  const m = /CPU ([\d.]+) ([\d.]+)\s*$/.exec(r.stderr);
-  if (r.status !== 0 && r.status !== 1) throw new Error(`${cmd.join(' ')} failed: ${r.stderr.slice(-800)}`);
-  if (!m) throw new Error(`no CPU time from ${cmd.join(' ')}: ${r.stderr.slice(-300)}`);
-  return { stdout: r.stdout, cpuS: Number(m[1]) + Number(m[2]) };
-}
+const timed = (cmd: string[]) => timedOn(cmd, '0', ROOT);
 
 function ours(url: string): { tokens: number; cpuS: number } {
   const scenario = join(dir, 'cpu.yml');

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
+import { parseShard, parseStartAt } from '../scenario/index.ts';
 
-export type Mode = 'gate' | 'update-baseline' | 'report' | 'record';
+export type Mode = 'gate' | 'update-baseline' | 'report' | 'record' | 'shard' | 'merge';
 export type CommentPolicy = 'always' | 'on-failure' | 'never';
 export type FailOn = 'any' | 'slo' | 'regression' | 'never';
 
@@ -23,6 +24,10 @@ export interface Inputs {
   historyBranch: string;
   historyKeep: number;
   baselineFrom: 'runs' | 'history';
+  /** `mode: shard`: which shard of how many. */
+  shard: { index: number; count: number } | null;
+  /** `mode: shard`: when every shard's load begins (Unix ms); null: computed from the workflow run's start. */
+  startAtMs: number | null;
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -41,7 +46,7 @@ export function readInputs(): Inputs {
   return {
     scenario: core.getInput('scenario', { required: true }),
     baseline: core.getInput('baseline') || null,
-    mode: oneOf('mode', ['gate', 'update-baseline', 'report', 'record'], 'gate'),
+    mode: oneOf('mode', ['gate', 'update-baseline', 'report', 'record', 'shard', 'merge'], 'gate'),
     token,
     url: core.getInput('url') || null,
     image: core.getInput('image') || null,
@@ -55,7 +60,25 @@ export function readInputs(): Inputs {
     historyBranch: historyBranch(core.getInput('history-branch').trim() || 'mlload-history'),
     historyKeep: keep,
     baselineFrom: oneOf('baseline-from', ['runs', 'history'], 'runs'),
+    ...shardInputs(),
   };
+}
+
+function shardInputs(): Pick<Inputs, 'shard' | 'startAtMs'> {
+  const shard = core.getInput('shard').trim();
+  const startAt = core.getInput('start-at').trim();
+  const mode = core.getInput('mode').trim();
+  if (mode === 'shard' && !shard) throw new Error('mode: shard needs the shard input: `shard: ${{ matrix.shard }}/4`, shard i (from 0) of n');
+  if (mode !== 'shard' && (shard || startAt)) throw new Error('the shard and start-at inputs apply to mode: shard');
+  const read = <T>(name: string, text: string, parse: (t: string) => T): T | null => {
+    if (!text) return null;
+    try {
+      return parse(text);
+    } catch (err) {
+      throw new Error(`input ${name}: ${(err as Error).message}`);
+    }
+  };
+  return { shard: read('shard', shard, parseShard), startAtMs: read('start-at', startAt, (t) => parseStartAt(t)) };
 }
 
 /** A branch name git accepts, and nothing that reads as a path out of the repository. */

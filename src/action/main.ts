@@ -1,11 +1,12 @@
 import * as core from '@actions/core';
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { baselineFromHistory, shouldFail, writeBaseline, type Baseline, type History, type Verdict } from '../gate/index.ts';
-import { client, commentOnPullRequest, commitBaseline, historyLabel, historyPath, readBranchHistory, readRunContext, recordRun, uploadRun, type HistoryLocation, type RunContext } from '../github/index.ts';
+import { baselineFromHistory, readResults, shouldFail, writeBaseline, type Baseline, type History, type Verdict } from '../gate/index.ts';
+import { client, commentOnPullRequest, commitBaseline, defaultStartAt, downloadArtifacts, historyLabel, historyPath, readBranchHistory, readRunContext, recordRun, shardArtifactName, shardArtifactPrefix, uploadResults, uploadRun, type HistoryLocation, type RunContext } from '../github/index.ts';
 import { describeEnvironment, slowestRecovery, type Results } from '../metrics/index.ts';
-import { gateScenario, readAgainst, recordBaseline, referenceLabel, type MeasureOptions, type RecordedBaseline } from '../pipeline/index.ts';
+import { gateScenario, measure, mergeAndGate, readAgainst, recordBaseline, referenceLabel, shardProblem, type Against, type GatedRun, type MeasureOptions, type RecordedBaseline } from '../pipeline/index.ts';
+import { writeResultFiles } from '../report/index.ts';
 import { baselineMarkdown, breachText, commentMarker, describeMetric, headline, markdownReport, noticeText, progressPlan, progressPrinter, undecidedText } from '../report/index.ts';
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
@@ -44,6 +45,8 @@ export async function run(): Promise<void> {
       measure: (prefix = '') => ({ runLabel: label, log: (line) => core.info(line), onSecond: progressPrinter(plan, (line) => core.info(`${prefix}${line}`)) }),
     };
     if (inputs.mode === 'update-baseline') await updateBaseline(job);
+    else if (inputs.mode === 'shard') await shard(job);
+    else if (inputs.mode === 'merge') await merge(job);
     else await gate(job);
   } catch (err) {
     if (err instanceof InvalidFileError) {
@@ -97,13 +100,73 @@ async function readHistoryFor(job: Job): Promise<{ label: string; value: History
 }
 
 async function gate(job: Job): Promise<void> {
-  const { inputs, scenario, ctx, outDir, baselinePath, measure } = job;
+  const { scenario, outDir, ctx, measure } = job;
   if (scenario.compare.against === 'image') core.info(`mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${referenceLabel(scenario)} (A), ${scenario.compare.blocks} block pairs`);
+  const { history, against } = await againstFor(job);
+  const reportFile = join(outDir, 'report.md');
+  const run = await gateScenario(scenario, against, { dir: outDir, reportFile, links: { runUrl: ctx.runUrl ?? undefined } }, measure());
+  await publish(job, run, reportFile, history);
+}
+
+/** What the run is judged against: the committed baseline, or the history's runs. */
+async function againstFor(job: Job): Promise<{ history: Awaited<ReturnType<typeof readHistoryFor>>; against: Against | null }> {
+  const { inputs, scenario, baselinePath } = job;
   const history = await readHistoryFor(job);
   const against = readAgainst(scenario, { file: baselinePath, missing: 'none', history });
   if (against && !against.baseline && inputs.baseline) core.warning(`mlload: the baseline input names ${inputs.baseline}, which does not exist: only the SLOs are judged`, { title: `mlload: ${scenario.name}` });
+  return { history, against };
+}
+
+/** `mode: shard`: this job's shard of the load, its results uploaded for the merge job; nothing judged. */
+async function shard(job: Job): Promise<void> {
+  const { inputs, scenario, ctx, outDir } = job;
+  const unshardable = shardProblem(scenario);
+  if (unshardable) throw new Error(unshardable);
+  const { index, count } = inputs.shard!;
+  let startAtMs = inputs.startAtMs;
+  if (startAtMs === null) {
+    try {
+      startAtMs = await defaultStartAt(inputs.token, ctx);
+    } catch (err) {
+      core.warning(`mlload: no start time for the shards (${(err as Error).message}): this one starts when ready; set the start-at input to line them up`, { title: `mlload: ${scenario.name}` });
+    }
+  }
+  if (startAtMs !== null) core.info(`mlload: shard ${index}/${count}: the load begins at ${new Date(startAtMs).toISOString()}`);
+  const { results, targetError } = await measure(scenario, { ...job.measure(), shard: { index, count, startAtMs } });
+  const files = writeResultFiles(outDir, results);
+  const name = shardArtifactName(scenario.name, index);
+  try {
+    const uploaded = await uploadResults(name, [join(outDir, 'results.json')], outDir);
+    core.info(uploaded ? `mlload: shard ${index}/${count}: results uploaded as ${name}` : `mlload: not on a runner with artifact storage: the shard's results stay in ${outDir}`);
+  } catch (err) {
+    throw new Error(`uploading the shard's results as ${name} failed: ${(err as Error).message} (they stay in ${outDir})`);
+  }
+  setFigures(results, files[0]!);
+  core.setOutput('verdict', 'shard');
+  if (targetError) core.setFailed(`mlload: ${targetError.message}`);
+}
+
+/** `mode: merge`: every shard's artifact of this workflow run, merged and judged as one run: the comment, summary and outputs of the gate. */
+async function merge(job: Job): Promise<void> {
+  const { scenario, ctx, outDir } = job;
+  const downloaded = await downloadArtifacts(shardArtifactPrefix(scenario.name), join(outDir, 'shards'));
+  if (downloaded === null) throw new Error('mode: merge downloads the shards\' artifacts, which needs a GitHub runner (ACTIONS_RUNTIME_TOKEN); locally, use `mlload merge`');
+  if (downloaded.length === 0) throw new Error(`no shard results of ${scenario.name} in this workflow run (artifacts ${shardArtifactPrefix(scenario.name)}*): run the shards first (needs:)`);
+  const inputs = downloaded.map(({ name, dir }) => {
+    const file = join(dir, 'results.json');
+    if (!existsSync(file)) throw new Error(`artifact ${name} holds no results.json`);
+    return { file, results: readResults(file) };
+  });
+  core.info(`mlload: merging ${inputs.length} shards of ${scenario.name}: ${downloaded.map((d) => d.name).join(', ')}`);
+  const { history, against } = await againstFor(job);
   const reportFile = join(outDir, 'report.md');
-  const run = await gateScenario(scenario, against, { dir: outDir, reportFile, links: { runUrl: ctx.runUrl ?? undefined } }, measure());
+  const run = mergeAndGate(inputs, scenario, against, { dir: outDir, reportFile, links: { runUrl: ctx.runUrl ?? undefined } });
+  await publish(job, run, reportFile, history);
+}
+
+/** The gate's end, whether the run was measured here or merged from shards: artifact, summary, comment, outputs, annotations, the step's status. */
+async function publish(job: Job, run: GatedRun, reportFile: string, history: Awaited<ReturnType<typeof readHistoryFor>>): Promise<void> {
+  const { inputs, scenario, ctx, outDir } = job;
   const { results, verdict, targetError } = run;
   core.info(run.report.text);
 

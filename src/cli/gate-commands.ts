@@ -1,6 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildBaseline, readBaseline, readResults, writeBaseline } from '../gate/index.ts';
+import { buildBaseline, readBaseline, readHistory, readResults, writeBaseline } from '../gate/index.ts';
+import { ShardMergeError } from '../metrics/index.ts';
+import { mergeAndGate, readAgainst } from '../pipeline/index.ts';
 import { judge, shouldFail } from '../gate/index.ts';
 import { verdictText } from '../report/index.ts';
 import { markdownReport } from '../report/index.ts';
@@ -47,4 +49,30 @@ export function compareCommand(args: string[], io: Io): number {
   io.out(verdictText(verdict));
   if (values.markdown) writeFileSync(values.markdown, markdownReport(results, verdict));
   return shouldFail(verdict, 'any', values['fail-on-inconclusive']) ? EXIT.fail : EXIT.ok;
+}
+
+/** `mlload merge <shard results.json>... --out DIR [--scenario FILE] [--baseline FILE] [--history FILE] [--markdown FILE]` */
+export function mergeCommand(args: string[], io: Io): number {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { out: { type: 'string' }, scenario: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, markdown: { type: 'string' }, 'fail-on-inconclusive': { type: 'boolean', default: false } },
+  });
+  if (positionals.length === 0) throw new UsageError('merge takes the results.json of every shard');
+  if (!values.out) throw new UsageError('merge needs --out DIR for the merged results');
+  const inputs = positionals.map((file) => ({ file, results: readResults(file) }));
+  const scenario = loadScenario(values.scenario ?? inputs[0]!.results.scenario.file);
+  const history = values.history ? { label: values.history, value: readHistory(values.history) } : null;
+  const source = values.baseline || history ? { file: values.baseline ?? '', missing: values.baseline ? ('error' as const) : ('none' as const), history } : null;
+  let run;
+  try {
+    run = mergeAndGate(inputs, scenario, readAgainst(scenario, source), { dir: values.out, reportFile: values.markdown });
+  } catch (err) {
+    if (err instanceof ShardMergeError || /^the shards ran scenario/.test((err as Error).message)) throw new UsageError((err as Error).message);
+    throw err;
+  }
+  io.out(run.report.text);
+  io.out(`\nWrote ${run.report.files.join(', ')}`);
+  return shouldFail(run.verdict, 'any', values['fail-on-inconclusive']) ? EXIT.fail : EXIT.ok;
 }

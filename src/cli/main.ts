@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
 import { readHistory, shouldFail } from '../gate/index.ts';
-import { gateScenario, readAgainst, referenceLabel } from '../pipeline/index.ts';
+import { gateScenario, readAgainst, referenceLabel, shardProblem, type ShardRun } from '../pipeline/index.ts';
 import { claimOutputDir, OutputInUseError, progressPlan, progressPrinter } from '../report/index.ts';
-import { loadScenario, parseDuration } from '../scenario/index.ts';
+import { loadScenario, parseDuration, parseShard, parseStartAt } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
 import { VERSION } from '../shared/version.ts';
 import { TargetError } from '../target/index.ts';
 import { EXIT, UsageError } from './errors.ts';
-import { baselineCommand, compareCommand } from './gate-commands.ts';
+import { baselineCommand, compareCommand, mergeCommand } from './gate-commands.ts';
 import { historyCommand, HISTORY_USAGE, reportCommand } from './history-command.ts';
 
 const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
@@ -15,7 +15,9 @@ const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
 Usage:
   mlload run <scenario.yml> [--out DIR] [--url URL] [--image IMAGE] [--duration D]
              [--baseline FILE | --baseline-image IMAGE] [--history FILE] [--fail-on-inconclusive]
-             [--markdown FILE]
+             [--markdown FILE] [--shard I/N [--start-at TIME]]
+  mlload merge <shard results.json>... --out DIR [--scenario FILE] [--baseline FILE]
+             [--history FILE] [--markdown FILE] [--fail-on-inconclusive]
   mlload baseline <results.json>... --out <baseline.json>
   mlload compare <results.json> --baseline <baseline.json> [--markdown FILE] [--fail-on-inconclusive]
   mlload report <results.json> --html <report.html> [--history FILE]
@@ -28,6 +30,11 @@ compare.against: image in the scenario), which runs the reference build beside t
 alternates the load between them, or the last runs of a history (--history, with compare.against:
 history). With --history the report shows the trend. The verdict goes into results.json, the charts
 into report.html (one self-contained file) beside it.
+
+--shard I/N (or MLLOAD_SHARD) runs shard I (from 0) of N: in the open model every N-th arrival of
+the whole seeded schedule, from I; in the closed model its share of the users. --start-at (or
+MLLOAD_START_AT: Unix seconds or an ISO time) makes every shard begin at one instant. merge joins the
+shards' results exactly (HDR histograms add) and judges them as one run.
 
 Exit codes: 0 passed (or inconclusive, or nothing to compare and the SLOs held), 1 failed the gate (or inconclusive with
 --fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed.`;
@@ -60,6 +67,8 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
         return compareCommand(rest, io);
       case 'history':
         return historyCommand(rest, io);
+      case 'merge':
+        return mergeCommand(rest, io);
       case 'report':
         return reportCommand(rest, io);
       case '--version':
@@ -115,9 +124,20 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       'fail-on-inconclusive': { type: 'boolean', default: false },
       markdown: { type: 'string' },
       history: { type: 'string' },
+      shard: { type: 'string' },
+      'start-at': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes one scenario file');
+  const shardText = values.shard ?? process.env.MLLOAD_SHARD;
+  const startText = values['start-at'] ?? process.env.MLLOAD_START_AT;
+  let shard: ShardRun | undefined;
+  try {
+    if (shardText) shard = { ...parseShard(shardText), startAtMs: startText ? parseStartAt(startText) : null };
+    else if (startText) throw new Error('--start-at lines up the shards of a run: give --shard I/N too');
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
   let durationMs: number | undefined;
   if (values.duration !== undefined) {
     durationMs = parseDuration(values.duration);
@@ -133,6 +153,8 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   if (values.baseline && values['baseline-image']) throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
   const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
   const paired = scenario.compare.against === 'image';
+  const unshardable = shard ? shardProblem(scenario) : null;
+  if (unshardable) throw new UsageError(unshardable);
   if (scenario.compare.against === 'history' && !values.history) throw new UsageError('the scenario compares against its history (compare.against: history): give --history FILE (`mlload history add` keeps one)');
   const history = values.history ? { label: values.history, value: readHistory(values.history) } : null;
   const source = values.baseline || history ? { file: values.baseline ?? '', missing: values.baseline ? ('error' as const) : ('none' as const), history } : null;
@@ -166,8 +188,10 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
   try {
     const pairing = paired ? `, paired with ${referenceLabel(scenario)} in ${scenario.compare.blocks} block pairs` : '';
-    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}`);
+    const part = shard ? `, shard ${shard.index}/${shard.count}${shard.startAtMs !== null ? ` from ${new Date(shard.startAtMs).toISOString()}` : ''}` : '';
+    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}${part}`);
     const options = {
+      shard,
       signal: controller.signal,
       log: (line: string) => io.err(`mlload: ${line}`),
       onSecond: progressPrinter(progressPlan(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),

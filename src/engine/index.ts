@@ -1,5 +1,5 @@
 // The engine stage: drives a load plan at an origin and hands each outcome to a sink.
-export { runLoad, type LoadRun } from './run.ts';
+export { runLoad, type LoadRun, type ShardPart } from './run.ts';
 export { blockLoad, type Block } from './blocks.ts';
 export { shareOf } from './share.ts';
 export { isPrediction, StopRequest, type EngineResult, type Outcome, type OutcomeSink, type Phase, type RequestIdentity, type Stop, type StopCause } from './types.ts';

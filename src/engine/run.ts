@@ -16,6 +16,17 @@ export interface LoadRun {
   sink: OutcomeSink;
   /** Aborting stops the run early; the abort reason becomes the stop reason. */
   signal?: AbortSignal;
+  /**
+   * This generator's part of a schedule shared by `count` (open model): the arrivals whose index is
+   * `index` modulo `count`, each with the request and payload it has in the whole schedule.
+   */
+  shard?: ShardPart;
+}
+
+/** One of `count` generators sharing one schedule: 0 ≤ index < count. */
+export interface ShardPart {
+  index: number;
+  count: number;
 }
 
 /** What the engine needs of an HTTP client: the lean one for http, undici for https. */
@@ -107,11 +118,16 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     if (run.signal?.aborted) onAbort();
     run.signal?.addEventListener('abort', onAbort, { once: true });
 
-    const send = (index: number, scheduled: number, next: () => void): void => {
+    // A request's payload, drawn in arrival order (FIFO sends keep that order; shards draw every arrival's).
+    const draw = (index: number): Payload | null => {
+      const plan = run.requests[index]!;
+      return plan.body ? plan.body.next(payloadRng) : null;
+    };
+    const send = (index: number, scheduled: number, next: () => void, drawn?: Payload | null): void => {
       const plan = run.requests[index]!;
       let payload: Payload | null;
       try {
-        payload = plan.body ? plan.body.next(payloadRng) : null;
+        payload = drawn !== undefined ? drawn : draw(index);
       } catch (err) {
         fail(err);
         return next();
@@ -127,21 +143,32 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
         next();
       });
     };
+    // A shard draws at arrival, outside `send`: a payload source that throws stops the run there too.
+    const drawOrFail = (index: number): Payload | null => {
+      try {
+        return draw(index);
+      } catch (err) {
+        fail(err);
+        return null;
+      }
+    };
     // An arrival that was due but never sent is a failure, and its wait is its latency.
-    const unsent = (scheduled: number, reason: string): void => {
+    const unsent = (scheduled: number, reason: string, index = choose()): void => {
       const now = clock();
-      run.sink.record(choose(), { scheduled, sent: now, done: now, status: 0, bytes: 0, failure: reason });
+      run.sink.record(index, { scheduled, sent: now, done: now, status: 0, bytes: 0, failure: reason });
     };
 
     const finished =
       run.load.model === 'open'
-        ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stopped, () => stop !== null, () => inFlight, halt.signal)
+        ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stop !== null, () => inFlight, halt.signal, run.shard ? { ...run.shard, draw: drawOrFail } : null)
         : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
 
     // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
+    // The closed model's users stop at the end; the open model's schedule ends on its own, every
+    // arrival due before the end sent however late a timer fires (none is lost at the edge).
     timer = setTimeout(() => {
       stopped = true;
-      wake();
+      if (run.load.model === 'closed') wake();
     }, endMs);
     await finished.generated;
     clearTimeout(timer);
@@ -153,7 +180,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
       sleep(graceMs, false, { signal: graceOver.signal }).catch(() => false),
     ]);
     graceOver.abort();
-    for (const scheduled of finished.leftover()) unsent(scheduled, 'not sent: queue');
+    for (const { scheduled, index } of finished.leftover()) unsent(scheduled, 'not sent: queue', index);
     if (!drained) discard = true;
     const elapsedMs = clock();
     clearInterval(ticker);
@@ -180,15 +207,15 @@ interface Phases {
   generated: Promise<void>;
   /** Resolves when every started request has finished. */
   drained: Promise<void>;
-  /** Arrivals still queued when the run stopped; they are taken out of the queue. */
-  leftover(): number[];
+  /** Arrivals still queued when the run stopped, with their request when drawn already; they are taken out of the queue. */
+  leftover(): Array<{ scheduled: number; index?: number }>;
 }
 
 /** Arrivals waiting for a free slot, at most; later ones are failures at once ("not sent: queue full"). */
 export const MAX_QUEUED = 1_000_000;
 
 /** Starts a request; `next` runs when it has finished and been recorded. */
-type Send = (index: number, scheduled: number, next: () => void) => void;
+type Send = (index: number, scheduled: number, next: () => void, drawn?: Payload | null) => void;
 
 /** Open model: requests start at their arrival times, whatever the responses do. */
 function runOpen(
@@ -196,16 +223,20 @@ function runOpen(
   rng: Rng,
   choose: () => number,
   send: Send,
-  unsent: (scheduled: number, reason: string) => void,
+  unsent: (scheduled: number, reason: string, index?: number) => void,
   clock: () => number,
-  isStopped: () => boolean,
   isAborted: () => boolean,
   inFlight: () => number,
   halt: AbortSignal,
+  shard: (ShardPart & { draw: (index: number) => Payload | null }) | null,
 ): Phases {
   const schedule = new ArrivalSchedule(load.stages, load.warmupMs, load.arrival, rng);
   // Arrivals that found every slot busy wait here; their wait counts as latency.
   const queue: number[] = [];
+  // A shard draws each arrival's request and payload as it comes due, its own and the others'
+  // alike, so its requests are the whole schedule's; its own queued arrivals keep theirs here.
+  const drawn: Array<{ index: number; payload: Payload | null } | undefined> = [];
+  let arrival = 0;
   let head = 0;
   let pending = 0;
   let onIdle: (() => void) | null = null;
@@ -216,27 +247,44 @@ function runOpen(
   const finished = () => {
     pending--;
     if (head < queue.length && !isAborted()) {
-      start(queue[head++]!);
+      const d = drawn[head];
+      drawn[head] = undefined;
+      start(queue[head++]!, d);
       if (head > 65_536 && head * 2 > queue.length) {
         queue.splice(0, head);
+        if (shard) drawn.splice(0, head);
         head = 0;
       }
     } else if (pending === 0 && onIdle) onIdle();
   };
-  const start = (scheduled: number) => {
+  const start = (scheduled: number, d?: { index: number; payload: Payload | null }) => {
     pending++;
-    send(choose(), scheduled, finished);
+    if (d) send(d.index, scheduled, finished, d.payload);
+    else send(choose(), scheduled, finished);
+  };
+  /** The request and payload of the next arrival of the whole schedule; undefined when it is another shard's. */
+  const take = (): { index: number; payload: Payload | null } | null | undefined => {
+    if (!shard) return null;
+    const own = arrival++ % shard.count === shard.index;
+    const index = choose();
+    const payload = shard.draw(index);
+    return own ? { index, payload } : undefined;
   };
 
   const generated = new Promise<void>((resolve) => {
     const pump = () => {
       timer = undefined;
-      if (isStopped()) return resolve();
+      if (isAborted()) return resolve();
       const now = clock();
       while (next <= now) {
-        if (inFlight() < load.maxInFlight && head === queue.length) start(next);
-        else if (queue.length - head < MAX_QUEUED) queue.push(next);
-        else unsent(next, 'not sent: queue full');
+        const d = take();
+        if (d !== undefined) {
+          if (inFlight() < load.maxInFlight && head === queue.length) start(next, d ?? undefined);
+          else if (queue.length - head < MAX_QUEUED) {
+            queue.push(next);
+            if (d) drawn[queue.length - 1] = d;
+          } else unsent(next, 'not sent: queue full', d?.index);
+        }
         next = schedule.next();
       }
       if (next === Number.POSITIVE_INFINITY) return resolve();
@@ -250,8 +298,9 @@ function runOpen(
   });
   const drained = generated.then(() => (pending === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
   const leftover = () => {
-    const rest = queue.slice(head);
+    const rest = queue.slice(head).map((scheduled, k) => ({ scheduled, index: drawn[head + k]?.index }));
     queue.length = 0;
+    drawn.length = 0;
     head = 0;
     return rest;
   };
@@ -331,5 +380,5 @@ function runClosed(
     }
   })();
   const drained = generated.then(() => (running === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
-  return { generated, drained, leftover: () => [] };
+  return { generated, drained, leftover: () => [] as Array<{ scheduled: number; index?: number }> };
 }

@@ -7,6 +7,8 @@ export interface RunContext {
   /** The pull request this run is for, when it is for one. */
   pullNumber: number | null;
   runUrl: string | null;
+  /** The workflow run's id (GITHUB_RUN_ID), shared by every job of the run. */
+  runId: string | null;
   /** Branch of the run (GITHUB_HEAD_REF on pull requests, else GITHUB_REF_NAME). */
   branch: string | null;
 }
@@ -28,6 +30,7 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
     repo,
     pullNumber,
     runUrl: env.GITHUB_RUN_ID && owner ? `${server}/${owner}/${repo}/actions/runs/${env.GITHUB_RUN_ID}` : null,
+    runId: env.GITHUB_RUN_ID || null,
     branch: env.GITHUB_HEAD_REF || env.GITHUB_REF_NAME || null,
   };
 }

@@ -5,4 +5,5 @@ export { describeEnvironment, machineFingerprint } from './environment.ts';
 export { driftOf, theilSen } from './trend.ts';
 export { ON_TIME_BUCKET_MS, slowestRecovery, type OnTimeWatch } from './ontime.ts';
 export { mergeTokens } from './tokens.ts';
+export { mergeShards, ShardMergeError, type ShardInput } from './merge.ts';
 export type * from './types.ts';

@@ -5,7 +5,7 @@ import type { RequestStats, SeriesPoint, Window } from './types.ts';
 import { WindowSink, type WindowSecondState } from './windows.ts';
 import { OnTimeSink, type OnTimeState, type OnTimeWatch } from './ontime.ts';
 import type { GoodputSpec, Spike } from '../scenario/index.ts';
-import type { SpikeRecovery } from './types.ts';
+import type { ShardSecond, SpikeRecovery } from './types.ts';
 
 export { headlineOf } from './windows.ts';
 
@@ -34,6 +34,8 @@ export class Recorder implements OutcomeSink {
   private readonly windowSink: WindowSink;
   private readonly warmupMs: number;
   private readonly listeners: Array<(p: SeriesPoint) => void> = [];
+  /** Each closed second, encoded, when kept for a merge of shards. */
+  private kept: Array<{ point: SeriesPoint; state: SecondState }> | null = null;
   /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
   private lastDoneMs = 0;
   private readonly onTime: OnTimeSink | null;
@@ -80,14 +82,38 @@ export class Recorder implements OutcomeSink {
     this.windowSink.record(index, latency, o);
   }
 
+  /** Keeps every second encoded from now on, for `shardSeconds` (a shard's run, merged later). */
+  keepSeconds(): void {
+    this.kept = [];
+  }
+
+  /** The kept seconds, with the container figures the listeners added to their points. */
+  shardSeconds(): ShardSecond[] {
+    return (this.kept ?? []).map(({ point, state }) => ({
+      t: point.t,
+      phase: point.phase,
+      in_flight: point.in_flight,
+      users: point.users,
+      count: state.count,
+      errors: state.errors,
+      bytes: state.bytes,
+      histogram: state.histogram,
+      names: state.names.map((n) => ({ count: n.count, failures: n.failures, histogram: n.histogram })),
+      ...(point.cpu_percent !== undefined ? { cpu_percent: point.cpu_percent } : {}),
+      ...(point.memory_mb !== undefined ? { memory_mb: point.memory_mb } : {}),
+    }));
+  }
+
   /** Closes the current second of the series. */
   second(nowMs: number, state: { inFlight: number; users: number; phase: Phase }): void {
+    const keep = this.kept ? this.secondState() : null;
     // The second in progress began where the last closed one ended (as the series counts its span).
     const startMs = (this.seriesSink.points.at(-1)?.t ?? 0) * 1000;
     const names = this.windowSink.secondFigures(Math.max(1, nowMs - startMs) / 1000);
     const point = this.seriesSink.close(nowMs, state);
     if (Object.keys(names).length > 0) point.requests = names;
     this.windowSink.fold(state.phase === 'measure', nowMs);
+    if (keep) this.kept!.push({ point, state: keep });
     for (const listen of this.listeners) listen(point);
   }
 

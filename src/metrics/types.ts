@@ -239,6 +239,42 @@ export interface DriftFigures {
   memory_mb: Trend | null;
 }
 
+/** One second of a shard, encoded so shards merge exactly: every outcome of the second, and per request name the measured ones. */
+export interface ShardSecond {
+  /** Seconds since this shard's start, as the series' `t`. */
+  t: number;
+  phase: 'warmup' | 'measure' | 'drain';
+  in_flight: number;
+  users: number;
+  count: number;
+  errors: number;
+  bytes: number;
+  /** HDR histogram of the second's latencies (µs, compressed base64). */
+  histogram: string;
+  names: Array<{ count: number; failures: number; histogram: string }>;
+  cpu_percent?: number;
+  memory_mb?: number;
+}
+
+/** One generator's part of a sharded run: which, when it started, and its seconds for an exact merge. */
+export interface ShardFigures {
+  index: number;
+  count: number;
+  /** The agreed start (ISO time), when one was given. */
+  start_at: string | null;
+  /** How late this shard's load began after `start_at` (ms; 0 without one). */
+  late_ms: number;
+  seconds: ShardSecond[];
+}
+
+/** A merged run's shards: how many, and how far apart their loads began. */
+export interface MergedShards {
+  count: number;
+  /** Latest start minus earliest (ms). */
+  start_spread_ms: number;
+  late_ms: number[];
+}
+
 /** Everything a run measured: what results.json holds, and what the gate judges. */
 export interface Results {
   schema_version: 1;
@@ -268,4 +304,8 @@ export interface Results {
   spikes?: SpikeRecovery[];
   /** Trends over the measured time, when it lasted long enough to fit them (30 s). */
   drift?: DriftFigures;
+  /** A shard's run (`--shard i/n`): what `mlload merge` needs. */
+  shard?: ShardFigures;
+  /** A merge of shards (`mlload merge`). */
+  shards?: MergedShards;
 }

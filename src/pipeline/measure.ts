@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
-import { blockLoad, isPrediction, runLoad, StopRequest, type Block, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { blockLoad, isPrediction, runLoad, shareOf, StopRequest, type Block, type ShardPart, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
 import { historyTrend, judge, judgePaired, type Baseline, type BaselineOrigin, type History, type HistoryTrend, type Verdict } from '../gate/index.ts';
 import { describeEnvironment, driftOf, Recorder, headlineOf, type OnTimeWatch, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
 import { spikesOf, type LoadPlan, type Scenario, type Spike, type TargetSpec } from '../scenario/index.ts';
@@ -14,6 +15,32 @@ export interface MeasureOptions {
   onSecond?: (point: SeriesPoint) => void;
   log?: (line: string) => void;
   runLabel?: string;
+  /** One shard of a run shared by several generators (`--shard i/n`), and the instant all begin. */
+  shard?: ShardRun;
+}
+
+/** Shard `index` of `count` (0-based), its load to begin at `startAtMs` (Unix ms) when given. */
+export interface ShardRun {
+  index: number;
+  count: number;
+  startAtMs: number | null;
+}
+
+/** Why a scenario cannot run in shards; null when it can. */
+export function shardProblem(scenario: Scenario): string | null {
+  if (scenario.compare.against === 'image') return 'a paired run (compare.against: image) cannot be sharded: its blocks alternate two builds on one generator';
+  if (scenario.capacity) return 'a capacity search cannot be sharded: each probe is decided as the load runs';
+  if (scenario.slo.overall.recovery !== undefined) return 'slo.recovery cannot be judged on shards: run spikes on one generator';
+  return null;
+}
+
+/**
+ * A shard's load: the open model's whole schedule (the engine takes every count-th arrival) with its
+ * share of max_in_flight; the closed model's users split as among load workers.
+ */
+export function shardLoad(load: LoadPlan, shard: ShardRun): LoadPlan {
+  if (load.model === 'closed') return shareOf(load, shard.index, shard.count);
+  return { ...load, maxInFlight: Math.max(1, Math.ceil(load.maxInFlight / shard.count)) };
 }
 
 export interface Measurement {
@@ -81,9 +108,22 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       if (resources) Object.assign(point, resources);
       options.onSecond?.(point);
     });
-    const run = await driveKeeping(scenario, target, scenario.load, scenario.seed, recorder, watch.signal, 0);
+    const shard = options.shard;
+    let lateMs = 0;
+    if (shard) {
+      recorder.keepSeconds();
+      lateMs = await waitUntil(shard.startAtMs, watch.signal);
+      if (lateMs > 100) options.log?.(`shard ${shard.index}/${shard.count}: the load began ${(lateMs / 1000).toFixed(3)} s after the agreed start`);
+    }
+    const load = shard ? shardLoad(scenario.load, shard) : scenario.load;
+    // The open model's shards take turns through one schedule; the closed model's split the users (in `load`).
+    const part = shard && load.model === 'open' ? { index: shard.index, count: shard.count } : undefined;
+    const run = await driveKeeping(scenario, target, load, scenario.seed, recorder, watch.signal, 0, part);
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
     const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+    if (shard) {
+      results.shard = { index: shard.index, count: shard.count, start_at: shard.startAtMs === null ? null : new Date(shard.startAtMs).toISOString(), late_ms: Math.round(lateMs), seconds: recorder.shardSeconds() };
+    }
     // A spike the run stopped before is not reported: its watch was cut short.
     const watched = spikes.filter((s) => s.endMs <= scenario.load.warmupMs + run.measuredMs + 1);
     if (onTime && watched.length > 0) results.spikes = recorder.recoveries(watched);
@@ -255,14 +295,14 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
  * Workers get the load and the seed as given here (overrides and the block included) and the
  * requests as data, which they compile as this thread did.
  */
-async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
+async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, part?: ShardPart): Promise<EngineResult> {
   let predicted = false;
   const firstPrediction = (ms: number) => {
     predicted = true;
     target.firstPrediction(offsetMs + ms);
   };
   if (load.workers > 1) {
-    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime: recorder.onTimeWatch, goodput: recorder.goodput }, recorder, signal, firstPrediction);
+    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime: recorder.onTimeWatch, goodput: recorder.goodput, shard: part ?? null }, recorder, signal, firstPrediction);
   }
   const sink: OutcomeSink = {
     record(index: number, outcome: Outcome) {
@@ -271,24 +311,32 @@ async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: n
     },
     second: (nowMs, state) => recorder.second(nowMs, state),
   };
-  return runLoad({ origin: target.origin, requests: scenario.requests, load, seed, headers: scenario.target.headers, sink, signal });
+  return runLoad({ origin: target.origin, requests: scenario.requests, load, seed, headers: scenario.target.headers, sink, signal, shard: part });
 }
 
 /**
  * `drive`, but a failure of the generator itself ends the run rather than losing it: what the
  * recorder gathered until then is kept, and the run is marked as stopped by an engine error.
  */
-async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number): Promise<EngineResult> {
+async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, part?: ShardPart): Promise<EngineResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   try {
-    return await drive(scenario, target, load, seed, recorder, signal, offsetMs);
+    return await drive(scenario, target, load, seed, recorder, signal, offsetMs, part);
   } catch (err) {
     const elapsedMs = performance.now() - t0;
     const measuredMs = Math.max(0, Math.min(elapsedMs, load.warmupMs + load.durationMs) - load.warmupMs);
     const stop: Stop = { cause: 'engine-error', reason: `the load generator failed: ${(err as Error).message}` };
     return { elapsedMs, measuredMs, stop, startedAt, finishedAt: new Date() };
   }
+}
+
+/** Waits for `atMs` (Unix ms) unless aborted; how late it is by then (0 when it waited, or without a time). */
+async function waitUntil(atMs: number | null, signal: AbortSignal): Promise<number> {
+  if (atMs === null) return 0;
+  const wait = atMs - Date.now();
+  if (wait > 0) await sleep(wait, undefined, { signal }).catch(() => undefined);
+  return Math.max(0, Date.now() - atMs);
 }
 
 /** A paired build's blocks as one run: their measured time adds up; it was stopped if any block was. */

@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { isPrediction, runLoad, shareOf, type EngineResult, type Outcome, type Phase } from '../engine/index.ts';
+import { isPrediction, runLoad, shareOf, type EngineResult, type Outcome, type Phase, type ShardPart } from '../engine/index.ts';
 import { Recorder, type OnTimeWatch, type RecorderState, type SecondState } from '../metrics/index.ts';
 import { compileRequests, type GoodputSpec, type LoadPlan, type RequestSpec } from '../scenario/index.ts';
 
@@ -15,6 +15,8 @@ export interface WorkerPlan {
   onTime?: OnTimeWatch | null;
   /** What makes a streamed answer good, when goodput is counted. */
   goodput?: GoodputSpec | null;
+  /** This generator's part of a schedule shared with others (`--shard`), open model: the workers split it further. */
+  shard?: ShardPart | null;
 }
 
 /** What the parent hands a load worker. */
@@ -36,7 +38,10 @@ async function work(job: WorkerJob): Promise<void> {
   try {
     const { plan } = job;
     const requests = compileRequests(plan.requests);
-    const load = shareOf(plan.load, job.index, job.count);
+    // In a shard the workers take turns through the shard's arrivals of the one schedule (the same
+    // seed everywhere); else each runs its share of the rate with a schedule of its own.
+    const part = plan.shard ? { index: plan.shard.index + plan.shard.count * job.index, count: plan.shard.count * job.count } : undefined;
+    const load = part && plan.load.model === 'open' ? { ...plan.load, maxInFlight: Math.max(1, Math.ceil(plan.load.maxInFlight / job.count)) } : shareOf(plan.load, job.index, job.count);
     const recorder = new Recorder(requests, load.warmupMs, 0, plan.onTime ?? null, plan.goodput ?? null);
     const stop = new AbortController();
     port.on('message', (m: { type: string; reason?: string }) => {
@@ -49,7 +54,8 @@ async function work(job: WorkerJob): Promise<void> {
       requests,
       load,
       // Each worker its own payload and arrival streams.
-      seed: plan.seed + job.index * 7919,
+      seed: part ? plan.seed : plan.seed + job.index * 7919,
+      shard: part,
       headers: plan.headers,
       signal: stop.signal,
       sink: {

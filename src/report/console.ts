@@ -1,5 +1,5 @@
 import type { Check, Verdict } from '../gate/index.ts';
-import { capacityText, checkCells, checkHeaders, describeMetric, failureModeText, headline, noticeText, showDrift, spikeText, tokenTable, tokenTableTitle, trendText, undecidedText } from './words.ts';
+import { capacityText, checkCells, checkHeaders, describeMetric, failureModeText, headline, noticeText, showDrift, shardsText, spikeText, tokenTable, tokenTableTitle, trendText, undecidedText } from './words.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
 
 const fmt = (x: number, digits = 1) => x.toFixed(digits);
@@ -29,6 +29,7 @@ export function resultsTable(results: Results): string {
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const open = results.load.model === 'open';
   const out = [`Latency in ms over ${fmt(results.duration_s)} s${open ? ', from each request\'s scheduled time (coordinated-omission corrected)' : ''}`, ...lines];
+  if (results.shards) out.push(shardsText(results.shards));
   const tokens = tokenTable(results);
   if (tokens.length > 0) {
     const w = tokens[0]!.map((_, i) => Math.max(...tokens.map((r) => r[i]!.length)));

@@ -1,6 +1,6 @@
 import type { Baseline, Check, Comparison, HistoryTrend, Verdict } from '../gate/index.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, rankText, showDrift, spikeText, STATUS_TITLE, tokenTable, tokenTableTitle, trendText, undecidedText } from './words.ts';
+import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, rankText, showDrift, spikeText, STATUS_TITLE, shardsText, tokenTable, tokenTableTitle, trendText, undecidedText } from './words.ts';
 
 export interface ReportLinks {
   /** What the run is called in the trend's words: "this PR" in a pull request's comment. */
@@ -149,6 +149,7 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
       `p50 ${o.latency_ms.p50.toFixed(1)} ms, p95 ${o.latency_ms.p95.toFixed(1)} ms, p99 ${o.latency_ms.p99.toFixed(1)} ms.`,
     '',
   );
+  if (results.shards) lines.push(shardsText(results.shards), '');
   const tokens = tokenTable(results);
   if (tokens.length > 0) {
     lines.push(

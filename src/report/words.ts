@@ -265,3 +265,9 @@ export function tokenTable(results: Results): string[][] {
 export function tokenTableTitle(results: Results): string {
   return `Streamed answers (ms): TTFT from each request's ${results.load.model === 'open' ? 'scheduled time (coordinated-omission corrected)' : 'send'}; TPOT = (last chunk − first) / (tokens − 1); ITL every gap between chunks (vLLM's serving benchmark definitions)`;
 }
+
+/** A merged run's shards in one line: "Merged from 4 shards whose loads began within 0.012 s of each other." */
+export function shardsText(s: NonNullable<Results['shards']>): string {
+  const late = Math.max(...s.late_ms);
+  return `Merged from ${s.count} shards whose loads began within ${(s.start_spread_ms / 1000).toFixed(3)} s of each other${late > 0 ? ` (the latest ${(late / 1000).toFixed(3)} s after the agreed start)` : ''}.`;
+}

@@ -42,3 +42,25 @@ export function formatDuration(ms: number): string {
   if (ms >= 1000 && ms % 1000 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/** `i/n`, shard i (0-based) of n: from `--shard`, the action's `shard` input or MLLOAD_SHARD. */
+export function parseShard(text: string): { index: number; count: number } {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  if (!m) throw new Error(`a shard is written i/n, shard i (from 0) of n, like 2/4 (got ${JSON.stringify(text)})`);
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (count < 1 || count > 1000) throw new Error(`a run splits into 1 to 1000 shards (got ${count})`);
+  if (index >= count) throw new Error(`shard ${index}/${count}: the index counts from 0 to ${count - 1}`);
+  return { index, count };
+}
+
+/** The instant every shard's load begins: Unix seconds or milliseconds, or an ISO time; at most a day ahead. */
+export function parseStartAt(text: string, nowMs = Date.now()): number {
+  const t = text.trim();
+  let ms: number;
+  if (/^\d+(\.\d+)?$/.test(t)) ms = Number(t) >= 1e12 ? Number(t) : Number(t) * 1000;
+  else ms = Date.parse(t);
+  if (!Number.isFinite(ms)) throw new Error(`a start time is Unix seconds, Unix milliseconds or an ISO time like 2026-11-26T19:30:00Z (got ${JSON.stringify(text)})`);
+  if (ms - nowMs > 86_400_000) throw new Error(`the start time ${new Date(ms).toISOString()} is more than a day ahead`);
+  return ms;
+}

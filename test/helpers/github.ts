@@ -37,6 +37,13 @@ export class FakeGitHub {
   private nextSha = 1;
   /** Who the token acts as: GraphQL's viewer; comments it posts are by `<login>[bot]`, as with the job's GITHUB_TOKEN. */
   viewer: string | null = 'github-actions';
+  /** The workflow run's start, as GET /repos/{o}/{r}/actions/runs/{id} answers it. */
+  runStartedAt = new Date().toISOString();
+  /**
+   * Artifact storage (the Actions results service's Twirp API and its blob URLs): artifacts of this
+   * run by name, each one file. Only what the runner can reach is played; upload is not.
+   */
+  readonly artifacts = new Map<string, { file: string; content: string }>();
   private server!: Server;
   private nextId = 1000;
   url = '';
@@ -64,6 +71,27 @@ export class FakeGitHub {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(data));
         };
+        if (req.method === 'GET' && /^\/repos\/[^/]+\/[^/]+\/actions\/runs\/\d+$/.test(url.pathname)) {
+          return send(200, { id: 1, run_started_at: this.runStartedAt, created_at: this.runStartedAt });
+        }
+        const twirp = /^\/twirp\/github\.actions\.results\.api\.v1\.ArtifactService\/(\w+)$/.exec(url.pathname);
+        if (twirp && req.method === 'POST') {
+          const names = [...this.artifacts.keys()];
+          if (twirp[1] === 'ListArtifacts') {
+            const only = (body?.id_filter as string | undefined) ?? null;
+            const list = names.map((name, i) => ({ workflow_run_backend_id: 'run-1', workflow_job_run_backend_id: 'job-1', database_id: String(i + 1), name, size: String(this.artifacts.get(name)!.content.length), created_at: this.runStartedAt }));
+            return send(200, { artifacts: only ? list.filter((a) => a.database_id === String(only)) : list });
+          }
+          if (twirp[1] === 'GetSignedArtifactURL') return send(200, { signed_url: `${this.url}/blob/${encodeURIComponent(String(body?.name))}` });
+          return send(404, { msg: `fake artifact storage has no ${twirp[1]}`, code: 'not_found' });
+        }
+        if (req.method === 'GET' && url.pathname.startsWith('/blob/')) {
+          const a = this.artifacts.get(decodeURIComponent(url.pathname.slice('/blob/'.length)));
+          if (!a) return send(404, { message: 'BlobNotFound' });
+          // One file, not zipped: the client saves it under its Content-Disposition name.
+          res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${a.file}"` });
+          return void res.end(a.content);
+        }
         if (req.method === 'POST' && url.pathname === '/graphql') {
           if (this.viewer === null) return send(401, { message: 'Bad credentials' });
           return send(200, { data: { viewer: { login: this.viewer } } });

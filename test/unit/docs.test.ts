@@ -92,6 +92,15 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
         workflows++;
         assert.deepEqual(errorsOf(parseWorkflow({ name: where, content: text }, new NoOperationTraceWriter())), [], where);
         for (const inputs of ourSteps(text)) for (const k of Object.keys(inputs)) assert.ok(declared.includes(k), `${where}: input ${k} is not in action.yml`);
+      } else if ('apiVersion' in value && 'kind' in value) {
+        // A Kubernetes Indexed Job running shards: its mlload arguments must be ones `run` takes.
+        const job = value as { kind: string; spec: { completionMode: string; template: { spec: { containers: Array<{ args: string[] }> } } } };
+        assert.equal(job.kind, 'Job', where);
+        assert.equal(job.spec.completionMode, 'Indexed', where);
+        const args = job.spec.template.spec.containers[0]!.args;
+        assert.equal(args[0], 'run', where);
+        for (const flag of args.filter((a) => a.startsWith('--'))) assert.ok(['--shard', '--start-at', '--out', '--url', '--baseline'].includes(flag), `${where}: ${flag}`);
+        assert.ok(args.includes('$(JOB_COMPLETION_INDEX)/4'), where);
       } else if ('requests' in value) {
         scenarios++;
         assert.deepEqual(validate(SourceDocument.parse(where, text), schema), [], where);

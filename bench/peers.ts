@@ -1,0 +1,50 @@
+// What the benchmarks share: nginx as a fixed-JSON target on a core of its own, and commands run
+// pinned to a core with their CPU time measured.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export function have(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+export function ensureNginx(): void {
+  if (have('nginx')) return;
+  if (process.getuid?.() !== 0) throw new Error('nginx is needed as the target: apt-get install nginx-light');
+  console.log('installing nginx-light from Debian');
+  execFileSync('apt-get', ['install', '-y', '-qq', 'nginx-light'], { stdio: 'ignore' });
+}
+
+/** nginx answering every request with a model's fixed JSON on 127.0.0.1:`port`, one worker pinned to `cpu`; returns its stop. */
+export function startNginx(dir: string, port: number, cpu: string): () => void {
+  const conf = join(dir, 'nginx.conf');
+  writeFileSync(
+    conf,
+    `worker_processes 1;
+daemon off;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  client_body_temp_path ${dir};
+  server {
+    listen 127.0.0.1:${port};
+    location / { default_type application/json; return 200 '{"probability":0.5,"label":1,"model_version":"1.0.0"}'; }
+  }
+}
+`,
+  );
+  const child = spawn('taskset', ['-c', cpu, 'nginx', '-c', conf], { stdio: 'ignore' });
+  execFileSync('sh', ['-c', `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`]);
+  return () => child.kill('SIGQUIT');
+}
+
+/** Runs a command pinned to `cpu`; its stdout, CPU seconds (user + system) and peak memory. Exit 1 (a gate that failed) counts as run. */
+export function timed(cmd: string[], cpu: string, cwd?: string): { stdout: string; cpuS: number; maxRssMb: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %M', 'taskset', '-c', cpu, ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, cwd });
+  const m = /CPU ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
+  if ((r.status !== 0 && r.status !== 1) || !m) throw new Error(`${cmd.join(' ')} failed: ${r.stderr.slice(-800)}`);
+  return { stdout: r.stdout, cpuS: Number(m[1]) + Number(m[2]), maxRssMb: Number(m[3]) / 1024 };
+}

@@ -1,0 +1,238 @@
+import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, percentileMs, summarize, type Histogram } from './histogram.ts';
+import { mergeTokens } from './tokens.ts';
+import { round2, round3, round6 } from './totals.ts';
+import type { FailureGroup, NameSecond, RequestStats, Results, SeriesPoint, ShardSecond } from './types.ts';
+import { WindowSink } from './windows.ts';
+
+/** Shards that do not make one whole run: which file, and why. */
+export class ShardMergeError extends Error {}
+
+/** A shard's results and the file they came from (for messages). */
+export interface ShardInput {
+  file: string;
+  results: Results;
+}
+
+const SAMPLES_PER_REASON = 3;
+
+/**
+ * The shards of one run (`--shard i/n`) as one results: counts add, HDR histograms add exactly, the
+ * per-second series lines up by wall-clock second, and the windows are cut again from the merged
+ * seconds as a single run cuts its own. Refuses what is not one run: another scenario or seed, a
+ * different shard count, a shard missing or given twice, naming the files. The order of the inputs
+ * does not matter.
+ */
+export function mergeShards(inputs: ShardInput[]): Results {
+  if (inputs.length === 0) throw new ShardMergeError('merge takes the results.json of every shard');
+  for (const { file, results } of inputs) if (!results.shard) throw new ShardMergeError(`${file} is not a shard's results: run each shard with \`mlload run --shard i/n\``);
+  const first = inputs[0]!;
+  const count = first.results.shard!.count;
+  for (const { file, results } of inputs) {
+    const s = results.shard!;
+    if (results.scenario.hash !== first.results.scenario.hash) {
+      throw new ShardMergeError(`${file} is a shard of scenario ${results.scenario.name} (${results.scenario.hash}), ${first.file} of ${first.results.scenario.name} (${first.results.scenario.hash}): shards must run the same scenario`);
+    }
+    if (results.load.seed !== first.results.load.seed) throw new ShardMergeError(`${file} ran seed ${String(results.load.seed)}, ${first.file} seed ${String(first.results.load.seed)}: shards must share one schedule`);
+    if (s.count !== count) throw new ShardMergeError(`${file} is shard ${s.index} of ${s.count}, ${first.file} of ${count}: shards must split the run the same way`);
+  }
+  const byIndex = new Map<number, string>();
+  for (const { file, results } of inputs) {
+    const i = results.shard!.index;
+    if (byIndex.has(i)) throw new ShardMergeError(`shard ${i}/${count} appears twice: ${byIndex.get(i)} and ${file}`);
+    byIndex.set(i, file);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
+  if (missing.length > 0) throw new ShardMergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing (given: ${[...byIndex.keys()].sort((a, b) => a - b).join(', ')})`);
+
+  const shards = [...inputs].sort((a, b) => a.results.shard!.index - b.results.shard!.index).map((x) => x.results);
+  const base = shards[0]!;
+  const names = Object.keys(base.requests);
+  // Achieved time: the longest any shard took to complete its measured requests.
+  const seconds = Math.max(...shards.map((r) => (r.overall.rps > 0 ? r.overall.count / r.overall.rps : r.duration_s)), 1e-3);
+  const duration = Math.max(...shards.map((r) => r.duration_s));
+  const offered = duration > 0 ? duration : 1;
+  const requests: Record<string, RequestStats> = {};
+  for (const n of names) {
+    const parts = shards.map((r) => r.requests[n]).filter((x) => x !== undefined);
+    requests[n] = { method: parts[0]!.method, path: parts[0]!.path, ...mergeStats(parts, seconds, offered) };
+  }
+  const overall = mergeStats(shards.map((r) => r.overall), seconds, offered);
+
+  const starts = shards.map((r) => Date.parse(r.started_at));
+  const t0 = Math.min(...starts);
+  const series = mergeSeries(shards, starts.map((s) => (s - t0) / 1000), names, t0);
+  const windows = new WindowSink(names, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000));
+  for (const second of series.seconds) {
+    windows.add(second.names.map((n) => ({ count: n.count, failures: n.failures, histogram: encodeHistogram(n.histogram) })));
+    windows.fold(second.phase === 'measure', second.t * 1000);
+  }
+  windows.finish();
+
+  const stopped = shards.filter((r) => r.interrupted);
+  const merged: Results = {
+    schema_version: 1,
+    tool: base.tool,
+    scenario: base.scenario,
+    started_at: new Date(t0).toISOString(),
+    finished_at: new Date(Math.max(...shards.map((r) => Date.parse(r.finished_at)))).toISOString(),
+    duration_s: duration,
+    warmup_s: base.warmup_s,
+    interrupted: stopped.length > 0,
+    stop_reason: stopped.length > 0 ? stopped.map((r) => `shard ${r.shard!.index}: ${r.stop_reason}`).join('; ') : null,
+    stop_cause: stopped[0]?.stop_cause ?? null,
+    load: base.load,
+    overall,
+    requests,
+    series: series.points,
+    windows: windows.windows,
+    target: mergeTarget(shards),
+    environment: base.environment,
+    shards: { count, start_spread_ms: Math.max(...starts) - t0, late_ms: shards.map((r) => r.shard!.late_ms) },
+  };
+  return merged;
+}
+
+function mergeStats(parts: Array<Omit<RequestStats, 'method' | 'path'>>, seconds: number, offeredSeconds: number): Omit<RequestStats, 'method' | 'path'> {
+  const add = (pick: (p: (typeof parts)[number]) => string): Histogram => {
+    const h = latencyHistogram();
+    for (const p of parts) if (pick(p)) h.add(decodeHistogram(pick(p)));
+    return h;
+  };
+  const latency = add((p) => p.histogram);
+  const service = add((p) => p.service_histogram);
+  const count = parts.reduce((a, p) => a + p.count, 0);
+  const failures = parts.reduce((a, p) => a + p.failure_count, 0);
+  const statuses = new Map<string, number>();
+  for (const p of parts) for (const [k, v] of Object.entries(p.status_codes)) statuses.set(k, (statuses.get(k) ?? 0) + v);
+  const reasons = new Map<string, FailureGroup>();
+  for (const p of parts) {
+    for (const f of p.failures) {
+      const key = `${f.request}\u0000${f.reason}`;
+      const g = reasons.get(key);
+      if (!g) reasons.set(key, { ...f, samples: f.samples.slice(0, SAMPLES_PER_REASON) });
+      else {
+        g.count += f.count;
+        g.samples.push(...f.samples.slice(0, SAMPLES_PER_REASON - g.samples.length));
+      }
+    }
+  }
+  const streamed = parts.filter((p) => p.tokens);
+  const stats: Omit<RequestStats, 'method' | 'path'> = {
+    count,
+    failure_count: failures,
+    rps: round2(count / seconds),
+    offered_rps: round2(count / offeredSeconds),
+    error_rate: count === 0 ? 0 : round6(failures / count),
+    latency_ms: summarize(latency),
+    service_ms: summarize(service),
+    avg_content_bytes: count === 0 ? 0 : Math.round(parts.reduce((a, p) => a + p.avg_content_bytes * p.count, 0) / count),
+    status_codes: Object.fromEntries([...statuses].sort(([a], [b]) => Number(a) - Number(b))),
+    failures: [...reasons.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
+    histogram: encodeHistogram(latency),
+    service_histogram: encodeHistogram(service),
+  };
+  if (streamed.length === parts.length && streamed.length > 0) stats.tokens = mergeTokens(streamed.map((p) => p.tokens!), seconds);
+  keepHistogram(stats, latency);
+  return stats;
+}
+
+interface MergedSecond {
+  t: number;
+  phase: SeriesPoint['phase'];
+  inFlight: number;
+  users: number;
+  count: number;
+  errors: number;
+  bytes: number;
+  histogram: Histogram;
+  names: Array<{ count: number; failures: number; histogram: Histogram }>;
+  cpu: number[];
+  memory: number[];
+}
+
+/** The shards' seconds by wall-clock second (each shard's `t` moved by how much later it began), summed. */
+function mergeSeries(shards: Results[], offsets: number[], names: string[], t0: number): { points: SeriesPoint[]; seconds: MergedSecond[] } {
+  const byKey = new Map<number, MergedSecond>();
+  shards.forEach((r, i) => {
+    for (const s of r.shard!.seconds as ShardSecond[]) {
+      const t = s.t + offsets[i]!;
+      const key = Math.round(t);
+      let m = byKey.get(key);
+      if (!m) {
+        m = { t, phase: s.phase, inFlight: 0, users: 0, count: 0, errors: 0, bytes: 0, histogram: latencyHistogram(), names: names.map(() => ({ count: 0, failures: 0, histogram: latencyHistogram() })), cpu: [], memory: [] };
+        byKey.set(key, m);
+      }
+      m.t = Math.min(m.t, t);
+      // A second the shards disagree on is measured if any measured in it.
+      if (s.phase === 'measure') m.phase = 'measure';
+      m.inFlight += s.in_flight;
+      m.users += s.users;
+      m.count += s.count;
+      m.errors += s.errors;
+      m.bytes += s.bytes;
+      if (s.count > 0) m.histogram.add(decodeHistogram(s.histogram));
+      s.names.forEach((n, k) => {
+        const into = m!.names[k];
+        if (!into || n.count === 0) return;
+        into.count += n.count;
+        into.failures += n.failures;
+        into.histogram.add(decodeHistogram(n.histogram));
+      });
+      if (s.cpu_percent !== undefined) m.cpu.push(s.cpu_percent);
+      if (s.memory_mb !== undefined) m.memory.push(s.memory_mb);
+    }
+  });
+  const seconds = [...byKey.entries()].sort(([a], [b]) => a - b).map(([, m]) => m);
+  const cumulative = latencyHistogram();
+  let failures = 0;
+  let bytes = 0;
+  let last = 0;
+  const points = seconds.map((m) => {
+    cumulative.add(m.histogram);
+    failures += m.errors;
+    bytes += m.bytes;
+    const span = Math.max(1e-3, m.t - last);
+    last = m.t;
+    const requests: Record<string, NameSecond> = {};
+    m.names.forEach((n, k) => {
+      if (n.count > 0) requests[names[k]!] = { rps: round2(n.count / span), errors: n.failures, p50: percentileMs(n.histogram, 50), p95: percentileMs(n.histogram, 95), p99: percentileMs(n.histogram, 99) };
+    });
+    const point: SeriesPoint = {
+      t: round3(m.t),
+      time: Math.round(t0 + m.t * 1000),
+      phase: m.phase,
+      rps: round2(m.count / span),
+      errors: m.errors,
+      p50: percentileMs(m.histogram, 50),
+      p95: percentileMs(m.histogram, 95),
+      p99: percentileMs(m.histogram, 99),
+      in_flight: m.inFlight,
+      users: m.users,
+      total: {
+        count: cumulative.totalCount,
+        failures,
+        p50: percentileMs(cumulative, 50),
+        mean: cumulative.totalCount ? round2(cumulative.mean / 1000) : 0,
+        min: cumulative.totalCount ? round2(cumulative.minNonZeroValue / 1000) : 0,
+        max: round2(cumulative.maxValue / 1000),
+        avg_bytes: cumulative.totalCount ? Math.round(bytes / cumulative.totalCount) : 0,
+      },
+    };
+    if (Object.keys(requests).length > 0) point.requests = requests;
+    if (m.cpu.length > 0) point.cpu_percent = round2(m.cpu.reduce((a, x) => a + x, 0) / m.cpu.length);
+    if (m.memory.length > 0) point.memory_mb = round2(Math.max(...m.memory));
+    return point;
+  });
+  return { points, seconds };
+}
+
+/** One target seen from every shard: the first shard's, with container figures over all of them. */
+function mergeTarget(shards: Results[]): Results['target'] {
+  const target = { ...shards[0]!.target };
+  const watched = shards.map((r) => r.target).filter((t) => t.cpu_percent && t.memory_mb);
+  if (watched.length > 0) {
+    target.cpu_percent = { mean: round2(watched.reduce((a, t) => a + t.cpu_percent!.mean, 0) / watched.length), peak: Math.max(...watched.map((t) => t.cpu_percent!.peak)) };
+    target.memory_mb = { mean: round2(watched.reduce((a, t) => a + t.memory_mb!.mean, 0) / watched.length), peak: Math.max(...watched.map((t) => t.memory_mb!.peak)) };
+  }
+  return target;
+}
