@@ -1,4 +1,5 @@
 import type { Environment, HeadlineFigures, RequestStats, TargetFigures, Window } from '../metrics/index.ts';
+import type { TokenTiming } from '../scenario/index.ts';
 
 /** A baseline's merged figures, overall or of one request: a run's, less what a comparison does not use. */
 export type BaselineFigures = Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram' | 'tokens'>;
@@ -59,7 +60,6 @@ export type Metric =
   /** Requests per second that met every goodput limit. */
   | 'goodput';
 
-export type TokenTiming = `${'ttft' | 'tpot' | 'itl'}_${'p50' | 'p90' | 'p95' | 'p99'}`;
 
 /** A fraction is 0..1 (an error rate); a regression's change is relative, or in points for the error rate. */
 export type Unit = 'ms' | 's' | 'req/s' | 'tokens/s' | 'fraction' | 'fraction/h' | 'MB/h' | 'requests' | 'users';

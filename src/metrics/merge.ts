@@ -1,6 +1,6 @@
-import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, percentileMs, summarize, type Histogram } from './histogram.ts';
+import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, percentileMs, type Histogram } from './histogram.ts';
 import { mergeTokens } from './tokens.ts';
-import { round2, round3, round6 } from './totals.ts';
+import { figures, round2, round3 } from './totals.ts';
 import type { FailureGroup, NameSecond, RequestStats, Results, SeriesPoint, ShardSecond } from './types.ts';
 import { WindowSink } from './windows.ts';
 
@@ -117,19 +117,11 @@ function mergeStats(parts: Array<Omit<RequestStats, 'method' | 'path'>>, seconds
     }
   }
   const streamed = parts.filter((p) => p.tokens);
+  const bytes = parts.reduce((a, p) => a + p.avg_content_bytes * p.count, 0);
   const stats: Omit<RequestStats, 'method' | 'path'> = {
-    count,
-    failure_count: failures,
-    rps: round2(count / seconds),
-    offered_rps: round2(count / offeredSeconds),
-    error_rate: count === 0 ? 0 : round6(failures / count),
-    latency_ms: summarize(latency),
-    service_ms: summarize(service),
-    avg_content_bytes: count === 0 ? 0 : Math.round(parts.reduce((a, p) => a + p.avg_content_bytes * p.count, 0) / count),
+    ...figures(count, failures, bytes, latency, service, seconds, offeredSeconds),
     status_codes: Object.fromEntries([...statuses].sort(([a], [b]) => Number(a) - Number(b))),
     failures: [...reasons.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
-    histogram: encodeHistogram(latency),
-    service_histogram: encodeHistogram(service),
   };
   if (streamed.length === parts.length && streamed.length > 0) stats.tokens = mergeTokens(streamed.map((p) => p.tokens!), seconds);
   keepHistogram(stats, latency);

@@ -147,7 +147,8 @@ export function overallFigures(names: NameTotals[], byName: RequestStats[], seco
   return overall;
 }
 
-function figures(count: number, failures: number, bytes: number, latency: Histogram, service: Histogram, seconds: number, offeredSeconds: number) {
+/** The figures of `count` requests over `seconds` achieved and `offeredSeconds` measured, histograms encoded. */
+export function figures(count: number, failures: number, bytes: number, latency: Histogram, service: Histogram, seconds: number, offeredSeconds: number) {
   return {
     count,
     failure_count: failures,

@@ -1,5 +1,6 @@
 import type { StopCause } from '../engine/index.ts';
 import type { TargetFigures } from '../target/index.ts';
+import type { TokenFigures } from '../scenario/index.ts';
 import type { LatencySummary } from './histogram.ts';
 
 export type { TargetFigures };
@@ -101,8 +102,8 @@ export interface Environment {
   fingerprint?: string;
 }
 
-/** The headline figures of a run, or of one window of it. */
-export interface HeadlineFigures {
+/** The headline figures of a run, or of one window of it; streamed answers' token figures too, when there are any. */
+export interface HeadlineFigures extends TokenFigures {
   count: number;
   failures: number;
   rps: number;
@@ -113,21 +114,6 @@ export interface HeadlineFigures {
   p99: number;
   p999: number;
   mean: number;
-  /** Streamed answers only: token timings (ms) at a percentile, output tokens/s, goodput (req/s). */
-  ttft_p50?: number;
-  ttft_p90?: number;
-  ttft_p95?: number;
-  ttft_p99?: number;
-  tpot_p50?: number;
-  tpot_p90?: number;
-  tpot_p95?: number;
-  tpot_p99?: number;
-  itl_p50?: number;
-  itl_p90?: number;
-  itl_p95?: number;
-  itl_p99?: number;
-  output_tokens_per_s?: number;
-  goodput?: number;
 }
 
 /** A window of a run (about a tenth of it), or a paired run's block: overall and per request, the units the noise estimates work from. */

@@ -114,8 +114,18 @@ export interface TargetSpec {
   health: HealthSpec;
 }
 
+/** A streamed answer's timing at a percentile: time to first token, time per output token, inter-token latency. */
+export type TokenTiming = `${'ttft' | 'tpot' | 'itl'}_${'p50' | 'p90' | 'p95' | 'p99'}`;
+
+/**
+ * Streamed answers' figures: timings (ms) at a percentile, output tokens per second, goodput (answers
+ * per second that met every `goodput:` limit). As limits: at most, at least, at least; as tolerances:
+ * how far each may move the bad way.
+ */
+export type TokenFigures = Partial<Record<TokenTiming | 'output_tokens_per_s' | 'goodput', number>>;
+
 /** Limits on one set of figures (overall or one request name). Latencies in ms, rates 0..1. */
-export interface Limits {
+export interface Limits extends TokenFigures {
   p50?: number;
   p90?: number;
   p95?: number;
@@ -131,23 +141,6 @@ export interface Limits {
   recovery?: number;
   /** Overall only: the steepest trend a soak may show. */
   drift?: DriftLimits;
-  /** Streamed answers: time to first token, time per output token, inter-token latency (ms, at a percentile). */
-  ttft_p50?: number;
-  ttft_p90?: number;
-  ttft_p95?: number;
-  ttft_p99?: number;
-  tpot_p50?: number;
-  tpot_p90?: number;
-  tpot_p95?: number;
-  tpot_p99?: number;
-  itl_p50?: number;
-  itl_p90?: number;
-  itl_p95?: number;
-  itl_p99?: number;
-  /** Streamed answers: output tokens per second, at least. */
-  output_tokens_per_s?: number;
-  /** Requests per second that met every `goodput:` limit, at least. */
-  goodput?: number;
 }
 
 /** Per-request limits that make a streamed answer "good" (vLLM's --goodput): ms. */
@@ -164,7 +157,7 @@ export interface DriftLimits {
 }
 
 /** Tolerances against the baseline as fractions (0.1 = 10%); error_rate in absolute points (0.01). */
-export interface Tolerances {
+export interface Tolerances extends TokenFigures {
   /** How far the capacity may drop (overall only). */
   capacity?: number;
   p50?: number;
@@ -175,21 +168,6 @@ export interface Tolerances {
   mean?: number;
   rps?: number;
   error_rate?: number;
-  ttft_p50?: number;
-  ttft_p90?: number;
-  ttft_p95?: number;
-  ttft_p99?: number;
-  tpot_p50?: number;
-  tpot_p90?: number;
-  tpot_p95?: number;
-  tpot_p99?: number;
-  itl_p50?: number;
-  itl_p90?: number;
-  itl_p95?: number;
-  itl_p99?: number;
-  /** How far output tokens per second and goodput may drop. */
-  output_tokens_per_s?: number;
-  goodput?: number;
 }
 
 /** The limits a capacity probe must hold: percentiles in ms, the error rate 0..1. */

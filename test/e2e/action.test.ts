@@ -6,7 +6,7 @@ import { runAction } from '../helpers/action.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FakeGitHub } from '../helpers/github.ts';
 import { exampleScenario, tempDir } from '../helpers/scenario.ts';
-import { startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+import { chatStream, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 const LOAD = '  rate: 100\n  arrival: constant\n  duration: 3s\n  warmup: 1s';
 
@@ -146,17 +146,7 @@ describe('the bundled action, run as a runner runs it', () => {
 
   it('a streaming LLM: the token figures are judged, in the comment and the summary, with tokens.csv beside the results', async () => {
     const github = await new FakeGitHub().start();
-    const llm = await startServer((req, _body, res) => {
-      if (req.method === 'GET') return void res.end('{"data":[]}');
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      let i = 0;
-      const next = () => {
-        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: ` w${i}` } }] })}\n\n`);
-        if (++i < 6) return void setTimeout(next, 5);
-        res.end(`data: ${JSON.stringify({ choices: [], usage: { completion_tokens: 6 } })}\n\ndata: [DONE]\n\n`);
-      };
-      setTimeout(next, 40);
-    }, false);
+    const llm = await startServer(chatStream(6, 40, 5), false);
     try {
       const ws = tempDir('mlload-ws-');
       writeFileSync(

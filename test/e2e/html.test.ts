@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
-import { limitedServer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+import { chatStream, limitedServer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 const SHOTS = join(ROOT, 'test-results');
 
@@ -138,17 +138,7 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
 
   it('a streaming LLM run: the TTFT, TPOT and ITL plot draws, the token table is on the page', async (t) => {
     if (!browser) return t.skip('no chromium');
-    const llm = await startServer((req, _body, res) => {
-      if (req.method === 'GET') return void res.end('{"data":[]}');
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      let i = 0;
-      const next = () => {
-        res.write(`data: ${JSON.stringify({ choices: [{ delta: { content: ` w${i}` } }] })}\n\n`);
-        if (++i < 8) return void setTimeout(next, 3 + Math.random() * 4);
-        res.end('data: [DONE]\n\n');
-      };
-      setTimeout(next, 20 + Math.random() * 20);
-    }, false);
+    const llm = await startServer(chatStream(8, [20, 40], [3, 7]), false);
     try {
       const dir = tempDir();
       const file = writeScenario(`name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 3s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 8\n`);

@@ -1,13 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
-import { ROOT, runCli } from '../helpers/cli.ts';
+import { runCli } from '../helpers/cli.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
-import { json, startServer } from '../helpers/servers.ts';
+import { json, startExample, startServer } from '../helpers/servers.ts';
 
 const FIELDS = `    body:
       fields:
@@ -27,22 +26,11 @@ function scenario(url: string, protocol: keyof typeof MUTATIONS): string {
   return `name: ${protocol}\ntarget: { url: "${url}" }\nload: { rate: 120, duration: 3s }\nrequests:\n  - name: infer\n    weight: 3\n    protocol: ${protocol}\n    model: heart-risk-logreg\n    batch: 3\n${FIELDS}${broken}`;
 }
 
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
 describe('KServe v2 and TF Serving presets against the example model speaking them', () => {
   let model: ChildProcess;
   let url = '';
   before(async () => {
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    model = spawn(process.execPath, [join(ROOT, 'examples/model/server.mjs')], { env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'inherit'] });
-    await new Promise<void>((resolve) => model.stdout!.once('data', () => resolve()));
+    ({ url, child: model } = await startExample('model/server.mjs', {}, '/v2/health/ready'));
   });
   after(() => {
     model.kill();

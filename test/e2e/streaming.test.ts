@@ -1,16 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
-import { json, startServer } from '../helpers/servers.ts';
+import { json, startExample, startServer } from '../helpers/servers.ts';
 
 /** Issue 16: streamed LLM answers measured as vLLM's serving benchmark measures them, and gated. */
 
@@ -217,34 +214,9 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
   });
 });
 
-/** A free port on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-/** The example LLM server, with its pace set by environment. */
-async function exampleLlm(env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'examples/llm/server.mjs')], { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(`${url}/v1/models`)).ok) return { url, child };
-    } catch {
-      await sleep(50);
-    }
-  }
-  child.kill();
-  throw new Error('the example LLM server did not start');
-}
-
 describe('the gate on the example LLM server', () => {
   it('a build 20% slower per token fails regression.tpot; the same build passes or is inconclusive', async () => {
-    const servers = await Promise.all([{ TOKEN_MS: '10' }, { TOKEN_MS: '10' }, { TOKEN_MS: '12' }].map((env) => exampleLlm(env)));
+    const servers = await Promise.all([{ TOKEN_MS: '10' }, { TOKEN_MS: '10' }, { TOKEN_MS: '12' }].map((env) => startExample('llm/server.mjs', env, '/v1/models')));
     const [reference, same, slower] = servers;
     try {
       const scenario = (url: string) =>

@@ -1,5 +1,9 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ROOT } from './cli.ts';
 
 export interface TestServer {
   url: string;
@@ -88,5 +92,50 @@ export function limitedServer(c: number, serviceMs: number): Handler {
   return (_req, body, res) => {
     line.push(() => modelAnswer(body, res));
     next();
+  };
+}
+
+/** A free port on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/** One of the example servers (`examples/<script>`) on a free port, its settings from `env`; ready when `readyPath` answers. */
+export async function startExample(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(ROOT, 'examples', script)], { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(url + readyPath)).ok) return { url, child };
+    } catch {
+      await sleep(50);
+    }
+  }
+  child.kill();
+  throw new Error(`examples/${script} did not start`);
+}
+
+/**
+ * Answers like an OpenAI-compatible chat stream: `tokens` chunks, the first after `firstMs` and
+ * the rest `gapMs` apart (each drawn anew when given as [lo, hi]), a usage chunk, then [DONE];
+ * GET (the readiness check) answers an empty model list.
+ */
+export function chatStream(tokens: number, firstMs: number | [number, number], gapMs: number | [number, number]): Handler {
+  const draw = (ms: number | [number, number]) => (typeof ms === 'number' ? ms : ms[0] + Math.random() * (ms[1] - ms[0]));
+  return (req, _body, res) => {
+    if (req.method === 'GET') return json(res, 200, { object: 'list', data: [] });
+    res.writeHead(200, { 'content-type': 'text/event-stream' });
+    let i = 0;
+    const next = () => {
+      res.write(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: ` w${i}` } }] })}\n\n`);
+      if (++i < tokens) return void setTimeout(next, draw(gapMs));
+      res.end(`data: ${JSON.stringify({ choices: [], usage: { completion_tokens: tokens } })}\n\ndata: [DONE]\n\n`);
+    };
+    setTimeout(next, draw(firstMs));
   };
 }
