@@ -131,6 +131,24 @@ export class ResponseReader {
           break;
         case State.ChunkLine:
         case State.Trailers: {
+          if (this.state === State.ChunkLine && this.line === '') {
+            // The common line, a bare hex size and CRLF within this read: read off the bytes, no string.
+            let i = pos;
+            let size = 0;
+            while (i < chunk.length && i - pos <= 13) {
+              const c = chunk[i]!;
+              const v = c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : c >= 65 && c <= 70 ? c - 55 : -1;
+              if (v < 0) break;
+              size = size * 16 + v;
+              i++;
+            }
+            if (i > pos && i - pos <= 13 && i + 1 < chunk.length && chunk[i] === 13 && chunk[i + 1] === 10) {
+              pos = i + 2;
+              this.remaining = size;
+              this.state = size === 0 ? State.Trailers : State.ChunkData;
+              break;
+            }
+          }
           const lf = chunk.indexOf(10, pos);
           const stop = lf < 0 ? chunk.length : lf + 1;
           this.line += chunk.toString('latin1', pos, stop);

@@ -129,8 +129,9 @@ describe('a real container engine', { concurrency: false }, () => {
   it('a reference build that dies mid-run stops the paired run with one message naming it, and the results so far are written', async (t) => {
     if (!available) return t.skip('no container engine');
     const out = tempDir('mlload-out-');
-    // Warm-up rounds take 4 s; the reference dies in the measured blocks, while B runs its block.
-    const text = scenario(IMAGE, '  env: { CRASH_AFTER_MS: 7000 }\n', '  rate: 50\n  duration: 8s') + 'compare:\n  blocks: 4\n';
+    // Warm-up rounds take 4 s and the blocks 16 s; the reference dies 12 s after it started, in the
+    // measured blocks however long a busy machine takes to start the two containers (up to 8 s).
+    const text = scenario(IMAGE, '  env: { CRASH_AFTER_MS: 12000 }\n', '  rate: 50\n  duration: 8s') + 'compare:\n  blocks: 4\n';
     const r = await runCli(['run', writeScenario(text), '--out', out, '--baseline-image', CRASHING]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /the reference build: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3 during the run/);

@@ -110,8 +110,10 @@ describe('shards of one schedule', () => {
       assert.ok(measured > 1000, String(measured));
       const baseline = join(dir, 'baseline.json');
       assert.equal((await runCli(['baseline', join(single, 'results.json'), '--out', baseline])).code, 0);
+      // Judged like any run (pass or fail: four generators on two busy cores may well be slower).
       const compared = await runCli(['compare', join(merged, 'results.json'), '--baseline', baseline]);
-      assert.ok(compared.code === 0, compared.stdout + compared.stderr);
+      assert.ok(compared.code === 0 || compared.code === 1, compared.stdout + compared.stderr);
+      assert.match(compared.stdout, /overall +p95 +[\d.]+ ms +[\d.]+ ms/);
 
       // Any order: the same histograms, byte for byte.
       const inputs = shardDirs.map((d) => ({ file: join(d, 'results.json'), results: readResults(d) }));
