@@ -143,7 +143,7 @@ export class Http1Client {
       if (slot.socket !== socket) return;
       const reason = networkReason(err, slot.plan?.timeoutMs ?? 0);
       // A stream that had begun was cut off: said so, whatever the socket's error.
-      this.fail(slot, slot.response.midStream ? `stream cut off: ${reason} mid-stream` : reason, err.message);
+      this.fail(slot, slot.response.cutOff(reason), err.message);
     });
     socket.on('close', () => {
       if (slot.socket !== socket) return;
@@ -227,8 +227,8 @@ export class Http1Client {
     const now = this.clock();
     for (const slot of this.slots) {
       if (slot.busy && slot.plan && now - slot.sent > slot.plan.timeoutMs) {
-        const midStream = slot.response.midStream;
-        this.fail(slot, `timeout after ${formatDuration(slot.plan.timeoutMs)}${midStream ? ': stream without [DONE]' : ''}`, '');
+        const timeout = `timeout after ${formatDuration(slot.plan.timeoutMs)}`;
+        this.fail(slot, slot.response.midStream ? `${timeout}: stream without [DONE]` : timeout, '');
       }
     }
   }

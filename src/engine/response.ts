@@ -200,6 +200,11 @@ export class ResponseReader {
     return this.streaming && this.tokens.started;
   }
 
+  /** Why the exchange ended early, said as a stream cut off when tokens had begun to arrive. */
+  cutOff(reason: string): string {
+    return this.midStream ? `stream cut off: ${reason} mid-stream` : reason;
+  }
+
   /**
    * A complete response to a streaming request whose status was accepted: the tokens' timing, or why
    * it is no good answer (not a stream at all, a broken one, or one without `[DONE]`).
@@ -217,7 +222,7 @@ export class ResponseReader {
       return true;
     }
     if (this.state !== State.Done) {
-      this.error = this.state === State.Head && !this.head ? 'connection closed before a response' : this.midStream ? 'stream cut off: connection closed mid-stream' : 'connection closed mid-response';
+      this.error = this.state === State.Head && !this.head ? 'connection closed before a response' : this.midStream ? this.cutOff('connection closed') : 'connection closed mid-response';
     }
     return false;
   }
