@@ -6,6 +6,7 @@
  * sends them, else the events that carried text. Nothing of the body is kept but a partial line.
  */
 import type { StreamProtocol } from '../scenario/index.ts';
+import { chunkFields, scanChunk, type ChunkFields, type StreamEvent } from './stream-event.ts';
 
 /** A streamed answer's tokens, on the engine clock (ms). */
 export interface TokenTiming {
@@ -74,9 +75,18 @@ export class TokenStream {
     }
     for (let lf = buf.indexOf(10, start); lf >= 0 && lf < end; lf = buf.indexOf(10, start)) {
       const stop = lf > start && buf[lf - 1] === 13 ? lf - 1 : lf;
-      // `data:` lines, nearly all of a stream, are taken straight from the bytes.
+      // `data:` lines, nearly all of a stream, are taken straight from the bytes; one that is a whole
+      // event (a blank line follows in this read) is read without a string.
       if (stop - start >= 5 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97 && buf[start + 4] === 58) {
-        this.data.push(buf.toString('utf8', start + (buf[start + 5] === 32 ? 6 : 5), stop));
+        const from = start + (buf[start + 5] === 32 ? 6 : 5);
+        const blank = lf + 1 < end && buf[lf + 1] === 10 ? lf + 2 : lf + 2 < end && buf[lf + 1] === 13 && buf[lf + 2] === 10 ? lf + 3 : -1;
+        if (blank > 0 && this.data.length === 0) {
+          this.event(buf, from, stop, now);
+          start = blank;
+          if (this.failure !== null) return;
+          continue;
+        }
+        this.data.push(buf.toString('utf8', from, stop));
       } else this.line(buf.toString('utf8', start, stop), now);
       start = lf + 1;
       if (this.failure !== null) return;
@@ -118,6 +128,17 @@ export class TokenStream {
     if (this.data.length === 0) return;
     const data = this.data.length === 1 ? this.data[0]! : this.data.join('\n');
     this.data.length = 0;
+    this.parse(data, now);
+  }
+
+  /** An event of one data line, `buf[from, stop)`: read from the bytes when the scanner is sure, else parsed. */
+  private event(buf: Buffer, from: number, stop: number, now: number): void {
+    const fields = this.finished ? null : scanChunk(buf, from, stop, this.protocol === 'openai-chat');
+    if (fields === null) return this.parse(buf.toString('utf8', from, stop), now);
+    this.take(fields, now);
+  }
+
+  private parse(data: string, now: number): void {
     if (this.finished) return this.fail('data after [DONE]', data);
     if (data === '[DONE]') {
       this.finished = true;
@@ -134,23 +155,17 @@ export class TokenStream {
       const message = typeof event.error === 'object' && typeof event.error.message === 'string' ? event.error.message : JSON.stringify(event.error);
       return this.fail(`stream error: ${message.slice(0, 120)}`, data);
     }
-    const choice = Array.isArray(event.choices) ? event.choices[0] : undefined;
-    if (choice !== undefined) {
+    this.take(chunkFields(event, this.protocol === 'openai-chat'), now);
+  }
+
+  private take(chunk: ChunkFields, now: number): void {
+    if (chunk.choice) {
       if (this.events === 0) this.first = now;
       else this.gaps.push(now - this.last);
       this.events++;
-      const text = this.protocol === 'openai-chat' ? choice?.delta?.content : choice?.text;
-      if (typeof text === 'string' && text.length > 0) this.texts++;
+      if (chunk.text) this.texts++;
     }
-    const tokens = event.usage?.completion_tokens;
-    if (typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 0) this.usage = tokens;
-    if (choice !== undefined || tokens !== undefined) this.last = now;
+    if (chunk.usage >= 0) this.usage = chunk.usage;
+    if (chunk.choice || chunk.usageSeen) this.last = now;
   }
-}
-
-/** The parts of a streamed chunk that are read. */
-interface StreamEvent {
-  choices?: Array<{ delta?: { content?: unknown }; text?: unknown } | null>;
-  usage?: { completion_tokens?: unknown } | null;
-  error?: { message?: unknown } | string | null;
 }
