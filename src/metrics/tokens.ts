@@ -67,32 +67,29 @@ export class TokenTotals {
 
   /** The figures over `seconds` (achieved time, as throughput's); goodput only when the scenario defines it. */
   figures(seconds: number, goodput: boolean): TokenStats {
-    const stats: TokenStats = {
+    return { ...this.summary(seconds, goodput), ttft_histogram: encodeHistogram(this.ttft), tpot_histogram: encodeHistogram(this.tpot), itl_histogram: encodeHistogram(this.itl) };
+  }
+
+  /** The flat figures a window (or a baseline's run) carries for the noise estimates: no histogram encoded, as every window closes. */
+  headline(seconds: number, goodput: boolean): Partial<HeadlineFigures> {
+    return tokenHeadline(this.summary(seconds, goodput));
+  }
+
+  private summary(seconds: number, goodput: boolean): Omit<TokenStats, 'ttft_histogram' | 'tpot_histogram' | 'itl_histogram'> {
+    return {
       answers: this.answers,
       output_tokens: this.tokens,
       output_tokens_per_s: round2(this.tokens / seconds),
       ttft_ms: summarize(this.ttft),
       tpot_ms: summarize(this.tpot),
       itl_ms: summarize(this.itl),
-      ttft_histogram: encodeHistogram(this.ttft),
-      tpot_histogram: encodeHistogram(this.tpot),
-      itl_histogram: encodeHistogram(this.itl),
+      ...(goodput ? { good: this.good, goodput: round2(this.good / seconds) } : {}),
     };
-    if (goodput) {
-      stats.good = this.good;
-      stats.goodput = round2(this.good / seconds);
-    }
-    return stats;
-  }
-
-  /** The flat figures a window (or a baseline's run) carries for the noise estimates. */
-  headline(seconds: number, goodput: boolean): Partial<HeadlineFigures> {
-    return tokenHeadline(this.figures(seconds, goodput));
   }
 }
 
 /** A run's or a window's token figures, flat: what HeadlineFigures carry beside the latency percentiles. */
-export function tokenHeadline(t: TokenStats): Partial<HeadlineFigures> {
+export function tokenHeadline(t: Pick<TokenStats, 'output_tokens_per_s' | 'ttft_ms' | 'tpot_ms' | 'itl_ms' | 'goodput'>): Partial<HeadlineFigures> {
   const out: Partial<HeadlineFigures> = { output_tokens_per_s: t.output_tokens_per_s };
   for (const [name, s] of [['ttft', t.ttft_ms], ['tpot', t.tpot_ms], ['itl', t.itl_ms]] as const) {
     out[`${name}_p50`] = s.p50;
