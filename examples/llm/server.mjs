@@ -65,7 +65,8 @@ function answer(req, res, body, chat) {
   const event = (value) => res.write(`data: ${JSON.stringify(value)}\n\n`);
   let i = 0;
   let timer = null;
-  req.socket.once('close', () => clearTimeout(timer));
+  // The response's close, not the socket's: a kept-alive socket carries many answers.
+  res.once('close', () => clearTimeout(timer));
   const next = () => {
     const word = (i === 0 ? '' : ' ') + WORDS[i % WORDS.length];
     const delta = chat ? { index: 0, delta: i === 0 ? { role: 'assistant', content: word } : { content: word }, finish_reason: null } : { index: 0, text: word, finish_reason: null };
