@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBaseline, readBaseline, readHistory, readResults, writeBaseline } from '../gate/index.ts';
 import { ShardMergeError } from '../metrics/index.ts';
-import { mergeAndGate, readAgainst } from '../pipeline/index.ts';
+import { mergeAndGate, readAgainst, type BaselineSource } from '../pipeline/index.ts';
 import { judge, shouldFail } from '../gate/index.ts';
 import { verdictText } from '../report/index.ts';
 import { markdownReport } from '../report/index.ts';
@@ -63,16 +63,21 @@ export function mergeCommand(args: string[], io: Io): number {
   if (!values.out) throw new UsageError('merge needs --out DIR for the merged results');
   const inputs = positionals.map((file) => ({ file, results: readResults(file) }));
   const scenario = loadScenario(values.scenario ?? inputs[0]!.results.scenario.file);
-  const history = values.history ? { label: values.history, value: readHistory(values.history) } : null;
-  const source = values.baseline || history ? { file: values.baseline ?? '', missing: values.baseline ? ('error' as const) : ('none' as const), history } : null;
+  const source = baselineSource(values.baseline, values.history);
   let run;
   try {
     run = mergeAndGate(inputs, scenario, readAgainst(scenario, source), { dir: values.out, reportFile: values.markdown });
   } catch (err) {
-    if (err instanceof ShardMergeError || /^the shards ran scenario/.test((err as Error).message)) throw new UsageError((err as Error).message);
+    if (err instanceof ShardMergeError) throw new UsageError(err.message);
     throw err;
   }
   io.out(run.report.text);
   io.out(`\nWrote ${run.report.files.join(', ')}`);
   return shouldFail(run.verdict, 'any', values['fail-on-inconclusive']) ? EXIT.fail : EXIT.ok;
+}
+
+/** What `--baseline FILE` and `--history FILE` give a run to be judged against: a baseline file that must exist, the history read; null without either. */
+export function baselineSource(baselineFile: string | undefined, historyFile: string | undefined): BaselineSource | null {
+  const history = historyFile ? { label: historyFile, value: readHistory(historyFile) } : null;
+  return baselineFile || history ? { file: baselineFile ?? '', missing: baselineFile ? 'error' : 'none', history } : null;
 }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readHistory, shouldFail } from '../gate/index.ts';
+import { shouldFail } from '../gate/index.ts';
 import { gateScenario, readAgainst, referenceLabel, shardProblem, type ShardRun } from '../pipeline/index.ts';
 import { claimOutputDir, OutputInUseError, progressPlan, progressPrinter } from '../report/index.ts';
 import { loadScenario, parseDuration, parseShard, parseStartAt } from '../scenario/index.ts';
@@ -7,7 +7,7 @@ import { InvalidFileError } from '../shared/document.ts';
 import { VERSION } from '../shared/version.ts';
 import { TargetError } from '../target/index.ts';
 import { EXIT, UsageError } from './errors.ts';
-import { baselineCommand, compareCommand, mergeCommand } from './gate-commands.ts';
+import { baselineCommand, baselineSource, compareCommand, mergeCommand } from './gate-commands.ts';
 import { historyCommand, HISTORY_USAGE, reportCommand } from './history-command.ts';
 
 const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API
@@ -156,8 +156,7 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const unshardable = shard ? shardProblem(scenario) : null;
   if (unshardable) throw new UsageError(unshardable);
   if (scenario.compare.against === 'history' && !values.history) throw new UsageError('the scenario compares against its history (compare.against: history): give --history FILE (`mlload history add` keeps one)');
-  const history = values.history ? { label: values.history, value: readHistory(values.history) } : null;
-  const source = values.baseline || history ? { file: values.baseline ?? '', missing: values.baseline ? ('error' as const) : ('none' as const), history } : null;
+  const source = baselineSource(values.baseline, values.history);
   const against = readAgainst(scenario, source);
 
   let claim;

@@ -1,6 +1,6 @@
 // The engine stage: drives a load plan at an origin and hands each outcome to a sink.
 export { runLoad, type LoadRun, type ShardPart } from './run.ts';
 export { blockLoad, type Block } from './blocks.ts';
-export { shareOf } from './share.ts';
+export { shardOf, shareOf } from './share.ts';
 export { isPrediction, StopRequest, type EngineResult, type Outcome, type OutcomeSink, type Phase, type RequestIdentity, type Stop, type StopCause } from './types.ts';
 export type { TokenTiming } from './sse.ts';

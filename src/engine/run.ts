@@ -380,5 +380,5 @@ function runClosed(
     }
   })();
   const drained = generated.then(() => (running === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
-  return { generated, drained, leftover: () => [] as Array<{ scheduled: number; index?: number }> };
+  return { generated, drained, leftover: () => [] };
 }

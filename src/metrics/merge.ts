@@ -1,8 +1,8 @@
-import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, percentileMs, type Histogram } from './histogram.ts';
+import { decodeHistogram, keepHistogram, latencyHistogram, type Histogram } from './histogram.ts';
+import { Recorder } from './recorder.ts';
 import { mergeTokens } from './tokens.ts';
-import { figures, round2, round3 } from './totals.ts';
-import type { FailureGroup, NameSecond, RequestStats, Results, SeriesPoint, ShardSecond } from './types.ts';
-import { WindowSink } from './windows.ts';
+import { figures, round2 } from './totals.ts';
+import type { FailureGroup, RequestStats, Results, SeriesPoint, ShardSecond, Window } from './types.ts';
 
 /** Shards that do not make one whole run: which file, and why. */
 export class ShardMergeError extends Error {}
@@ -60,13 +60,8 @@ export function mergeShards(inputs: ShardInput[]): Results {
 
   const starts = shards.map((r) => Date.parse(r.started_at));
   const t0 = Math.min(...starts);
-  const series = mergeSeries(shards, starts.map((s) => (s - t0) / 1000), names, t0);
-  const windows = new WindowSink(names, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000));
-  for (const second of series.seconds) {
-    windows.add(second.names.map((n) => ({ count: n.count, failures: n.failures, histogram: encodeHistogram(n.histogram) })));
-    windows.fold(second.phase === 'measure', second.t * 1000);
-  }
-  windows.finish();
+  const identities = names.map((name) => ({ name, method: base.requests[name]!.method, path: base.requests[name]!.path }));
+  const { series, windows } = mergeSeconds(shards, starts.map((s) => (s - t0) / 1000), new Recorder(identities, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000)), t0);
 
   const stopped = shards.filter((r) => r.interrupted);
   const merged: Results = {
@@ -83,8 +78,8 @@ export function mergeShards(inputs: ShardInput[]): Results {
     load: base.load,
     overall,
     requests,
-    series: series.points,
-    windows: windows.windows,
+    series,
+    windows,
     target: mergeTarget(shards),
     environment: base.environment,
     shards: { count, start_spread_ms: Math.max(...starts) - t0, late_ms: shards.map((r) => r.shard!.late_ms) },
@@ -128,30 +123,31 @@ function mergeStats(parts: Array<Omit<RequestStats, 'method' | 'path'>>, seconds
   return stats;
 }
 
+/** The shards' seconds of one wall-clock second. */
 interface MergedSecond {
   t: number;
   phase: SeriesPoint['phase'];
   inFlight: number;
   users: number;
-  count: number;
-  errors: number;
-  bytes: number;
-  histogram: Histogram;
-  names: Array<{ count: number; failures: number; histogram: Histogram }>;
+  parts: ShardSecond[];
   cpu: number[];
   memory: number[];
 }
 
-/** The shards' seconds by wall-clock second (each shard's `t` moved by how much later it began), summed. */
-function mergeSeries(shards: Results[], offsets: number[], names: string[], t0: number): { points: SeriesPoint[]; seconds: MergedSecond[] } {
+/**
+ * The shards' seconds by wall-clock second (each shard's `t` moved by how much later it began), each
+ * added into `recorder` and closed as a single run closes its seconds (as it adds its load workers'):
+ * the series and the windows.
+ */
+function mergeSeconds(shards: Results[], offsets: number[], recorder: Recorder, t0: number): { series: SeriesPoint[]; windows: Window[] } {
   const byKey = new Map<number, MergedSecond>();
   shards.forEach((r, i) => {
-    for (const s of r.shard!.seconds as ShardSecond[]) {
+    for (const s of r.shard!.seconds) {
       const t = s.t + offsets[i]!;
       const key = Math.round(t);
       let m = byKey.get(key);
       if (!m) {
-        m = { t, phase: s.phase, inFlight: 0, users: 0, count: 0, errors: 0, bytes: 0, histogram: latencyHistogram(), names: names.map(() => ({ count: 0, failures: 0, histogram: latencyHistogram() })), cpu: [], memory: [] };
+        m = { t, phase: s.phase, inFlight: 0, users: 0, parts: [], cpu: [], memory: [] };
         byKey.set(key, m);
       }
       m.t = Math.min(m.t, t);
@@ -159,63 +155,22 @@ function mergeSeries(shards: Results[], offsets: number[], names: string[], t0: 
       if (s.phase === 'measure') m.phase = 'measure';
       m.inFlight += s.in_flight;
       m.users += s.users;
-      m.count += s.count;
-      m.errors += s.errors;
-      m.bytes += s.bytes;
-      if (s.count > 0) m.histogram.add(decodeHistogram(s.histogram));
-      s.names.forEach((n, k) => {
-        const into = m!.names[k];
-        if (!into || n.count === 0) return;
-        into.count += n.count;
-        into.failures += n.failures;
-        into.histogram.add(decodeHistogram(n.histogram));
-      });
+      m.parts.push(s);
       if (s.cpu_percent !== undefined) m.cpu.push(s.cpu_percent);
       if (s.memory_mb !== undefined) m.memory.push(s.memory_mb);
     }
   });
-  const seconds = [...byKey.entries()].sort(([a], [b]) => a - b).map(([, m]) => m);
-  const cumulative = latencyHistogram();
-  let failures = 0;
-  let bytes = 0;
-  let last = 0;
-  const points = seconds.map((m) => {
-    cumulative.add(m.histogram);
-    failures += m.errors;
-    bytes += m.bytes;
-    const span = Math.max(1e-3, m.t - last);
-    last = m.t;
-    const requests: Record<string, NameSecond> = {};
-    m.names.forEach((n, k) => {
-      if (n.count > 0) requests[names[k]!] = { rps: round2(n.count / span), errors: n.failures, p50: percentileMs(n.histogram, 50), p95: percentileMs(n.histogram, 95), p99: percentileMs(n.histogram, 99) };
-    });
-    const point: SeriesPoint = {
-      t: round3(m.t),
-      time: Math.round(t0 + m.t * 1000),
-      phase: m.phase,
-      rps: round2(m.count / span),
-      errors: m.errors,
-      p50: percentileMs(m.histogram, 50),
-      p95: percentileMs(m.histogram, 95),
-      p99: percentileMs(m.histogram, 99),
-      in_flight: m.inFlight,
-      users: m.users,
-      total: {
-        count: cumulative.totalCount,
-        failures,
-        p50: percentileMs(cumulative, 50),
-        mean: cumulative.totalCount ? round2(cumulative.mean / 1000) : 0,
-        min: cumulative.totalCount ? round2(cumulative.minNonZeroValue / 1000) : 0,
-        max: round2(cumulative.maxValue / 1000),
-        avg_bytes: cumulative.totalCount ? Math.round(bytes / cumulative.totalCount) : 0,
-      },
-    };
-    if (Object.keys(requests).length > 0) point.requests = requests;
+  for (const m of [...byKey.entries()].sort(([a], [b]) => a - b).map(([, m]) => m)) {
+    for (const part of m.parts) recorder.addSecond(part);
+    recorder.second(m.t * 1000, { inFlight: m.inFlight, users: m.users, phase: m.phase });
+    const point = recorder.series.at(-1)!;
+    point.time = Math.round(t0 + m.t * 1000);
     if (m.cpu.length > 0) point.cpu_percent = round2(m.cpu.reduce((a, x) => a + x, 0) / m.cpu.length);
     if (m.memory.length > 0) point.memory_mb = round2(Math.max(...m.memory));
-    return point;
-  });
-  return { points, seconds };
+  }
+  // Nothing was recorded but seconds: only the windows of `finish` are wanted.
+  recorder.finish(0);
+  return { series: recorder.series, windows: recorder.windows };
 }
 
 /** One target seen from every shard: the first shard's, with container figures over all of them. */

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { blockLoad, isPrediction, runLoad, shareOf, StopRequest, type Block, type ShardPart, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
+import { blockLoad, isPrediction, runLoad, shardOf, StopRequest, type Block, type ShardPart, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
 import { historyTrend, judge, judgePaired, type Baseline, type BaselineOrigin, type History, type HistoryTrend, type Verdict } from '../gate/index.ts';
 import { describeEnvironment, driftOf, Recorder, headlineOf, type OnTimeWatch, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
 import { spikesOf, type LoadPlan, type Scenario, type Spike, type TargetSpec } from '../scenario/index.ts';
@@ -32,15 +32,6 @@ export function shardProblem(scenario: Scenario): string | null {
   if (scenario.capacity) return 'a capacity search cannot be sharded: each probe is decided as the load runs';
   if (scenario.slo.overall.recovery !== undefined) return 'slo.recovery cannot be judged on shards: run spikes on one generator';
   return null;
-}
-
-/**
- * A shard's load: the open model's whole schedule (the engine takes every count-th arrival) with its
- * share of max_in_flight; the closed model's users split as among load workers.
- */
-export function shardLoad(load: LoadPlan, shard: ShardRun): LoadPlan {
-  if (load.model === 'closed') return shareOf(load, shard.index, shard.count);
-  return { ...load, maxInFlight: Math.max(1, Math.ceil(load.maxInFlight / shard.count)) };
 }
 
 export interface Measurement {
@@ -115,7 +106,7 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       lateMs = await waitUntil(shard.startAtMs, watch.signal);
       if (lateMs > 100) options.log?.(`shard ${shard.index}/${shard.count}: the load began ${(lateMs / 1000).toFixed(3)} s after the agreed start`);
     }
-    const load = shard ? shardLoad(scenario.load, shard) : scenario.load;
+    const load = shard ? shardOf(scenario.load, shard.index, shard.count) : scenario.load;
     // The open model's shards take turns through one schedule; the closed model's split the users (in `load`).
     const part = shard && load.model === 'open' ? { index: shard.index, count: shard.count } : undefined;
     const run = await driveKeeping(scenario, target, load, scenario.seed, recorder, watch.signal, 0, part);

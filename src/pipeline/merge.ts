@@ -1,5 +1,5 @@
 import { historyTrend, judge } from '../gate/index.ts';
-import { driftOf, mergeShards, type ShardInput } from '../metrics/index.ts';
+import { driftOf, mergeShards, ShardMergeError, type ShardInput } from '../metrics/index.ts';
 import { writeRunReport, type ReportLinks } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import type { Against, GatedRun } from './gate.ts';
@@ -11,7 +11,7 @@ import type { Against, GatedRun } from './gate.ts';
 export function mergeAndGate(inputs: ShardInput[], scenario: Scenario, against: Against | null, out: { dir: string; reportFile?: string | null; links?: ReportLinks }): GatedRun {
   const results = mergeShards(inputs);
   if (results.scenario.hash !== scenario.hash) {
-    throw new Error(`the shards ran scenario ${results.scenario.name} (${results.scenario.hash}); ${scenario.file} is now ${scenario.hash}: merge with the scenario as the shards ran it`);
+    throw new ShardMergeError(`the shards ran scenario ${results.scenario.name} (${results.scenario.hash}); ${scenario.file} is now ${scenario.hash}: merge with the scenario as the shards ran it`);
   }
   const drift = driftOf(results.series, scenario.compare.confidence);
   if (drift) results.drift = drift;

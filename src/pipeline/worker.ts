@@ -1,5 +1,5 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { isPrediction, runLoad, shareOf, type EngineResult, type Outcome, type Phase, type ShardPart } from '../engine/index.ts';
+import { isPrediction, runLoad, shardOf, shareOf, type EngineResult, type Outcome, type Phase, type ShardPart } from '../engine/index.ts';
 import { Recorder, type OnTimeWatch, type RecorderState, type SecondState } from '../metrics/index.ts';
 import { compileRequests, type GoodputSpec, type LoadPlan, type RequestSpec } from '../scenario/index.ts';
 
@@ -41,7 +41,7 @@ async function work(job: WorkerJob): Promise<void> {
     // In a shard the workers take turns through the shard's arrivals of the one schedule (the same
     // seed everywhere); else each runs its share of the rate with a schedule of its own.
     const part = plan.shard ? { index: plan.shard.index + plan.shard.count * job.index, count: plan.shard.count * job.count } : undefined;
-    const load = part && plan.load.model === 'open' ? { ...plan.load, maxInFlight: Math.max(1, Math.ceil(plan.load.maxInFlight / job.count)) } : shareOf(plan.load, job.index, job.count);
+    const load = part ? shardOf(plan.load, job.index, job.count) : shareOf(plan.load, job.index, job.count);
     const recorder = new Recorder(requests, load.warmupMs, 0, plan.onTime ?? null, plan.goodput ?? null);
     const stop = new AbortController();
     port.on('message', (m: { type: string; reason?: string }) => {

@@ -5,7 +5,7 @@ import { pathToFileURL } from 'node:url';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { ROOT, runCli } from '../helpers/cli.ts';
-import { tempDir, writeScenario } from '../helpers/scenario.ts';
+import { PREDICT_AND_INVALID_REQUESTS, PREDICT_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { chatStream, limitedServer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 const SHOTS = join(ROOT, 'test-results');
@@ -45,21 +45,6 @@ async function inspect(browser: Browser, file: string, shot: string) {
   return { errors, charts };
 }
 
-const REQUESTS = `requests:
-  - name: predict
-    weight: 3
-    method: POST
-    path: /predict
-    body: { fields: { x: { float: [0, 10] } } }
-    expect: { status: 200 }
-  - name: bad-input
-    weight: 1
-    method: POST
-    path: /predict
-    body: { invalid_of: predict }
-    expect: { status: 4xx }
-`;
-
 describe('the HTML report in a real browser (Debian chromium, driven by playwright-core)', () => {
   let browser: Browser | null = null;
   let server: TestServer;
@@ -81,7 +66,7 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
   it('a plain run with a history: loads offline with no console error, every chart draws', async (t) => {
     if (!browser) return t.skip('no chromium');
     const dir = tempDir();
-    const file = writeScenario(`name: plain\ntarget: { url: "${server.url}" }\nload: { rate: 80, arrival: poisson, duration: 3s, warmup: 1s }\n${REQUESTS}slo: { p95: 200ms }\n`);
+    const file = writeScenario(`name: plain\ntarget: { url: "${server.url}" }\nload: { rate: 80, arrival: poisson, duration: 3s, warmup: 1s }\n${PREDICT_AND_INVALID_REQUESTS}slo: { p95: 200ms }\n`);
     const history = join(dir, 'history.json');
     for (let i = 0; i < 3; i++) {
       const out = join(dir, `run-${i}`);
@@ -111,7 +96,7 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
   it('a paired A/B run: the block ratios draw', async (t) => {
     if (!browser) return t.skip('no chromium');
     const dir = tempDir();
-    const file = writeScenario(`name: paired\ntarget: { url: "${server.url}" }\nload: { rate: 80, duration: 4s }\n${REQUESTS}compare: { against: image, baseline_url: "${reference.url}", blocks: 4 }\nregression: { p95: 50% }\n`);
+    const file = writeScenario(`name: paired\ntarget: { url: "${server.url}" }\nload: { rate: 80, duration: 4s }\n${PREDICT_AND_INVALID_REQUESTS}compare: { against: image, baseline_url: "${reference.url}", blocks: 4 }\nregression: { p95: 50% }\n`);
     const out = join(dir, 'out');
     assert.equal((await runCli(['run', file, '--out', out])).code, 0);
     const { errors, charts } = await inspect(browser, join(out, 'report.html'), 'report-paired.png');
@@ -125,7 +110,7 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
     if (!browser) return t.skip('no chromium');
     const dir = tempDir();
     const file = writeScenario(
-      `name: capacity\ntarget: { url: "${queue.url}" }\nload: { rate: 20, duration: 1s }\n${REQUESTS.replace(/  - name: bad-input[\s\S]*$/, '')}capacity:\n  slo: { p99: 100ms }\n  start: 50\n  max: 400\n  precision: 25%\n  probe: { settle: 1s, min: 1s, max: 2s }\n`,
+      `name: capacity\ntarget: { url: "${queue.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 50\n  max: 400\n  precision: 25%\n  probe: { settle: 1s, min: 1s, max: 2s }\n`,
     );
     const out = join(dir, 'out');
     assert.equal((await runCli(['run', file, '--out', out])).code, 0);

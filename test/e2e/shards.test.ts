@@ -10,7 +10,7 @@ import { loadScenario } from '../../src/scenario/parse.ts';
 import { runAction } from '../helpers/action.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FakeGitHub } from '../helpers/github.ts';
-import { tempDir, writeScenario } from '../helpers/scenario.ts';
+import { PREDICT_AND_INVALID_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { startServer, uniformLatency } from '../helpers/servers.ts';
 
 /** Issue 17: one schedule split across generators, merged exactly. */
@@ -20,20 +20,7 @@ seed: 5
 target: { url: "${url}" }
 load:
 ${load}
-requests:
-  - name: predict
-    weight: 3
-    method: POST
-    path: /predict
-    body: { fields: { x: { float: [0, 10] } } }
-    expect: { status: 200 }
-  - name: bad-input
-    weight: 1
-    method: POST
-    path: /predict
-    body: { invalid_of: predict }
-    expect: { status: 4xx }
-slo: { p95: 500ms, error_rate: 1% }
+${PREDICT_AND_INVALID_REQUESTS}slo: { p95: 500ms, error_rate: 1% }
 regression: { p95: 50% }
 `;
 

@@ -62,3 +62,19 @@ export const PREDICT_REQUESTS = `requests:
     body: { fields: { x: { float: [0, 10] } } }
     expect: { status: 200 }
 `;
+
+/** The request of PREDICT_REQUESTS three times in four; the fourth its payload broken one way, expecting a 4xx. */
+export const PREDICT_AND_INVALID_REQUESTS = `requests:
+  - name: predict
+    weight: 3
+    method: POST
+    path: /predict
+    body: { fields: { x: { float: [0, 10] } } }
+    expect: { status: 200 }
+  - name: bad-input
+    weight: 1
+    method: POST
+    path: /predict
+    body: { invalid_of: predict }
+    expect: { status: 4xx }
+`;
