@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { runLoad } from '../../src/engine/run.ts';
 import type { Outcome } from '../../src/engine/types.ts';
+import { decodeHistogram, latencyHistogram, percentileMs } from '../../src/metrics/histogram.ts';
 import { mergeShards } from '../../src/metrics/merge.ts';
 import type { Results } from '../../src/metrics/types.ts';
 import { loadScenario } from '../../src/scenario/parse.ts';
@@ -82,13 +83,15 @@ describe('shards of one schedule', () => {
       assert.equal(b.overall.count, 1600);
       assert.equal(b.shards!.count, 4);
       assert.ok(b.shards!.start_spread_ms < 1000, JSON.stringify(b.shards));
-      // Percentiles within the run-to-run noise of a server answering in 5–15 ms; four generators on two
-      // busy cores wait for a core more than one does, which the tail shows (BENCHMARKS.md has the quiet figures).
-      for (const p of ['p50', 'p95', 'p99'] as const) {
-        const [x, y] = [a.overall.latency_ms[p], b.overall.latency_ms[p]];
-        const margin = p === 'p50' ? 0.3 * Math.max(x, y) + 3 : 0.6 * Math.max(x, y) + 5;
-        assert.ok(Math.abs(x - y) <= margin, `${p}: one process ${x} ms, merged shards ${y} ms`);
-      }
+      // The merged percentiles are those of every shard's requests together, exactly.
+      const together = latencyHistogram();
+      for (const d of shardDirs) together.add(decodeHistogram(readResults(d).overall.histogram));
+      for (const p of [50, 95, 99]) assert.equal(b.overall.latency_ms[`p${p}` as 'p50'], percentileMs(together, p), `p${p}`);
+      // The median within the run-to-run noise of a server answering in 5–15 ms. The tail is left to
+      // BENCHMARKS.md ("Shards"): four generators beside two busy loops wait for a core far more than
+      // one does (p99 75 ms against 23 ms seen here), a figure of the machine, not of the merge.
+      const [x, y] = [a.overall.latency_ms.p50, b.overall.latency_ms.p50];
+      assert.ok(Math.abs(x - y) <= 0.3 * Math.max(x, y) + 3, `p50: one process ${x} ms, merged shards ${y} ms`);
       assert.ok(Math.abs(b.overall.rps - a.overall.rps) < 0.1 * a.overall.rps, `${a.overall.rps} vs ${b.overall.rps}`);
       // The merged results are ordinary results: the series lines up by second, windows are cut, it compares.
       assert.ok(b.series.length >= 5 && b.series.length <= 8, String(b.series.length));
