@@ -1,5 +1,5 @@
 // Limits benchmark (issue 14), the capacity part:
-//   npm run bench:limits        (RUNS=10 by default)
+//   npm run bench:limits:model  (RUNS=10 by default)
 // The example model made CPU-bound (EXTRA_WORK) in a container; capacity = the highest Poisson rate
 // at which p99 ≤ 100 ms holds. A baseline of BASELINE_RUNS searches of the model, then RUNS searches
 // each of the unchanged model and of one doing twice the work per prediction, alternating, each

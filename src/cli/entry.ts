@@ -1,4 +1,5 @@
 import { isMainThread } from 'node:worker_threads';
+import { EXIT } from './errors.ts';
 import { main } from './main.ts';
 
 /** Once the command is done, nothing left behind (a stray timer or socket) may keep the process alive. */
@@ -16,7 +17,7 @@ export function cliEntry(): void {
     },
     (err: Error) => {
       process.stderr.write(`mlload: internal error (please report it): ${err.stack ?? err.message}\n`);
-      process.exitCode = 1;
+      process.exitCode = EXIT.internal;
       exitSoon();
     },
   );

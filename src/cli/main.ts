@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { shouldFail } from '../gate/index.ts';
 import { gateScenario, readAgainst, referenceLabel, shardProblem, type ShardRun } from '../pipeline/index.ts';
-import { claimOutputDir, OutputInUseError, progressPlan, progressPrinter } from '../report/index.ts';
-import { loadScenario, parseDuration, parseShard, parseStartAt } from '../scenario/index.ts';
+import { claimOutputDir, OutputInUseError, progressPlan, progressPrinter, soakAdviceText } from '../report/index.ts';
+import { loadScenario, minimumSoakMs, parseDuration, parseShard, parseStartAt } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
 import { VERSION } from '../shared/version.ts';
 import { TargetError } from '../target/index.ts';
@@ -37,7 +37,8 @@ MLLOAD_START_AT: Unix seconds or an ISO time) makes every shard begin at one ins
 shards' results exactly (HDR histograms add) and judges them as one run.
 
 Exit codes: 0 passed (or inconclusive, or nothing to compare and the SLOs held), 1 failed the gate (or inconclusive with
---fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed.`;
+--fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed, 4 internal error (a bug:
+please report it), 130 or 143 interrupted (SIGINT, SIGTERM; the results gathered so far are written).`;
 
 
 interface Io {
@@ -106,6 +107,9 @@ function validateCommand(args: string[], io: Io): number {
   if (positionals.length !== 1) throw new UsageError('validate takes one scenario file');
   const scenario = loadScenario(positionals[0]!);
   io.out(`${scenario.file}: valid (${scenario.requests.length} requests, ${scenario.load.model} model)`);
+  const soak = minimumSoakMs(scenario.slo.overall);
+  const advice = soak === null ? null : soakAdviceText(scenario.load.durationMs, soak);
+  if (advice) io.out(`note: ${advice}`);
   return EXIT.ok;
 }
 
@@ -189,6 +193,9 @@ async function runCommand(args: string[], io: Io): Promise<number> {
     const pairing = paired ? `, paired with ${referenceLabel(scenario)} in ${scenario.compare.blocks} block pairs` : '';
     const part = shard ? `, shard ${shard.index}/${shard.count}${shard.startAtMs !== null ? ` from ${new Date(shard.startAtMs).toISOString()}` : ''}` : '';
     io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}${part}`);
+    const soak = minimumSoakMs(scenario.slo.overall);
+    const advice = soak === null ? null : soakAdviceText(scenario.load.durationMs, soak);
+    if (advice) io.err(`mlload: note: ${advice}`);
     const options = {
       shard,
       signal: controller.signal,

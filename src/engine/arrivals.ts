@@ -1,5 +1,5 @@
 import type { Rng } from '../scenario/index.ts';
-import type { RateStage } from '../scenario/index.ts';
+import type { Arrival, RateStage } from '../scenario/index.ts';
 
 interface Segment {
   start: number;
@@ -11,22 +11,27 @@ interface Segment {
 }
 
 /**
- * Arrival times of the open model, in ms from the start of the run.
+ * Arrival times of the open model, in ms from the start of the run, for a rate that is piecewise
+ * linear in time with Λ(t) = ∫rate the expected count before t.
  *
- * The expected count Λ(t) = ∫rate is split into 1 s bins and each bin gets exactly its share,
- * so the achieved rate does not drift from run to run. Within a bin, `constant` spaces arrivals
- * evenly and `poisson` places them uniformly at random: a Poisson process conditioned on its count.
+ * - `poisson`: a (non-homogeneous) Poisson process: unit-mean exponential steps in Λ, mapped back
+ *   to time through Λ⁻¹, so counts in any window are Poisson and gaps at a steady rate exponential.
+ * - `constant`: arrival j when Λ reaches j − 0.5, evenly spaced at a steady rate.
+ * - `uniform-count`: each 1 s bin gets exactly its expected count, placed uniformly at random in it.
+ *   Less bursty than Poisson (counts vary less than their mean), so it understates queueing.
  */
 export class ArrivalSchedule {
   private readonly segments: Segment[];
   private readonly endMs: number;
-  private readonly poisson: boolean;
+  private readonly arrival: Arrival;
   private readonly rng: Rng;
+  /** Poisson: Λ at the last arrival. */
+  private lambda = 0;
   private bin = 0;
   private buffer: number[] = [];
   private cursor = 0;
 
-  constructor(stages: RateStage[], warmupMs: number, arrival: 'constant' | 'poisson', rng: Rng) {
+  constructor(stages: RateStage[], warmupMs: number, arrival: Arrival, rng: Rng) {
     const all = warmupMs > 0 ? [{ durationMs: warmupMs, fromRate: stages[0]!.fromRate, toRate: stages[0]!.fromRate }, ...stages] : stages;
     this.segments = [];
     let start = 0;
@@ -38,7 +43,7 @@ export class ArrivalSchedule {
       before += ((seg.fromRate + seg.toRate) / 2) * s.durationMs;
     }
     this.endMs = start;
-    this.poisson = arrival === 'poisson';
+    this.arrival = arrival;
     this.rng = rng;
   }
 
@@ -53,6 +58,11 @@ export class ArrivalSchedule {
 
   /** Next arrival time, or Infinity when the schedule is over. */
   next(): number {
+    if (this.arrival === 'poisson') {
+      // 1 − u is in (0, 1]: the log is finite.
+      this.lambda += -Math.log(1 - this.rng.next());
+      return this.lambda < this.total() ? Math.min(this.endMs, this.inverse(this.lambda)) : Number.POSITIVE_INFINITY;
+    }
     while (this.cursor === this.buffer.length) {
       if (this.bin * 1000 >= this.endMs) return Number.POSITIVE_INFINITY;
       this.fill(this.bin * 1000, Math.min(this.endMs, (this.bin + 1) * 1000));
@@ -69,10 +79,10 @@ export class ArrivalSchedule {
     const last = Math.ceil(lb + 0.5) - 1;
     const out: number[] = [];
     for (let j = first; j <= last; j++) {
-      const v = this.poisson ? la + this.rng.next() * (lb - la) : j - 0.5;
+      const v = this.arrival === 'uniform-count' ? la + this.rng.next() * (lb - la) : j - 0.5;
       out.push(Math.min(b, Math.max(a, this.inverse(v))));
     }
-    if (this.poisson) out.sort((x, y) => x - y);
+    if (this.arrival === 'uniform-count') out.sort((x, y) => x - y);
     this.buffer = out;
     this.cursor = 0;
   }

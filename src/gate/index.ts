@@ -1,8 +1,8 @@
 // The gate stage: a run held against its SLOs and a reference (a baseline file, or a build measured beside it).
-export { judge, judgePaired, shouldFail } from './verdict.ts';
+export { judge, judgePaired, MAX_INTERVAL_WIDTH, shouldFail } from './verdict.ts';
 export { buildBaseline, readBaseline, readResults, writeBaseline } from './baseline.ts';
 export type * from './types.ts';
-export { decideProbe, QUANTILE, type ProbeCounts } from './probe.ts';
+export { decideProbe, emptyBlock, interpolateCapacity, MIN_BLOCKS, probeMargin, QUANTILE, type ProbeBlock, type ProbeCounts } from './probe.ts';
 export {
   appendEntry,
   baselineFromHistory,

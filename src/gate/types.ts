@@ -91,9 +91,11 @@ export interface Check {
   interval?: { low: number; high: number } | null;
   /**
    * An inconclusive check: how many times as long a run would likely decide it (null: only more
-   * baseline runs would), and this run's measured seconds.
+   * baseline runs would), this run's measured seconds, and why: its estimate is beyond the limit
+   * but its interval is not ('beyond'), or its interval is too wide to tell anything ('wide': wider
+   * than `MAX_INTERVAL_WIDTH` × the limit).
    */
-  undecided?: { longer: number | null; seconds: number };
+  undecided?: { longer: number | null; seconds: number; why?: 'beyond' | 'wide' };
 }
 
 /** Something the reader should know about the comparison; worded in report/. */

@@ -98,8 +98,29 @@ function regressionCheck(scope: string, m: Metric, value: number, baseline: numb
   // Throughput's and capacity's tolerance is a drop: the change may go no lower than minus it.
   const threshold = tolerance === undefined ? null : lower ? -tolerance : tolerance;
   const check: Check = { scope, kind: 'regression', metric: m, value, unit: unitOf(m), baseline, change, threshold, bound: lower ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
-  if (undecided) check.undecided = undecided;
-  return check;
+  if (undecided) check.undecided = { ...undecided, why: 'beyond' };
+  return tolerance === undefined ? check : unlessUninformed(check, tolerance, seconds, 'level');
+}
+
+/**
+ * A check whose interval is wider than this many times its limit passes on no information (a
+ * 40 s soak's p95 drift interval can span ±20,000%/h against a 10%/h limit): it is inconclusive.
+ */
+export const MAX_INTERVAL_WIDTH = 4;
+
+/**
+ * A passing check whose interval is too wide to know anything (and reaches past the limit), made inconclusive, with how much
+ * longer a run would narrow it enough: intervals of a level shrink as 1/√T, of a slope as T^-3/2.
+ */
+function unlessUninformed(check: Check, limit: number, seconds: number, shrink: 'level' | 'slope'): Check {
+  if (check.status !== 'pass' || !check.interval || !(limit > 0) || check.threshold === null) return check;
+  // An interval wholly on the passing side knows enough, however wide.
+  const reachesOver = check.bound === 'max' ? check.interval.high > check.threshold : check.interval.low < check.threshold;
+  const width = check.interval.high - check.interval.low;
+  const allowed = MAX_INTERVAL_WIDTH * limit;
+  if (!reachesOver || !(width > allowed)) return check;
+  const longer = (width / allowed) ** (shrink === 'level' ? 2 : 2 / 3);
+  return { ...check, status: 'inconclusive', undecided: { longer, seconds, why: 'wide' } };
 }
 
 /** Values of one metric in a window (or a block); NaN when the window does not have it. */
@@ -209,7 +230,7 @@ function blockRatios(blocks: PairedBlock[]): BlockRatio[] {
 }
 
 /** SLO checks of a run: overall, per request, cold start and first prediction. */
-function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[] {
+function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'> & Partial<Pick<Scenario, 'capacity'>>): Check[] {
   const checks: Check[] = [];
   // A run that measured nothing holds no SLO: it fails rather than passing every limit vacuously.
   if (results.overall.count === 0) checks.push(slo('overall', 'count', 0, 1, 'min'));
@@ -228,6 +249,11 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'>): Check[]
   if (firstPrediction !== undefined) {
     const v = results.target.first_prediction_ms;
     checks.push(slo('overall', 'first_prediction', v ?? Number.NaN, firstPrediction, 'max'));
+  }
+  // A search in which even the lowest load failed found no capacity at all: that fails, unless the scenario says it may.
+  const c = results.capacity;
+  if (c && c.value === null && (scenario.capacity?.required ?? true) && c.ended !== 'interrupted' && c.ended !== 'target-failed') {
+    checks.push(slo('overall', 'capacity', Number.NaN, c.bracket[1] ?? c.probes[0]?.load ?? 0, 'min'));
   }
   return checks;
 }
@@ -252,10 +278,10 @@ function limitsOfTime(results: Results, limits: Limits): Check[] {
       check.interval = { low: t.low / scale, high: t.high / scale };
       if (value > limit && t.low / scale <= limit) {
         check.status = 'inconclusive';
-        check.undecided = { longer: null, seconds: results.duration_s };
+        check.undecided = { longer: null, seconds: results.duration_s, why: 'beyond' };
       }
     }
-    checks.push(check);
+    checks.push(unlessUninformed(check, limit, results.duration_s, 'slope'));
   };
   trend('p95_drift', results.drift?.p95, limits.drift?.p95, true);
   trend('memory_drift', results.drift?.memory_mb, limits.drift?.memory, false);
@@ -272,7 +298,7 @@ function regressionsOf(results: Results, reference: { overall: Figures; requests
   return checks;
 }
 
-type Judged = Pick<Scenario, 'slo' | 'regression'> & { compare: Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'> };
+type Judged = Pick<Scenario, 'slo' | 'regression'> & Partial<Pick<Scenario, 'capacity'>> & { compare: Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'> };
 
 /** Where a baseline came from: a file, or the runs of the history; and what the reader should know of it. */
 export interface BaselineOrigin {

@@ -149,10 +149,12 @@ export interface CapacityProbe {
   p99: number;
   error_rate: number;
   verdict: 'pass' | 'fail';
-  /** A second probe at a load that just failed, to confirm it (the load's verdict is this one's). */
+  /** A second probe at a load whose first the time decided, pooled with it (the load's verdict is this one's, from both). */
   repeat?: boolean;
-  /** 'confident': the binomial test decided early; 'time': the probe's time was up and the observed shares decided. */
+  /** 'confident': the batch-means test was sure early; 'time': the probe's time was up and the observed shares decided. */
   decided: 'confident' | 'time';
+  /** The observed share over the SLO's limits divided by the share allowed, the largest (pooled with the first probe on a repeat); null before any request. */
+  margin?: number | null;
   status_codes: Record<string, number>;
   /** The most frequent failure reasons, with counts. */
   failures: Array<{ reason: string; count: number }>;
@@ -171,10 +173,15 @@ export type FailureMode =
 /** The result of a capacity search. */
 export interface CapacityFigures {
   unit: 'req/s' | 'users';
-  /** The highest load that passed; null when even the lowest probe failed. */
+  /**
+   * The load at which the SLO is just met: between the bracket's ends where their probes' margins
+   * cross 1 (log scale); the highest passing load when none failed; null when even the lowest failed.
+   */
   value: number | null;
   /** [highest passing, lowest failing]; a side is null when no probe landed there. */
   bracket: [number | null, number | null];
+  /** [highest load surely passing, lowest surely failing] at `confidence` (a crash or saturation is sure); null where no probe was. */
+  interval?: [number | null, number | null];
   /** Why the search ended. */
   ended: 'precision' | 'max' | 'time' | 'floor' | 'target-failed' | 'interrupted';
   /** The SLO the probes held: percentiles in ms, error_rate 0..1. */

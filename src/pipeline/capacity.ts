@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { runLoad, type Outcome, type OutcomeSink } from '../engine/index.ts';
-import { decideProbe, QUANTILE, type ProbeCounts } from '../gate/index.ts';
+import { decideProbe, emptyBlock, interpolateCapacity, MIN_BLOCKS, probeMargin, QUANTILE, type ProbeCounts } from '../gate/index.ts';
 import { Recorder, type CapacityFigures, type CapacityProbe, type FailureMode } from '../metrics/index.ts';
 import type { CapacityPlan, LoadPlan, Scenario } from '../scenario/index.ts';
 import type { Target } from '../target/index.ts';
@@ -15,20 +15,31 @@ interface SearchOptions {
 }
 
 /** The load of one probe: the scenario's requests at a fixed rate (Poisson arrivals) or a fixed number of users. */
-function probeLoad(scenario: Scenario, plan: CapacityPlan, load: number, measureMs: number): LoadPlan {
+function probeLoad(scenario: Scenario, plan: CapacityPlan, load: number, settleMs: number, measureMs: number): LoadPlan {
   const l = scenario.load;
   if (l.model === 'open') {
     // The scenario's max_in_flight holds here too: arrivals beyond it wait, and their wait counts as latency.
-    return { model: 'open', arrival: 'poisson', stages: [{ durationMs: measureMs, fromRate: load, toRate: load }], warmupMs: plan.settleMs, durationMs: measureMs, maxInFlight: l.maxInFlight, workers: 1 };
+    return { model: 'open', arrival: 'poisson', stages: [{ durationMs: measureMs, fromRate: load, toRate: load }], warmupMs: settleMs, durationMs: measureMs, maxInFlight: l.maxInFlight, workers: 1 };
   }
-  return { model: 'closed', stages: [{ durationMs: measureMs, users: load }], spawnRate: Math.max(load, 1) * 10, thinkTimeMs: l.thinkTimeMs, warmupMs: plan.settleMs, durationMs: measureMs, workers: 1 };
+  return { model: 'closed', stages: [{ durationMs: measureMs, users: load }], spawnRate: Math.max(load, 1) * 10, thinkTimeMs: l.thinkTimeMs, warmupMs: settleMs, durationMs: measureMs, workers: 1 };
 }
 
-/** Runs one probe until its verdict is sure, or its time is up. */
-async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, load: number, measureMs: number, options: SearchOptions, seed: number): Promise<CapacityProbe> {
-  const counts: ProbeCounts = { count: 0, failures: 0, over: {} };
+/**
+ * The length of a block of a probe's measured time: the unit of its batch means, a fifth of the
+ * shortest probe so a probe that ends there can be sure, and no longer than 2 s.
+ */
+export const blockMs = (plan: CapacityPlan): number => Math.min(2_000, Math.max(200, plan.minProbeMs / MIN_BLOCKS));
+
+/**
+ * Runs one probe until its verdict is sure, or its time is up. `prior`: the counts of an earlier
+ * probe at the same load, pooled with this one's (a repeat continues the same evidence).
+ */
+async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, load: number, settleMs: number, measureMs: number, options: SearchOptions, seed: number, prior: ProbeCounts | null): Promise<CapacityProbe & { counts: ProbeCounts }> {
+  const counts: ProbeCounts = { blocks: [...(prior?.blocks ?? [])] };
+  const first = counts.blocks.length;
+  const block = blockMs(plan);
   const bounds = BOUNDS.filter((b) => plan.slo[b] !== undefined);
-  const recorder = new Recorder(scenario.requests, plan.settleMs);
+  const recorder = new Recorder(scenario.requests, settleMs);
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
@@ -44,27 +55,34 @@ async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, loa
       memory = Math.max(memory, r.memory_mb);
     }
     if (point.phase !== 'measure' || verdict) return;
-    if (point.t * 1000 - plan.settleMs < plan.minProbeMs) return;
+    if (point.t * 1000 - settleMs < plan.minProbeMs) return;
     verdict = decideProbe(counts, plan.slo, plan.confidence);
     if (verdict) stop.abort(new Error(`probe decided: ${verdict}`));
   });
   const sink: OutcomeSink = {
     record(index: number, o: Outcome) {
       recorder.record(index, o);
-      if (o.scheduled < plan.settleMs) return;
-      counts.count++;
+      if (o.scheduled < settleMs) return;
+      const i = first + Math.floor((o.scheduled - settleMs) / block);
+      while (counts.blocks.length <= i) counts.blocks.push(emptyBlock());
+      const b = counts.blocks[i]!;
+      b.count++;
       const failed = o.failure !== null;
-      if (failed) counts.failures++;
+      if (failed) b.failures++;
       const latency = o.done - o.scheduled;
-      for (const b of bounds) if (failed || latency > plan.slo[b]!) counts.over[b] = (counts.over[b] ?? 0) + 1;
+      for (const k of bounds) {
+        if (failed || latency > plan.slo[k]!) b.over[k] = (b.over[k] ?? 0) + 1;
+        if (failed || latency > plan.slo[k]! / 2) b.near[k] = (b.near[k] ?? 0) + 1;
+      }
     },
     second: (now, state) => recorder.second(now, state),
   };
   try {
-    const run = await runLoad({ origin: target.origin, requests: scenario.requests, load: probeLoad(scenario, plan, load, measureMs), seed, headers: scenario.target.headers, sink, signal: stop.signal });
+    const run = await runLoad({ origin: target.origin, requests: scenario.requests, load: probeLoad(scenario, plan, load, settleMs, measureMs), seed, headers: scenario.target.headers, sink, signal: stop.signal });
     const seconds = run.measuredMs / 1000;
     const { overall } = recorder.finish(seconds);
     const decided = verdict ?? decideProbe(counts, plan.slo, plan.confidence, true)!;
+    const margin = probeMargin(counts, plan.slo);
     const reasons = overall.failures.slice(0, 3).map((f) => ({ reason: f.reason, count: f.count }));
     const p: CapacityProbe = {
       load,
@@ -77,6 +95,7 @@ async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, loa
       error_rate: overall.error_rate,
       verdict: decided,
       decided: verdict ? 'confident' : 'time',
+      margin: Number.isFinite(margin) ? Math.round(margin * 1000) / 1000 : null,
       status_codes: overall.status_codes,
       failures: reasons,
     };
@@ -84,7 +103,7 @@ async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, loa
       p.cpu_percent = Math.round((cpu / cpuSeconds) * 10) / 10;
       p.memory_mb = memory;
     }
-    return p;
+    return { ...p, counts };
   } finally {
     options.signal.removeEventListener('abort', onAbort);
   }
@@ -110,8 +129,12 @@ function failureOf(p: CapacityProbe, plan: CapacityPlan, unit: CapacityFigures['
  */
 class CapacitySearch {
   readonly probes: CapacityProbe[] = [];
-  private lo: number | null = null;
-  private hi: number | null = null;
+  /** The highest passing and lowest failing load, with their margins (observed share over the SLO / share allowed). */
+  private lo: { load: number; margin: number } | null = null;
+  private hi: { load: number; margin: number } | null = null;
+  /** The highest load that passed, and the lowest that failed, with the test sure at the search's confidence. */
+  private surePass: number | null = null;
+  private sureFail: number | null = null;
   private failure: FailureMode | null = null;
   ended: CapacityFigures['ended'] | null = null;
   private next: number;
@@ -139,7 +162,13 @@ class CapacitySearch {
     return this.plan.maxDurationMs - this.spentMs;
   }
 
-  /** One probe at the next load (and a repeat of a failure); false once the search has ended. */
+  /** The settling time of the next probe: the plan's, or 100 service times (the lowest p50 seen), as long as a queue near saturation takes to fill. */
+  private settleMs(): number {
+    const service = Math.min(...this.probes.map((p) => p.p50).filter((x) => x > 0));
+    return Number.isFinite(service) ? Math.max(this.plan.settleMs, Math.min(this.plan.maxProbeMs, Math.round(100 * service))) : this.plan.settleMs;
+  }
+
+  /** One probe at the next load (and a repeat, when time decided it); false once the search has ended. */
   async step(options: SearchOptions): Promise<boolean> {
     if (this.ended !== null) return false;
     const { plan, unit } = this;
@@ -148,58 +177,74 @@ class CapacitySearch {
       this.ended = options.targetError() ? 'target-failed' : 'interrupted';
       return false;
     }
-    if (this.left() < plan.settleMs + plan.minProbeMs) {
+    const settleMs = this.settleMs();
+    if (this.left() < settleMs + plan.minProbeMs) {
       this.ended = 'time';
       return false;
     }
     const report = (p: CapacityProbe, n: number, again: boolean) =>
-      options.log?.(`capacity probe ${n}${this.label}${again ? ' (again, to confirm)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`);
+      options.log?.(`capacity probe ${n}${this.label}${again ? ' (again, pooled with the last)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`);
     // One probe at the load `next`, within what is left of the budget; a crashed target fails it.
-    const attempt = async (repeat: boolean) => {
+    const attempt = async (prior: ProbeCounts | null) => {
       const t0 = performance.now();
-      const budget = this.left() - plan.settleMs;
-      const seed = this.scenario.seed + 7919 * (this.probes.length + 1) + (repeat ? 1 : 0);
-      const p = await probe(this.scenario, this.target, plan, this.next, Math.min(plan.maxProbeMs, budget), options, seed);
+      const budget = this.left() - settleMs;
+      const seed = this.scenario.seed + 7919 * (this.probes.length + 1) + (prior ? 1 : 0);
+      const { counts, ...p } = await probe(this.scenario, this.target, plan, this.next, settleMs, Math.min(plan.maxProbeMs, budget), options, seed, prior);
       this.spentMs += performance.now() - t0;
-      if (repeat) p.repeat = true;
+      if (prior) p.repeat = true;
       if (options.targetError()) p.verdict = 'fail';
       this.probes.push(p);
-      report(p, this.probes.length, repeat);
-      return p;
+      report(p, this.probes.length, prior !== null);
+      return { p, counts };
     };
-    let p = await attempt(false);
-    // A failure is confirmed by a second probe at the same load: a stall of a shared machine puts many
-    // requests over the limit at once, which the binomial test (made for independent requests) takes
-    // for a breach. A model that truly breaks here breaks twice; a pass needs no second look, nor does
-    // saturation (a whole probe completing under 90% of its arrivals is no passing stall).
-    const room = this.left() >= plan.settleMs + plan.minProbeMs;
+    let { p, counts } = await attempt(null);
+    // A verdict the time decided (the shares were too close to the limit to be sure) gets a second
+    // probe at the same load, pass or fail alike, pooled with the first: queued requests come in
+    // clusters, so one probe's share near saturation is noisy, and short probes see too few busy
+    // periods (their p99 reads low). Saturation needs no second look: a whole probe completing
+    // under 90% of its arrivals is no chance.
+    const room = this.left() >= settleMs + plan.minProbeMs;
     const saturated = unit === 'req/s' && p.achieved_rps < 0.9 * p.load;
-    if (p.verdict === 'fail' && !options.targetError() && !saturated && !options.signal.aborted && room) p = await attempt(true);
+    if (p.decided === 'time' && !options.targetError() && !saturated && !options.signal.aborted && room) ({ p, counts } = await attempt(counts));
     const crash = options.targetError();
-    if (p.verdict === 'pass') this.lo = Math.max(this.lo ?? 0, p.load);
-    else {
-      if (!this.failure || this.hi === null || p.load < this.hi) this.failure = failureOf(p, plan, unit, crash);
-      this.hi = Math.min(this.hi ?? Number.POSITIVE_INFINITY, p.load);
+    const margin = probeMargin(counts, plan.slo);
+    if (p.verdict === 'pass') {
+      if (this.lo === null || p.load >= this.lo.load) this.lo = { load: p.load, margin };
+      if (p.decided === 'confident') this.surePass = Math.max(this.surePass ?? 0, p.load);
+    } else {
+      if (!this.failure || this.hi === null || p.load < this.hi.load) this.failure = failureOf(p, plan, unit, crash);
+      if (this.hi === null || p.load <= this.hi.load) this.hi = { load: p.load, margin: crash || saturated ? Number.POSITIVE_INFINITY : margin };
+      if (p.decided === 'confident' || crash || saturated) this.sureFail = Math.min(this.sureFail ?? Number.POSITIVE_INFINITY, p.load);
     }
-    const { lo, hi } = this;
+    const lo = this.lo?.load ?? null;
+    const hi = this.hi?.load ?? null;
     if (crash) this.ended = 'target-failed';
     else if (options.signal.aborted) this.ended = 'interrupted';
     else if (hi === null) {
       if (lo! >= plan.max) this.ended = 'max';
       else this.next = this.whole(Math.min(plan.max, lo! * 2));
     } else if (lo === null) {
-      if (hi <= floor) this.ended = 'floor';
+      if (hi <= this.whole(floor)) this.ended = 'floor';
       else this.next = this.whole(Math.max(floor, hi / 2));
     } else if ((hi - lo) / lo <= plan.precision || this.whole((lo + hi) / 2) === lo || this.whole((lo + hi) / 2) === hi) this.ended = 'precision';
     else this.next = this.whole((lo + hi) / 2);
     return this.ended === null;
   }
 
+  /** The capacity: between the bracket's probes where their margins say the SLO is just met; the highest passing load without a failing one above it. */
+  private value(): number | null {
+    if (this.lo === null) return null;
+    if (this.hi === null) return this.lo.load;
+    const v = interpolateCapacity(this.lo, this.hi);
+    return this.unit === 'users' ? Math.max(this.lo.load, Math.floor(v)) : Math.round(v * 100) / 100;
+  }
+
   figures(): CapacityFigures {
     return {
       unit: this.unit,
-      value: this.lo,
-      bracket: [this.lo, this.hi],
+      value: this.value(),
+      bracket: [this.lo?.load ?? null, this.hi?.load ?? null],
+      interval: [this.surePass, this.sureFail],
       ended: this.ended ?? 'interrupted',
       slo: { ...this.plan.slo } as Record<string, number>,
       confidence: this.plan.confidence,

@@ -1,4 +1,6 @@
 import type { Check, Comparison, HistoryTrend, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
+import { MAX_INTERVAL_WIDTH } from '../gate/index.ts';
+import { DRIFT_VISIBLE } from '../scenario/index.ts';
 import type { CapacityFigures, FailureMode, Results, SpikeRecovery, TokenStats, Trend } from '../metrics/index.ts';
 
 // The gate decides in numbers; this is where they become words and symbols, for every report alike.
@@ -87,6 +89,11 @@ export function limitText(c: Check): string {
 
 /** Why an inconclusive check was left undecided, and what would decide it; null for any other check. */
 export function undecidedText(c: Check, comparison: Comparison | null): string | null {
+  if (c.undecided?.why === 'wide' && c.interval && c.threshold !== null) {
+    const fmt = (x: number) => (c.kind === 'slo' ? formatValue(c.metric, x) : formatAmount(c.metric, x));
+    const k = Math.max(1.5, c.undecided.longer ?? 1.5);
+    return `the interval (${fmt(c.interval.low)} to ${fmt(c.interval.high)}) is more than ${MAX_INTERVAL_WIDTH}× as wide as the limit (${fmt(Math.abs(c.threshold))}), so this run tells nothing either way; a run about ${k.toFixed(1)}× as long (about ${Math.ceil((c.undecided.seconds * k) / 10) * 10} s measured) would likely decide`;
+  }
   if (!c.undecided || !c.interval || c.change === null || c.threshold === null) return null;
   const fmt = (x: number) => formatAmount(c.metric, x);
   const tolerance = Math.abs(c.threshold);
@@ -209,7 +216,9 @@ export function capacityText(c: CapacityFigures): string {
     .map(([k, v]) => (k === 'error_rate' ? `error rate ≤ ${(v * 100).toFixed(2)}%` : `${k} ≤ ${v} ms`))
     .join(', ');
   const [lo, hi] = c.bracket;
-  const value = c.value === null ? `below ${hi} ${c.unit} (the lowest probe failed)` : hi === null ? `at least ${c.value} ${c.unit} (the most probed)` : `${c.value} ${c.unit} (between ${lo} and ${hi})`;
+  const [sureLo, sureHi] = c.interval ?? [null, null];
+  const sure = sureLo !== null || sureHi !== null ? `; surely ${[sureLo !== null ? `≥ ${sureLo}` : null, sureHi !== null ? `< ${sureHi}` : null].filter((x) => x).join(' and ')} at ${Math.round(c.confidence * 100)}%` : '';
+  const value = c.value === null ? `below ${hi} ${c.unit} (the lowest probe failed)` : hi === null ? `at least ${c.value} ${c.unit} (the most probed)` : `${c.value} ${c.unit} (between ${lo} and ${hi}${sure})`;
   const ended = { precision: 'bracket within the precision', max: 'reached max', time: 'time budget spent', floor: 'nothing lower to probe', 'target-failed': 'the target failed', interrupted: 'interrupted' }[c.ended];
   return `${value} holding ${slo}; ${c.probes.length} probes in ${c.seconds.toFixed(0)} s, ended: ${ended}`;
 }
@@ -270,4 +279,11 @@ export function tokenTableTitle(results: Results): string {
 export function shardsText(s: NonNullable<Results['shards']>): string {
   const late = Math.max(...s.late_ms);
   return `Merged from ${s.count} shards whose loads began within ${(s.start_spread_ms / 1000).toFixed(3)} s of each other${late > 0 ? ` (the latest ${(late / 1000).toFixed(3)} s after the agreed start)` : ''}.`;
+}
+
+/** A soak shorter than its drift limits need: what `validate` says, and how long would do. */
+export function soakAdviceText(measuredMs: number, neededMs: number): string | null {
+  if (measuredMs >= neededMs) return null;
+  const minutes = (ms: number) => (ms >= 60_000 ? `${Math.ceil(ms / 60_000)} min` : `${Math.ceil(ms / 1000)} s`);
+  return `slo.drift: ${minutes(measuredMs)} of measured load is shorter than the ${minutes(neededMs)} these drift limits need (a drift at the limit must move p95 by ${DRIFT_VISIBLE.p95 * 100}% or memory by ${DRIFT_VISIBLE.memoryMb} MB within the run); a shorter soak can fail a drift that is plainly over, but reports inconclusive rather than pass`;
 }

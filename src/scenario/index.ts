@@ -3,6 +3,7 @@ export { loadScenario, compileScenario, type ScenarioOverrides } from './parse.t
 export { compileRequests } from './requests.ts';
 export { parseDuration, parsePercent, parseShard, parseStartAt, formatDuration } from './units.ts';
 export { spikesOf, SPIKE_FACTOR, SPIKE_RISE_MS, type Spike } from './spikes.ts';
+export { DRIFT_VISIBLE, minimumSoakMs } from './soak.ts';
 export { Rng } from './rng.ts';
 export type * from './types.ts';
 export type { StreamProtocol, ChatMessage } from './protocols.ts';

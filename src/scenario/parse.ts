@@ -6,7 +6,7 @@ import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
 import { MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests, generatorOf } from './requests.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type GoodputSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
+import { DEFAULT_CONFIDENCE, DEFAULT_ERROR_RATE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type Arrival, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type GoodputSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
 import { isGenerative, protocolAnswer, protocolHealth, protocolPath, type ChatMessage, type PromptSource, type Protocol, type StreamProtocol } from './protocols.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
@@ -45,7 +45,7 @@ interface RawRequest {
 }
 interface RawStage { duration: string; rate?: number; users?: number }
 interface RawLoad {
-  rate?: number; arrival?: 'constant' | 'poisson'; max_in_flight?: number; users?: number; spawn_rate?: number;
+  rate?: number; arrival?: Arrival; max_in_flight?: number; users?: number; spawn_rate?: number;
   think_time?: string; duration?: string; warmup?: string; timeout?: string; stages?: RawStage[];
   workers?: number | 'auto';
 }
@@ -62,7 +62,7 @@ interface RawScenario {
   regression?: Record<string, unknown>;
   goodput?: { ttft?: string; tpot?: string; e2e?: string };
   capacity?: {
-    slo?: Record<string, string>; start?: number; max: number; precision?: string; max_duration?: string; confidence?: number;
+    slo?: Record<string, string>; start?: number; max: number; precision?: string; max_duration?: string; confidence?: number; required?: boolean;
     probe?: { settle?: string; min?: string; max?: string };
   };
   compare?: {
@@ -113,6 +113,8 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   if (regression.overall.capacity !== undefined && !capacity) at(['regression', 'capacity'], 'needs a `capacity:` section to search the capacity it compares');
 
   checkLimitsOfTime(slo.overall, load, target, compare, at);
+  // After the capacity plan: its default limits are the ones the scenario wrote.
+  if (slo.overall.error_rate === undefined) slo.overall.error_rate = DEFAULT_ERROR_RATE;
   const goodput = compileGoodput(raw, slo, regression, specs, at);
 
   if (problems.length > 0) throw new InvalidFileError(problems);
@@ -210,14 +212,14 @@ function compileCapacity(raw: NonNullable<RawScenario['capacity']>, load: LoadPl
     if (!(v > 0)) at(key, 'must be longer than 0');
     return v;
   };
-  const maxDurationMs = ms(raw.max_duration, 300_000, [...path, 'max_duration']);
+  const maxDurationMs = ms(raw.max_duration, 600_000, [...path, 'max_duration']);
   if (maxDurationMs > MAX_RUN_MS) at([...path, 'max_duration'], 'is longer than 7 days');
   const settleMs = ms(raw.probe?.settle, 2_000, [...path, 'probe', 'settle']);
-  const minProbeMs = ms(raw.probe?.min, 3_000, [...path, 'probe', 'min']);
-  const maxProbeMs = ms(raw.probe?.max, 20_000, [...path, 'probe', 'max']);
-  if (maxProbeMs < minProbeMs) at([...path, 'probe', 'max'], `is shorter than probe.min (${raw.probe?.min ?? '3s'})`);
+  const minProbeMs = ms(raw.probe?.min, 10_000, [...path, 'probe', 'min']);
+  const maxProbeMs = ms(raw.probe?.max, 30_000, [...path, 'probe', 'max']);
+  if (maxProbeMs < minProbeMs) at([...path, 'probe', 'max'], `is shorter than probe.min (${raw.probe?.min ?? '10s'})`);
   if (settleMs + maxProbeMs > maxDurationMs) at([...path, 'max_duration'], 'leaves no time for one probe (probe.settle + probe.max)');
-  return { slo: limits, start, max: raw.max, precision, maxDurationMs, confidence: raw.confidence ?? 0.99, settleMs, minProbeMs, maxProbeMs };
+  return { slo: limits, start, max: raw.max, precision, maxDurationMs, confidence: raw.confidence ?? 0.99, settleMs, minProbeMs, maxProbeMs, required: raw.required ?? true };
 }
 
 function compileCompare(raw: RawScenario, target: TargetSpec, overrides: ScenarioOverrides, at: At): ComparePlan {
@@ -399,7 +401,8 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
     if (unsafe) at(['target', 'args'], `${unsafe}; set \`allow_unsafe_args: true\` if that is meant`);
   }
   const health = t.health ?? {};
-  const healthTimeoutMs = health.timeout ? parseDuration(health.timeout) : 120_000;
+  // A container may be slow to start its model; a URL is usually up, or being started beside the run.
+  const healthTimeoutMs = health.timeout ? parseDuration(health.timeout) : image ? 120_000 : 30_000;
   if (healthTimeoutMs > MAX_TIMEOUT_MS) at(['target', 'health', 'timeout'], 'is longer than 1h');
   checkHeaders(t.headers ?? {}, ['target', 'headers'], at);
   return {

@@ -71,9 +71,12 @@ export interface UsersStage {
   users: number;
 }
 
+/** How the open model spaces its arrivals (engine/arrivals.ts). */
+export type Arrival = 'constant' | 'poisson' | 'uniform-count';
+
 export interface OpenLoad {
   model: 'open';
-  arrival: 'constant' | 'poisson';
+  arrival: Arrival;
   /** Measured stages; the warm-up runs before them at the first stage's starting rate. */
   stages: RateStage[];
   warmupMs: number;
@@ -192,6 +195,8 @@ export interface CapacityPlan {
   settleMs: number;
   minProbeMs: number;
   maxProbeMs: number;
+  /** A search whose every probe failed fails the run (default); false: it is only reported. */
+  required: boolean;
 }
 
 /** What regressions are measured against. */
@@ -251,4 +256,7 @@ export interface Scenario {
  * block pairs and afford 99%; a baseline file's t quantile has few degrees of freedom, and at 99%
  * would decide almost nothing. The measurements behind both: BENCHMARKS.md, "Why these confidences".
  */
+/** The error-rate limit when the scenario sets none (`slo.error_rate`): a run that mostly fails never passes. */
+export const DEFAULT_ERROR_RATE = 0.01;
+
 export const DEFAULT_CONFIDENCE: Readonly<Record<'baseline' | 'history' | 'image', number>> = { baseline: 0.95, history: 0.95, image: 0.99 };

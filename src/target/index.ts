@@ -14,7 +14,7 @@ export interface StartOptions {
 
 /** Makes the scenario's target ready for load: checks a URL, or starts a container and waits for health. */
 export async function startTarget(spec: TargetSpec, options: StartOptions = {}): Promise<Target> {
-  if (spec.url) return useUrl({ ...spec, url: spec.url }, options.signal);
+  if (spec.url) return useUrl({ ...spec, url: spec.url }, options);
   if (spec.image) {
     return startContainer({ ...spec, image: spec.image }, options);
   }

@@ -1,18 +1,38 @@
 import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { TargetSpec } from '../scenario/index.ts';
 import { describeCode, tcpProbe, waitForHealth } from './probe.ts';
 import { TargetError, type Target } from './types.ts';
 
-/** A service that is already running: check it answers, then hand out its origin. */
-export async function useUrl(spec: TargetSpec & { url: string }, signal?: AbortSignal): Promise<Target> {
+/** How often a URL still refusing connections is reported while it is waited for. */
+const PROGRESS_MS = 5_000;
+
+/**
+ * A service that is already running, or still starting: connect until it accepts (within
+ * `health.timeout`, as a container is given), check its health path, then hand out its origin.
+ */
+export async function useUrl(spec: TargetSpec & { url: string }, options: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<Target> {
+  const { signal, log } = options;
   const url = new URL(spec.url);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const refused = await tcpProbe(host, port, 5000);
-  if (refused) throw new TargetError(`target ${url.origin} is unreachable: ${describeCode(refused)}`);
+  const start = performance.now();
+  const deadline = start + spec.health.timeoutMs;
+  let reported = start;
+  for (;;) {
+    const refused = await tcpProbe(host, port, Math.max(1, Math.min(5000, deadline - performance.now())));
+    if (!refused) break;
+    const now = performance.now();
+    if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${url.origin} to accept connections`);
+    if (now >= deadline) throw new TargetError(`target ${url.origin} is unreachable: ${describeCode(refused)} for ${Math.round((now - start) / 1000)} s (health.timeout ${spec.health.timeoutMs / 1000} s)`);
+    if (now - reported >= PROGRESS_MS) {
+      reported = now;
+      log?.(`waiting for ${url.origin}: ${describeCode(refused)} (${Math.round((now - start) / 1000)} s of ${spec.health.timeoutMs / 1000} s)`);
+    }
+    await sleep(Math.min(spec.health.intervalMs, Math.max(0, deadline - now)), undefined, { signal }).catch(() => undefined);
+  }
   if (spec.health.path) {
-    const start = performance.now();
-    const health = await waitForHealth(`${url.origin}${spec.health.path}`, start + spec.health.timeoutMs, spec.health.intervalMs, () => performance.now(), signal);
+    const health = await waitForHealth(`${url.origin}${spec.health.path}`, deadline, spec.health.intervalMs, () => performance.now(), signal);
     if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${url.origin}${spec.health.path} to answer`);
     if (!health.ok) throw new TargetError(`target ${url.origin}${spec.health.path} did not answer 200 within ${spec.health.timeoutMs} ms (last: ${health.last})`);
   }

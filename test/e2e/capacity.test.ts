@@ -5,8 +5,47 @@ import { measure, measureJudged } from '../../src/pipeline/index.ts';
 import { failureModeText, headline } from '../../src/report/index.ts';
 import { loadScenario } from '../../src/scenario/index.ts';
 import { PREDICT_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
-import { limitedServer, startServer } from '../helpers/servers.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Results } from '../../src/metrics/index.ts';
+import { runCli } from '../helpers/cli.ts';
+import { capacityTruth } from '../helpers/queue.ts';
+import { limitedServer, startQueueServer, startServer } from '../helpers/servers.ts';
 
+
+describe('capacity search against the truth', () => {
+  it('finds the capacity of an M/D/4 queue (20 ms, p99 ≤ 100 ms) within ±5% of the truth simulated from the server\'s own service times, for each of 5 seeds', async (t) => {
+    // Five searches at once, each against its own server process, with the scenario's defaults.
+    const seeds = [1, 2, 3, 4, 5];
+    const servers = await Promise.all(seeds.map(() => startQueueServer(4, 20)));
+    try {
+      const runs = await Promise.all(
+        seeds.map(async (seed, i) => {
+          const out = tempDir('mlload-out-');
+          const file = writeScenario(`name: truth\nseed: ${seed}\ntarget: { url: "${servers[i]!.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 100\n  max: 400\n`);
+          const r = await runCli(['run', file, '--out', out]);
+          assert.equal(r.code, 0, r.stderr);
+          return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+        }),
+      );
+      const rows: string[] = [];
+      for (const [i, results] of runs.entries()) {
+        const c = results.capacity!;
+        const truth = capacityTruth({ servers: 4, service: await servers[i]!.serviceTimes() }, 0.99, 100);
+        rows.push(`seed ${seeds[i]}: ${c.value} req/s against ${truth.toFixed(1)} (${(((c.value ?? 0) / truth - 1) * 100).toFixed(1)}%), bracket ${c.bracket}, interval ${c.interval}, ${c.probes.length} probes, ${c.seconds} s`);
+        assert.equal(c.ended, 'precision', rows.at(-1));
+        assert.ok(c.bracket[0]! <= c.value! && c.value! <= c.bracket[1]!, rows.at(-1));
+        // The sure interval holds the bracket: a sure pass is never above a sure fail.
+        assert.ok((c.interval![0] ?? 0) < (c.interval![1] ?? Infinity), rows.at(-1));
+      }
+      for (const row of rows) t.diagnostic(row);
+      const off = runs.map((r, i) => Math.abs(r.capacity!.value! / Number(rows[i]!.split(' against ')[1]!.split(' ')[0]) - 1));
+      assert.ok(off.every((x) => x <= 0.05), rows.join('\n'));
+    } finally {
+      for (const s of servers) s.close();
+    }
+  });
+});
 
 describe('capacity search', () => {
   it('finds the highest rate at which p99 ≤ 100 ms holds on an M/D/4 queue (20 ms service), within 10% of a sweep, never above saturation', async () => {

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
-import { json, modelAnswer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+import { freePort, json, modelAnswer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 async function runScenario(text: string, extra: string[] = []): Promise<{ results: Results; code: number | null; stderr: string; stdout: string; out: string }> {
   const out = tempDir('mlload-out-');
@@ -90,24 +90,31 @@ describe('engine stages', () => {
 
 describe('engine with worker threads', () => {
   it('workers: 2 split the load and merge histograms and seconds exactly, from the bundle too', async () => {
-    const server = await startServer(uniformLatency(10, 110), false);
+    let received = 0;
+    const slow = uniformLatency(10, 110);
+    const server = await startServer((req, body, res) => {
+      received++;
+      slow(req, body, res);
+    }, false);
     try {
       for (const script of [undefined, join(ROOT, 'dist/cli/index.js')]) {
         const out = tempDir('mlload-out-');
+        received = 0;
         const text = exampleScenario(server.url, '  rate: 200\n  arrival: poisson\n  duration: 4s\n  warmup: 1s\n  workers: 2');
         const r = await runCli(['run', writeScenario(text), '--out', out], { script });
         assert.equal(r.code, 0, r.stderr);
         const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
         assert.equal(results.load.workers, 2);
-        assert.equal(results.overall.count, 800);
+        // Poisson arrivals: 800 expected in the 4 s measured (sd 28); every one the server saw is counted.
+        assert.ok(Math.abs(results.overall.count - 800) < 140, `measured ${results.overall.count}`);
+        assert.equal(results.series.at(-1)!.total.count, received);
         assert.equal(results.overall.count, results.requests.valid!.count + results.requests.invalid!.count);
         assert.equal(results.overall.failure_count, 0);
         // Uniform(10, 110): p50 60; a busy machine only adds (the generator runs late), so the margin is one-sided.
         assert.ok(results.overall.latency_ms.p50 > 55 && results.overall.latency_ms.p50 < 75, `p50 ${results.overall.latency_ms.p50}`);
         const measured = results.series.filter((p) => p.phase === 'measure');
         // Seconds by completion time: each near 200/s, the last one partial.
-        assert.ok(measured.length >= 3 && measured.slice(0, -1).every((p) => Math.abs(p.rps - 200) < 40), measured.map((p) => p.rps).join(' '));
-        assert.equal(results.series.at(-1)!.total.count, 1000);
+        assert.ok(measured.length >= 3 && measured.slice(0, -1).every((p) => Math.abs(p.rps - 200) < 70), measured.map((p) => p.rps).join(' '));
       }
     } finally {
       await server.close();
@@ -202,9 +209,33 @@ slo:`,
     const server = await startServer((_req, _body, res) => json(res, 200, {}));
     const url = server.url;
     await server.close();
-    const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 10\n  duration: 2s'))]);
+    const started = Date.now();
+    const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 10\n  duration: 2s').replace(`  url: ${url}`, `  url: ${url}\n  health: { timeout: 2s }`))]);
     assert.equal(r.code, 3);
-    assert.match(r.stderr, new RegExp(`mlload: target ${url} is unreachable: connection refused`));
+    // Retried until health.timeout, then the last error named.
+    assert.ok(Date.now() - started >= 2000, `gave up after ${Date.now() - started} ms`);
+    assert.match(r.stderr, new RegExp(`mlload: target ${url} is unreachable: connection refused for 2 s \\(health.timeout 2 s\\)`));
+  });
+
+  it('a URL target still starting is waited for within health.timeout, with a progress line, then measured', async () => {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    let late: TestServer | null = null;
+    // The server comes up 6 s after the run starts: refused until then.
+    const timer = setTimeout(() => {
+      void startServer((_req, body, res) => modelAnswer(body, res), false, port).then((s) => (late = s));
+    }, 6000);
+    try {
+      const out = tempDir('mlload-out-');
+      const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 20\n  duration: 2s').replace(`  url: ${url}`, `  url: ${url}\n  health: { timeout: 30s }`)), '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, new RegExp(`waiting for ${url}: connection refused \\(\\d+ s of 30 s\\)`));
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+      assert.ok(results.overall.count >= 30 && results.overall.failure_count === 0, JSON.stringify(results.overall.failures));
+    } finally {
+      clearTimeout(timer);
+      await (late as TestServer | null)?.close();
+    }
   });
 
   it('SIGTERM stops the run early and still writes the results gathered so far', async () => {

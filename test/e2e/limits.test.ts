@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
@@ -137,7 +137,11 @@ ${PREDICT_REQUESTS}slo:
       assert.ok(leak!.drift!.p95!.low > 0, JSON.stringify(leak!.drift));
       assert.match(a.stdout, /p95 drift \+\d+\.\d%\/h \[\+\d+\.\d%\/h, \+\d+\.\d%\/h\] breaches|p95 drift \+\d+\.\d%\/h \[/);
       const flatCheck = flat!.checks.find((c) => c.metric === 'p95_drift')!;
-      assert.notEqual(flatCheck.status, 'fail', b.stdout);
+      // 40 s cannot show a drift of 10%/h either way: its interval is hundreds of times the limit.
+      assert.equal(flatCheck.status, 'inconclusive', b.stdout);
+      assert.ok(flatCheck.interval!.high - flatCheck.interval!.low > 4 * 0.1, JSON.stringify(flatCheck.interval));
+      assert.match(b.stdout, /inconclusive: overall p95 drift: the interval \(.*\) is more than 4× as wide as the limit \(\+10\.0%\/h\), so this run tells nothing either way; a run about [\d.]+× as long/);
+      assert.match(b.stderr, /note: slo\.drift: 40 s of measured load is shorter than the 30 min these drift limits need/);
       assert.equal(b.code, 0, b.stdout + b.stderr);
       assert.ok(flat!.drift!.p95!.low <= 0.1 * flat!.drift!.p95!.level, JSON.stringify(flat!.drift));
     } finally {
@@ -156,5 +160,59 @@ ${PREDICT_REQUESTS}slo:
     } finally {
       await steady.close();
     }
+  });
+});
+
+describe('verdicts that know nothing do not pass', () => {
+  it('validate says how long a soak its drift limits need', async () => {
+    const r = await runCli(['validate', writeScenario(`name: soak\ntarget: { url: "http://127.0.0.1:9" }\nload: { rate: 40, duration: 40s }\n${PREDICT_REQUESTS}slo:\n  drift: { p95: 10%/h }\n`)]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /note: slo\.drift: 40 s of measured load is shorter than the 30 min these drift limits need/);
+    const long = await runCli(['validate', writeScenario(`name: soak\ntarget: { url: "http://127.0.0.1:9" }\nload: { rate: 40, duration: 45m }\n${PREDICT_REQUESTS}slo:\n  drift: { p95: 10%/h }\n`)]);
+    assert.doesNotMatch(long.stdout, /note:/);
+  });
+
+  it('a run whose every request fails exits 1 without an slo section (the default error rate of 1%), and 0 when the scenario allows it', async () => {
+    const server = await startServer((_req, _body, res) => json(res, 500, { error: 'down' }), false);
+    try {
+      const text = `name: failing\ntarget: { url: "${server.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}`;
+      const out = tempDir('mlload-out-');
+      const r = await runCli(['run', writeScenario(text), '--out', out]);
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      const check = readResults(out).checks.find((c) => c.metric === 'error_rate')!;
+      assert.equal(check.status, 'fail');
+      assert.equal((check as Checked & { threshold: number }).threshold, 0.01);
+      const allowed = await runCli(['run', writeScenario(text + 'slo: { error_rate: 100% }\n'), '--out', tempDir('mlload-out-')]);
+      assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a capacity search whose every probe failed fails the run, unless capacity.required is false', async () => {
+    const server = await startServer((_req, _body, res) => setTimeout(() => json(res, 200, { y: 1 }), 20), false);
+    try {
+      const text = (required: string) =>
+        `name: none\ntarget: { url: "${server.url}" }\nload: { rate: 10, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 5ms }\n  start: 8\n  max: 16\n${required}  probe: { settle: 200ms, min: 1s, max: 1s }\n`;
+      const out = tempDir('mlload-out-');
+      const r = await runCli(['run', writeScenario(text('')), '--out', out]);
+      const results = readResults(out);
+      assert.equal(results.capacity!.value, null, JSON.stringify(results.capacity));
+      assert.equal(r.code, 1, r.stdout + r.stderr);
+      assert.equal(results.checks.find((c) => c.metric === 'capacity')!.status, 'fail');
+      const reported = await runCli(['run', writeScenario(text('  required: false\n')), '--out', tempDir('mlload-out-')]);
+      assert.equal(reported.code, 0, reported.stdout + reported.stderr);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('an internal error exits 4, apart from a failed gate (1), bad input (2) and a failed target (3)', async () => {
+    // Writing to stdout throws: no error the CLI knows of.
+    const hook = join(tempDir(), 'boom.mjs');
+    writeFileSync(hook, 'process.stdout.write = () => { throw new Error("boom"); };\n');
+    const r = await runCli(['--version'], { env: { NODE_OPTIONS: `--import=${hook}` } });
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /mlload: internal error \(please report it\): Error: boom/);
   });
 });

@@ -61,8 +61,10 @@ describe('a server that speaks a protocol wrongly', () => {
     try {
       const out = tempDir('mlload-out-');
       const r = await runCli(['run', writeScenario(scenario(server.url, 'kserve-v2')), '--out', out]);
-      assert.equal(r.code, 0, r.stderr);
-      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+      // Every accepted mutation is a failed request: far over the default error rate of 1%, so the gate fails.
+      assert.equal(r.code, 1, r.stderr);
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { checks: Array<{ metric: string; status: string }> };
+      assert.equal(results.checks.find((c) => c.metric === 'error_rate')?.status, 'fail');
       assert.equal(results.requests.infer!.failure_count, 0);
       for (const m of MUTATIONS['kserve-v2']) assert.equal(results.requests[m]!.failure_count, results.requests[m]!.count, m);
       assert.match(results.overall.failures.map((f) => f.reason).join('\n'), /HTTP 200 \(expected 4xx\)/);

@@ -49,10 +49,11 @@ describe('shards of one schedule', () => {
       const parts = [];
       for (let i = 0; i < 3; i++) parts.push(await run({ index: i, count: 3 }));
       const key = (x: { scheduled: number; name: string }) => `${x.scheduled.toFixed(6)} ${x.name}`;
-      assert.equal(whole.seen.length, 750);
+      // Poisson arrivals: 750 expected (sd 27).
+      assert.ok(Math.abs(whole.seen.length - 750) < 140, String(whole.seen.length));
       assert.deepEqual(parts.flatMap((p) => p.seen.map(key)).sort(), whole.seen.map(key).sort());
       // Each shard sent a third, every third arrival.
-      for (const p of parts) assert.equal(p.seen.length, 250);
+      for (const p of parts) assert.ok(Math.abs(p.seen.length - whole.seen.length / 3) < 1, `${p.seen.length} of ${whole.seen.length}`);
       assert.deepEqual(parts.flatMap((p) => p.bodies).sort(), [...whole.bodies].sort());
     } finally {
       await server.close();

@@ -16,8 +16,8 @@ export interface TestServer {
 
 type Handler = (req: IncomingMessage, body: string, res: ServerResponse) => void;
 
-/** A real HTTP server on 127.0.0.1 with a free port. */
-export async function startServer(handler: Handler, keepBodies = true): Promise<TestServer> {
+/** A real HTTP server on 127.0.0.1, on a free port or the one given. */
+export async function startServer(handler: Handler, keepBodies = true, listenPort = 0): Promise<TestServer> {
   const bodies: string[] = [];
   const paths: string[] = [];
   const server: Server = createServer((req, res) => {
@@ -33,7 +33,7 @@ export async function startServer(handler: Handler, keepBodies = true): Promise<
     });
   });
   server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listenPort, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -104,10 +104,23 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * An M/D/c server in a process of its own (`test/fixtures/queue/server.mjs`): `servers` slots of
+ * `serviceMs`; `serviceTimes()` reads the service times it really gave, from its own clock.
+ */
+export async function startQueueServer(servers: number, serviceMs: number): Promise<{ url: string; serviceTimes(): Promise<number[]>; close(): void }> {
+  const { url, child } = await startProcess(join(ROOT, 'test/fixtures/queue/server.mjs'), { SERVERS: String(servers), SERVICE_MS: String(serviceMs) }, '/health');
+  return { url, serviceTimes: async () => (await (await fetch(`${url}/service-times`)).json()) as number[], close: () => child.kill() };
+}
+
 /** One of the example servers (`examples/<script>`) on a free port, its settings from `env`; ready when `readyPath` answers. */
-export async function startExample(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
+export function startExample(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
+  return startProcess(join(ROOT, 'examples', script), env, readyPath);
+}
+
+async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [join(ROOT, 'examples', script)], { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
@@ -117,7 +130,7 @@ export async function startExample(script: string, env: Record<string, string>, 
     }
   }
   child.kill();
-  throw new Error(`examples/${script} did not start`);
+  throw new Error(`${script} did not start`);
 }
 
 /**

@@ -77,7 +77,7 @@ describe('scenario', () => {
     const problems = problemsOf(text);
     // Three the schema finds and one only the compiler can (a reference to no request): all four at once.
     assert.equal(problems.length, 4, problems.join('\n'));
-    assert.match(problems[0]!, /^F:6:12 load\.arrival: must be one of "constant", "poisson"$/);
+    assert.match(problems[0]!, /^F:6:12 load\.arrival: must be one of "constant", "poisson", "uniform-count"$/);
     assert.match(problems[1]!, /^F:7:13 load\.duration: must be a duration with a unit: 300ms, 20s, 2m, 1h, 1m30s$/);
     assert.match(problems[2]!, /^F:\d+:5 requests\[0\]\.methd: is not a known key; did you mean `method`\?$/);
     assert.match(problems[3]!, /^F:\d+:\d+ requests\[1\]\.body\.invalid_of: names no request/);
