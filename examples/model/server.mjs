@@ -74,14 +74,37 @@ function inferV2(body) {
   return { model_name: model.name, model_version: model.version, outputs: [{ name: 'probability', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => round(score(r))) }] };
 }
 
-/** TF Serving, row format: {"instances": [{feature: value, ...}, ...]}. */
+/**
+ * TF Serving's REST predict, in each format it takes: named rows {"instances": [{feature: value, ...}, ...]},
+ * bare rows {"instances": [[value, ...], ...]} (the features in the model's order), or columns
+ * {"inputs": {feature: [value, ...], ...}} (bare columns {"inputs": [[...], ...]} are rows again).
+ */
+function rowsOf(body) {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body must be an object with `instances` or `inputs`';
+  const list = body.instances ?? (Array.isArray(body.inputs) ? body.inputs : undefined);
+  if (Array.isArray(list)) {
+    if (list.length === 0) return 'body must have a non-empty `instances` list';
+    return list.map((r) => (Array.isArray(r) ? (r.length === model.features.length ? Object.fromEntries(model.features.map((f, i) => [f.name, r[i]])) : `a bare row has ${r.length} values, the model ${model.features.length}`) : r));
+  }
+  if (body.inputs && typeof body.inputs === 'object') {
+    const columns = model.features.map((f) => body.inputs[f.name]);
+    const missing = model.features.find((f, i) => !Array.isArray(columns[i]));
+    if (missing) return `missing input column: ${missing.name}`;
+    const n = columns[0].length;
+    if (n === 0 || columns.some((c) => c.length !== n)) return 'input columns must be non-empty and of one length';
+    return Array.from({ length: n }, (_, i) => Object.fromEntries(model.features.map((f, j) => [f.name, columns[j][i]])));
+  }
+  return 'body must be an object with a non-empty `instances` list or `inputs`';
+}
+
 function predictV1(body) {
-  if (body === null || typeof body !== 'object' || !Array.isArray(body.instances) || body.instances.length === 0) return { error: 'body must be an object with a non-empty `instances` list' };
-  for (const row of body.instances) {
-    const problem = validate(row);
+  const rows = rowsOf(body);
+  if (typeof rows === 'string') return { error: rows };
+  for (const row of rows) {
+    const problem = typeof row === 'string' ? row : validate(row);
     if (problem) return { error: problem };
   }
-  return { predictions: body.instances.map((r) => round(score(r))) };
+  return { predictions: rows.map((r) => round(score(r))) };
 }
 
 function readJson(req, res, answer) {

@@ -57,7 +57,7 @@ export function mergeCommand(args: string[], io: Io): number {
     args,
     allowPositionals: true,
     strict: true,
-    options: { out: { type: 'string' }, scenario: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, markdown: { type: 'string' }, 'fail-on-inconclusive': { type: 'boolean', default: false } },
+    options: { out: { type: 'string' }, scenario: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, markdown: { type: 'string' }, 'fail-on-inconclusive': { type: 'boolean', default: false }, 'allow-apart': { type: 'boolean', default: false } },
   });
   if (positionals.length === 0) throw new UsageError('merge takes the results.json of every shard');
   if (!values.out) throw new UsageError('merge needs --out DIR for the merged results');
@@ -66,7 +66,7 @@ export function mergeCommand(args: string[], io: Io): number {
   const source = baselineSource(values.baseline, values.history);
   let run;
   try {
-    run = mergeAndGate(inputs, scenario, readAgainst(scenario, source), { dir: values.out, reportFile: values.markdown });
+    run = mergeAndGate(inputs, scenario, readAgainst(scenario, source), { dir: values.out, reportFile: values.markdown }, { allowApart: values['allow-apart'] });
   } catch (err) {
     if (err instanceof ShardMergeError) throw new UsageError(err.message);
     throw err;

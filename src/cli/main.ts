@@ -17,7 +17,7 @@ Usage:
              [--baseline FILE | --baseline-image IMAGE] [--history FILE] [--fail-on-inconclusive]
              [--markdown FILE] [--shard I/N [--start-at TIME]]
   mlload merge <shard results.json>... --out DIR [--scenario FILE] [--baseline FILE]
-             [--history FILE] [--markdown FILE] [--fail-on-inconclusive]
+             [--history FILE] [--markdown FILE] [--fail-on-inconclusive] [--allow-apart]
   mlload baseline <results.json>... --out <baseline.json>
   mlload compare <results.json> --baseline <baseline.json> [--markdown FILE] [--fail-on-inconclusive]
   mlload report <results.json> --html <report.html> [--history FILE]

@@ -92,14 +92,16 @@ class Exchange implements Dispatcher.DispatchHandler {
       const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
       if (type === 'text/event-stream') {
         this.tokens = new TokenStream();
-        this.tokens.reset(this.plan.stream);
+        this.tokens.reset(this.plan.stream, this.plan.maxTokens ?? null);
       } else this.notStream = `not a stream: answered ${type || 'without a content-type'}`;
     }
   }
 
-  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.bytes += chunk.length;
     this.tokens?.feed(chunk, 0, chunk.length, this.clock());
+    // A size limit passed: stop reading now (onResponseError reports the stream's own reason).
+    if (this.tokens?.overflow) return controller.abort(new Error(this.tokens.failure!));
     // Kept up to MAX_KEPT_BODY; beyond it counted and dropped.
     if (this.chunks && this.kept < MAX_KEPT_BODY) {
       const part = chunk.length > MAX_KEPT_BODY - this.kept ? chunk.subarray(0, MAX_KEPT_BODY - this.kept) : chunk;
@@ -136,7 +138,8 @@ class Exchange implements Dispatcher.DispatchHandler {
       });
       return;
     }
-    this.done({ scheduled: this.scheduled, sent: this.sent, done: this.clock(), status: 0, bytes: 0, failure: networkReason(err, this.plan.timeoutMs), sample: err.message });
+    const failure = this.tokens?.overflow ? this.tokens.failure! : networkReason(err, this.plan.timeoutMs);
+    this.done({ scheduled: this.scheduled, sent: this.sent, done: this.clock(), status: 0, bytes: 0, failure, sample: err.message });
   }
 }
 

@@ -119,7 +119,7 @@ export class Http1Client {
     slot.plan = plan;
     slot.scheduled = scheduled;
     slot.done = done;
-    slot.response.reset(plan.expect, plan.method === 'HEAD', plan.stream ?? null);
+    slot.response.reset(plan.expect, plan.method === 'HEAD', plan.stream ?? null, plan.maxTokens ?? null);
     const request = this.encode(plan, payload);
     if (!slot.socket) slot.socket = this.open(slot);
     slot.sent = this.clock();

@@ -49,6 +49,7 @@ export class ResponseReader {
   /** A streamed answer's tokens, read as they arrive (when the request streams and its status is accepted). */
   readonly tokens = new TokenStream();
   private streamAs: StreamProtocol | null = null;
+  private maxTokens: number | null = null;
   private streaming = false;
   /** Engine clock at the bytes being fed: when their tokens arrived. */
   private now = 0;
@@ -61,8 +62,9 @@ export class ResponseReader {
   private expect: Expectation | null = null;
 
   /** Ready for the response to a new request; the body is kept when the status fails `expect` or JSON fields are to be checked. */
-  reset(expect: Expectation, headRequest: boolean, stream: StreamProtocol | null = null): void {
+  reset(expect: Expectation, headRequest: boolean, stream: StreamProtocol | null = null, maxTokens: number | null = null): void {
     this.streamAs = stream;
+    this.maxTokens = maxTokens;
     this.streaming = false;
     this.contentType = '';
     this.status = 0;
@@ -100,6 +102,7 @@ export class ResponseReader {
     this.now = now;
     let pos = 0;
     while (pos < chunk.length) {
+      if (this.streaming && this.tokens.overflow) return this.fail(this.tokens.failure!);
       switch (this.state) {
         case State.Head: {
           const buf = this.head ? Buffer.concat([this.head, chunk.subarray(pos)]) : chunk.subarray(pos);
@@ -192,6 +195,7 @@ export class ResponseReader {
           return this.complete(chunk.length - pos);
       }
     }
+    if (this.streaming && this.tokens.overflow) return this.fail(this.tokens.failure!);
     return Read.More;
   }
 
@@ -318,7 +322,7 @@ export class ResponseReader {
     if (!expect.accepts(status) || expect.jsonFields.length > 0) this.kept = [];
     if (this.streamAs && expect.accepts(status) && this.contentType === 'text/event-stream') {
       this.streaming = true;
-      this.tokens.reset(this.streamAs);
+      this.tokens.reset(this.streamAs, this.maxTokens);
     }
     if (status === 101) {
       // Switching protocols: nothing more of HTTP/1.1 on this connection.

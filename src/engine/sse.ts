@@ -3,7 +3,8 @@
  * its tokens as vLLM's serving benchmark does (backend_request_func.py): the first event with a
  * choice is the first token (TTFT), each later one adds an inter-token latency (ITL), the answer
  * ends at its last data event, and its output tokens are `usage.completion_tokens` when the server
- * sends them, else the events that carried text. Nothing of the body is kept but a partial line.
+ * sends them, else the events that carried text. Nothing of the body is kept but a partial line
+ * and the data lines of the event being read, each at most 1 MiB: past that the answer fails at once.
  */
 import type { StreamProtocol } from '../scenario/index.ts';
 import { chunkFields, scanChunk, type ChunkFields, type StreamEvent } from './stream-event.ts';
@@ -20,8 +21,9 @@ export interface TokenTiming {
   gaps: number[];
 }
 
-/** Longest SSE line kept while waiting for its end. */
-const MAX_LINE = 1024 * 1024;
+/** Longest SSE line kept while waiting for its end, and most data one event may gather. */
+export const MAX_LINE = 1024 * 1024;
+export const MAX_EVENT = 1024 * 1024;
 
 export class TokenStream {
   /** Why the stream is not a good answer; null while it is. */
@@ -30,10 +32,16 @@ export class TokenStream {
   detail = '';
   /** `data: [DONE]` was read. */
   finished = false;
+  /** The failure is a size limit passed: reading must stop now, not at the body's end. */
+  overflow = false;
 
   private protocol: StreamProtocol = 'openai-chat';
+  /** The request's max_tokens: a server counting more output tokens than asked for is not believed. */
+  private maxTokens = Number.POSITIVE_INFINITY;
   private rest: Buffer | null = null;
   private data: string[] = [];
+  /** Characters in `data`. */
+  private dataSize = 0;
   private first = Number.NaN;
   private last = Number.NaN;
   private events = 0;
@@ -41,13 +49,16 @@ export class TokenStream {
   private usage = -1;
   private gaps: number[] = [];
 
-  reset(protocol: StreamProtocol): void {
+  reset(protocol: StreamProtocol, maxTokens: number | null = null): void {
     this.protocol = protocol;
+    this.maxTokens = maxTokens ?? Number.POSITIVE_INFINITY;
     this.failure = null;
     this.detail = '';
     this.finished = false;
+    this.overflow = false;
     this.rest = null;
     this.data = [];
+    this.dataSize = 0;
     this.first = Number.NaN;
     this.last = Number.NaN;
     this.events = 0;
@@ -86,13 +97,13 @@ export class TokenStream {
           if (this.failure !== null) return;
           continue;
         }
-        this.data.push(buf.toString('utf8', from, stop));
+        this.pushData(buf.toString('utf8', from, stop));
       } else this.line(buf.toString('utf8', start, stop), now);
       start = lf + 1;
       if (this.failure !== null) return;
     }
     if (start < end) {
-      if (end - start > MAX_LINE) return this.fail(`malformed SSE: a line longer than ${MAX_LINE / 1048576} MiB`, '');
+      if (end - start > MAX_LINE) return this.tooLarge(`malformed SSE: a line longer than ${MAX_LINE / 1048576} MiB`);
       this.rest = Buffer.from(buf.subarray(start, end));
     }
   }
@@ -112,6 +123,21 @@ export class TokenStream {
     this.detail = detail.slice(0, 300);
   }
 
+  private tooLarge(reason: string): void {
+    this.fail(reason, '');
+    this.overflow = true;
+    this.rest = null;
+    this.data = [];
+    this.dataSize = 0;
+  }
+
+  /** One data line of the event being read; an event gathering more than MAX_EVENT fails the answer. */
+  private pushData(value: string): void {
+    this.dataSize += value.length;
+    if (this.dataSize > MAX_EVENT) return this.tooLarge(`malformed SSE: an event longer than ${MAX_EVENT / 1048576} MiB`);
+    this.data.push(value);
+  }
+
   /** One line of the event stream (WHATWG HTML §9.2.6): fields, comments, and a blank line that ends an event. */
   private line(text: string, now: number): void {
     if (text === '') return this.dispatch(now);
@@ -120,7 +146,7 @@ export class TokenStream {
     const field = colon < 0 ? text : text.slice(0, colon);
     let value = colon < 0 ? '' : text.slice(colon + 1);
     if (value.charCodeAt(0) === 32) value = value.slice(1);
-    if (field === 'data') this.data.push(value);
+    if (field === 'data') this.pushData(value);
     else if (field !== 'event' && field !== 'id' && field !== 'retry') this.fail('malformed SSE line', text);
   }
 
@@ -128,6 +154,7 @@ export class TokenStream {
     if (this.data.length === 0) return;
     const data = this.data.length === 1 ? this.data[0]! : this.data.join('\n');
     this.data.length = 0;
+    this.dataSize = 0;
     this.parse(data, now);
   }
 
@@ -165,6 +192,8 @@ export class TokenStream {
       this.events++;
       if (chunk.text) this.texts++;
     }
+    if (chunk.usageNumber && chunk.usage < 0) return this.fail('usage.completion_tokens is not a token count (a whole number from 0 to 2^31 − 1)', '');
+    if (chunk.usage > this.maxTokens) return this.fail(`usage.completion_tokens ${chunk.usage} is above the max_tokens asked for (${this.maxTokens})`, '');
     if (chunk.usage >= 0) this.usage = chunk.usage;
     if (chunk.choice || chunk.usageSeen) this.last = now;
   }

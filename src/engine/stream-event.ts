@@ -18,9 +18,16 @@ export interface ChunkFields {
   text: boolean;
   /** `usage.completion_tokens` is present, whatever its value. */
   usageSeen: boolean;
-  /** `usage.completion_tokens` when it is a whole number ≥ 0, else −1. */
+  /** `usage.completion_tokens` is a JSON number (a count or not). */
+  usageNumber: boolean;
+  /** `usage.completion_tokens` when it is a whole number from 0 to MAX_COUNT, else −1. */
   usage: number;
 }
+
+/** The largest token count believed from a server: beyond it, a number is no count. */
+export const MAX_COUNT = 2 ** 31 - 1;
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= MAX_COUNT;
 
 /** The parts of a streamed chunk that are read. */
 export interface StreamEvent {
@@ -34,7 +41,7 @@ export function chunkFields(event: StreamEvent, chat: boolean): ChunkFields {
   const choice = Array.isArray(event.choices) ? event.choices[0] : undefined;
   const text = chat ? choice?.delta?.content : choice?.text;
   const tokens = event.usage?.completion_tokens;
-  return { choice: choice !== undefined, text: typeof text === 'string' && text.length > 0, usageSeen: tokens !== undefined, usage: typeof tokens === 'number' && Number.isInteger(tokens) && tokens >= 0 ? tokens : -1 };
+  return { choice: choice !== undefined, text: typeof text === 'string' && text.length > 0, usageSeen: tokens !== undefined, usageNumber: typeof tokens === 'number', usage: isCount(tokens) ? tokens : -1 };
 }
 
 const MAX_DEPTH = 64;
@@ -80,7 +87,7 @@ const UNSURE = new Unsure();
 
 /** A chunk's fields from `b[start, end)` (one event's data, UTF-8), or null: ask JSON.parse. */
 export function scanChunk(b: Buffer, start: number, end: number, chat: boolean): ChunkFields | null {
-  const out: ChunkFields = { choice: false, text: false, usageSeen: false, usage: -1 };
+  const out: ChunkFields = { choice: false, text: false, usageSeen: false, usageNumber: false, usage: -1 };
   scanner.b = b;
   scanner.i = start;
   scanner.end = end;
@@ -157,6 +164,7 @@ class Scanner {
 
   private usage(out: ChunkFields): void {
     out.usageSeen = false;
+    out.usageNumber = false;
     out.usage = -1;
     if (this.peek() !== OPEN_BRACE) return this.value();
     this.open(OPEN_BRACE);
@@ -168,13 +176,15 @@ class Scanner {
       }
       // The last one counts, as in JSON.parse.
       out.usageSeen = true;
+      out.usageNumber = false;
       out.usage = -1;
       const c = this.peek();
       if (c === MINUS || isDigit(c)) {
         const from = this.i;
         this.number();
         const n = Number(this.b.toString('latin1', from, this.i));
-        if (Number.isInteger(n) && n >= 0) out.usage = n;
+        out.usageNumber = true;
+        if (isCount(n)) out.usage = n;
       } else this.value();
     }
   }

@@ -7,6 +7,7 @@ import { headlineOf, mergeTokens, type TokenStats } from '../metrics/index.ts';
 import type { CapacityFigures, Results } from '../metrics/index.ts';
 import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
 import type { Baseline, BaselineFigures } from './types.ts';
+import { own } from '../shared/own.ts';
 
 /** Largest baseline read (ours are tens of KB), and largest results.json (a week-long run's series). */
 const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
@@ -52,8 +53,8 @@ export function buildBaseline(runs: Results[]): Baseline {
     target,
     overall: mergeFigures(runs.map((r) => r.overall), runs.map((r) => r.duration_s)),
     requests: Object.fromEntries(names.map((n) => {
-      const having = runs.filter((r) => r.requests[n] !== undefined);
-      return [n, mergeFigures(having.map((r) => r.requests[n]!), having.map((r) => r.duration_s))];
+      const having = runs.filter((r) => own(r.requests, n) !== undefined);
+      return [n, mergeFigures(having.map((r) => own(r.requests, n)!), having.map((r) => r.duration_s))];
     })),
     per_run: runs.map((r) => ({
       ...headlineOf(r.overall),

@@ -2,9 +2,10 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import schema from '../../schema/history.schema.json' with { type: 'json' };
 import { decodeHistogram, headlineOf, machineFingerprint, type Environment, type HeadlineFigures, type Results } from '../metrics/index.ts';
-import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
+import { formatPath, InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
 import { medianCapacity, mergeFigures } from './baseline.ts';
 import type { Baseline } from './types.ts';
+import { own } from '../shared/own.ts';
 
 /** Runs kept whole before older ones are thinned to one a week. */
 export const DEFAULT_KEEP = 200;
@@ -112,6 +113,28 @@ export function readHistory(file: string): History | null {
   return existsSync(file) ? historyOf(SourceDocument.read(file, MAX_HISTORY_BYTES)) : null;
 }
 
+/** Where each history read from a file came from: a problem found later still names its line. */
+const sources = new WeakMap<History, SourceDocument>();
+
+/** The histograms of the entries about to be used, decoded and checked against their counts; a bad one names its entry. */
+function checkHistograms(history: History, used: HistoryEntry[]): void {
+  const doc = sources.get(history);
+  for (const e of used) {
+    const i = history.entries.indexOf(e);
+    for (const [scope, h] of [['overall', e.histograms.overall], ...Object.entries(e.histograms.requests)] as Array<[string, string]>) {
+      try {
+        const decoded = decodeHistogram(h);
+        const count = scope === 'overall' ? e.overall.count : own(e.requests, scope)?.count;
+        if (count !== undefined && decoded.totalCount !== count) throw new Error(`it holds ${decoded.totalCount} requests, the entry ${count}`);
+      } catch (err) {
+        const path = scope === 'overall' ? ['entries', i, 'histograms', 'overall'] : ['entries', i, 'histograms', 'requests', scope];
+        const message = `is not a valid HDR histogram of this entry (entry ${i + 1}, commit ${e.commit}): ${(err as Error).message}`;
+        throw new InvalidFileError([doc ? doc.problem(path, message) : { file: 'history', line: 0, col: 0, key: formatPath(path), message }]);
+      }
+    }
+  }
+}
+
 function historyOf(doc: SourceDocument): History {
   const value = doc.value as { schema_version?: unknown } | null;
   if (value && typeof value === 'object' && value.schema_version !== undefined && value.schema_version !== 1) {
@@ -122,17 +145,9 @@ function historyOf(doc: SourceDocument): History {
   const history = doc.value as History;
   history.entries.forEach((e, i) => {
     if (Number.isNaN(Date.parse(e.time))) throw new InvalidFileError([doc.problem(['entries', i, 'time'], `is not a time (entry ${i + 1}, commit ${e.commit})`)]);
-    for (const [scope, h] of [['overall', e.histograms.overall], ...Object.entries(e.histograms.requests)] as Array<[string, string]>) {
-      try {
-        const decoded = decodeHistogram(h);
-        const count = scope === 'overall' ? e.overall.count : e.requests[scope]?.count;
-        if (count !== undefined && decoded.totalCount !== count) throw new Error(`it holds ${decoded.totalCount} requests, the entry ${count}`);
-      } catch (err) {
-        const path = scope === 'overall' ? ['entries', i, 'histograms', 'overall'] : ['entries', i, 'histograms', 'requests', scope];
-        throw new InvalidFileError([doc.problem(path, `is not a valid HDR histogram of this entry (entry ${i + 1}, commit ${e.commit}): ${(err as Error).message}`)]);
-      }
-    }
   });
+  // Histograms are decoded when a run is used, not to show or extend the history (a 16 MiB history holds 37,000).
+  sources.set(history, doc);
   return history;
 }
 
@@ -163,6 +178,7 @@ export function comparableRuns(history: History, scenarioHash: string, machine: 
 export function baselineFromHistory(history: History, results: { scenario: { hash: string }; environment: Environment }, runs = DEFAULT_HISTORY_RUNS): Baseline | null {
   const usable = comparableRuns(history, results.scenario.hash, machineOf(results.environment)).slice(-runs);
   if (usable.length < MIN_HISTORY_RUNS) return null;
+  checkHistograms(history, usable);
   const last = usable[usable.length - 1]!;
   const figures = (f: HeadlineFigures, histogram: string) => ({ count: f.count, failure_count: f.failures, rps: f.rps, histogram });
   const names = Object.keys(last.requests);
@@ -176,8 +192,8 @@ export function baselineFromHistory(history: History, results: { scenario: { has
     overall: mergeFigures(usable.map((e) => figures(e.overall, e.histograms.overall)), usable.map((e) => e.duration_s)),
     requests: Object.fromEntries(
       names.map((n) => {
-        const having = usable.filter((e) => e.requests[n] && e.histograms.requests[n]);
-        return [n, mergeFigures(having.map((e) => figures(e.requests[n]!, e.histograms.requests[n]!)), having.map((e) => e.duration_s))];
+        const having = usable.filter((e) => own(e.requests, n) && own(e.histograms.requests, n));
+        return [n, mergeFigures(having.map((e) => figures(own(e.requests, n)!, own(e.histograms.requests, n)!)), having.map((e) => e.duration_s))];
       }),
     ),
     per_run: usable.map((e) => ({ ...e.overall, requests: e.requests, ...(e.capacity ? { capacity: e.capacity.value } : {}) })),

@@ -4,6 +4,7 @@ import { decodeHistogram, histogramOf, slowestRecovery } from '../metrics/index.
 import { QUANTILE } from './probe.ts';
 import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
 import type { Baseline, BaselineFigures, BaselineRun, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
+import { own } from '../shared/own.ts';
 
 type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms' | 'tokens'>;
 
@@ -130,7 +131,7 @@ function windowValue(f: Partial<HeadlineFigures> | undefined, m: Metric): number
 }
 
 /** One scope of anything split into overall and per request: results, a baseline, a window. */
-const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined => (scope === 'overall' ? x.overall : x.requests[scope]);
+const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined => (scope === 'overall' ? x.overall : own(x.requests, scope));
 const scaleOf = (m: Metric): Scale => (m === 'error_rate' ? 'linear' : 'log');
 const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({ count: f?.count ?? 0, failures: f?.failure_count ?? 0 });
 
@@ -193,7 +194,7 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
     const candidate = { value: valueOf(run, m), windows: (results.windows ?? []).map((w) => windowValue(scopeOf(w, scope), m)) };
     const samples = runs
       .map((r) => ({
-        value: windowValue(scope === 'overall' ? r : r.requests?.[scope], m),
+        value: windowValue(scope === 'overall' ? r : own(r.requests, scope), m),
         windows: (r.windows ?? []).map((w) => windowValue(scopeOf(w, scope), m)),
       }))
       .filter((r) => Number.isFinite(r.value));
@@ -236,7 +237,7 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'> & Partial
   if (results.overall.count === 0) checks.push(slo('overall', 'count', 0, 1, 'min'));
   checks.push(...sloChecks('overall', results.overall, scenario.slo.overall));
   for (const [name, limits] of Object.entries(scenario.slo.requests)) {
-    const f = results.requests[name];
+    const f = own(results.requests, name);
     if (f) checks.push(...sloChecks(name, f, limits));
   }
   const coldStart = scenario.slo.overall.cold_start;
@@ -292,8 +293,8 @@ function regressionsOf(results: Results, reference: { overall: Figures; requests
   const seconds = results.duration_s;
   const checks = regressionChecks('overall', results.overall, reference.overall, scenario.regression.overall, estimate, seconds);
   for (const [name, run] of Object.entries(results.requests)) {
-    const base = reference.requests[name];
-    if (base) checks.push(...regressionChecks(name, run, base, scenario.regression.requests[name] ?? {}, estimate, seconds));
+    const base = own(reference.requests, name);
+    if (base) checks.push(...regressionChecks(name, run, base, own(scenario.regression.requests, name) ?? {}, estimate, seconds));
   }
   return checks;
 }

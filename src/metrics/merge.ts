@@ -3,6 +3,7 @@ import { Recorder } from './recorder.ts';
 import { mergeTokens } from './tokens.ts';
 import { figures, round2 } from './totals.ts';
 import type { FailureGroup, RequestStats, Results, SeriesPoint, ShardSecond, Window } from './types.ts';
+import { own, setOwn } from '../shared/own.ts';
 
 /** Shards that do not make one whole run: which file, and why. */
 export class ShardMergeError extends Error {}
@@ -22,11 +23,39 @@ const SAMPLES_PER_REASON = 3;
  * different shard count, a shard missing or given twice, naming the files. The order of the inputs
  * does not matter.
  */
-export function mergeShards(inputs: ShardInput[]): Results {
+/** Shards a run may split into (as --shard takes), and how far apart in time the shards of one run may be. */
+export const MAX_SHARDS = 1000;
+export const MAX_APART_MS = 60_000;
+
+export function mergeShards(inputs: ShardInput[], options: { allowApart?: boolean } = {}): Results {
+  try {
+    return merge(inputs, options);
+  } catch (err) {
+    if (err instanceof ShardMergeError) throw err;
+    // A figure the schema lets through but that cannot be read (a histogram that does not decode):
+    // the shard at fault is the one that cannot be merged on its own.
+    for (const input of inputs) {
+      try {
+        merge([{ ...input, results: { ...input.results, shard: { ...input.results.shard!, index: 0, count: 1 } } }], options);
+      } catch (alone) {
+        if (!(alone instanceof ShardMergeError)) throw new ShardMergeError(`${input.file}: its figures cannot be read (${(alone as Error).message})`);
+      }
+    }
+    throw new ShardMergeError(`the shards' figures cannot be merged: ${(err as Error).message}`);
+  }
+}
+
+function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results {
   if (inputs.length === 0) throw new ShardMergeError('merge takes the results.json of every shard');
-  for (const { file, results } of inputs) if (!results.shard) throw new ShardMergeError(`${file} is not a shard's results: run each shard with \`mlload run --shard i/n\``);
+  for (const { file, results } of inputs) {
+    if (!results.shard) throw new ShardMergeError(`${file} is not a shard's results: run each shard with \`mlload run --shard i/n\``);
+    const { index, count } = results.shard;
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS) throw new ShardMergeError(`${file} claims ${count} shards: a run splits into 1 to ${MAX_SHARDS}`);
+    if (!Number.isInteger(index) || index < 0 || index >= count) throw new ShardMergeError(`${file} claims to be shard ${index} of ${count}: the index counts from 0 to ${count - 1}`);
+  }
   const first = inputs[0]!;
   const count = first.results.shard!.count;
+  if (inputs.length > count) throw new ShardMergeError(`${inputs.length} files for a run of ${count} shards`);
   for (const { file, results } of inputs) {
     const s = results.shard!;
     if (results.scenario.hash !== first.results.scenario.hash) {
@@ -53,14 +82,24 @@ export function mergeShards(inputs: ShardInput[]): Results {
   const offered = duration > 0 ? duration : 1;
   const requests: Record<string, RequestStats> = {};
   for (const n of names) {
-    const parts = shards.map((r) => r.requests[n]).filter((x) => x !== undefined);
-    requests[n] = { method: parts[0]!.method, path: parts[0]!.path, ...mergeStats(parts, seconds, offered) };
+    const parts = shards.map((r) => own(r.requests, n)).filter((x) => x !== undefined);
+    setOwn(requests, n, { method: parts[0]!.method, path: parts[0]!.path, ...mergeStats(parts, seconds, offered) });
   }
   const overall = mergeStats(shards.map((r) => r.overall), seconds, offered);
 
   const starts = shards.map((r) => Date.parse(r.started_at));
+  const ends = shards.map((r) => Date.parse(r.finished_at));
+  if (starts.some((t) => !Number.isFinite(t)) || ends.some((t) => !Number.isFinite(t))) throw new ShardMergeError('a shard has no valid started_at or finished_at time');
+  // Shards of one run overlap in time; one that began after another had ended is another run's.
+  const apart = Math.max(...starts) - Math.min(...ends);
+  if (apart > MAX_APART_MS && !options.allowApart) {
+    const late = shards[starts.indexOf(Math.max(...starts))]!.shard!.index;
+    throw new ShardMergeError(`shard ${late}/${count} began ${Math.round(apart / 1000)} s after another had ended: shards of one run overlap in time (give --allow-apart to merge runs made apart, each from its own start)`);
+  }
+  // Apart on purpose: each shard's seconds from its own start.
+  if (apart > MAX_APART_MS) starts.fill(Math.min(...starts));
   const t0 = Math.min(...starts);
-  const identities = names.map((name) => ({ name, method: base.requests[name]!.method, path: base.requests[name]!.path }));
+  const identities = names.map((name) => ({ name, method: own(base.requests, name)!.method, path: own(base.requests, name)!.path }));
   const { series, windows } = mergeSeconds(shards, starts.map((s) => (s - t0) / 1000), new Recorder(identities, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000)), t0);
 
   const stopped = shards.filter((r) => r.interrupted);

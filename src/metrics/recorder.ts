@@ -6,6 +6,7 @@ import { WindowSink, type WindowSecondState } from './windows.ts';
 import { OnTimeSink, type OnTimeState, type OnTimeWatch } from './ontime.ts';
 import type { GoodputSpec, Spike } from '../scenario/index.ts';
 import type { ShardSecond, SpikeRecovery } from './types.ts';
+import { setOwn } from '../shared/own.ts';
 
 export { headlineOf } from './windows.ts';
 
@@ -166,7 +167,7 @@ export class Recorder implements OutcomeSink {
     this.windowSink.finish();
     const byName = this.totals.map((t) => t.figures(seconds, offeredSeconds));
     const requests: Record<string, RequestStats> = {};
-    this.totals.forEach((t, i) => (requests[t.identity.name] = byName[i]!));
+    this.totals.forEach((t, i) => setOwn(requests, t.identity.name, byName[i]!));
     return { overall: overallFigures(this.totals, byName, seconds, offeredSeconds, this.goodput !== null), requests };
   }
 }

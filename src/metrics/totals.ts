@@ -6,6 +6,9 @@ import type { FailureGroup, RequestStats } from './types.ts';
 
 const SAMPLES_PER_REASON = 3;
 const SAMPLE_CHARS = 300;
+/** Distinct failure reasons kept per request name; later new ones are counted together (a server that words every error anew cannot grow results.json without bound). */
+export const MAX_REASONS = 100;
+export const OTHER_REASONS = `other reasons (more than ${MAX_REASONS} distinct)`;
 
 /** One request name's totals, as sent across a thread: histograms encoded, so they add up exactly. */
 export interface NameTotalsState {
@@ -49,11 +52,7 @@ export class NameTotals {
     if (o.status > 0) this.statuses.set(o.status, (this.statuses.get(o.status) ?? 0) + 1);
     if (o.failure === null) return;
     this.failures++;
-    let group = this.reasons.get(o.failure);
-    if (!group) {
-      group = { request: this.identity.name, method: this.identity.method, reason: o.failure, count: 0, samples: [] };
-      this.reasons.set(o.failure, group);
-    }
+    const group = this.groupOf(o.failure);
     group.count++;
     if (o.sample !== undefined && group.samples.length < SAMPLES_PER_REASON) {
       group.samples.push(o.sample.length > SAMPLE_CHARS ? `${o.sample.slice(0, SAMPLE_CHARS)}…` : o.sample);
@@ -70,13 +69,23 @@ export class NameTotals {
     if (n.tokens) (this.tokens ??= new TokenTotals()).add(n.tokens);
     for (const [code, c] of n.statuses) this.statuses.set(code, (this.statuses.get(code) ?? 0) + c);
     for (const r of n.reasons) {
-      const group = this.reasons.get(r.reason);
-      if (!group) this.reasons.set(r.reason, { ...r, samples: r.samples.slice(0, SAMPLES_PER_REASON) });
-      else {
-        group.count += r.count;
-        group.samples.push(...r.samples.slice(0, SAMPLES_PER_REASON - group.samples.length));
-      }
+      const group = this.groupOf(r.reason);
+      group.count += r.count;
+      group.samples.push(...r.samples.slice(0, SAMPLES_PER_REASON - group.samples.length));
     }
+  }
+
+  /** The group of a reason: its own while fewer than MAX_REASONS are kept, else the folded one. */
+  private groupOf(reason: string): FailureGroup {
+    let group = this.reasons.get(reason);
+    if (group) return group;
+    const key = this.reasons.size < MAX_REASONS ? reason : OTHER_REASONS;
+    group = this.reasons.get(key);
+    if (!group) {
+      group = { request: this.identity.name, method: this.identity.method, reason: key, count: 0, samples: [] };
+      this.reasons.set(key, group);
+    }
+    return group;
   }
 
   /** Another thread's totals of the same name. */

@@ -4,6 +4,7 @@ import { round2, round3, round6 } from './totals.ts';
 import { tokenHeadline, TokenTotals, type TokenState } from './tokens.ts';
 import type { Outcome } from '../engine/index.ts';
 import type { GoodputSpec } from '../scenario/index.ts';
+import { setOwn } from '../shared/own.ts';
 
 /** Windows per run: enough to see the run's own noise, few enough that each holds a usable p99. */
 const WINDOWS = 10;
@@ -114,7 +115,7 @@ export class WindowSink {
     const requests: Record<string, HeadlineFigures> = {};
     const goodput = this.goodput !== null;
     this.window.forEach((w, i) => {
-      requests[this.names[i]!] = { ...headlineFigures(w.count, w.failures, w.latency, seconds), ...(w.tokens?.answers ? w.tokens.headline(seconds, goodput) : {}) };
+      setOwn(requests, this.names[i]!, { ...headlineFigures(w.count, w.failures, w.latency, seconds), ...(w.tokens?.answers ? w.tokens.headline(seconds, goodput) : {}) });
     });
     const all = mergeHistograms(this.window.map((w) => w.latency));
     const count = this.window.reduce((a, w) => a + w.count, 0);

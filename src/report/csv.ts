@@ -5,11 +5,16 @@ import { histogramOf, type Histogram } from '../metrics/index.ts';
 const PERCENTILES = [50, 66, 75, 80, 90, 95, 98, 99, 99.9, 99.99, 100];
 const PERCENTILE_HEADERS = PERCENTILES.map((p) => `${p}%`);
 
+/**
+ * One CSV row. A text cell that a spreadsheet would take for a formula (=, +, -, @, tab, CR first:
+ * a server's error message, a request name) gets a leading ' and quotes, as OWASP advises against
+ * CSV injection; numbers are written as they are. The JSON exports stay exact.
+ */
 export function csvRow(values: ReadonlyArray<string | number>): string {
   return values
     .map((v) => {
-      const s = String(v);
-      return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+      const s = typeof v === 'string' && /^[=+\-@\t\r]/.test(v) ? `'${v}` : String(v);
+      return /[",\n\r]/.test(s) || s !== String(v) ? `"${s.replace(/"/g, '""')}"` : s;
     })
     .join(',');
 }

@@ -2,6 +2,7 @@ import type { HistoryTrend, Verdict } from '../gate/index.ts';
 import { decodeHistogram, histogramOf, percentileCurve, type Results } from '../metrics/index.ts';
 import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './uplot.ts';
 import { capacityText, checkCells, checkHeaders, failureModeText, headline, rankText, spikeText, STATUS_TITLE, tokenTable, tokenTableTitle, trendText } from './words.ts';
+import { own } from '../shared/own.ts';
 
 /** What a report page is made of: a run, its verdict, and what it was compared with. */
 export interface HtmlInput {
@@ -53,7 +54,7 @@ function chartData({ results, verdict, trend }: HtmlInput) {
       lines: Object.fromEntries([
         ['all requests', overallCurve.map(([, y]) => y)],
         ...names.map((n) => {
-          const mine = new Map(curve(results.requests[n]!).map(([x, y]) => [x, y]));
+          const mine = new Map(curve(own(results.requests, n)!).map(([x, y]) => [x, y]));
           return [n, overallCurve.map(([x]) => mine.get(x) ?? null)];
         }),
       ]),

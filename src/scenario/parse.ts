@@ -7,7 +7,7 @@ import { InvalidFileError, SourceDocument, validate, type Path, type Problem } f
 import { MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests, generatorOf } from './requests.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_ERROR_RATE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type Arrival, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type GoodputSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
-import { isGenerative, protocolAnswer, protocolHealth, protocolPath, type ChatMessage, type PromptSource, type Protocol, type StreamProtocol } from './protocols.ts';
+import { isGenerative, protocolAnswer, protocolHealth, protocolPath, type ChatMessage, type PromptSource, type Protocol, type StreamProtocol, type TfServingFormat } from './protocols.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
 
@@ -38,7 +38,7 @@ interface RawBody {
 }
 interface RawRequest {
   name: string; weight?: number; method?: string; path?: string; headers?: Record<string, string>;
-  timeout?: string; body?: RawBody; expect?: RawStatus; protocol?: Protocol; model?: string; batch?: number;
+  timeout?: string; body?: RawBody; expect?: RawStatus; protocol?: Protocol; model?: string; batch?: number; format?: TfServingFormat;
   prompts?: { file?: string; generated?: { tokens: { mean: number; stddev?: number } } }; max_tokens?: number; stream?: boolean; temperature?: number;
   /** Short for `body: { invalid_of: … }`. */
   invalid_of?: string;
@@ -466,7 +466,7 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       else {
         checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
         checkTensorFields(r.protocol, b.fields, ['requests', i, 'body', 'fields'], at);
-        keep(r.name, { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1 });
+        keep(r.name, { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1, ...(r.format ? { format: r.format } : {}) });
       }
     } else if (b.fields) {
       checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
@@ -502,6 +502,7 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
     const broken = b?.invalid_of !== undefined ? byName.get(b.invalid_of) : undefined;
     if (r.protocol && !r.model && !r.path) at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
     if (!r.protocol && (r.model !== undefined || r.batch !== undefined)) at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
+    if (r.format !== undefined && r.protocol !== 'tfserving') at(['requests', i, 'format'], 'applies to protocol: tfserving only');
     const path = pathOf(r) ?? (broken ? pathOf(broken) : undefined);
     if (path === undefined) at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
     // Sent as written on the request line: a space, CR or LF would split the request.
@@ -522,6 +523,7 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       body,
       expect: expectSpec(r.expect, b?.invalid_of !== undefined, answer),
       stream: streams,
+      maxTokens: streams ? (r.max_tokens ?? null) : null,
     };
   });
 }

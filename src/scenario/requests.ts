@@ -6,7 +6,7 @@ import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, Reques
 export function generatorOf(body: BodySpec): Generator | null {
   if (body.kind === 'fields') return fieldsGenerator(body.fields);
   if (body.kind === 'list') return listGenerator(body.values);
-  if (body.kind === 'tensors') return body.protocol === 'kserve-v2' ? kserveGenerator(body.fields, body.batch) : tfservingGenerator(body.fields, body.batch);
+  if (body.kind === 'tensors') return body.protocol === 'kserve-v2' ? kserveGenerator(body.fields, body.batch) : tfservingGenerator(body.fields, body.batch, body.format);
   if (body.kind === 'generative') return generativeGenerator(body);
   return null;
 }
@@ -40,6 +40,6 @@ export function compileRequests(specs: readonly RequestSpec[]): RequestPlan[] {
       if (!of) throw new Error(`invalid_of names ${s.body.of}, which has no json, file or fields body`);
       body = invalidSource(of, s.body.mutations);
     }
-    return { name: s.name, method: s.method, path: s.path, weight: s.weight, headers: s.headers, timeoutMs: s.timeoutMs, body, expect: expectationOf(s.expect), stream: s.stream };
+    return { name: s.name, method: s.method, path: s.path, weight: s.weight, headers: s.headers, timeoutMs: s.timeoutMs, body, expect: expectationOf(s.expect), stream: s.stream, maxTokens: s.maxTokens ?? null };
   });
 }

@@ -1,5 +1,5 @@
 import type { FieldSpec, Mutation } from './payload.ts';
-import type { GenerativeBody, Protocol, StreamProtocol } from './protocols.ts';
+import type { GenerativeBody, Protocol, StreamProtocol, TfServingFormat } from './protocols.ts';
 import type { Rng } from './rng.ts';
 
 /** A payload ready to send. */
@@ -27,7 +27,7 @@ export type BodySpec =
   | { kind: 'list'; values: unknown[] }
   | { kind: 'raw'; data: string; contentType: string }
   /** A standard model API's body built from fields: KServe v2 input tensors, TF Serving instances. */
-  | { kind: 'tensors'; protocol: Protocol; fields: Record<string, FieldSpec>; batch: number }
+  | { kind: 'tensors'; protocol: Protocol; fields: Record<string, FieldSpec>; batch: number; format?: TfServingFormat }
   /** An OpenAI-compatible chat or completion request: the prompt drawn per request. */
   | ({ kind: 'generative' } & GenerativeBody)
   | { kind: 'invalid'; of: string; mutations: readonly Mutation[] };
@@ -51,6 +51,8 @@ export interface RequestSpec {
   expect: ExpectSpec;
   /** The answer is a stream of tokens, read as this API streams them (absent or null: a whole response). */
   stream?: StreamProtocol | null;
+  /** A stream's max_tokens: the most output tokens its answer may count. */
+  maxTokens?: number | null;
 }
 
 /** A request ready to send: its spec with a live payload source and status check. */

@@ -21,9 +21,9 @@ const MUTATIONS = {
 } as const;
 
 /** A scenario of valid requests of `protocol`, and one request per mutation of it. */
-function scenario(url: string, protocol: keyof typeof MUTATIONS): string {
+function scenario(url: string, protocol: keyof typeof MUTATIONS, format?: string): string {
   const broken = MUTATIONS[protocol].map((m) => `  - name: ${m}\n    body: { invalid_of: infer, mutations: [${m}] }\n`).join('');
-  return `name: ${protocol}\ntarget: { url: "${url}" }\nload: { rate: 120, duration: 3s }\nrequests:\n  - name: infer\n    weight: 3\n    protocol: ${protocol}\n    model: heart-risk-logreg\n    batch: 3\n${FIELDS}${broken}`;
+  return `name: ${protocol}\ntarget: { url: "${url}" }\nload: { rate: 120, duration: 3s }\nrequests:\n  - name: infer\n    weight: 3\n    protocol: ${protocol}\n    model: heart-risk-logreg\n    batch: 3\n${format ? `    format: ${format}\n` : ''}${FIELDS}${broken}`;
 }
 
 describe('KServe v2 and TF Serving presets against the example model speaking them', () => {
@@ -36,10 +36,10 @@ describe('KServe v2 and TF Serving presets against the example model speaking th
     model.kill();
   });
 
-  for (const protocol of ['kserve-v2', 'tfserving'] as const) {
-    it(`${protocol}: valid requests get 200 with the protocol's answer, and every mutation gets its 4xx`, async () => {
+  for (const [protocol, format] of [['kserve-v2'], ['tfserving'], ['tfserving', 'bare-rows'], ['tfserving', 'columns']] as const) {
+    it(`${protocol}${format ? ` (${format})` : ''}: valid requests get 200 with the protocol's answer, and every mutation gets its 4xx`, async () => {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(scenario(url, protocol)), '--out', out]);
+      const r = await runCli(['run', writeScenario(scenario(url, protocol, format)), '--out', out]);
       assert.equal(r.code, 0, r.stdout + r.stderr);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
       assert.equal(results.overall.failure_count, 0, JSON.stringify(results.overall.failures));

@@ -1,32 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { appendEntry, baselineFromHistory, DEFAULT_KEEP, formatHistory, historyTrend, parseHistory, thin, type History, type HistoryEntry } from '../../src/gate/history.ts';
-import { encodeHistogram, latencyHistogram, recordMs } from '../../src/metrics/histogram.ts';
+import { appendEntry, baselineFromHistory, DEFAULT_KEEP, formatHistory, historyTrend, parseHistory, thin, type History } from '../../src/gate/history.ts';
 import type { Results } from '../../src/metrics/types.ts';
 import { historyCsv, historyJsonLines } from '../../src/report/history.ts';
 import { InvalidFileError } from '../../src/shared/document.ts';
+import { historyEntry, MACHINE } from '../helpers/history.ts';
 
-const MACHINE = { os: 'Linux', arch: 'x64', cpu_model: 'AMD EPYC', cores: 2, fingerprint: 'f00d' };
-
-/** A run of `count` requests around `p95` ms, at `time`. */
-function entry(time: string, p95: number, machine = MACHINE, count = 200): HistoryEntry {
-  const h = latencyHistogram();
-  for (let i = 0; i < count; i++) recordMs(h, (p95 / 1.6) * (0.5 + i / count));
-  const figures = { count, failures: 0, rps: 100, error_rate: 0, p50: p95 / 1.6, p90: p95 * 0.95, p95, p99: p95 * 1.05, p999: p95 * 1.1, mean: p95 / 1.6 };
-  const histogram = encodeHistogram(h);
-  return {
-    commit: `c${time}`,
-    ref: 'main',
-    time,
-    machine,
-    scenario_hash: 'abc',
-    tool_version: '1.0.0',
-    duration_s: 2,
-    overall: figures,
-    requests: { predict: figures },
-    histograms: { overall: histogram, requests: { predict: histogram } },
-  };
-}
+const entry = historyEntry;
 
 const day = (n: number) => new Date(Date.UTC(2026, 0, 1) + n * 86_400_000).toISOString();
 
@@ -54,8 +34,12 @@ describe('history', () => {
 
   it('a corrupt or foreign file is refused with the entry named', () => {
     const good = formatHistory(appendEntry(null, 'example', entry(day(0), 40)));
-    const broken = good.replace(/"overall":"[^"]+"/, '"overall":"not-a-histogram"');
-    assert.throws(() => parseHistory('mlload-history:history/example.json', broken), (err: Error) => err instanceof InvalidFileError && /mlload-history:history\/example\.json:\d+:\d+ entries\[0\]\.histograms\.overall: is not a valid HDR histogram of this entry \(entry 1, commit c2026/.test(err.message));
+    // A histogram is checked when its run is used (showing or extending the history does not decode them), naming the entry.
+    let three: History | null = null;
+    for (let i = 0; i < 3; i++) three = appendEntry(three, 'example', entry(day(i), 40));
+    const history = parseHistory('mlload-history:history/example.json', formatHistory(three!).replace(/"overall":"[^"]+"/, '"overall":"not-a-histogram"'));
+    const here = { scenario: { hash: 'abc' }, environment: { ...MACHINE, node: 'v24' } };
+    assert.throws(() => baselineFromHistory(history, here, 10), (err: Error) => err instanceof InvalidFileError && /mlload-history:history\/example\.json:\d+:\d+ entries\[0\]\.histograms\.overall: is not a valid HDR histogram of this entry \(entry 1, commit c2026/.test(err.message));
     assert.throws(() => parseHistory('h.json', '{"name": "a baseline"}'), (err: Error) => /h\.json:\d+:\d+ .*schema_version|required/.test(err.message));
     assert.throws(() => parseHistory('h.json', good.replace('"schema_version": 1', '"schema_version": 2')), /reads version 1 histories/);
     assert.throws(() => parseHistory('h.json', good.replace(/"time":"[^"]+"/, '"time":"yesterday"')), /entries\[0\]\.time: is not a time/);

@@ -116,4 +116,15 @@ describe('protocol bodies', () => {
     assert.deepEqual(Object.keys(body.instances[0]!), ['age', 'bp', 'tier', 'vec']);
     assert.deepEqual(JSON.parse(tfservingGenerator(fields, 3).mutate(new Rng(1), 'missing_instances').data), { signature_name: 'serving_default' });
   });
+  it('TF Serving: the same rows as bare rows (values in the fields\' order) or as columns, and a dropped field drops from its row or its column', () => {
+    const named = JSON.parse(tfservingGenerator(fields, 3).next(new Rng(3)).data) as { instances: Array<Record<string, unknown>> };
+    const bare = JSON.parse(tfservingGenerator(fields, 3, 'bare-rows').next(new Rng(3)).data) as { instances: unknown[][] };
+    assert.deepEqual(bare.instances, named.instances.map((r) => Object.values(r)));
+    const columns = JSON.parse(tfservingGenerator(fields, 3, 'columns').next(new Rng(3)).data) as { inputs: Record<string, unknown[]> };
+    assert.deepEqual(columns.inputs, Object.fromEntries(['age', 'bp', 'tier', 'vec'].map((k) => [k, named.instances.map((r) => r[k])])));
+    const dropped = JSON.parse(tfservingGenerator(fields, 3, 'bare-rows').mutate(new Rng(1), 'drop_field').data) as { instances: unknown[][] };
+    assert.ok(dropped.instances.some((r) => r.length === 3) && dropped.instances.some((r) => r.length === 4));
+    const droppedColumn = JSON.parse(tfservingGenerator(fields, 3, 'columns').mutate(new Rng(1), 'drop_field').data) as { inputs: Record<string, unknown[]> };
+    assert.equal(Object.keys(droppedColumn.inputs).length, 3);
+  });
 });

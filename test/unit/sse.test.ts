@@ -89,3 +89,60 @@ describe('OpenAI request bodies', () => {
     assert.equal(JSON.parse(completions.mutate(rng, 'missing_prompt').data).prompt, undefined);
   });
 });
+
+describe('streamed answers: server-reported counts are checked (hostile input, second round)', () => {
+  const usage = (n: string) => `data: {"choices":[],"usage":{"completion_tokens":${n}}}\n\n`;
+  const wire = (n: string) => chunk('a') + chunk('b') + usage(n) + 'data: [DONE]\n\n';
+  const withMax = (text: string, maxTokens: number | null, cuts: number[] = []) => {
+    const s = new TokenStream();
+    s.reset('openai-chat', maxTokens);
+    const bytes = Buffer.from(text);
+    let from = 0;
+    for (const end of [...cuts, bytes.length]) {
+      s.feed(bytes, from, end - from, 0);
+      from = end;
+    }
+    return { s, timing: s.end() };
+  };
+
+  it('a count that is no count (1e308, 2.5, -1, 2^53) fails the answer with a named reason, read from the bytes or parsed alike', () => {
+    for (const n of ['1e308', '2.5', '-1', '9007199254740992', '1E400']) {
+      for (const cuts of [[], [1, 2, 3, 40, 41, 80]]) {
+        const { s, timing } = withMax(wire(n), null, cuts);
+        assert.equal(timing, null, n);
+        assert.equal(s.failure, 'usage.completion_tokens is not a token count (a whole number from 0 to 2^31 − 1)', n);
+      }
+    }
+    // A usage of null, or none, is no claim: the events are counted.
+    assert.equal(withMax(wire('null'), 20).timing?.tokens, 2);
+  });
+
+  it('a count above the max_tokens asked for fails; at or below it, it is the answer\'s count', () => {
+    const over = withMax(wire('21'), 20);
+    assert.equal(over.s.failure, 'usage.completion_tokens 21 is above the max_tokens asked for (20)');
+    assert.equal(withMax(wire('20'), 20).timing?.tokens, 20);
+    assert.equal(withMax(wire('5000'), null).timing?.tokens, 5000);
+  });
+
+  it('data lines that never end an event fail at 1 MiB, and one line that never ends too; nothing more is kept', () => {
+    const piece = `data: ${'x'.repeat(65_536)}\n`;
+    const s = new TokenStream();
+    s.reset('openai-chat');
+    const bytes = Buffer.from(piece);
+    let fed = 0;
+    while (s.failure === null && fed < 64) {
+      s.feed(bytes, 0, bytes.length, 0);
+      fed++;
+    }
+    assert.equal(s.failure, 'malformed SSE: an event longer than 1 MiB');
+    assert.equal(s.overflow, true);
+    assert.ok(fed <= 17, `${fed} lines of 64 KiB read`);
+    const line = new TokenStream();
+    line.reset('openai-chat');
+    const x = Buffer.from('x'.repeat(65_536));
+    line.feed(Buffer.from('data: '), 0, 6, 0);
+    for (fed = 0; line.failure === null && fed < 64; fed++) line.feed(x, 0, x.length, 0);
+    assert.equal(line.failure, 'malformed SSE: a line longer than 1 MiB');
+    assert.ok(line.overflow && fed <= 17, String(fed));
+  });
+});

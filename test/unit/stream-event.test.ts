@@ -86,12 +86,12 @@ function mutate(rng: Rng, text: string): string {
 describe('streamed chunks read from their bytes', () => {
   it("reads the chunks vLLM, OpenAI and TGI send without JSON.parse, exactly as JSON.parse's path would", () => {
     const cases: Array<[string, boolean, ChunkFields]> = [
-      ['{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" the"},"logprobs":null,"finish_reason":null}]}', true, { choice: true, text: true, usageSeen: false, usage: -1 }],
-      ['{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}', true, { choice: true, text: false, usageSeen: false, usage: -1 }],
-      ['{"id":"c","choices":[],"usage":{"prompt_tokens":16,"total_tokens":216,"completion_tokens":200}}', true, { choice: false, text: false, usageSeen: true, usage: 200 }],
-      ['{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" world","logprobs":null,"finish_reason":null}],"usage":null}', false, { choice: true, text: true, usageSeen: false, usage: -1 }],
-      ['{"choices":[{"delta":{"content":"caf\\u00e9 \\"q\\""}}],"error":null}', true, { choice: true, text: true, usageSeen: false, usage: -1 }],
-      [' {\n "choices" : [ { "delta" : { "content" : "é" } } ] } ', true, { choice: true, text: true, usageSeen: false, usage: -1 }],
+      ['{"id":"chatcmpl-1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":" the"},"logprobs":null,"finish_reason":null}]}', true, { choice: true, text: true, usageSeen: false, usageNumber: false, usage: -1 }],
+      ['{"id":"c","choices":[{"index":0,"delta":{"role":"assistant","content":""},"finish_reason":null}]}', true, { choice: true, text: false, usageSeen: false, usageNumber: false, usage: -1 }],
+      ['{"id":"c","choices":[],"usage":{"prompt_tokens":16,"total_tokens":216,"completion_tokens":200}}', true, { choice: false, text: false, usageSeen: true, usageNumber: true, usage: 200 }],
+      ['{"id":"cmpl-1","object":"text_completion","choices":[{"index":0,"text":" world","logprobs":null,"finish_reason":null}],"usage":null}', false, { choice: true, text: true, usageSeen: false, usageNumber: false, usage: -1 }],
+      ['{"choices":[{"delta":{"content":"caf\\u00e9 \\"q\\""}}],"error":null}', true, { choice: true, text: true, usageSeen: false, usageNumber: false, usage: -1 }],
+      [' {\n "choices" : [ { "delta" : { "content" : "é" } } ] } ', true, { choice: true, text: true, usageSeen: false, usageNumber: false, usage: -1 }],
     ];
     for (const [text, chat, fields] of cases) {
       assert.deepEqual(scan(text, chat), fields, text);
