@@ -28,7 +28,7 @@ function probeLoad(scenario: Scenario, plan: CapacityPlan, load: number, settleM
  * The length of a block of a probe's measured time: the unit of its batch means, a fifth of the
  * shortest probe so a probe that ends there can be sure, and no longer than 2 s.
  */
-export const blockMs = (plan: CapacityPlan): number => Math.min(2_000, Math.max(200, plan.minProbeMs / MIN_BLOCKS));
+const blockMs = (plan: CapacityPlan): number => Math.min(2_000, Math.max(200, plan.minProbeMs / MIN_BLOCKS));
 
 /**
  * Runs one probe until its verdict is sure, or its time is up. `prior`: the counts of an earlier
@@ -207,7 +207,8 @@ class CapacitySearch {
     const saturated = unit === 'req/s' && p.achieved_rps < 0.9 * p.load;
     if (p.decided === 'time' && !options.targetError() && !saturated && !options.signal.aborted && room) ({ p, counts } = await attempt(counts));
     const crash = options.targetError();
-    const margin = probeMargin(counts, plan.slo);
+    // The probe's margin is of the pooled counts when it was repeated.
+    const margin = p.margin ?? Number.POSITIVE_INFINITY;
     if (p.verdict === 'pass') {
       if (this.lo === null || p.load >= this.lo.load) this.lo = { load: p.load, margin };
       if (p.decided === 'confident') this.surePass = Math.max(this.surePass ?? 0, p.load);

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -220,21 +221,21 @@ slo:`,
   it('a URL target still starting is waited for within health.timeout, with a progress line, then measured', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    let late: TestServer | null = null;
-    // The server comes up 6 s after the run starts: refused until then.
-    const timer = setTimeout(() => {
-      void startServer((_req, body, res) => modelAnswer(body, res), false, port).then((s) => (late = s));
-    }, 6000);
+    let late: Promise<TestServer> | null = null;
+    // Refused until the CLI has said it is waiting (about 5 s into its wait); the server comes up then.
+    const comeUp = (child: ChildProcess) =>
+      child.stderr!.on('data', (d: Buffer) => {
+        if (!late && d.toString().includes(`waiting for ${url}`)) late = startServer((_req, body, res) => modelAnswer(body, res), false, port);
+      });
     try {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 20\n  duration: 2s').replace(`  url: ${url}`, `  url: ${url}\n  health: { timeout: 30s }`)), '--out', out]);
+      const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 20\n  duration: 2s').replace(`  url: ${url}`, `  url: ${url}\n  health: { timeout: 30s }`)), '--out', out], { onStart: comeUp });
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`waiting for ${url}: connection refused \\(\\d+ s of 30 s\\)`));
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
       assert.ok(results.overall.count >= 30 && results.overall.failure_count === 0, JSON.stringify(results.overall.failures));
     } finally {
-      clearTimeout(timer);
-      await (late as TestServer | null)?.close();
+      await (await (late as Promise<TestServer> | null))?.close();
     }
   });
 
