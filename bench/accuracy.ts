@@ -32,32 +32,55 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
   try {
     const scenario = join(dir, 'acc.yml');
-    writeFileSync(scenario, `name: accuracy\ntarget: { url: "http://127.0.0.1:${PORT}" }\nload: { rate: ${RATE}, arrival: constant, duration: ${SECONDS}s, warmup: 2s }\nrequests:\n  - { name: get, path: /predict }\n`);
+    writeFileSync(
+      scenario,
+      `name: accuracy\ntarget: { url: "http://127.0.0.1:${PORT}" }\nload: { rate: ${RATE}, arrival: constant, duration: ${SECONDS}s, warmup: 2s }\nrequests:\n  - { name: get, path: /predict }\n`,
+    );
     const rows = new Map<string, number[][]>();
     const add = (name: string, row: number[]) => rows.set(name, [...(rows.get(name) ?? []), row]);
     const haveWrk = spawnSync('sh', ['-c', 'command -v wrk'], { stdio: 'ignore' }).status === 0;
     for (let i = 0; i < REPEATS; i++) {
       const out = join(dir, `out-${i}`);
-      const r = spawnSync('taskset', ['-c', '0', process.execPath, join(ROOT, 'dist/cli/index.js'), 'run', scenario, '--out', out], { encoding: 'utf8' });
+      const r = spawnSync(
+        'taskset',
+        ['-c', '0', process.execPath, join(ROOT, 'dist/cli/index.js'), 'run', scenario, '--out', out],
+        { encoding: 'utf8' },
+      );
       if (r.status !== 0) throw new Error(r.stderr);
-      const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { rps: number; latency_ms: { p50: number; p99: number }; service_ms: { p50: number; p99: number } } };
-      add('mlload latency (from schedule, CO-corrected)', [res.overall.rps, res.overall.latency_ms.p50, res.overall.latency_ms.p99]);
+      const res = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+        overall: { rps: number; latency_ms: { p50: number; p99: number }; service_ms: { p50: number; p99: number } };
+      };
+      add('mlload latency (from schedule, CO-corrected)', [
+        res.overall.rps,
+        res.overall.latency_ms.p50,
+        res.overall.latency_ms.p99,
+      ]);
       add('mlload service time (from send)', [res.overall.rps, res.overall.service_ms.p50, res.overall.service_ms.p99]);
       if (!haveWrk) continue;
-      const w = spawnSync('taskset', ['-c', '0', 'wrk', '-t1', '-c20', `-d${SECONDS}s`, '--latency', `http://127.0.0.1:${PORT}/predict`], { encoding: 'utf8' });
+      const w = spawnSync(
+        'taskset',
+        ['-c', '0', 'wrk', '-t1', '-c20', `-d${SECONDS}s`, '--latency', `http://127.0.0.1:${PORT}/predict`],
+        { encoding: 'utf8' },
+      );
       const ms = (label: string) => {
         const m = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(w.stdout);
         if (!m) return Number.NaN;
         return Number(m[1]) * (m[2] === 'us' ? 0.001 : m[2] === 's' ? 1000 : 1);
       };
-      add('wrk (20 connections, closed loop)', [Number(/Requests\/sec:\s+([\d.]+)/.exec(w.stdout)?.[1]), ms('50'), ms('99')]);
+      add('wrk (20 connections, closed loop)', [
+        Number(/Requests\/sec:\s+([\d.]+)/.exec(w.stdout)?.[1]),
+        ms('50'),
+        ms('99'),
+      ]);
     }
     console.log(`server answers after ${DELAY_MS} ms; ${RATE} req/s for ${SECONDS} s; median of ${REPEATS} runs\n`);
     console.log('| generator | req/s | p50 − 20 ms | p99 − 20 ms |');
     console.log('|---|---|---|---|');
     for (const [name, runs] of rows) {
       const [rps, p50, p99] = [0, 1, 2].map((k) => median(runs.map((r) => r[k]!)));
-      console.log(`| ${name} | ${rps!.toFixed(0)} | ${(p50! - DELAY_MS).toFixed(2)} ms | ${(p99! - DELAY_MS).toFixed(2)} ms |`);
+      console.log(
+        `| ${name} | ${rps!.toFixed(0)} | ${(p50! - DELAY_MS).toFixed(2)} ms | ${(p99! - DELAY_MS).toFixed(2)} ms |`,
+      );
     }
   } finally {
     server.kill();

@@ -19,7 +19,9 @@ function dispersion(times: number[], windowMs: number): number {
 }
 
 const range = (xs: number[], digits: number) => `${Math.min(...xs).toFixed(digits)}–${Math.max(...xs).toFixed(digits)}`;
-console.log(`Arrivals at ${RATE} req/s for ${MINUTES} min, seeds 1–${SEEDS}; queue: M/D/4, 20 ms (p99 over the whole run).\n`);
+console.log(
+  `Arrivals at ${RATE} req/s for ${MINUTES} min, seeds 1–${SEEDS}; queue: M/D/4, 20 ms (p99 over the whole run).\n`,
+);
 console.log('| arrival | variance/mean, 1 s windows | variance/mean, 5 s windows | p99 of the queue |');
 console.log('|---|---|---|---|');
 for (const arrival of ['poisson', 'uniform-count', 'constant'] as const) {

@@ -16,7 +16,20 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PORT = 18080;
 const URL_ = `http://127.0.0.1:${PORT}/predict`;
 // A heart-disease model's input (the seed article's payload) plus a request id: 161 bytes.
-const PAYLOAD = JSON.stringify({ age: 63, sex: 1, chest_pain: 3, resting_bp: 145, cholesterol: 233, fasting_bs: 1, rest_ecg: 0, max_heart_rate: 150, angina: 0, oldpeak: 2.3, slope: 0, id: 'r' });
+const PAYLOAD = JSON.stringify({
+  age: 63,
+  sex: 1,
+  chest_pain: 3,
+  resting_bp: 145,
+  cholesterol: 233,
+  fasting_bs: 1,
+  rest_ecg: 0,
+  max_heart_rate: 150,
+  angina: 0,
+  oldpeak: 2.3,
+  slope: 0,
+  id: 'r',
+});
 const GENERATOR_CPU = '0';
 const TARGET_CPU = '1';
 
@@ -46,21 +59,49 @@ requests:
   );
   const out = join(dir, 'ours');
   const { cpuS } = timed([process.execPath, cli, 'run', scenario, '--out', out]);
-  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { count: number; rps: number; failure_count: number } };
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+    overall: { count: number; rps: number; failure_count: number };
+  };
   if (r.overall.failure_count > 0) throw new Error(`our generator saw ${r.overall.failure_count} failures`);
   return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
 }
 
 function autocannon(): Measure {
   const bin = join(ROOT, 'node_modules/autocannon/autocannon.js');
-  const { stdout, cpuS } = timed([process.execPath, bin, '-c', String(CONNECTIONS), '-d', String(SECONDS), '-m', 'POST', '-b', PAYLOAD, '-H', 'content-type=application/json', '--json', URL_]);
-  const r = JSON.parse(stdout.slice(stdout.indexOf('{'))) as { requests: { total: number; average: number }; non2xx: number; errors: number };
-  return { rps: r.requests.total / SECONDS, requests: r.requests.total, cpuMsPerRequest: (cpuS * 1000) / r.requests.total };
+  const { stdout, cpuS } = timed([
+    process.execPath,
+    bin,
+    '-c',
+    String(CONNECTIONS),
+    '-d',
+    String(SECONDS),
+    '-m',
+    'POST',
+    '-b',
+    PAYLOAD,
+    '-H',
+    'content-type=application/json',
+    '--json',
+    URL_,
+  ]);
+  const r = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
+    requests: { total: number; average: number };
+    non2xx: number;
+    errors: number;
+  };
+  return {
+    rps: r.requests.total / SECONDS,
+    requests: r.requests.total,
+    cpuMsPerRequest: (cpuS * 1000) / r.requests.total,
+  };
 }
 
 function wrk(dir: string): Measure {
   const lua = join(dir, 'post.lua');
-  writeFileSync(lua, `wrk.method = "POST"\nwrk.body = '${PAYLOAD}'\nwrk.headers["Content-Type"] = "application/json"\n`);
+  writeFileSync(
+    lua,
+    `wrk.method = "POST"\nwrk.body = '${PAYLOAD}'\nwrk.headers["Content-Type"] = "application/json"\n`,
+  );
   const { stdout, cpuS } = timed(['wrk', '-t1', `-c${CONNECTIONS}`, `-d${SECONDS}s`, '-s', lua, URL_]);
   const total = Number(/(\d+) requests in/.exec(stdout)?.[1] ?? NaN);
   return { rps: total / SECONDS, requests: total, cpuMsPerRequest: (cpuS * 1000) / total };
@@ -81,13 +122,19 @@ function main(): void {
   if (have('wrk')) peers.push(['wrk', () => wrk(dir)]);
   const results = new Map<string, Measure[]>(peers.map(([n]) => [n, []]));
   try {
-    console.log(`machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}; generator on core ${GENERATOR_CPU}, nginx on core ${TARGET_CPU}`);
-    console.log(`${CONNECTIONS} connections, ${SECONDS} s, POST ${PAYLOAD.length} bytes, ${ROUNDS} alternating rounds\n`);
+    console.log(
+      `machine: ${cpus().length} × ${cpus()[0]?.model.trim()}, node ${process.version}; generator on core ${GENERATOR_CPU}, nginx on core ${TARGET_CPU}`,
+    );
+    console.log(
+      `${CONNECTIONS} connections, ${SECONDS} s, POST ${PAYLOAD.length} bytes, ${ROUNDS} alternating rounds\n`,
+    );
     for (let round = 1; round <= ROUNDS; round++) {
       for (const [name, run] of peers) {
         const m = run();
         results.get(name)!.push(m);
-        console.log(`round ${round} ${name.padEnd(14)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.cpuMsPerRequest.toFixed(4)} CPU ms/request`);
+        console.log(
+          `round ${round} ${name.padEnd(14)} ${m.rps.toFixed(0).padStart(7)} req/s  ${m.cpuMsPerRequest.toFixed(4)} CPU ms/request`,
+        );
       }
     }
   } finally {
@@ -102,7 +149,9 @@ function main(): void {
   console.log('| generator | req/s | CPU ms per request | mlload req/s ratio | mlload CPU ratio |');
   console.log('|---|---|---|---|---|');
   for (const s of summary) {
-    console.log(`| ${s.name} | ${s.rps.toFixed(0)} | ${s.cpu.toFixed(4)} | ${(mine.rps / s.rps).toFixed(2)}× | ${(mine.cpu / s.cpu).toFixed(2)}× |`);
+    console.log(
+      `| ${s.name} | ${s.rps.toFixed(0)} | ${s.cpu.toFixed(4)} | ${(mine.rps / s.rps).toFixed(2)}× | ${(mine.cpu / s.cpu).toFixed(2)}× |`,
+    );
   }
 }
 

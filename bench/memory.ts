@@ -21,11 +21,19 @@ http { access_log off; keepalive_requests 100000000; client_body_temp_path ${dir
   server { listen 127.0.0.1:${PORT}; location / { default_type application/json; return 200 '{"probability":0.5}'; } } }`,
 );
 const nginx = spawn('taskset', ['-c', '1', 'nginx', '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-execFileSync('sh', ['-c', `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${PORT}/ && exit 0; sleep 0.1; done; exit 1`]);
+execFileSync('sh', [
+  '-c',
+  `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${PORT}/ && exit 0; sleep 0.1; done; exit 1`,
+]);
 execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
 const plan: RequestPlan = {
-  name: 'predict', method: 'POST', path: '/predict', weight: 1, headers: {}, timeoutMs: 30_000,
+  name: 'predict',
+  method: 'POST',
+  path: '/predict',
+  weight: 1,
+  headers: {},
+  timeoutMs: 30_000,
   body: listGenerator([{ age: 63, resting_bp: 145, cholesterol: 233, max_heart_rate: 150 }]),
   expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [] },
 };
@@ -38,7 +46,15 @@ const started = Date.now();
 await runLoad({
   origin: `http://127.0.0.1:${PORT}`,
   requests: [plan],
-  load: { model: 'closed', stages: [{ durationMs: 3_600_000, users: 50 }], spawnRate: 1000, thinkTimeMs: [0, 0], warmupMs: 0, durationMs: 3_600_000, workers: 1 },
+  load: {
+    model: 'closed',
+    stages: [{ durationMs: 3_600_000, users: 50 }],
+    spawnRate: 1000,
+    thinkTimeMs: [0, 0],
+    warmupMs: 0,
+    durationMs: 3_600_000,
+    workers: 1,
+  },
   seed: 1,
   sink: {
     record(i: number, o: Outcome) {
@@ -53,6 +69,9 @@ await runLoad({
 });
 nginx.kill('SIGQUIT');
 const seconds = (Date.now() - started) / 1000;
-console.log(`${count} requests in ${seconds.toFixed(0)} s (${(count / seconds).toFixed(0)} req/s), series of ${recorder.series.length} points`);
+console.log(
+  `${count} requests in ${seconds.toFixed(0)} s (${(count / seconds).toFixed(0)} req/s), series of ${recorder.series.length} points`,
+);
 for (const [n, rss] of marks) console.log(`RSS at ${n.toLocaleString('en')} requests: ${rss} MB`);
-if (marks.length === 2) console.log(`growth from 1M to ${(TOTAL / 1e6).toFixed(0)}M: ${(marks[1]![1] - marks[0]![1]).toFixed(1)} MB`);
+if (marks.length === 2)
+  console.log(`growth from 1M to ${(TOTAL / 1e6).toFixed(0)}M: ${(marks[1]![1] - marks[0]![1]).toFixed(1)} MB`);

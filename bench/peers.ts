@@ -15,7 +15,10 @@ export function ensureNginx(): void {
   execFileSync('apt-get', ['install', '-y', '-qq', 'nginx-light'], { stdio: 'ignore' });
 }
 
-/** nginx answering every request with a model's fixed JSON on 127.0.0.1:`port`, one worker pinned to `cpu`; returns its stop. */
+/**
+ * nginx answering every request with a model's fixed JSON on 127.0.0.1:`port`, one worker pinned to `cpu`; returns its
+ * stop.
+ */
 export function startNginx(dir: string, port: number, cpu: string): () => void {
   const conf = join(dir, 'nginx.conf');
   writeFileSync(
@@ -37,13 +40,23 @@ http {
 `,
   );
   const child = spawn('taskset', ['-c', cpu, 'nginx', '-c', conf], { stdio: 'ignore' });
-  execFileSync('sh', ['-c', `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`]);
+  execFileSync('sh', [
+    '-c',
+    `for i in $(seq 1 50); do curl -s -o /dev/null http://127.0.0.1:${port}/ && exit 0; sleep 0.1; done; exit 1`,
+  ]);
   return () => child.kill('SIGQUIT');
 }
 
-/** Runs a command pinned to `cpu`; its stdout, CPU seconds (user + system) and peak memory. Exit 1 (a gate that failed) counts as run. */
+/**
+ * Runs a command pinned to `cpu`; its stdout, CPU seconds (user + system) and peak memory. Exit 1 (a gate that failed)
+ * counts as run.
+ */
 export function timed(cmd: string[], cpu: string, cwd?: string): { stdout: string; cpuS: number; maxRssMb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %M', 'taskset', '-c', cpu, ...cmd], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, cwd });
+  const r = spawnSync('/usr/bin/time', ['-f', 'CPU %U %S %M', 'taskset', '-c', cpu, ...cmd], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    cwd,
+  });
   const m = /CPU ([\d.]+) ([\d.]+) (\d+)\s*$/.exec(r.stderr);
   if ((r.status !== 0 && r.status !== 1) || !m) throw new Error(`${cmd.join(' ')} failed: ${r.stderr.slice(-800)}`);
   return { stdout: r.stdout, cpuS: Number(m[1]) + Number(m[2]), maxRssMb: Number(m[3]) / 1024 };

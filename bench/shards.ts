@@ -53,10 +53,16 @@ async function together(runs: Array<{ args: string[]; cpu: string }>): Promise<v
     runs.map(
       ({ args, cpu }) =>
         new Promise<void>((resolve, reject) => {
-          const child = spawn('taskset', ['-c', cpu, process.execPath, CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+          const child = spawn('taskset', ['-c', cpu, process.execPath, CLI, ...args], {
+            stdio: ['ignore', 'ignore', 'pipe'],
+          });
           let err = '';
           child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-          child.on('close', (code) => (code === 0 || code === 1 ? resolve() : reject(new Error(`${args.join(' ')}: exit ${code}: ${err.slice(-400)}`))));
+          child.on('close', (code) =>
+            code === 0 || code === 1
+              ? resolve()
+              : reject(new Error(`${args.join(' ')}: exit ${code}: ${err.slice(-400)}`)),
+          );
         }),
     ),
   );
@@ -67,23 +73,39 @@ const read = (out: string) => JSON.parse(readFileSync(join(out, 'results.json'),
 async function load(): Promise<string[]> {
   ensureNginx();
   const stop = startNginx(dir, PORT, '1');
-  const rows: Record<string, Array<{ rps: number; p99: number; count: number }>> = { 'one process (core 0)': [], '2 shards, both on core 0, merged': [], '2 shards, one on each core, merged': [] };
+  const rows: Record<string, Array<{ rps: number; p99: number; count: number }>> = {
+    'one process (core 0)': [],
+    '2 shards, both on core 0, merged': [],
+    '2 shards, one on each core, merged': [],
+  };
   try {
     for (let round = 0; round < ROUNDS; round++) {
       const single = join(dir, `single-${round}`);
       await together([{ args: ['run', scenarioFile, '--out', single], cpu: '0' }]);
       const a = read(single).overall;
       rows['one process (core 0)']!.push({ rps: a.rps, p99: a.latency_ms.p99, count: a.count });
-      for (const [label, cores] of [['2 shards, both on core 0, merged', ['0', '0']], ['2 shards, one on each core, merged', ['0', '1']]] as const) {
+      for (const [label, cores] of [
+        ['2 shards, both on core 0, merged', ['0', '0']],
+        ['2 shards, one on each core, merged', ['0', '1']],
+      ] as const) {
         const startAt = new Date(Date.now() + 2000).toISOString();
         const outs = [0, 1].map((i) => join(dir, `shard-${round}-${cores.join('')}-${i}`));
-        await together(outs.map((out, i) => ({ args: ['run', scenarioFile, '--out', out, '--shard', `${i}/2`, '--start-at', startAt], cpu: cores[i]! })));
+        await together(
+          outs.map((out, i) => ({
+            args: ['run', scenarioFile, '--out', out, '--shard', `${i}/2`, '--start-at', startAt],
+            cpu: cores[i]!,
+          })),
+        );
         const merged = join(dir, `merged-${round}-${cores.join('')}`);
         await together([{ args: ['merge', ...outs.map((o) => join(o, 'results.json')), '--out', merged], cpu: '0' }]);
         const b = read(merged).overall;
         rows[label]!.push({ rps: b.rps, p99: b.latency_ms.p99, count: b.count });
       }
-      console.error(`shards bench: round ${round + 1}: ${Object.entries(rows).map(([k, v]) => `${k} ${v.at(-1)!.rps} req/s p99 ${v.at(-1)!.p99} ms`).join('; ')}`);
+      console.error(
+        `shards bench: round ${round + 1}: ${Object.entries(rows)
+          .map(([k, v]) => `${k} ${v.at(-1)!.rps} req/s p99 ${v.at(-1)!.p99} ms`)
+          .join('; ')}`,
+      );
     }
   } finally {
     stop();
@@ -93,7 +115,10 @@ async function load(): Promise<string[]> {
     '',
     '| Generators | requests measured | achieved req/s | p99 (ms) | rounds (req/s, p99) |',
     '|---|---|---|---|---|',
-    ...Object.entries(rows).map(([k, v]) => `| ${k} | ${median(v.map((x) => x.count))} | ${median(v.map((x) => x.rps))} | ${median(v.map((x) => x.p99))} | ${v.map((x) => `${x.rps}, ${x.p99}`).join('; ')} |`),
+    ...Object.entries(rows).map(
+      ([k, v]) =>
+        `| ${k} | ${median(v.map((x) => x.count))} | ${median(v.map((x) => x.rps))} | ${median(v.map((x) => x.p99))} | ${v.map((x) => `${x.rps}, ${x.p99}`).join('; ')} |`,
+    ),
   ];
 }
 
@@ -111,7 +136,14 @@ function syntheticShard(index: number, count: number, hash: string, seconds: num
       const scheduled = s * 1000 + (j * 1000) / perSecond;
       // A latency of 2–12 ms, a slow one in a thousand, a failure in ten thousand.
       const ms = 2 + ((k * 7919) % 10_000) / 1000 + (k % 1000 === 0 ? 200 : 0);
-      recorder.record(k % 4 === 0 ? 1 : 0, { scheduled, sent: scheduled, done: scheduled + ms, status: k % 10_000 === 0 ? 500 : 200, bytes: 60, failure: k % 10_000 === 0 ? 'HTTP 500 (expected 2xx)' : null });
+      recorder.record(k % 4 === 0 ? 1 : 0, {
+        scheduled,
+        sent: scheduled,
+        done: scheduled + ms,
+        status: k % 10_000 === 0 ? 500 : 200,
+        bytes: 60,
+        failure: k % 10_000 === 0 ? 'HTTP 500 (expected 2xx)' : null,
+      });
       k += count;
     }
     recorder.second((s + 1) * 1000, { inFlight: 10, users: 0, phase: 'measure' });
@@ -135,7 +167,13 @@ function syntheticShard(index: number, count: number, hash: string, seconds: num
     series: recorder.series,
     windows: recorder.windows,
     target: { kind: 'url', url: `http://127.0.0.1:${PORT}` },
-    environment: { os: 'Linux', arch: 'x64', cpu_model: cpus()[0]?.model ?? '', cores: cpus().length, node: process.version },
+    environment: {
+      os: 'Linux',
+      arch: 'x64',
+      cpu_model: cpus()[0]?.model ?? '',
+      cores: cpus().length,
+      node: process.version,
+    },
     shard: { index, count, start_at: null, late_ms: 0, seconds: recorder.shardSeconds() },
   } as Results;
 }
@@ -164,5 +202,11 @@ function mergeCost(): string[] {
   ];
 }
 
-const lines = [`Shards benchmark on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`, '', ...(await load()), '', ...mergeCost()];
+const lines = [
+  `Shards benchmark on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  ...(await load()),
+  '',
+  ...mergeCost(),
+];
 console.log(lines.join('\n'));

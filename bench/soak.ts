@@ -26,12 +26,42 @@ mkdirSync(outDir, { recursive: true });
 const log = join(outDir, 'soak.jsonl');
 writeFileSync(log, '');
 
-const REQUESTS = [{ name: 'predict', method: 'POST', path: '/predict', body: { fields: { age: { int: [29, 77] }, resting_bp: { int: [94, 200] }, cholesterol: { int: [126, 564] }, max_heart_rate: { int: [71, 202] } } }, expect: { status: 200 } }];
+const REQUESTS = [
+  {
+    name: 'predict',
+    method: 'POST',
+    path: '/predict',
+    body: {
+      fields: {
+        age: { int: [29, 77] },
+        resting_bp: { int: [94, 200] },
+        cholesterol: { int: [126, 564] },
+        max_heart_rate: { int: [71, 202] },
+      },
+    },
+    expect: { status: 200 },
+  },
+];
 
 function scenarioFile(name: string, leakKb: number): string {
   const file = join(work, `${name}.yml`);
-  const target = { image: IMAGE, port: 8080, network: 'host', port_env: 'PORT', env: { HOST: '127.0.0.1', LEAK_KB: String(leakKb) }, pull: 'never', health: { path: '/health', timeout: '60s' } };
-  const doc = { name: 'bench-soak', seed: 3, target, load: { rate: 50, arrival: 'poisson', warmup: '20s', duration: DURATION }, requests: REQUESTS, slo: { drift: { p95: '10%/h', memory: '50MB/h' } } };
+  const target = {
+    image: IMAGE,
+    port: 8080,
+    network: 'host',
+    port_env: 'PORT',
+    env: { HOST: '127.0.0.1', LEAK_KB: String(leakKb) },
+    pull: 'never',
+    health: { path: '/health', timeout: '60s' },
+  };
+  const doc = {
+    name: 'bench-soak',
+    seed: 3,
+    target,
+    load: { rate: 50, arrival: 'poisson', warmup: '20s', duration: DURATION },
+    requests: REQUESTS,
+    slo: { drift: { p95: '10%/h', memory: '50MB/h' } },
+  };
   writeFileSync(file, stringify(doc));
   return file;
 }
@@ -55,22 +85,35 @@ async function soak(model: Soak['model'], i: number): Promise<Soak> {
   const d = results.drift!;
   const s: Soak = {
     model,
-    status: verdict.checks.some((c) => c.status === 'fail') ? 'fail' : verdict.checks.some((c) => c.status === 'inconclusive') ? 'inconclusive' : 'pass',
+    status: verdict.checks.some((c) => c.status === 'fail')
+      ? 'fail'
+      : verdict.checks.some((c) => c.status === 'inconclusive')
+        ? 'inconclusive'
+        : 'pass',
     p95: check('p95_drift').status,
     memory: check('memory_drift').status,
     memory_per_hour: d.memory_mb!.per_hour,
     memory_interval: [d.memory_mb!.low, d.memory_mb!.high],
     p95_per_hour: d.p95 ? Math.round((d.p95.per_hour / d.p95.level) * 1000) / 1000 : Number.NaN,
   };
-  appendFileSync(log, JSON.stringify(s) + '\n');
-  console.error(`${model} ${i}: ${s.status} (memory ${s.memory} ${s.memory_per_hour} MB/h [${s.memory_interval.join(', ')}], p95 ${s.p95} ${(s.p95_per_hour * 100).toFixed(0)}%/h)`);
+  appendFileSync(log, `${JSON.stringify(s)}\n`);
+  console.error(
+    `${model} ${i}: ${s.status} (memory ${s.memory} ${s.memory_per_hour} MB/h [${s.memory_interval.join(', ')}], p95 ${s.p95} ${(s.p95_per_hour * 100).toFixed(0)}%/h)`,
+  );
   return s;
 }
 
 async function main(): Promise<void> {
-  execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], { stdio: ['ignore', 'ignore', 'inherit'] });
-  console.error(`soak bench: ${RUNS} × (steady, leaking ${LEAK_KB} KB a prediction), ${DURATION} at 50 req/s, ${PARALLEL} at once`);
-  const jobs = Array.from({ length: RUNS }, (_, i) => [() => soak('steady', i + 1), () => soak('leaking', i + 1)]).flat();
+  execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  console.error(
+    `soak bench: ${RUNS} × (steady, leaking ${LEAK_KB} KB a prediction), ${DURATION} at 50 req/s, ${PARALLEL} at once`,
+  );
+  const jobs = Array.from({ length: RUNS }, (_, i) => [
+    () => soak('steady', i + 1),
+    () => soak('leaking', i + 1),
+  ]).flat();
   const done: Soak[] = [];
   const started = Date.now();
   await Promise.all(
@@ -78,7 +121,8 @@ async function main(): Promise<void> {
       for (let job = jobs.shift(); job; job = jobs.shift()) done.push(await job());
     }),
   );
-  const count = (model: Soak['model'], status: string) => done.filter((s) => s.model === model && s.status === status).length;
+  const count = (model: Soak['model'], status: string) =>
+    done.filter((s) => s.model === model && s.status === status).length;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
   const rows = (['steady', 'leaking'] as const).map((m) => {
     const mine = done.filter((s) => s.model === m);

@@ -7,7 +7,8 @@
 //     reference client on core 0: undici's fetch with eventsource-parser, timing every event as
 //     mlload does. Each client runs a long and a short time a round, the order alternating: CPU per
 //     token of the whole process, and of streaming alone (the runs' difference). Medians, ratios.
-// Options (env): BENCH_SECONDS (20), BENCH_SHORT_SECONDS (5), BENCH_ROUNDS (8), BENCH_STREAMS (200), BENCH_TOKEN_MS (10).
+// Options (env): BENCH_SECONDS (20), BENCH_SHORT_SECONDS (5), BENCH_ROUNDS (8), BENCH_STREAMS (200), BENCH_TOKEN_MS
+// (10).
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -70,14 +71,18 @@ async function accuracy(): Promise<string[]> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const scenario = join(dir, 'accuracy.yml');
-  writeFileSync(scenario, `name: accuracy\ntarget: { url: "${url}" }\nload: { users: 8, duration: ${SECONDS}s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 64 } } }\n    max_tokens: 20\n`);
+  writeFileSync(
+    scenario,
+    `name: accuracy\ntarget: { url: "${url}" }\nload: { users: 8, duration: ${SECONDS}s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 64 } } }\n    max_tokens: 20\n`,
+  );
   const out = join(dir, 'accuracy');
   const child = spawn(process.execPath, [CLI, 'run', scenario, '--out', out], { stdio: 'ignore' });
   await new Promise((resolve) => child.on('close', resolve));
   server.close();
   const t = (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results).requests.chat!.tokens!;
   const seconds = (truth.last - truth.first) / 1000;
-  const row = (what: string, measured: number, expected: number, wanted: string) => `| ${what} | ${measured.toFixed(3)} | ${expected.toFixed(3)} | ${(measured - expected >= 0 ? '+' : '') + (measured - expected).toFixed(3)} | ${wanted} |`;
+  const row = (what: string, measured: number, expected: number, wanted: string) =>
+    `| ${what} | ${measured.toFixed(3)} | ${expected.toFixed(3)} | ${(measured - expected >= 0 ? '+' : '') + (measured - expected).toFixed(3)} | ${wanted} |`;
   return [
     `Accuracy: a server streaming 20 tokens (the first after a uniform 100–200 ms, then one every 20 ms), 8 users for ${SECONDS} s; truth from the server's own clock. ${t.answers} answers, ${t.output_tokens} tokens counted, ${truth.tokens} sent.`,
     '',
@@ -163,7 +168,10 @@ interface Measured {
 
 function ours(url: string, seconds: number): Measured {
   const scenario = join(dir, 'cpu.yml');
-  writeFileSync(scenario, `name: cpu\ntarget: { url: "${url}" }\nload: { users: ${STREAMS}, spawn_rate: 10000, duration: ${seconds}s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: tiny-llm\n    prompts: { generated: { tokens: { mean: 16 } } }\n    max_tokens: 200\n`);
+  writeFileSync(
+    scenario,
+    `name: cpu\ntarget: { url: "${url}" }\nload: { users: ${STREAMS}, spawn_rate: 10000, duration: ${seconds}s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: tiny-llm\n    prompts: { generated: { tokens: { mean: 16 } } }\n    max_tokens: 200\n`,
+  );
   const out = join(dir, 'cpu');
   const { cpuS } = timed([process.execPath, CLI, 'run', scenario, '--out', out]);
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
@@ -184,7 +192,10 @@ function reference(url: string, seconds: number, source = REFERENCE, name = 'sse
  * tokens, is the cost of streaming alone, what each further 1,000 tokens cost once running.
  */
 async function cpu(): Promise<string[]> {
-  const server = spawn('taskset', ['-c', '1', process.execPath, join(ROOT, 'examples/llm/server.mjs')], { env: { ...process.env, PORT: String(PORT), TTFT_MS: '20', TOKEN_MS: String(TOKEN_MS) }, stdio: 'ignore' });
+  const server = spawn('taskset', ['-c', '1', process.execPath, join(ROOT, 'examples/llm/server.mjs')], {
+    env: { ...process.env, PORT: String(PORT), TTFT_MS: '20', TOKEN_MS: String(TOKEN_MS) },
+    stdio: 'ignore',
+  });
   const url = `http://127.0.0.1:${PORT}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -193,16 +204,28 @@ async function cpu(): Promise<string[]> {
       await sleep(50);
     }
   }
-  const runs: Record<'mlload' | 'reference' | 'floor', Array<{ long: Measured; short: Measured }>> = { mlload: [], reference: [], floor: [] };
-  const clients = { mlload: ours, reference: (u: string, s: number) => reference(u, s), floor: (u: string, s: number) => reference(u, s, FLOOR, 'sse-floor.mjs') };
+  const runs: Record<'mlload' | 'reference' | 'floor', Array<{ long: Measured; short: Measured }>> = {
+    mlload: [],
+    reference: [],
+    floor: [],
+  };
+  const clients = {
+    mlload: ours,
+    reference: (u: string, s: number) => reference(u, s),
+    floor: (u: string, s: number) => reference(u, s, FLOOR, 'sse-floor.mjs'),
+  };
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const who of round % 2 === 0 ? (['mlload', 'reference', 'floor'] as const) : (['floor', 'reference', 'mlload'] as const)) {
+      for (const who of round % 2 === 0
+        ? (['mlload', 'reference', 'floor'] as const)
+        : (['floor', 'reference', 'mlload'] as const)) {
         const client = clients[who];
         const long = client(url, SECONDS);
         const short = client(url, SHORT_SECONDS);
         runs[who].push({ long, short });
-        console.error(`streaming bench: round ${round + 1} ${who}: ${long.tokens} tokens in ${SECONDS} s, CPU ${long.cpuS.toFixed(2)} s (${perK(long).toFixed(1)} ms per 1,000); ${short.tokens} in ${SHORT_SECONDS} s, CPU ${short.cpuS.toFixed(2)} s; streaming alone ${marginal({ long, short }).toFixed(1)} ms per 1,000`);
+        console.error(
+          `streaming bench: round ${round + 1} ${who}: ${long.tokens} tokens in ${SECONDS} s, CPU ${long.cpuS.toFixed(2)} s (${perK(long).toFixed(1)} ms per 1,000); ${short.tokens} in ${SHORT_SECONDS} s, CPU ${short.cpuS.toFixed(2)} s; streaming alone ${marginal({ long, short }).toFixed(1)} ms per 1,000`,
+        );
       }
     }
   } finally {
@@ -212,7 +235,8 @@ async function cpu(): Promise<string[]> {
     `| ${name} | ${median(xs.map((m) => m.long.tokens / SECONDS)).toFixed(0)} | ${median(xs.map((m) => perK(m.long))).toFixed(1)} (${xs.map((m) => perK(m.long).toFixed(1)).join(', ')}) | ${median(xs.map(marginal)).toFixed(1)} (${xs.map((m) => marginal(m).toFixed(1)).join(', ')}) |`;
   // The machine's speed drifts over minutes (BENCHMARKS.md, the verdict bench): each round's two
   // clients ran next to each other, so the ratio is taken round by round, then its median.
-  const ratio = (f: (m: { long: Measured; short: Measured }) => number) => median(runs.mlload.map((m, i) => f(m) / f(runs.reference[i]!)));
+  const ratio = (f: (m: { long: Measured; short: Measured }) => number) =>
+    median(runs.mlload.map((m, i) => f(m) / f(runs.reference[i]!)));
   const whole = ratio((m) => perK(m.long));
   const streaming = ratio(marginal);
   return [
@@ -231,7 +255,14 @@ async function cpu(): Promise<string[]> {
 }
 
 const perK = (m: Measured) => (1e6 * m.cpuS) / m.tokens;
-const marginal = (m: { long: Measured; short: Measured }) => (1e6 * (m.long.cpuS - m.short.cpuS)) / (m.long.tokens - m.short.tokens);
+const marginal = (m: { long: Measured; short: Measured }) =>
+  (1e6 * (m.long.cpuS - m.short.cpuS)) / (m.long.tokens - m.short.tokens);
 
-const lines = [`Streaming benchmark on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`, '', ...(await accuracy()), '', ...(await cpu())];
+const lines = [
+  `Streaming benchmark on ${cpus().length} × ${cpus()[0]?.model.trim()}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  '',
+  ...(await accuracy()),
+  '',
+  ...(await cpu()),
+];
 console.log(lines.join('\n'));

@@ -15,6 +15,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { buildBaseline, readResults } from '../src/gate/baseline.ts';
+import type { Baseline } from '../src/gate/types.ts';
 import { judge } from '../src/gate/verdict.ts';
 import { appendEntry, baselineFromHistory, historyEntry, type History } from '../src/gate/history.ts';
 import { loadScenario } from '../src/scenario/parse.ts';
@@ -47,7 +48,8 @@ const THIRTY = Number(process.env.THIRTY ?? 1.75);
 // 20 s runs spread by about 11% at p95 from one to the next (a p95 of 400 requests is its 20th largest).
 const HISTORY_DURATION_S = Number(process.env.HISTORY_DURATION_S ?? 40);
 const B_THIRTY = 'mlload-bench-model:thirty';
-// Small baselines: 20 s runs (400 requests: a p95 of 200 is its 10th largest, too few), and a build about 2× slower at p95.
+// Small baselines: 20 s runs (400 requests: a p95 of 200 is its 10th largest, too few), and a build about 2× slower at
+// p95.
 const SMALL_DURATION_S = Number(process.env.SMALL_DURATION_S ?? 20);
 // The work per prediction for a build about 2× slower at p95: 2.1× gave +60% (the HTTP handling and the
 // invalid payloads are not slowed), 2.9× brought the model near saturation (+81% to +2100%).
@@ -63,18 +65,33 @@ const log = join(outDir, 'verdict.jsonl');
 writeFileSync(log, '');
 
 function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return execFileSync(cmd, args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
 }
 
 /** The example scenario's requests (valid and invalid predictions) with the bench's target, load and gate. */
 function scenario(paired: boolean, durationS = DURATION_S, name = paired ? 'paired.yml' : 'baseline-mode.yml'): string {
   const file = join(work, name);
   const example = parse(readFileSync(join(ROOT, 'examples/scenario-container.yml'), 'utf8')) as { requests: unknown[] };
-  const compare = { ...(CONFIDENCE ? { confidence: CONFIDENCE } : {}), ...(paired ? { against: 'image', baseline_image: A, blocks: BLOCKS } : {}) };
+  const compare = {
+    ...(CONFIDENCE ? { confidence: CONFIDENCE } : {}),
+    ...(paired ? { against: 'image', baseline_image: A, blocks: BLOCKS } : {}),
+  };
   const doc = {
     name: 'bench-verdict',
     seed: 11,
-    target: { image: A, port: 8080, network: 'host', port_env: 'PORT', env: { HOST: '127.0.0.1' }, pull: 'never', health: { path: '/health', timeout: '60s' } },
+    target: {
+      image: A,
+      port: 8080,
+      network: 'host',
+      port_env: 'PORT',
+      env: { HOST: '127.0.0.1' },
+      pull: 'never',
+      health: { path: '/health', timeout: '60s' },
+    },
     load: { rate: RATE, arrival: ARRIVAL, duration: `${durationS}s`, warmup: `${WARMUP_S}s` },
     requests: example.requests,
     slo: { error_rate: '1%' },
@@ -110,7 +127,10 @@ function runCli(args: string[], hogAfterMs: number | null): Promise<Outcome> {
   const out = mkdtempSync(join(work, 'run-'));
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args, '--out', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    const child = spawn(process.execPath, [CLI, ...args, '--out', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, CI: 'true' },
+    });
     let stderr = '';
     child.stdout!.resume();
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
@@ -120,7 +140,8 @@ function runCli(args: string[], hogAfterMs: number | null): Promise<Outcome> {
         ? null
         : setTimeout(() => {
             // A noisy neighbour: one busy loop per core.
-            for (let i = 0; i < cpus().length; i++) hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
+            for (let i = 0; i < cpus().length; i++)
+              hogs.push(spawn(process.execPath, ['-e', 'for(;;){}'], { stdio: 'ignore' }));
           }, hogAfterMs);
     child.on('error', reject);
     child.on('close', (code) => {
@@ -128,9 +149,20 @@ function runCli(args: string[], hogAfterMs: number | null): Promise<Outcome> {
       for (const h of hogs) h.kill('SIGKILL');
       try {
         const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
-        const checks = (r.checks ?? []) as Array<{ scope: string; kind: string; metric: string; value: number; baseline: number; change: number; interval?: { low: number; high: number } | null; status: string }>;
-        const overall = (m: string) => checks.find((c) => c.scope === 'overall' && c.kind === 'regression' && c.metric === m);
-        const judged = (c: (typeof checks)[number] | undefined): Judged | null => (c ? { change: c.change, low: c.interval?.low ?? NaN, high: c.interval?.high ?? NaN, status: c.status } : null);
+        const checks = (r.checks ?? []) as Array<{
+          scope: string;
+          kind: string;
+          metric: string;
+          value: number;
+          baseline: number;
+          change: number;
+          interval?: { low: number; high: number } | null;
+          status: string;
+        }>;
+        const overall = (m: string) =>
+          checks.find((c) => c.scope === 'overall' && c.kind === 'regression' && c.metric === m);
+        const judged = (c: (typeof checks)[number] | undefined): Judged | null =>
+          c ? { change: c.change, low: c.interval?.low ?? NaN, high: c.interval?.high ?? NaN, status: c.status } : null;
         const p95 = overall('p95');
         const name = (c: (typeof checks)[number]) => `${c.scope}/${c.kind}/${c.metric}`;
         resolve({
@@ -162,9 +194,11 @@ async function experiment(label: string, args: string[], hogAfterMs: number | nu
   for (let i = 1; i <= RUNS; i++) {
     const o = await runCli(args, hogAfterMs);
     outcomes.push(o);
-    appendFileSync(log, JSON.stringify({ experiment: label, run: i, ...o }) + '\n');
+    appendFileSync(log, `${JSON.stringify({ experiment: label, run: i, ...o })}\n`);
     const p = o.p95;
-    console.error(`${label} ${i}/${RUNS}: ${o.verdict} (exit ${o.code}) p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}${o.inconclusive.length ? ` inconclusive: ${o.inconclusive.join(', ')}` : ''} (${o.wallS.toFixed(0)} s)`);
+    console.error(
+      `${label} ${i}/${RUNS}: ${o.verdict} (exit ${o.code}) p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}${o.inconclusive.length ? ` inconclusive: ${o.inconclusive.join(', ')}` : ''} (${o.wallS.toFixed(0)} s)`,
+    );
   }
   return outcomes;
 }
@@ -181,26 +215,47 @@ function row(label: string, outcomes: Outcome[], wanted: string): string {
 
 async function main(): Promise<void> {
   sh('bash', [join(ROOT, 'scripts/setup-engine.sh')]);
-  sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), A, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${WORK}` });
-  sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_SLOW, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * SLOWER)}` });
-  if (ONLY.has('history')) sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_THIRTY, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * THIRTY)}` });
-  if (ONLY.has('small')) sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_DOUBLE, join(ROOT, 'examples/model')], { IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * DOUBLE)}` });
+  sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), A, join(ROOT, 'examples/model')], {
+    IMAGE_ENV: `EXTRA_WORK=${WORK}`,
+  });
+  sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_SLOW, join(ROOT, 'examples/model')], {
+    IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * SLOWER)}`,
+  });
+  if (ONLY.has('history'))
+    sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_THIRTY, join(ROOT, 'examples/model')], {
+      IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * THIRTY)}`,
+    });
+  if (ONLY.has('small'))
+    sh('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), B_DOUBLE, join(ROOT, 'examples/model')], {
+      IMAGE_ENV: `EXTRA_WORK=${Math.round(WORK * DOUBLE)}`,
+    });
   const paired = scenario(true);
   const single = scenario(false);
   const blockS = DURATION_S / BLOCKS;
   // Partway through: after about 40% of the paired run's load.
   const hogAfterMs = Math.round((2 * (WARMUP_S + DURATION_S) * 0.4 + 2) * 1000);
-  console.error(`verdict bench: ${RUNS} runs per experiment, ${RATE} req/s ${ARRIVAL}, ${DURATION_S} s per build in ${BLOCKS} blocks of ${blockS} s, EXTRA_WORK ${WORK} (slower build ${Math.round(WORK * SLOWER)})`);
+  console.error(
+    `verdict bench: ${RUNS} runs per experiment, ${RATE} req/s ${ARRIVAL}, ${DURATION_S} s per build in ${BLOCKS} blocks of ${blockS} s, EXTRA_WORK ${WORK} (slower build ${Math.round(WORK * SLOWER)})`,
+  );
 
   // The slower build first: its first runs show at once whether SLOWER lands near +15% at p95.
-  const slower = ONLY.has('slower') ? await experiment(`A/B, B ${Math.round((SLOWER - 1) * 100)}% more work`, ['run', paired, '--image', B_SLOW], null) : null;
+  const slower = ONLY.has('slower')
+    ? await experiment(`A/B, B ${Math.round((SLOWER - 1) * 100)}% more work`, ['run', paired, '--image', B_SLOW], null)
+    : null;
   const same = ONLY.has('same') ? await experiment('A/B same image + CPU hog', ['run', paired], hogAfterMs) : null;
   const again = ONLY.has('baseline') ? await baselineMode(single) : null;
   const small = ONLY.has('small') ? await smallBaselines(scenario(false, SMALL_DURATION_S, 'small.yml')) : null;
-  const history = ONLY.has('history') ? await historyReference(scenario(false, HISTORY_DURATION_S, 'history.yml')) : null;
+  const history = ONLY.has('history')
+    ? await historyReference(scenario(false, HISTORY_DURATION_S, 'history.yml'))
+    : null;
   const rows = [
     same && row('A/B, same image, 2 CPU hogs started partway', same, '0 fail'),
-    slower && row(`A/B, B does ${Math.round((SLOWER - 1) * 100)}% more work per prediction`, slower, `≥ ${Math.ceil(RUNS * 0.95)} fail on p95`),
+    slower &&
+      row(
+        `A/B, B does ${Math.round((SLOWER - 1) * 100)}% more work per prediction`,
+        slower,
+        `≥ ${Math.ceil(RUNS * 0.95)} fail on p95`,
+      ),
     again && row('Baseline file (3 runs), unchanged model', again, '0 fail'),
   ].filter((r) => r !== null);
 
@@ -245,21 +300,42 @@ function runImage(file: string, image: string, prefix: string): string {
   return join(out, 'results.json');
 }
 
-/** One comparison judged in process (against a baseline file of `baselineRuns`, or the history of them): the verdict and the p95/p99 rows. */
+/**
+ * One comparison judged in process (against a baseline file of `baselineRuns`, or the history of them): the verdict and
+ * the p95/p99 rows.
+ */
 function judged(file: string, resultsFile: string, baselineRuns: string[], from: 'file' | 'history' = 'file'): Outcome {
   const results = readResults(resultsFile);
-  let baseline;
+  let baseline: Baseline | null;
   if (from === 'history') {
     let h: History | null = null;
-    for (const r of baselineRuns) h = appendEntry(h, 'bench-verdict', historyEntry(readResults(r), { commit: r, ref: 'main' }));
+    for (const r of baselineRuns)
+      h = appendEntry(h, 'bench-verdict', historyEntry(readResults(r), { commit: r, ref: 'main' }));
     baseline = baselineFromHistory(h!, results, baselineRuns.length);
   } else baseline = buildBaseline(baselineRuns.map(readResults));
   const scenario = loadScenario(file);
-  const v = judge(results, from === 'history' ? { ...scenario, compare: { ...scenario.compare, against: 'history' as const, confidence: CONFIDENCE ?? DEFAULT_CONFIDENCE.history } } : scenario, baseline, from === 'history' ? 'history' : 'baseline.json', { from });
+  const v = judge(
+    results,
+    from === 'history'
+      ? {
+          ...scenario,
+          compare: {
+            ...scenario.compare,
+            against: 'history' as const,
+            confidence: CONFIDENCE ?? DEFAULT_CONFIDENCE.history,
+          },
+        }
+      : scenario,
+    baseline,
+    from === 'history' ? 'history' : 'baseline.json',
+    { from },
+  );
   const row = (m: string) => v.checks.find((c) => c.scope === 'overall' && c.kind === 'regression' && c.metric === m);
   const pick = (m: string): Judged | null => {
     const c = row(m);
-    return c ? { change: c.change ?? NaN, low: c.interval?.low ?? NaN, high: c.interval?.high ?? NaN, status: c.status } : null;
+    return c
+      ? { change: c.change ?? NaN, low: c.interval?.low ?? NaN, high: c.interval?.high ?? NaN, status: c.status }
+      : null;
   };
   const name = (c: { scope: string; kind: string; metric: string }) => `${c.scope}/${c.kind}/${c.metric}`;
   const p95 = row('p95');
@@ -272,7 +348,7 @@ function judged(file: string, resultsFile: string, baselineRuns: string[], from:
     inconclusive: v.checks.filter((c) => c.status === 'inconclusive').map(name),
     blocks: [],
     blocksP99: [],
-    p95Ratio: p95 && p95.baseline ? p95.value / p95.baseline : NaN,
+    p95Ratio: p95?.baseline ? p95.value / p95.baseline : NaN,
     wallS: 0,
   };
 }
@@ -293,12 +369,20 @@ async function smallBaselines(file: string): Promise<string[]> {
     const slower = runTo(B_DOUBLE);
     for (const r of [1, 2, 3]) {
       const base = history.slice(-r);
-      for (const [label, candidate] of [[`unchanged, ${r}-run baseline`, same], [`2× slower, ${r}-run baseline`, slower]] as const) {
+      for (const [label, candidate] of [
+        [`unchanged, ${r}-run baseline`, same],
+        [`2× slower, ${r}-run baseline`, slower],
+      ] as const) {
         const o = judged(file, candidate, base);
         (outcomes[label] ??= []).push(o);
-        appendFileSync(log, JSON.stringify({ experiment: `small: ${label}`, run: i, ...o, candidate, baseline: base }) + '\n');
+        appendFileSync(
+          log,
+          `${JSON.stringify({ experiment: `small: ${label}`, run: i, ...o, candidate, baseline: base })}\n`,
+        );
         const p = o.p95;
-        console.error(`small: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`);
+        console.error(
+          `small: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`,
+        );
       }
     }
     history.push(same);
@@ -308,7 +392,9 @@ async function smallBaselines(file: string): Promise<string[]> {
     '',
     '| Experiment | Runs | Verdict fail | p95 fail | p99 fail | Inconclusive | Pass | Whole-run p95 B/A − 1, median | p95 change the verdict used, median (range) | p95 interval half-width, median | Wanted |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...Object.entries(outcomes).map(([label, o]) => row(label, o, label.startsWith('unchanged') ? '0 fail' : `${RUNS} fail on p95`)),
+    ...Object.entries(outcomes).map(([label, o]) =>
+      row(label, o, label.startsWith('unchanged') ? '0 fail' : `${RUNS} fail on p95`),
+    ),
   ];
 }
 
@@ -325,13 +411,21 @@ async function historyReference(file: string): Promise<string[]> {
   for (let i = 1; i <= RUNS; i++) {
     const same = runTo(A);
     const slower = runTo(B_THIRTY);
-    for (const [model, candidate] of [['unchanged', same], ['about 30% slower', slower]] as const) {
-      for (const [label, base, from] of [[`${model}, history of ${HISTORY_RUNS} runs`, runs.slice(-HISTORY_RUNS), 'history'], [`${model}, 3-run baseline file`, runs.slice(-3), 'file']] as const) {
+    for (const [model, candidate] of [
+      ['unchanged', same],
+      ['about 30% slower', slower],
+    ] as const) {
+      for (const [label, base, from] of [
+        [`${model}, history of ${HISTORY_RUNS} runs`, runs.slice(-HISTORY_RUNS), 'history'],
+        [`${model}, 3-run baseline file`, runs.slice(-3), 'file'],
+      ] as const) {
         const o = judged(file, candidate, [...base], from);
         (outcomes[label] ??= []).push(o);
-        appendFileSync(log, JSON.stringify({ experiment: `history: ${label}`, run: i, ...o }) + '\n');
+        appendFileSync(log, `${JSON.stringify({ experiment: `history: ${label}`, run: i, ...o })}\n`);
         const p = o.p95;
-        console.error(`history: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`);
+        console.error(
+          `history: ${label} ${i}/${RUNS}: ${o.verdict} p95 ${p ? `${pct(p.change)} [${pct(p.low)}, ${pct(p.high)}] ${p.status}` : 'n/a'}${o.failed.length ? ` failed: ${o.failed.join(', ')}` : ''}`,
+        );
       }
     }
     runs.push(same);
@@ -341,6 +435,16 @@ async function historyReference(file: string): Promise<string[]> {
     '',
     '| Experiment | Runs | Verdict fail | p95 fail | p99 fail | Inconclusive | Pass | Whole-run p95 B/A − 1, median | p95 change the verdict used, median (range) | p95 interval half-width, median | Wanted |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
-    ...Object.entries(outcomes).map(([label, o]) => row(label, o, label.startsWith('unchanged') ? '0 fail' : label.includes('history') ? `≥ ${Math.ceil(RUNS * 0.95)} fail on p95` : '')),
+    ...Object.entries(outcomes).map(([label, o]) =>
+      row(
+        label,
+        o,
+        label.startsWith('unchanged')
+          ? '0 fail'
+          : label.includes('history')
+            ? `≥ ${Math.ceil(RUNS * 0.95)} fail on p95`
+            : '',
+      ),
+    ),
   ];
 }

@@ -15,8 +15,9 @@ bash scripts/setup-engine.sh
 echo "== browser (the HTML report's tests)"
 bash scripts/setup-browser.sh
 
-echo "== type check"
+echo "== type check, format and lint"
 tsc -p .
+biome ci --error-on-warnings .
 
 echo "== dist/ is the bundle of the source"
 npm run -s bundle

@@ -15,11 +15,15 @@ import { createServer } from 'node:http';
 const port = Number(process.env.PORT ?? 8000);
 const host = process.env.HOST ?? '127.0.0.1';
 const modelName = process.env.MODEL ?? 'tiny-llm';
-const [ttftLo, ttftHi] = String(process.env.TTFT_MS ?? '50').split('-').map(Number);
+const [ttftLo, ttftHi] = String(process.env.TTFT_MS ?? '50')
+  .split('-')
+  .map(Number);
 const tokenMs = Number(process.env.TOKEN_MS ?? 10);
 const stallEvery = Number(process.env.STALL_EVERY ?? 0);
 const stallMs = Number(process.env.STALL_MS ?? 1000);
-const WORDS = 'the model answers with words at a steady pace so that a load test sees tokens arrive one by one'.split(' ');
+const WORDS = 'the model answers with words at a steady pace so that a load test sees tokens arrive one by one'.split(
+  ' ',
+);
 const ROLES = new Set(['system', 'user', 'assistant', 'developer', 'tool']);
 let answers = 0;
 
@@ -35,8 +39,13 @@ function invalid(body, chat) {
       if (typeof m.content !== 'string') return 'content must be a string';
     }
   } else if (typeof body.prompt !== 'string' || body.prompt.length === 0) return 'prompt must be a non-empty string';
-  if (body.max_tokens !== undefined && (!Number.isInteger(body.max_tokens) || body.max_tokens < 1)) return 'max_tokens must be a positive integer';
-  if (body.temperature !== undefined && (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 2)) return 'temperature must be between 0 and 2';
+  if (body.max_tokens !== undefined && (!Number.isInteger(body.max_tokens) || body.max_tokens < 1))
+    return 'max_tokens must be a positive integer';
+  if (
+    body.temperature !== undefined &&
+    (typeof body.temperature !== 'number' || body.temperature < 0 || body.temperature > 2)
+  )
+    return 'temperature must be between 0 and 2';
   return null;
 }
 
@@ -46,19 +55,34 @@ function json(res, status, value) {
   res.end(text);
 }
 
-function answer(req, res, body, chat) {
+function answer(_req, res, body, chat) {
   const n = body.max_tokens ?? 16;
   const id = `cmpl-${++answers}`;
   const created = Math.floor(Date.now() / 1000);
   const object = chat ? 'chat.completion.chunk' : 'text_completion';
   const stall = stallEvery > 0 && answers % stallEvery === 0 ? Math.floor(n / 2) : -1;
   const ttft = ttftHi > ttftLo ? ttftLo + Math.random() * (ttftHi - ttftLo) : ttftLo;
-  const promptTokens = chat ? body.messages.reduce((a, m) => a + m.content.split(/\s+/).length, 0) : body.prompt.split(/\s+/).length;
+  const promptTokens = chat
+    ? body.messages.reduce((a, m) => a + m.content.split(/\s+/).length, 0)
+    : body.prompt.split(/\s+/).length;
   const usage = { prompt_tokens: promptTokens, completion_tokens: n, total_tokens: promptTokens + n };
   if (!body.stream) {
     const text = Array.from({ length: n }, (_, i) => WORDS[i % WORDS.length]).join(' ');
-    const choice = chat ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'length' } : { index: 0, text, finish_reason: 'length' };
-    setTimeout(() => json(res, 200, { id, object: chat ? 'chat.completion' : 'text_completion', created, model: modelName, choices: [choice], usage }), ttft + tokenMs * (n - 1));
+    const choice = chat
+      ? { index: 0, message: { role: 'assistant', content: text }, finish_reason: 'length' }
+      : { index: 0, text, finish_reason: 'length' };
+    setTimeout(
+      () =>
+        json(res, 200, {
+          id,
+          object: chat ? 'chat.completion' : 'text_completion',
+          created,
+          model: modelName,
+          choices: [choice],
+          usage,
+        }),
+      ttft + tokenMs * (n - 1),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
@@ -69,7 +93,9 @@ function answer(req, res, body, chat) {
   res.once('close', () => clearTimeout(timer));
   const next = () => {
     const word = (i === 0 ? '' : ' ') + WORDS[i % WORDS.length];
-    const delta = chat ? { index: 0, delta: i === 0 ? { role: 'assistant', content: word } : { content: word }, finish_reason: null } : { index: 0, text: word, finish_reason: null };
+    const delta = chat
+      ? { index: 0, delta: i === 0 ? { role: 'assistant', content: word } : { content: word }, finish_reason: null }
+      : { index: 0, text: word, finish_reason: null };
     if (i === n - 1) delta.finish_reason = 'length';
     event({ id, object, created, model: modelName, choices: [delta] });
     i++;
@@ -84,10 +110,17 @@ function answer(req, res, body, chat) {
 
 const server = createServer((req, res) => {
   if (req.method === 'GET' && (req.url === '/health' || req.url === '/v1/models')) {
-    return json(res, 200, req.url === '/health' ? { status: 'ok' } : { object: 'list', data: [{ id: modelName, object: 'model', owned_by: 'mlload-example' }] });
+    return json(
+      res,
+      200,
+      req.url === '/health'
+        ? { status: 'ok' }
+        : { object: 'list', data: [{ id: modelName, object: 'model', owned_by: 'mlload-example' }] },
+    );
   }
   const chat = req.url === '/v1/chat/completions';
-  if (req.method !== 'POST' || (!chat && req.url !== '/v1/completions')) return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
+  if (req.method !== 'POST' || (!chat && req.url !== '/v1/completions'))
+    return json(res, 404, { error: { message: 'not found', type: 'invalid_request_error' } });
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {

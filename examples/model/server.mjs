@@ -52,26 +52,54 @@ function send(res, status, body) {
 }
 
 const round = (p) => Math.round(p * 1e6) / 1e6;
-const NUMERIC = new Set(['FP16', 'FP32', 'FP64', 'INT8', 'INT16', 'INT32', 'INT64', 'UINT8', 'UINT16', 'UINT32', 'UINT64']);
+const NUMERIC = new Set([
+  'FP16',
+  'FP32',
+  'FP64',
+  'INT8',
+  'INT16',
+  'INT32',
+  'INT64',
+  'UINT8',
+  'UINT16',
+  'UINT32',
+  'UINT64',
+]);
 
 /** KServe v2: one input tensor per feature, shape [batch] (or [batch, 1]), numeric; rows scored in turn. */
 function inferV2(body) {
-  if (body === null || typeof body !== 'object' || !Array.isArray(body.inputs)) return { error: 'body must be an object with an `inputs` list' };
+  if (body === null || typeof body !== 'object' || !Array.isArray(body.inputs))
+    return { error: 'body must be an object with an `inputs` list' };
   const rows = [];
   for (const f of model.features) {
     const t = body.inputs.find((x) => x && x.name === f.name);
     if (!t) return { error: `missing input tensor: ${f.name}` };
     if (!NUMERIC.has(t.datatype)) return { error: `${f.name}: datatype ${t.datatype} is not numeric` };
-    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0) || !Array.isArray(t.data)) return { error: `${f.name}: needs a shape and a data list` };
-    if (t.shape.reduce((a, d) => a * d, 1) !== t.data.length || t.shape.length > 2 || (t.shape.length === 2 && t.shape[1] !== 1)) return { error: `${f.name}: shape ${JSON.stringify(t.shape)} does not match ${t.data.length} values of one feature` };
-    if (rows.length > 0 && rows.length !== t.data.length) return { error: `${f.name}: ${t.data.length} rows, other inputs have ${rows.length}` };
-    t.data.forEach((v, i) => ((rows[i] ??= {})[f.name] = v));
+    if (!Array.isArray(t.shape) || !t.shape.every((d) => Number.isInteger(d) && d > 0) || !Array.isArray(t.data))
+      return { error: `${f.name}: needs a shape and a data list` };
+    if (
+      t.shape.reduce((a, d) => a * d, 1) !== t.data.length ||
+      t.shape.length > 2 ||
+      (t.shape.length === 2 && t.shape[1] !== 1)
+    )
+      return {
+        error: `${f.name}: shape ${JSON.stringify(t.shape)} does not match ${t.data.length} values of one feature`,
+      };
+    if (rows.length > 0 && rows.length !== t.data.length)
+      return { error: `${f.name}: ${t.data.length} rows, other inputs have ${rows.length}` };
+    t.data.forEach((v, i) => {
+      (rows[i] ??= {})[f.name] = v;
+    });
   }
   for (const row of rows) {
     const problem = validate(row);
     if (problem) return { error: problem };
   }
-  return { model_name: model.name, model_version: model.version, outputs: [{ name: 'probability', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => round(score(r))) }] };
+  return {
+    model_name: model.name,
+    model_version: model.version,
+    outputs: [{ name: 'probability', shape: [rows.length], datatype: 'FP32', data: rows.map((r) => round(score(r))) }],
+  };
 }
 
 /**
@@ -80,19 +108,28 @@ function inferV2(body) {
  * {"inputs": {feature: [value, ...], ...}} (bare columns {"inputs": [[...], ...]} are rows again).
  */
 function rowsOf(body) {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return 'body must be an object with `instances` or `inputs`';
+  if (body === null || typeof body !== 'object' || Array.isArray(body))
+    return 'body must be an object with `instances` or `inputs`';
   const list = body.instances ?? (Array.isArray(body.inputs) ? body.inputs : undefined);
   if (Array.isArray(list)) {
     if (list.length === 0) return 'body must have a non-empty `instances` list';
-    return list.map((r) => (Array.isArray(r) ? (r.length === model.features.length ? Object.fromEntries(model.features.map((f, i) => [f.name, r[i]])) : `a bare row has ${r.length} values, the model ${model.features.length}`) : r));
+    return list.map((r) =>
+      Array.isArray(r)
+        ? r.length === model.features.length
+          ? Object.fromEntries(model.features.map((f, i) => [f.name, r[i]]))
+          : `a bare row has ${r.length} values, the model ${model.features.length}`
+        : r,
+    );
   }
   if (body.inputs && typeof body.inputs === 'object') {
     const columns = model.features.map((f) => body.inputs[f.name]);
-    const missing = model.features.find((f, i) => !Array.isArray(columns[i]));
+    const missing = model.features.find((_f, i) => !Array.isArray(columns[i]));
     if (missing) return `missing input column: ${missing.name}`;
     const n = columns[0].length;
     if (n === 0 || columns.some((c) => c.length !== n)) return 'input columns must be non-empty and of one length';
-    return Array.from({ length: n }, (_, i) => Object.fromEntries(model.features.map((f, j) => [f.name, columns[j][i]])));
+    return Array.from({ length: n }, (_, i) =>
+      Object.fromEntries(model.features.map((f, j) => [f.name, columns[j][i]])),
+    );
   }
   return 'body must be an object with a non-empty `instances` list or `inputs`';
 }
@@ -126,11 +163,32 @@ const V2 = `/v2/models/${model.name}`;
 const V1 = `/v1/models/${model.name}`;
 const server = createServer((req, res) => {
   if (req.method === 'GET' && req.url === '/health') {
-    return send(res, ready ? 200 : 503, { status: ready ? 'ok' : 'loading', model: model.name, version: model.version });
+    return send(res, ready ? 200 : 503, {
+      status: ready ? 'ok' : 'loading',
+      model: model.name,
+      version: model.version,
+    });
   }
-  if (req.method === 'GET' && (req.url === '/v2/health/ready' || req.url === `${V2}/ready`)) return send(res, ready ? 200 : 503, { ready });
-  if (req.method === 'GET' && req.url === V2) return send(res, 200, { name: model.name, versions: [model.version], platform: 'node', inputs: model.features.map((f) => ({ name: f.name, datatype: 'FP32', shape: [-1] })), outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1] }] });
-  if (req.method === 'GET' && req.url === V1) return send(res, ready ? 200 : 503, { model_version_status: [{ version: model.version, state: ready ? 'AVAILABLE' : 'LOADING', status: { error_code: 'OK', error_message: '' } }] });
+  if (req.method === 'GET' && (req.url === '/v2/health/ready' || req.url === `${V2}/ready`))
+    return send(res, ready ? 200 : 503, { ready });
+  if (req.method === 'GET' && req.url === V2)
+    return send(res, 200, {
+      name: model.name,
+      versions: [model.version],
+      platform: 'node',
+      inputs: model.features.map((f) => ({ name: f.name, datatype: 'FP32', shape: [-1] })),
+      outputs: [{ name: 'probability', datatype: 'FP32', shape: [-1] }],
+    });
+  if (req.method === 'GET' && req.url === V1)
+    return send(res, ready ? 200 : 503, {
+      model_version_status: [
+        {
+          version: model.version,
+          state: ready ? 'AVAILABLE' : 'LOADING',
+          status: { error_code: 'OK', error_message: '' },
+        },
+      ],
+    });
   if (req.method === 'POST' && req.url === `${V2}/infer`) return readJson(req, res, inferV2);
   if (req.method === 'POST' && req.url === `${V1}:predict`) return readJson(req, res, predictV1);
   if (req.url !== '/predict') return send(res, 404, { error: 'not found' });

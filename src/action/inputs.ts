@@ -32,15 +32,22 @@ export interface Inputs {
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
   const value = core.getInput(name).trim() || fallback;
-  if (!(allowed as readonly string[]).includes(value)) throw new Error(`input ${name} must be one of ${allowed.join(', ')} (got "${value}")`);
+  if (!(allowed as readonly string[]).includes(value))
+    throw new Error(`input ${name} must be one of ${allowed.join(', ')} (got "${value}")`);
   return value as T;
 }
 
 export function readInputs(): Inputs {
   const runs = Number(core.getInput('baseline-runs') || '3');
-  if (!Number.isInteger(runs) || runs < 1 || runs > 20) throw new Error(`input baseline-runs must be a whole number from 1 to 20 (got "${core.getInput('baseline-runs')}")`);
+  if (!Number.isInteger(runs) || runs < 1 || runs > 20)
+    throw new Error(
+      `input baseline-runs must be a whole number from 1 to 20 (got "${core.getInput('baseline-runs')}")`,
+    );
   const keep = Number(core.getInput('history-keep') || '200');
-  if (!Number.isInteger(keep) || keep < 1 || keep > 10_000) throw new Error(`input history-keep must be a whole number from 1 to 10000 (got "${core.getInput('history-keep')}")`);
+  if (!Number.isInteger(keep) || keep < 1 || keep > 10_000)
+    throw new Error(
+      `input history-keep must be a whole number from 1 to 10000 (got "${core.getInput('history-keep')}")`,
+    );
   const token = core.getInput('github-token');
   if (token) core.setSecret(token);
   return {
@@ -68,7 +75,9 @@ function shardInputs(): Pick<Inputs, 'shard' | 'startAtMs'> {
   const shard = core.getInput('shard').trim();
   const startAt = core.getInput('start-at').trim();
   const mode = core.getInput('mode').trim();
-  if (mode === 'shard' && !shard) throw new Error('mode: shard needs the shard input: `shard: ${{ matrix.shard }}/4`, shard i (from 0) of n');
+  if (mode === 'shard' && !shard)
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a workflow expression, not a template
+    throw new Error('mode: shard needs the shard input: `shard: ${{ matrix.shard }}/4`, shard i (from 0) of n');
   if (mode !== 'shard' && (shard || startAt)) throw new Error('the shard and start-at inputs apply to mode: shard');
   const read = <T>(name: string, text: string, parse: (t: string) => T): T | null => {
     if (!text) return null;
@@ -83,7 +92,13 @@ function shardInputs(): Pick<Inputs, 'shard' | 'startAtMs'> {
 
 /** A branch name git accepts, and nothing that reads as a path out of the repository. */
 function historyBranch(name: string): string {
-  if (!/^[A-Za-z0-9._/-]+$/.test(name) || name.includes('..') || name.startsWith('/') || name.endsWith('/') || name.endsWith('.lock')) {
+  if (
+    !/^[A-Za-z0-9._/-]+$/.test(name) ||
+    name.includes('..') ||
+    name.startsWith('/') ||
+    name.endsWith('/') ||
+    name.endsWith('.lock')
+  ) {
     throw new Error(`input history-branch is not a usable branch name (got "${name}")`);
   }
   return name;

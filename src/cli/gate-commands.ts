@@ -16,11 +16,16 @@ interface Io {
 
 /** `mlload baseline <results.json>... --out <baseline.json>` */
 export function baselineCommand(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { out: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { out: { type: 'string' } },
+  });
   if (positionals.length === 0) throw new UsageError('baseline takes one or more results.json files');
   if (!values.out) throw new UsageError('baseline needs --out <baseline.json>');
   const runs = positionals.map(readResults);
-  let baseline;
+  let baseline: ReturnType<typeof buildBaseline>;
   try {
     baseline = buildBaseline(runs);
   } catch (err) {
@@ -28,7 +33,9 @@ export function baselineCommand(args: string[], io: Io): number {
   }
   writeBaseline(values.out, baseline);
   const o = baseline.overall;
-  io.out(`Wrote ${values.out}: ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}, ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`);
+  io.out(
+    `Wrote ${values.out}: ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}, ${o.count} requests, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms, ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%`,
+  );
   return EXIT.ok;
 }
 
@@ -38,7 +45,12 @@ export function compareCommand(args: string[], io: Io): number {
     args,
     allowPositionals: true,
     strict: true,
-    options: { baseline: { type: 'string' }, scenario: { type: 'string' }, markdown: { type: 'string' }, 'fail-on-inconclusive': { type: 'boolean', default: false } },
+    options: {
+      baseline: { type: 'string' },
+      scenario: { type: 'string' },
+      markdown: { type: 'string' },
+      'fail-on-inconclusive': { type: 'boolean', default: false },
+    },
   });
   if (positionals.length !== 1) throw new UsageError('compare takes one results.json');
   if (!values.baseline) throw new UsageError('compare needs --baseline <baseline.json>');
@@ -51,22 +63,39 @@ export function compareCommand(args: string[], io: Io): number {
   return shouldFail(verdict, 'any', values['fail-on-inconclusive']) ? EXIT.fail : EXIT.ok;
 }
 
-/** `mlload merge <shard results.json>... --out DIR [--scenario FILE] [--baseline FILE] [--history FILE] [--markdown FILE]` */
+/**
+ * `mlload merge <shard results.json>... --out DIR [--scenario FILE] [--baseline FILE] [--history FILE] [--markdown
+ * FILE]`
+ */
 export function mergeCommand(args: string[], io: Io): number {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
     strict: true,
-    options: { out: { type: 'string' }, scenario: { type: 'string' }, baseline: { type: 'string' }, history: { type: 'string' }, markdown: { type: 'string' }, 'fail-on-inconclusive': { type: 'boolean', default: false }, 'allow-apart': { type: 'boolean', default: false } },
+    options: {
+      out: { type: 'string' },
+      scenario: { type: 'string' },
+      baseline: { type: 'string' },
+      history: { type: 'string' },
+      markdown: { type: 'string' },
+      'fail-on-inconclusive': { type: 'boolean', default: false },
+      'allow-apart': { type: 'boolean', default: false },
+    },
   });
   if (positionals.length === 0) throw new UsageError('merge takes the results.json of every shard');
   if (!values.out) throw new UsageError('merge needs --out DIR for the merged results');
   const inputs = positionals.map((file) => ({ file, results: readResults(file) }));
   const scenario = loadScenario(values.scenario ?? inputs[0]!.results.scenario.file);
   const source = baselineSource(values.baseline, values.history);
-  let run;
+  let run: ReturnType<typeof mergeAndGate>;
   try {
-    run = mergeAndGate(inputs, scenario, readAgainst(scenario, source), { dir: values.out, reportFile: values.markdown }, { allowApart: values['allow-apart'] });
+    run = mergeAndGate(
+      inputs,
+      scenario,
+      readAgainst(scenario, source),
+      { dir: values.out, reportFile: values.markdown },
+      { allowApart: values['allow-apart'] },
+    );
   } catch (err) {
     if (err instanceof ShardMergeError) throw new UsageError(err.message);
     throw err;
@@ -76,8 +105,16 @@ export function mergeCommand(args: string[], io: Io): number {
   return shouldFail(run.verdict, 'any', values['fail-on-inconclusive']) ? EXIT.fail : EXIT.ok;
 }
 
-/** What `--baseline FILE` and `--history FILE` give a run to be judged against: a baseline file that must exist, the history read; null without either. */
-export function baselineSource(baselineFile: string | undefined, historyFile: string | undefined): BaselineSource | null {
+/**
+ * What `--baseline FILE` and `--history FILE` give a run to be judged against: a baseline file that must exist, the
+ * history read; null without either.
+ */
+export function baselineSource(
+  baselineFile: string | undefined,
+  historyFile: string | undefined,
+): BaselineSource | null {
   const history = historyFile ? { label: historyFile, value: readHistory(historyFile) } : null;
-  return baselineFile || history ? { file: baselineFile ?? '', missing: baselineFile ? 'error' : 'none', history } : null;
+  return baselineFile || history
+    ? { file: baselineFile ?? '', missing: baselineFile ? 'error' : 'none', history }
+    : null;
 }

@@ -2,7 +2,20 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { appendEntry, baselineFromHistory, DEFAULT_HISTORY_RUNS, DEFAULT_KEEP, historyEntry, historyTrend, readHistory, readResults, writeBaseline, writeHistory, type History, type Verdict } from '../gate/index.ts';
+import {
+  appendEntry,
+  baselineFromHistory,
+  DEFAULT_HISTORY_RUNS,
+  DEFAULT_KEEP,
+  historyEntry,
+  historyTrend,
+  readHistory,
+  readResults,
+  writeBaseline,
+  writeHistory,
+  type History,
+  type Verdict,
+} from '../gate/index.ts';
 import { historyCsv, historyJsonLines, historyTable, htmlReport } from '../report/index.ts';
 import { EXIT, UsageError } from './errors.ts';
 
@@ -18,11 +31,14 @@ export const HISTORY_USAGE = `  mlload history add <results.json> --file <histor
 
 function existing(file: string): History {
   const history = readHistory(file);
-  if (!history) throw new UsageError(`no history at ${file}: \`mlload history add <results.json> --file ${file}\` starts one`);
+  if (!history)
+    throw new UsageError(`no history at ${file}: \`mlload history add <results.json> --file ${file}\` starts one`);
   return history;
 }
 
-/** `mlload history add|show|export|baseline`: the history file the action keeps on its branch, read and written locally. */
+/**
+ * `mlload history add|show|export|baseline`: the history file the action keeps on its branch, read and written locally.
+ */
 export function historyCommand(args: string[], io: Io): number {
   const [verb, ...rest] = args;
   const { values, positionals } = parseArgs({
@@ -44,7 +60,8 @@ export function historyCommand(args: string[], io: Io): number {
   const count = (name: string, text: string | undefined, fallback: number) => {
     if (text === undefined) return fallback;
     const n = Number(text);
-    if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number of at least 1 (got ${text})`);
+    if (!Number.isInteger(n) || n < 1)
+      throw new UsageError(`--${name} must be a whole number of at least 1 (got ${text})`);
     return n;
   };
   switch (verb) {
@@ -52,12 +69,22 @@ export function historyCommand(args: string[], io: Io): number {
       if (positionals.length !== 1) throw new UsageError('history add takes one results.json');
       const results = readResults(positionals[0]!);
       const before = readHistory(values.file);
-      if (before && before.scenario.name !== results.scenario.name) throw new UsageError(`${values.file} is the history of scenario ${before.scenario.name}, not ${results.scenario.name}`);
+      if (before && before.scenario.name !== results.scenario.name)
+        throw new UsageError(
+          `${values.file} is the history of scenario ${before.scenario.name}, not ${results.scenario.name}`,
+        );
       const commit = values.commit ?? results.environment.commit ?? 'unknown';
       const entry = historyEntry(results, { commit, ref: values.ref ?? null });
-      const after = appendEntry(before, results.scenario.name, entry, count('keep', values.keep, before?.keep ?? DEFAULT_KEEP));
+      const after = appendEntry(
+        before,
+        results.scenario.name,
+        entry,
+        count('keep', values.keep, before?.keep ?? DEFAULT_KEEP),
+      );
       writeHistory(values.file, after);
-      io.out(`Added ${commit.slice(0, 12)} (${results.started_at}) to ${values.file}: ${after.entries.length} runs kept`);
+      io.out(
+        `Added ${commit.slice(0, 12)} (${results.started_at}) to ${values.file}: ${after.entries.length} runs kept`,
+      );
       return EXIT.ok;
     }
     case 'show':
@@ -65,7 +92,8 @@ export function historyCommand(args: string[], io: Io): number {
       return EXIT.ok;
     case 'export': {
       const history = existing(values.file);
-      if (values.format !== 'csv' && values.format !== 'jsonl') throw new UsageError('history export needs --format csv or --format jsonl');
+      if (values.format !== 'csv' && values.format !== 'jsonl')
+        throw new UsageError('history export needs --format csv or --format jsonl');
       const text = values.format === 'csv' ? historyCsv(history) : historyJsonLines(history);
       if (values.out) writeFileSync(values.out, text);
       else io.out(text.trimEnd());
@@ -78,11 +106,20 @@ export function historyCommand(args: string[], io: Io): number {
       const runs = count('runs', values.runs, DEFAULT_HISTORY_RUNS);
       // The newest run's scenario and machine: the runs a pull request on that machine would be judged against.
       const baseline = newest
-        ? baselineFromHistory(history, { scenario: { hash: newest.scenario_hash }, environment: { ...newest.machine, node: '' } }, runs)
+        ? baselineFromHistory(
+            history,
+            { scenario: { hash: newest.scenario_hash }, environment: { ...newest.machine, node: '' } },
+            runs,
+          )
         : null;
-      if (!baseline) throw new UsageError(`${values.file} has fewer than 3 runs of its newest scenario on its newest machine: nothing to build a baseline from`);
+      if (!baseline)
+        throw new UsageError(
+          `${values.file} has fewer than 3 runs of its newest scenario on its newest machine: nothing to build a baseline from`,
+        );
       writeBaseline(values.out, baseline);
-      io.out(`Wrote ${values.out} from the last ${baseline.runs} runs of ${values.file} (${newest!.machine.cores} × ${newest!.machine.cpu_model}): p95 ${baseline.overall.latency_ms.p95} ms, ${baseline.overall.rps} req/s`);
+      io.out(
+        `Wrote ${values.out} from the last ${baseline.runs} runs of ${values.file} (${newest!.machine.cores} × ${newest!.machine.cpu_model}): p95 ${baseline.overall.latency_ms.p95} ms, ${baseline.overall.rps} req/s`,
+      );
       return EXIT.ok;
     }
     default:
@@ -95,17 +132,31 @@ export function historyCommand(args: string[], io: Io): number {
  * run written earlier (its verdict is in results.json; a paired run's reference beside it in reference/).
  */
 export function reportCommand(args: string[], io: Io): number {
-  const { values, positionals } = parseArgs({ args, allowPositionals: true, strict: true, options: { html: { type: 'string' }, history: { type: 'string' } } });
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: { html: { type: 'string' }, history: { type: 'string' } },
+  });
   if (positionals.length !== 1) throw new UsageError('report takes one results.json');
   if (!values.html) throw new UsageError('report needs --html <report.html>');
   const file = positionals[0]!;
   const results = readResults(file);
-  const judged = results as typeof results & { verdict?: Verdict['status']; checks?: Verdict['checks']; comparison?: Verdict['comparison'] };
-  const verdict: Verdict | null = judged.verdict ? { status: judged.verdict, checks: judged.checks ?? [], notices: [], comparison: judged.comparison ?? null } : null;
+  const judged = results as typeof results & {
+    verdict?: Verdict['status'];
+    checks?: Verdict['checks'];
+    comparison?: Verdict['comparison'];
+  };
+  const verdict: Verdict | null = judged.verdict
+    ? { status: judged.verdict, checks: judged.checks ?? [], notices: [], comparison: judged.comparison ?? null }
+    : null;
   const referenceFile = join(dirname(file), 'reference', 'results.json');
   const reference = existsSync(referenceFile) ? readResults(referenceFile) : null;
   const history = values.history ? readHistory(values.history) : null;
-  writeFileSync(values.html, htmlReport({ results, verdict, reference, trend: history ? historyTrend(history, results) : null }));
+  writeFileSync(
+    values.html,
+    htmlReport({ results, verdict, reference, trend: history ? historyTrend(history, results) : null }),
+  );
   io.out(`Wrote ${values.html}`);
   return EXIT.ok;
 }

@@ -40,7 +40,6 @@ Exit codes: 0 passed (or inconclusive, or nothing to compare and the SLOs held),
 --fail-on-inconclusive), 2 invalid input or arguments, 3 target unreachable or failed, 4 internal error (a bug:
 please report it), 130 or 143 interrupted (SIGINT, SIGTERM; the results gathered so far are written).`;
 
-
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
@@ -48,8 +47,8 @@ interface Io {
 }
 
 const defaultIo: Io = {
-  out: (s) => process.stdout.write(s + '\n'),
-  err: (s) => process.stderr.write(s + '\n'),
+  out: (s) => process.stdout.write(`${s}\n`),
+  err: (s) => process.stderr.write(`${s}\n`),
   isTTY: Boolean(process.stderr.isTTY) && !process.env.CI,
 };
 
@@ -145,25 +144,39 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   let durationMs: number | undefined;
   if (values.duration !== undefined) {
     durationMs = parseDuration(values.duration);
-    if (!(durationMs > 0) || durationMs > 7 * 24 * 3_600_000) throw new UsageError(`--duration must be a duration with a unit from 1ms to 7 days, like 30s (got ${values.duration})`);
+    if (!(durationMs > 0) || durationMs > 7 * 24 * 3_600_000)
+      throw new UsageError(
+        `--duration must be a duration with a unit from 1ms to 7 days, like 30s (got ${values.duration})`,
+      );
   }
   if (values.url !== undefined) {
     // The URL is not echoed: it may carry a password.
     if (!/^https?:\/\//.test(values.url)) throw new UsageError('--url must start with http:// or https://');
     if (URL.canParse(values.url) && (new URL(values.url).username || new URL(values.url).password)) {
-      throw new UsageError('--url carries a user name or password: send credentials in target.headers (Authorization), from a secret');
+      throw new UsageError(
+        '--url carries a user name or password: send credentials in target.headers (Authorization), from a secret',
+      );
     }
   }
-  if (values.baseline && values['baseline-image']) throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
-  const scenario = loadScenario(positionals[0]!, { url: values.url, image: values.image, durationMs, baselineImage: values['baseline-image'] });
+  if (values.baseline && values['baseline-image'])
+    throw new UsageError('give --baseline (a baseline file) or --baseline-image (a paired run), not both');
+  const scenario = loadScenario(positionals[0]!, {
+    url: values.url,
+    image: values.image,
+    durationMs,
+    baselineImage: values['baseline-image'],
+  });
   const paired = scenario.compare.against === 'image';
   const unshardable = shard ? shardProblem(scenario) : null;
   if (unshardable) throw new UsageError(unshardable);
-  if (scenario.compare.against === 'history' && !values.history) throw new UsageError('the scenario compares against its history (compare.against: history): give --history FILE (`mlload history add` keeps one)');
+  if (scenario.compare.against === 'history' && !values.history)
+    throw new UsageError(
+      'the scenario compares against its history (compare.against: history): give --history FILE (`mlload history add` keeps one)',
+    );
   const source = baselineSource(values.baseline, values.history);
   const against = readAgainst(scenario, source);
 
-  let claim;
+  let claim: ReturnType<typeof claimOutputDir>;
   try {
     claim = claimOutputDir(values.out!);
   } catch (err) {
@@ -191,8 +204,12 @@ async function runCommand(args: string[], io: Io): Promise<number> {
   const totalS = (scenario.load.warmupMs + scenario.load.durationMs) / 1000;
   try {
     const pairing = paired ? `, paired with ${referenceLabel(scenario)} in ${scenario.compare.blocks} block pairs` : '';
-    const part = shard ? `, shard ${shard.index}/${shard.count}${shard.startAtMs !== null ? ` from ${new Date(shard.startAtMs).toISOString()}` : ''}` : '';
-    io.err(`mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}${part}`);
+    const part = shard
+      ? `, shard ${shard.index}/${shard.count}${shard.startAtMs !== null ? ` from ${new Date(shard.startAtMs).toISOString()}` : ''}`
+      : '';
+    io.err(
+      `mlload: ${scenario.name}: ${scenario.load.model} model, ${totalS} s against ${scenario.target.url ?? scenario.target.image}${pairing}${part}`,
+    );
     const soak = minimumSoakMs(scenario.slo.overall);
     const advice = soak === null ? null : soakAdviceText(scenario.load.durationMs, soak);
     if (advice) io.err(`mlload: note: ${advice}`);
@@ -200,9 +217,13 @@ async function runCommand(args: string[], io: Io): Promise<number> {
       shard,
       signal: controller.signal,
       log: (line: string) => io.err(`mlload: ${line}`),
-      onSecond: progressPrinter(progressPlan(scenario.load, paired), io.isTTY ? (s) => process.stderr.write(s) : io.err, io.isTTY),
+      onSecond: progressPrinter(
+        progressPlan(scenario.load, paired),
+        io.isTTY ? (s) => process.stderr.write(s) : io.err,
+        io.isTTY,
+      ),
     };
-    let run;
+    let run: Awaited<ReturnType<typeof gateScenario>>;
     try {
       run = await gateScenario(scenario, against, { dir: values.out!, reportFile: values.markdown }, options);
     } catch (err) {

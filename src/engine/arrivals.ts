@@ -32,7 +32,10 @@ export class ArrivalSchedule {
   private cursor = 0;
 
   constructor(stages: RateStage[], warmupMs: number, arrival: Arrival, rng: Rng) {
-    const all = warmupMs > 0 ? [{ durationMs: warmupMs, fromRate: stages[0]!.fromRate, toRate: stages[0]!.fromRate }, ...stages] : stages;
+    const all =
+      warmupMs > 0
+        ? [{ durationMs: warmupMs, fromRate: stages[0]!.fromRate, toRate: stages[0]!.fromRate }, ...stages]
+        : stages;
     this.segments = [];
     let start = 0;
     let before = 0;

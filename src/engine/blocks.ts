@@ -34,7 +34,12 @@ export function blockLoad(load: LoadPlan, block: Block): LoadPlan {
 }
 
 /** The parts of `stages` between `from` and `to` (ms into the measured period); `cut` makes a stage's part a..b. */
-function cutStages<S extends { durationMs: number }>(stages: S[], from: number, to: number, cut: (s: S, a: number, b: number) => S): S[] {
+function cutStages<S extends { durationMs: number }>(
+  stages: S[],
+  from: number,
+  to: number,
+  cut: (s: S, a: number, b: number) => S,
+): S[] {
   const out: S[] = [];
   let start = 0;
   for (const s of stages) {

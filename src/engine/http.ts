@@ -85,11 +85,18 @@ class Exchange implements Dispatcher.DispatchHandler {
 
   onRequestStart(): void {}
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: Record<string, string | string[] | undefined>,
+  ): void {
     this.status = statusCode;
     if (!this.plan.expect.accepts(statusCode) || this.plan.expect.jsonFields.length > 0) this.chunks = [];
     else if (this.plan.stream) {
-      const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+      const type = String(headers['content-type'] ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase();
       if (type === 'text/event-stream') {
         this.tokens = new TokenStream();
         this.tokens.reset(this.plan.stream, this.plan.maxTokens ?? null);
@@ -113,7 +120,14 @@ class Exchange implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     const done = this.clock();
     if (this.chunks === null) {
-      const outcome: Outcome = { scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure: this.notStream };
+      const outcome: Outcome = {
+        scheduled: this.scheduled,
+        sent: this.sent,
+        done,
+        status: this.status,
+        bytes: this.bytes,
+        failure: this.notStream,
+      };
       if (this.tokens) {
         const timing = this.tokens.end();
         if (timing) outcome.tokens = timing;
@@ -127,7 +141,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     }
     const text = Buffer.concat(this.chunks).toString('utf8');
     const failure = judgeBody(this.plan, this.status, text, this.bytes > this.kept);
-    this.done({ scheduled: this.scheduled, sent: this.sent, done, status: this.status, bytes: this.bytes, failure, sample: failure ? text : undefined });
+    this.done({
+      scheduled: this.scheduled,
+      sent: this.sent,
+      done,
+      status: this.status,
+      bytes: this.bytes,
+      failure,
+      sample: failure ? text : undefined,
+    });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
@@ -139,7 +161,15 @@ class Exchange implements Dispatcher.DispatchHandler {
       return;
     }
     const failure = this.tokens?.overflow ? this.tokens.failure! : networkReason(err, this.plan.timeoutMs);
-    this.done({ scheduled: this.scheduled, sent: this.sent, done: this.clock(), status: 0, bytes: 0, failure, sample: err.message });
+    this.done({
+      scheduled: this.scheduled,
+      sent: this.sent,
+      done: this.clock(),
+      status: 0,
+      bytes: 0,
+      failure,
+      sample: err.message,
+    });
   }
 }
 
@@ -150,7 +180,13 @@ export class UndiciClient {
   private readonly baseHeaders: Record<string, string>;
   private readonly clock: () => number;
 
-  constructor(origin: string, connections: number, connectTimeoutMs: number, baseHeaders: Record<string, string>, clock: () => number) {
+  constructor(
+    origin: string,
+    connections: number,
+    connectTimeoutMs: number,
+    baseHeaders: Record<string, string>,
+    clock: () => number,
+  ) {
     this.pool = new Pool(origin, {
       connections,
       pipelining: 1,
@@ -172,7 +208,8 @@ export class UndiciClient {
     let h = byType.get(key);
     if (!h) {
       const merged: Record<string, string> = { ...this.baseHeaders, ...plan.headers };
-      if (contentType && !Object.keys(merged).some((k) => k.toLowerCase() === 'content-type')) merged['content-type'] = contentType;
+      if (contentType && !Object.keys(merged).some((k) => k.toLowerCase() === 'content-type'))
+        merged['content-type'] = contentType;
       h = Object.entries(merged).flat();
       byType.set(key, h);
     }

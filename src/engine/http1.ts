@@ -89,7 +89,10 @@ export class Http1Client {
     if (!payload) return Buffer.from(`${prefix}\r\n`, 'latin1');
     let cached = this.fixed.get(plan);
     if (cached && cached.data === payload.data) return cached.buffer;
-    const buffer = Buffer.from(`${prefix}content-length: ${Buffer.byteLength(payload.data)}\r\n\r\n${payload.data}`, 'utf8');
+    const buffer = Buffer.from(
+      `${prefix}content-length: ${Buffer.byteLength(payload.data)}\r\n\r\n${payload.data}`,
+      'utf8',
+    );
     // Updated in place: generated payloads change every request and must not allocate a record each time.
     if (!cached) this.fixed.set(plan, (cached = { data: payload.data, buffer }));
     cached.data = payload.data;
@@ -99,7 +102,9 @@ export class Http1Client {
 
   send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void {
     if (this.closed) {
-      queueMicrotask(() => done({ scheduled, sent: this.clock(), done: this.clock(), status: 0, bytes: 0, failure: 'aborted' }));
+      queueMicrotask(() =>
+        done({ scheduled, sent: this.clock(), done: this.clock(), status: 0, bytes: 0, failure: 'aborted' }),
+      );
       return;
     }
     let slot = this.idle.pop();
@@ -182,7 +187,15 @@ export class Http1Client {
       if (failure) sample = streamed.detail;
       else tokens = streamed.timing!;
     }
-    const outcome: Outcome = { scheduled: slot.scheduled, sent: slot.sent, done: now, status: response.status, bytes: response.bytes, failure, sample };
+    const outcome: Outcome = {
+      scheduled: slot.scheduled,
+      sent: slot.sent,
+      done: now,
+      status: response.status,
+      bytes: response.bytes,
+      failure,
+      sample,
+    };
     if (tokens) outcome.tokens = tokens;
     if (response.closeAfter && slot.socket) {
       const s = slot.socket;
@@ -196,7 +209,15 @@ export class Http1Client {
   private fail(slot: Slot, reason: string, sample: string): void {
     if (!slot.busy) return;
     const done = slot.done!;
-    const outcome = { scheduled: slot.scheduled, sent: slot.sent, done: this.clock(), status: 0, bytes: 0, failure: reason, sample };
+    const outcome = {
+      scheduled: slot.scheduled,
+      sent: slot.sent,
+      done: this.clock(),
+      status: 0,
+      bytes: 0,
+      failure: reason,
+      sample,
+    };
     if (slot.socket) {
       const s = slot.socket;
       slot.socket = null;

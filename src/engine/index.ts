@@ -2,5 +2,15 @@
 export { runLoad, type LoadRun, type ShardPart } from './run.ts';
 export { blockLoad, type Block } from './blocks.ts';
 export { shardOf, shareOf } from './share.ts';
-export { isPrediction, StopRequest, type EngineResult, type Outcome, type OutcomeSink, type Phase, type RequestIdentity, type Stop, type StopCause } from './types.ts';
+export {
+  isPrediction,
+  StopRequest,
+  type EngineResult,
+  type Outcome,
+  type OutcomeSink,
+  type Phase,
+  type RequestIdentity,
+  type Stop,
+  type StopCause,
+} from './types.ts';
 export type { TokenTiming } from './sse.ts';

@@ -20,12 +20,26 @@ const STATUS_LINE = /^HTTP\/(0\.9|1\.0|1\.1|2\.0) ([1-9][0-9]{2})(?: [\t\x20-\x7
 const HEADER_LINE = /^([!#$%&'*+\-.^_`|~0-9A-Za-z]+):[\t ]*([\t\x20-\x7e\x80-\xff]*?)[\t ]*$/;
 const TOKEN = "[!#$%&'*+\\-.^_`|~0-9A-Za-z]+";
 const QUOTED = '"(?:[\\t \\x21\\x23-\\x5b\\x5d-\\x7e\\x80-\\xff]|\\\\[\\t\\x20-\\x7e\\x80-\\xff])*"';
-const CHUNK_LINE = new RegExp(`^([0-9A-Fa-f]{1,13})(?:[\\t ]*;[\\t ]*${TOKEN}(?:[\\t ]*=[\\t ]*(?:${TOKEN}|${QUOTED}))?)*$`);
+const CHUNK_LINE = new RegExp(
+  `^([0-9A-Fa-f]{1,13})(?:[\\t ]*;[\\t ]*${TOKEN}(?:[\\t ]*=[\\t ]*(?:${TOKEN}|${QUOTED}))?)*$`,
+);
 
-const State = { Head: 0, Length: 1, ChunkLine: 2, ChunkData: 3, ChunkEnd: 4, Trailers: 5, UntilClose: 6, Done: 7 } as const;
+const State = {
+  Head: 0,
+  Length: 1,
+  ChunkLine: 2,
+  ChunkData: 3,
+  ChunkEnd: 4,
+  Trailers: 5,
+  UntilClose: 6,
+  Done: 7,
+} as const;
 type State = (typeof State)[keyof typeof State];
 
-/** What one call to `feed` found: more bytes are needed, the response is complete, or it is malformed (`error` says how). */
+/**
+ * What one call to `feed` found: more bytes are needed, the response is complete, or it is malformed (`error` says
+ * how).
+ */
 export const Read = { More: 0, Complete: 1, Malformed: 2 } as const;
 export type Read = (typeof Read)[keyof typeof Read];
 
@@ -61,8 +75,16 @@ export class ResponseReader {
   private line = '';
   private expect: Expectation | null = null;
 
-  /** Ready for the response to a new request; the body is kept when the status fails `expect` or JSON fields are to be checked. */
-  reset(expect: Expectation, headRequest: boolean, stream: StreamProtocol | null = null, maxTokens: number | null = null): void {
+  /**
+   * Ready for the response to a new request; the body is kept when the status fails `expect` or JSON fields are to be
+   * checked.
+   */
+  reset(
+    expect: Expectation,
+    headRequest: boolean,
+    stream: StreamProtocol | null = null,
+    maxTokens: number | null = null,
+  ): void {
     this.streamAs = stream;
     this.maxTokens = maxTokens;
     this.streaming = false;
@@ -157,7 +179,12 @@ export class ResponseReader {
           this.line += chunk.toString('latin1', pos, stop);
           pos = stop;
           const limit = this.state === State.ChunkLine ? MAX_CHUNK_LINE : MAX_HEAD;
-          if (this.line.length > limit) return this.fail(this.state === State.ChunkLine ? 'malformed chunked body: chunk size line too long' : 'chunked trailers too large');
+          if (this.line.length > limit)
+            return this.fail(
+              this.state === State.ChunkLine
+                ? 'malformed chunked body: chunk size line too long'
+                : 'chunked trailers too large',
+            );
           if (lf < 0) break;
           if (!this.line.endsWith('\r\n')) return this.fail('malformed chunked body: bare LF');
           const text = this.line.slice(0, -2);
@@ -214,7 +241,12 @@ export class ResponseReader {
    * it is no good answer (not a stream at all, a broken one, or one without `[DONE]`).
    */
   streamed(): { timing: TokenTiming | null; failure: string | null; detail: string } {
-    if (!this.streaming) return { timing: null, failure: `not a stream: answered ${this.contentType || 'without a content-type'}`, detail: '' };
+    if (!this.streaming)
+      return {
+        timing: null,
+        failure: `not a stream: answered ${this.contentType || 'without a content-type'}`,
+        detail: '',
+      };
     const timing = this.tokens.end();
     return { timing, failure: this.tokens.failure, detail: this.tokens.detail };
   }
@@ -226,7 +258,12 @@ export class ResponseReader {
       return true;
     }
     if (this.state !== State.Done) {
-      this.error = this.state === State.Head && !this.head ? 'connection closed before a response' : this.midStream ? this.cutOff('connection closed') : 'connection closed mid-response';
+      this.error =
+        this.state === State.Head && !this.head
+          ? 'connection closed before a response'
+          : this.midStream
+            ? this.cutOff('connection closed')
+            : 'connection closed mid-response';
     }
     return false;
   }
@@ -299,7 +336,10 @@ export class ResponseReader {
         length = Number(value);
       } else if (name === 'transfer-encoding') {
         // The final coding decides: chunked only when it is last.
-        const list = value.split(',').map((c) => c.trim().toLowerCase()).filter(Boolean);
+        const list = value
+          .split(',')
+          .map((c) => c.trim().toLowerCase())
+          .filter(Boolean);
         if (list.length > 0) {
           codings = true;
           chunked = list[list.length - 1] === 'chunked';
@@ -307,7 +347,10 @@ export class ResponseReader {
       } else if (name === 'content-type') {
         this.contentType = value.split(';')[0]!.trim().toLowerCase();
       } else if (name === 'connection') {
-        const tokens = value.toLowerCase().split(',').map((t) => t.trim());
+        const tokens = value
+          .toLowerCase()
+          .split(',')
+          .map((t) => t.trim());
         if (tokens.includes('close')) close = true;
         else if (tokens.includes('keep-alive')) close = false;
       }

@@ -1,6 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Rng, type ClosedLoad, type LoadPlan, type OpenLoad, type Payload, type RequestPlan } from '../scenario/index.ts';
+import {
+  Rng,
+  type ClosedLoad,
+  type LoadPlan,
+  type OpenLoad,
+  type Payload,
+  type RequestPlan,
+} from '../scenario/index.ts';
 import { ArrivalSchedule } from './arrivals.ts';
 import { UndiciClient, type Done } from './http.ts';
 import { Http1Client } from './http1.ts';
@@ -67,7 +74,8 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   const payloadRng = root.fork(2);
   const thinkRng = root.fork(3);
 
-  const connections = run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
+  const connections =
+    run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
   const maxTimeout = Math.max(...run.requests.map((r) => r.timeoutMs));
   const startedAt = new Date();
   const t0 = performance.now();
@@ -87,7 +95,11 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   // A second of the series belongs to the phase its middle falls in.
   const phase = (): Phase => {
     const mid = clock() - 500;
-    return mid >= endMs || (stop !== null && clock() < endMs) ? 'drain' : mid < run.load.warmupMs ? 'warmup' : 'measure';
+    return mid >= endMs || (stop !== null && clock() < endMs)
+      ? 'drain'
+      : mid < run.load.warmupMs
+        ? 'warmup'
+        : 'measure';
   };
   // Aborted when no more requests may start: cancels every pending sleep of the generator.
   const halt = new AbortController();
@@ -96,7 +108,10 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
   // the run: it stops the run instead, as an engine error, and what was measured is kept.
   const fail = (err: unknown) => {
     if (stop?.cause === 'engine-error') return;
-    stop = { cause: 'engine-error', reason: `the load generator failed: ${err instanceof Error ? err.message : String(err)}` };
+    stop = {
+      cause: 'engine-error',
+      reason: `the load generator failed: ${err instanceof Error ? err.message : String(err)}`,
+    };
     stopped = true;
     wake();
   };
@@ -160,8 +175,28 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
 
     const finished =
       run.load.model === 'open'
-        ? runOpen(run.load, arrivalRng, choose, send, unsent, clock, () => stop !== null, () => inFlight, halt.signal, run.shard ? { ...run.shard, draw: drawOrFail } : null)
-        : runClosed(run.load, thinkRng, choose, send, clock, () => stopped, (n) => (users = n), halt.signal);
+        ? runOpen(
+            run.load,
+            arrivalRng,
+            choose,
+            send,
+            unsent,
+            clock,
+            () => stop !== null,
+            () => inFlight,
+            halt.signal,
+            run.shard ? { ...run.shard, draw: drawOrFail } : null,
+          )
+        : runClosed(
+            run.load,
+            thinkRng,
+            choose,
+            send,
+            clock,
+            () => stopped,
+            (n) => (users = n),
+            halt.signal,
+          );
 
     // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
     // The closed model's users stop at the end; the open model's schedule ends on its own, every
@@ -187,7 +222,8 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
     await (drained ? http.close() : http.destroy());
 
-    const measuredMs = stop === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
+    const measuredMs =
+      stop === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
     return { elapsedMs, measuredMs, stop, startedAt, finishedAt: new Date() };
   } catch (err) {
     // Nothing of the run may outlive it: a timer left here keeps the process alive forever.
@@ -207,7 +243,9 @@ interface Phases {
   generated: Promise<void>;
   /** Resolves when every started request has finished. */
   drained: Promise<void>;
-  /** Arrivals still queued when the run stopped, with their request when drawn already; they are taken out of the queue. */
+  /**
+   * Arrivals still queued when the run stopped, with their request when drawn already; they are taken out of the queue.
+   */
   leftover(): Array<{ scheduled: number; index?: number }>;
 }
 
@@ -296,7 +334,9 @@ function runOpen(
     });
     pump();
   });
-  const drained = generated.then(() => (pending === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
+  const drained = generated.then(() =>
+    pending === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve)),
+  );
   const leftover = () => {
     const rest = queue.slice(head).map((scheduled, k) => ({ scheduled, index: drawn[head + k]?.index }));
     queue.length = 0;
@@ -379,6 +419,8 @@ function runClosed(
       await nap(Math.max(10, Math.min(100, 1000 / load.spawnRate)));
     }
   })();
-  const drained = generated.then(() => (running === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve))));
+  const drained = generated.then(() =>
+    running === 0 ? undefined : new Promise<void>((resolve) => (onIdle = resolve)),
+  );
   return { generated, drained, leftover: () => [] };
 }

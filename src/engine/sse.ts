@@ -88,9 +88,21 @@ export class TokenStream {
       const stop = lf > start && buf[lf - 1] === 13 ? lf - 1 : lf;
       // `data:` lines, nearly all of a stream, are taken straight from the bytes; one that is a whole
       // event (a blank line follows in this read) is read without a string.
-      if (stop - start >= 5 && buf[start] === 100 && buf[start + 1] === 97 && buf[start + 2] === 116 && buf[start + 3] === 97 && buf[start + 4] === 58) {
+      if (
+        stop - start >= 5 &&
+        buf[start] === 100 &&
+        buf[start + 1] === 97 &&
+        buf[start + 2] === 116 &&
+        buf[start + 3] === 97 &&
+        buf[start + 4] === 58
+      ) {
         const from = start + (buf[start + 5] === 32 ? 6 : 5);
-        const blank = lf + 1 < end && buf[lf + 1] === 10 ? lf + 2 : lf + 2 < end && buf[lf + 1] === 13 && buf[lf + 2] === 10 ? lf + 3 : -1;
+        const blank =
+          lf + 1 < end && buf[lf + 1] === 10
+            ? lf + 2
+            : lf + 2 < end && buf[lf + 1] === 13 && buf[lf + 2] === 10
+              ? lf + 3
+              : -1;
         if (blank > 0 && this.data.length === 0) {
           this.event(buf, from, stop, now);
           start = blank;
@@ -113,8 +125,14 @@ export class TokenStream {
     if (this.failure === null && this.rest) this.line(this.rest.toString('utf8'), this.last);
     if (this.failure === null && this.data.length > 0) this.dispatch(this.last);
     if (this.failure !== null) return null;
-    if (!this.finished) return this.fail('stream ended without [DONE]', ''), null;
-    if (this.events === 0) return this.fail('stream without tokens', ''), null;
+    if (!this.finished) {
+      this.fail('stream ended without [DONE]', '');
+      return null;
+    }
+    if (this.events === 0) {
+      this.fail('stream without tokens', '');
+      return null;
+    }
     return { first: this.first, last: this.last, tokens: this.usage >= 0 ? this.usage : this.texts, gaps: this.gaps };
   }
 
@@ -134,7 +152,8 @@ export class TokenStream {
   /** One data line of the event being read; an event gathering more than MAX_EVENT fails the answer. */
   private pushData(value: string): void {
     this.dataSize += value.length;
-    if (this.dataSize > MAX_EVENT) return this.tooLarge(`malformed SSE: an event longer than ${MAX_EVENT / 1048576} MiB`);
+    if (this.dataSize > MAX_EVENT)
+      return this.tooLarge(`malformed SSE: an event longer than ${MAX_EVENT / 1048576} MiB`);
     this.data.push(value);
   }
 
@@ -177,9 +196,13 @@ export class TokenStream {
     } catch {
       return this.fail('malformed SSE event: data is not JSON', data);
     }
-    if (event === null || typeof event !== 'object') return this.fail('malformed SSE event: data is not a JSON object', data);
+    if (event === null || typeof event !== 'object')
+      return this.fail('malformed SSE event: data is not a JSON object', data);
     if (event.error !== undefined && event.error !== null) {
-      const message = typeof event.error === 'object' && typeof event.error.message === 'string' ? event.error.message : JSON.stringify(event.error);
+      const message =
+        typeof event.error === 'object' && typeof event.error.message === 'string'
+          ? event.error.message
+          : JSON.stringify(event.error);
       return this.fail(`stream error: ${message.slice(0, 120)}`, data);
     }
     this.take(chunkFields(event, this.protocol === 'openai-chat'), now);
@@ -192,8 +215,13 @@ export class TokenStream {
       this.events++;
       if (chunk.text) this.texts++;
     }
-    if (chunk.usageNumber && chunk.usage < 0) return this.fail('usage.completion_tokens is not a token count (a whole number from 0 to 2^31 − 1)', '');
-    if (chunk.usage > this.maxTokens) return this.fail(`usage.completion_tokens ${chunk.usage} is above the max_tokens asked for (${this.maxTokens})`, '');
+    if (chunk.usageNumber && chunk.usage < 0)
+      return this.fail('usage.completion_tokens is not a token count (a whole number from 0 to 2^31 − 1)', '');
+    if (chunk.usage > this.maxTokens)
+      return this.fail(
+        `usage.completion_tokens ${chunk.usage} is above the max_tokens asked for (${this.maxTokens})`,
+        '',
+      );
     if (chunk.usage >= 0) this.usage = chunk.usage;
     if (chunk.choice || chunk.usageSeen) this.last = now;
   }

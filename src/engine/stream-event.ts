@@ -41,7 +41,13 @@ export function chunkFields(event: StreamEvent, chat: boolean): ChunkFields {
   const choice = Array.isArray(event.choices) ? event.choices[0] : undefined;
   const text = chat ? choice?.delta?.content : choice?.text;
   const tokens = event.usage?.completion_tokens;
-  return { choice: choice !== undefined, text: typeof text === 'string' && text.length > 0, usageSeen: tokens !== undefined, usageNumber: typeof tokens === 'number', usage: isCount(tokens) ? tokens : -1 };
+  return {
+    choice: choice !== undefined,
+    text: typeof text === 'string' && text.length > 0,
+    usageSeen: tokens !== undefined,
+    usageNumber: typeof tokens === 'number',
+    usage: isCount(tokens) ? tokens : -1,
+  };
 }
 
 const MAX_DEPTH = 64;
@@ -235,7 +241,13 @@ class Scanner {
       case 4:
         return this.is(from, TEXT_NAME) ? TEXT : OTHER;
       case 5:
-        return this.is(from, USAGE_NAME) ? USAGE : this.is(from, ERROR_NAME) ? ERROR : this.is(from, DELTA_NAME) ? DELTA : OTHER;
+        return this.is(from, USAGE_NAME)
+          ? USAGE
+          : this.is(from, ERROR_NAME)
+            ? ERROR
+            : this.is(from, DELTA_NAME)
+              ? DELTA
+              : OTHER;
       case 7:
         return this.is(from, CHOICES_NAME) ? CHOICES : this.is(from, CONTENT_NAME) ? CONTENT : OTHER;
       case 17:
@@ -333,7 +345,17 @@ class Scanner {
           // \uXXXX
           for (let k = 1; k <= 4; k++) if (!isHex(this.at(i + k))) return BAD;
           i += 4;
-        } else if (e !== QUOTE && e !== BACKSLASH && e !== 47 && e !== 98 && e !== 102 && e !== 110 && e !== 114 && e !== 116) return BAD;
+        } else if (
+          e !== QUOTE &&
+          e !== BACKSLASH &&
+          e !== 47 &&
+          e !== 98 &&
+          e !== 102 &&
+          e !== 110 &&
+          e !== 114 &&
+          e !== 116
+        )
+          return BAD;
       }
     }
     return BAD;

@@ -2,7 +2,14 @@ import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import schema from '../../schema/baseline.schema.json' with { type: 'json' };
 import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
-import { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, mergeHistograms, summarize } from '../metrics/index.ts';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  histogramOf,
+  keepHistogram,
+  mergeHistograms,
+  summarize,
+} from '../metrics/index.ts';
 import { headlineOf, mergeTokens, type TokenStats } from '../metrics/index.ts';
 import type { CapacityFigures, Results } from '../metrics/index.ts';
 import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
@@ -16,7 +23,10 @@ const MAX_RESULTS_BYTES = 128 * 1024 * 1024;
 const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
 
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
-export function mergeFigures(parts: Array<{ count: number; failure_count: number; rps: number; histogram: string; tokens?: TokenStats }>, durations: number[]): BaselineFigures {
+export function mergeFigures(
+  parts: Array<{ count: number; failure_count: number; rps: number; histogram: string; tokens?: TokenStats }>,
+  durations: number[],
+): BaselineFigures {
   const histogram = mergeHistograms(parts.map(histogramOf));
   const count = parts.reduce((a, p) => a + p.count, 0);
   const seconds = parts.reduce((a, p, i) => a + (p.rps > 0 ? p.count / p.rps : (durations[i] ?? 0)), 0) || 1;
@@ -28,7 +38,14 @@ export function mergeFigures(parts: Array<{ count: number; failure_count: number
     error_rate: count ? Math.round((failures / count) * 1e6) / 1e6 : 0,
     latency_ms: summarize(histogram),
     histogram: encodeHistogram(histogram),
-    ...(parts.length > 0 && parts.every((p) => p.tokens) ? { tokens: mergeTokens(parts.map((p) => p.tokens!), seconds) } : {}),
+    ...(parts.length > 0 && parts.every((p) => p.tokens)
+      ? {
+          tokens: mergeTokens(
+            parts.map((p) => p.tokens!),
+            seconds,
+          ),
+        }
+      : {}),
   };
 }
 
@@ -37,7 +54,10 @@ export function buildBaseline(runs: Results[]): Baseline {
   if (runs.length === 0) throw new Error('a baseline needs at least one run');
   const first = runs[0]!;
   const other = runs.find((r) => r.scenario.hash !== first.scenario.hash);
-  if (other) throw new Error(`runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ${other.scenario.name} (${other.scenario.hash})`);
+  if (other)
+    throw new Error(
+      `runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ${other.scenario.name} (${other.scenario.hash})`,
+    );
   const names = Object.keys(first.requests);
   const target = { ...first.target };
   delete target.cpu_percent;
@@ -51,11 +71,22 @@ export function buildBaseline(runs: Results[]): Baseline {
     tool_version: first.tool.version,
     environment: first.environment,
     target,
-    overall: mergeFigures(runs.map((r) => r.overall), runs.map((r) => r.duration_s)),
-    requests: Object.fromEntries(names.map((n) => {
-      const having = runs.filter((r) => own(r.requests, n) !== undefined);
-      return [n, mergeFigures(having.map((r) => own(r.requests, n)!), having.map((r) => r.duration_s))];
-    })),
+    overall: mergeFigures(
+      runs.map((r) => r.overall),
+      runs.map((r) => r.duration_s),
+    ),
+    requests: Object.fromEntries(
+      names.map((n) => {
+        const having = runs.filter((r) => own(r.requests, n) !== undefined);
+        return [
+          n,
+          mergeFigures(
+            having.map((r) => own(r.requests, n)!),
+            having.map((r) => r.duration_s),
+          ),
+        ];
+      }),
+    ),
     per_run: runs.map((r) => ({
       ...headlineOf(r.overall),
       requests: Object.fromEntries(Object.entries(r.requests).map(([n, f]) => [n, headlineOf(f)])),
@@ -72,14 +103,22 @@ function capacityOf(runs: Results[]): Pick<Baseline, 'capacity'> {
 }
 
 /** The median of capacity searches (a search whose lowest probe failed counts as 0), and of their brackets' ends. */
-export function medianCapacity(searched: Array<Pick<CapacityFigures, 'unit' | 'value' | 'bracket'>>): Pick<Baseline, 'capacity'> {
+export function medianCapacity(
+  searched: Array<Pick<CapacityFigures, 'unit' | 'value' | 'bracket'>>,
+): Pick<Baseline, 'capacity'> {
   if (searched.length === 0) return {};
   const median = (xs: Array<number | null>): number | null => {
     const known = xs.filter((x): x is number => x !== null).sort((a, b) => a - b);
     return known.length === 0 ? null : known[Math.floor((known.length - 1) / 2)]!;
   };
   const values = searched.map((c) => c.value ?? 0);
-  return { capacity: { unit: searched[0]!.unit, value: median(values), bracket: [median(searched.map((c) => c.bracket[0])), median(searched.map((c) => c.bracket[1]))] } };
+  return {
+    capacity: {
+      unit: searched[0]!.unit,
+      value: median(values),
+      bracket: [median(searched.map((c) => c.bracket[0])), median(searched.map((c) => c.bracket[1]))],
+    },
+  };
 }
 
 /**
@@ -90,37 +129,73 @@ export function medianCapacity(searched: Array<Pick<CapacityFigures, 'unit' | 'v
 export function readBaseline(file: string, missing: 'none' | 'error' = 'error'): Baseline | null {
   if (!existsSync(file)) {
     if (missing === 'none') return null;
-    throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: 'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path' }]);
+    throw new InvalidFileError([
+      {
+        file,
+        line: 0,
+        col: 0,
+        key: '',
+        message:
+          'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path',
+      },
+    ]);
   }
   const doc = SourceDocument.read(file, MAX_BASELINE_BYTES);
   const value = doc.value as { schema_version?: unknown; tool?: unknown; started_at?: unknown } | null;
   if (value && typeof value === 'object' && value.tool !== undefined && value.started_at !== undefined) {
-    throw new InvalidFileError([{ ...doc.problem([], `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``), line: 0, col: 0 }]);
+    throw new InvalidFileError([
+      {
+        ...doc.problem(
+          [],
+          `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``,
+        ),
+        line: 0,
+        col: 0,
+      },
+    ]);
   }
   const version = value?.schema_version;
   if (version !== undefined && version !== 1) {
-    throw new InvalidFileError([doc.problem(['schema_version'], `is ${JSON.stringify(version)}; this mlload reads version 1 baselines: refresh the baseline`)]);
+    throw new InvalidFileError([
+      doc.problem(
+        ['schema_version'],
+        `is ${JSON.stringify(version)}; this mlload reads version 1 baselines: refresh the baseline`,
+      ),
+    ]);
   }
   const problems = validate(doc, schema);
   if (problems.length > 0) throw new InvalidFileError(problems);
   const baseline = doc.value as Baseline;
-  if (baseline.overall.count < 1) throw new InvalidFileError([doc.problem(['overall', 'count'], 'is 0: a baseline of no requests compares with nothing')]);
-  for (const [scope, f] of [['overall', baseline.overall], ...Object.entries(baseline.requests)] as Array<[string, BaselineFigures]>) {
+  if (baseline.overall.count < 1)
+    throw new InvalidFileError([
+      doc.problem(['overall', 'count'], 'is 0: a baseline of no requests compares with nothing'),
+    ]);
+  for (const [scope, f] of [['overall', baseline.overall], ...Object.entries(baseline.requests)] as Array<
+    [string, BaselineFigures]
+  >) {
     const path = scope === 'overall' ? ['overall'] : ['requests', scope];
-    let histogram;
+    let histogram: ReturnType<typeof decodeHistogram>;
     try {
       histogram = decodeHistogram(f.histogram);
     } catch (err) {
-      throw new InvalidFileError([doc.problem([...path, 'histogram'], `is not a valid encoded HDR histogram (${(err as Error).message})`)]);
+      throw new InvalidFileError([
+        doc.problem([...path, 'histogram'], `is not a valid encoded HDR histogram (${(err as Error).message})`),
+      ]);
     }
     // The figures must be the histogram's: a hand-edited p95 would be compared while the histogram disagrees.
     keepHistogram(f, histogram);
-    if (histogram.totalCount !== f.count) throw new InvalidFileError([doc.problem([...path, 'count'], `is ${f.count} but the histogram holds ${histogram.totalCount} requests`)]);
-    if (f.failure_count > f.count) throw new InvalidFileError([doc.problem([...path, 'failure_count'], 'is larger than count')]);
+    if (histogram.totalCount !== f.count)
+      throw new InvalidFileError([
+        doc.problem([...path, 'count'], `is ${f.count} but the histogram holds ${histogram.totalCount} requests`),
+      ]);
+    if (f.failure_count > f.count)
+      throw new InvalidFileError([doc.problem([...path, 'failure_count'], 'is larger than count')]);
     const from = summarize(histogram);
     for (const k of ['p50', 'p95', 'p99'] as const) {
       if (Math.abs(f.latency_ms[k] - from[k]) > Math.max(0.01, from[k] * 0.01)) {
-        throw new InvalidFileError([doc.problem([...path, 'latency_ms', k], `is ${f.latency_ms[k]} ms but the histogram says ${from[k]} ms`)]);
+        throw new InvalidFileError([
+          doc.problem([...path, 'latency_ms', k], `is ${f.latency_ms[k]} ms but the histogram says ${from[k]} ms`),
+        ]);
       }
     }
   }
@@ -129,7 +204,7 @@ export function readBaseline(file: string, missing: 'none' | 'error' = 'error'):
 
 export function writeBaseline(file: string, baseline: Baseline): void {
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, JSON.stringify(baseline, null, 2) + '\n');
+  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
 }
 
 /** Reads a results.json written by `mlload run`. */

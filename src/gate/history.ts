@@ -1,7 +1,14 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import schema from '../../schema/history.schema.json' with { type: 'json' };
-import { decodeHistogram, headlineOf, machineFingerprint, type Environment, type HeadlineFigures, type Results } from '../metrics/index.ts';
+import {
+  decodeHistogram,
+  headlineOf,
+  machineFingerprint,
+  type Environment,
+  type HeadlineFigures,
+  type Results,
+} from '../metrics/index.ts';
 import { formatPath, InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
 import { medianCapacity, mergeFigures } from './baseline.ts';
 import type { Baseline } from './types.ts';
@@ -51,11 +58,20 @@ export interface History {
 export function machineOf(e: Environment): Machine {
   // The OS's name only: a kernel update of the runner image is the same machine.
   const os = e.os.split(' ')[0] ?? e.os;
-  return { os, arch: e.arch, cpu_model: e.cpu_model, cores: e.cores, fingerprint: e.fingerprint ?? machineFingerprint(e) };
+  return {
+    os,
+    arch: e.arch,
+    cpu_model: e.cpu_model,
+    cores: e.cores,
+    fingerprint: e.fingerprint ?? machineFingerprint(e),
+  };
 }
 
 /** A run as a history entry. */
-export function historyEntry(results: Results, where: { commit: string; ref: string | null; runUrl?: string | null }): HistoryEntry {
+export function historyEntry(
+  results: Results,
+  where: { commit: string; ref: string | null; runUrl?: string | null },
+): HistoryEntry {
   const entry: HistoryEntry = {
     commit: where.commit,
     ref: where.ref,
@@ -66,10 +82,14 @@ export function historyEntry(results: Results, where: { commit: string; ref: str
     duration_s: results.duration_s,
     overall: headlineOf(results.overall),
     requests: Object.fromEntries(Object.entries(results.requests).map(([n, f]) => [n, headlineOf(f)])),
-    histograms: { overall: results.overall.histogram, requests: Object.fromEntries(Object.entries(results.requests).map(([n, f]) => [n, f.histogram])) },
+    histograms: {
+      overall: results.overall.histogram,
+      requests: Object.fromEntries(Object.entries(results.requests).map(([n, f]) => [n, f.histogram])),
+    },
   };
   if (where.runUrl) entry.run_url = where.runUrl;
-  if (results.capacity) entry.capacity = { unit: results.capacity.unit, value: results.capacity.value, bracket: results.capacity.bracket };
+  if (results.capacity)
+    entry.capacity = { unit: results.capacity.unit, value: results.capacity.value, bracket: results.capacity.bracket };
   return entry;
 }
 
@@ -79,7 +99,8 @@ function isoWeek(time: string): string {
   const day = (d.getUTCDay() + 6) % 7;
   const thursday = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - day + 3));
   const jan4 = new Date(Date.UTC(thursday.getUTCFullYear(), 0, 4));
-  const week = 1 + Math.round(((thursday.getTime() - jan4.getTime()) / 86_400_000 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
+  const week =
+    1 + Math.round(((thursday.getTime() - jan4.getTime()) / 86_400_000 - 3 + ((jan4.getUTCDay() + 6) % 7)) / 7);
   return `${thursday.getUTCFullYear()}-W${String(week).padStart(2, '0')}`;
 }
 
@@ -94,7 +115,12 @@ export function thin(entries: HistoryEntry[], keep: number): HistoryEntry[] {
 }
 
 /** A history with the entry added (a new file when `history` is null), thinned. */
-export function appendEntry(history: History | null, name: string, entry: HistoryEntry, keep = history?.keep ?? DEFAULT_KEEP): History {
+export function appendEntry(
+  history: History | null,
+  name: string,
+  entry: HistoryEntry,
+  keep = history?.keep ?? DEFAULT_KEEP,
+): History {
   const base: History = history ?? { $schema: SCHEMA_REF, schema_version: 1, scenario: { name }, keep, entries: [] };
   return { ...base, keep, entries: thin([...base.entries, entry], keep) };
 }
@@ -104,7 +130,16 @@ export function appendEntry(history: History | null, name: string, entry: Histor
  * decodable, so a corrupt entry is named before anything is judged against it or written over it.
  */
 export function parseHistory(file: string, text: string): History {
-  if (Buffer.byteLength(text) > MAX_HISTORY_BYTES) throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `larger than ${MAX_HISTORY_BYTES / 1048576} MiB: not a history mlload wrote` }]);
+  if (Buffer.byteLength(text) > MAX_HISTORY_BYTES)
+    throw new InvalidFileError([
+      {
+        file,
+        line: 0,
+        col: 0,
+        key: '',
+        message: `larger than ${MAX_HISTORY_BYTES / 1048576} MiB: not a history mlload wrote`,
+      },
+    ]);
   return historyOf(SourceDocument.parse(file, text));
 }
 
@@ -116,20 +151,30 @@ export function readHistory(file: string): History | null {
 /** Where each history read from a file came from: a problem found later still names its line. */
 const sources = new WeakMap<History, SourceDocument>();
 
-/** The histograms of the entries about to be used, decoded and checked against their counts; a bad one names its entry. */
+/**
+ * The histograms of the entries about to be used, decoded and checked against their counts; a bad one names its entry.
+ */
 function checkHistograms(history: History, used: HistoryEntry[]): void {
   const doc = sources.get(history);
   for (const e of used) {
     const i = history.entries.indexOf(e);
-    for (const [scope, h] of [['overall', e.histograms.overall], ...Object.entries(e.histograms.requests)] as Array<[string, string]>) {
+    for (const [scope, h] of [['overall', e.histograms.overall], ...Object.entries(e.histograms.requests)] as Array<
+      [string, string]
+    >) {
       try {
         const decoded = decodeHistogram(h);
         const count = scope === 'overall' ? e.overall.count : own(e.requests, scope)?.count;
-        if (count !== undefined && decoded.totalCount !== count) throw new Error(`it holds ${decoded.totalCount} requests, the entry ${count}`);
+        if (count !== undefined && decoded.totalCount !== count)
+          throw new Error(`it holds ${decoded.totalCount} requests, the entry ${count}`);
       } catch (err) {
-        const path = scope === 'overall' ? ['entries', i, 'histograms', 'overall'] : ['entries', i, 'histograms', 'requests', scope];
+        const path =
+          scope === 'overall'
+            ? ['entries', i, 'histograms', 'overall']
+            : ['entries', i, 'histograms', 'requests', scope];
         const message = `is not a valid HDR histogram of this entry (entry ${i + 1}, commit ${e.commit}): ${(err as Error).message}`;
-        throw new InvalidFileError([doc ? doc.problem(path, message) : { file: 'history', line: 0, col: 0, key: formatPath(path), message }]);
+        throw new InvalidFileError([
+          doc ? doc.problem(path, message) : { file: 'history', line: 0, col: 0, key: formatPath(path), message },
+        ]);
       }
     }
   }
@@ -138,19 +183,26 @@ function checkHistograms(history: History, used: HistoryEntry[]): void {
 function historyOf(doc: SourceDocument): History {
   const value = doc.value as { schema_version?: unknown } | null;
   if (value && typeof value === 'object' && value.schema_version !== undefined && value.schema_version !== 1) {
-    throw new InvalidFileError([doc.problem(['schema_version'], `is ${JSON.stringify(value.schema_version)}; this mlload reads version 1 histories`)]);
+    throw new InvalidFileError([
+      doc.problem(
+        ['schema_version'],
+        `is ${JSON.stringify(value.schema_version)}; this mlload reads version 1 histories`,
+      ),
+    ]);
   }
   const problems = validate(doc, schema);
   if (problems.length > 0) throw new InvalidFileError(problems);
   const history = doc.value as History;
   history.entries.forEach((e, i) => {
-    if (Number.isNaN(Date.parse(e.time))) throw new InvalidFileError([doc.problem(['entries', i, 'time'], `is not a time (entry ${i + 1}, commit ${e.commit})`)]);
+    if (Number.isNaN(Date.parse(e.time)))
+      throw new InvalidFileError([
+        doc.problem(['entries', i, 'time'], `is not a time (entry ${i + 1}, commit ${e.commit})`),
+      ]);
   });
   // Histograms are decoded when a run is used, not to show or extend the history (a 16 MiB history holds 37,000).
   sources.set(history, doc);
   return history;
 }
-
 
 export function writeHistory(file: string, history: History): void {
   mkdirSync(dirname(file), { recursive: true });
@@ -167,7 +219,9 @@ export function formatHistory(history: History): string {
 
 /** The runs of a history comparable with this one: same scenario and same kind of machine, oldest first. */
 export function comparableRuns(history: History, scenarioHash: string, machine: Machine): HistoryEntry[] {
-  return history.entries.filter((e) => e.scenario_hash === scenarioHash && e.machine.fingerprint === machine.fingerprint);
+  return history.entries.filter(
+    (e) => e.scenario_hash === scenarioHash && e.machine.fingerprint === machine.fingerprint,
+  );
 }
 
 /**
@@ -175,12 +229,21 @@ export function comparableRuns(history: History, scenarioHash: string, machine: 
  * headline figures as `per_run`, so the run-to-run spread comes from them. Null with fewer than
  * MIN_HISTORY_RUNS.
  */
-export function baselineFromHistory(history: History, results: { scenario: { hash: string }; environment: Environment }, runs = DEFAULT_HISTORY_RUNS): Baseline | null {
+export function baselineFromHistory(
+  history: History,
+  results: { scenario: { hash: string }; environment: Environment },
+  runs = DEFAULT_HISTORY_RUNS,
+): Baseline | null {
   const usable = comparableRuns(history, results.scenario.hash, machineOf(results.environment)).slice(-runs);
   if (usable.length < MIN_HISTORY_RUNS) return null;
   checkHistograms(history, usable);
   const last = usable[usable.length - 1]!;
-  const figures = (f: HeadlineFigures, histogram: string) => ({ count: f.count, failure_count: f.failures, rps: f.rps, histogram });
+  const figures = (f: HeadlineFigures, histogram: string) => ({
+    count: f.count,
+    failure_count: f.failures,
+    rps: f.rps,
+    histogram,
+  });
   const names = Object.keys(last.requests);
   return {
     schema_version: 1,
@@ -188,15 +251,35 @@ export function baselineFromHistory(history: History, results: { scenario: { has
     created_at: last.time,
     runs: usable.length,
     tool_version: last.tool_version,
-    environment: { os: last.machine.os, arch: last.machine.arch, cpu_model: last.machine.cpu_model, cores: last.machine.cores, node: '', fingerprint: last.machine.fingerprint },
-    overall: mergeFigures(usable.map((e) => figures(e.overall, e.histograms.overall)), usable.map((e) => e.duration_s)),
+    environment: {
+      os: last.machine.os,
+      arch: last.machine.arch,
+      cpu_model: last.machine.cpu_model,
+      cores: last.machine.cores,
+      node: '',
+      fingerprint: last.machine.fingerprint,
+    },
+    overall: mergeFigures(
+      usable.map((e) => figures(e.overall, e.histograms.overall)),
+      usable.map((e) => e.duration_s),
+    ),
     requests: Object.fromEntries(
       names.map((n) => {
         const having = usable.filter((e) => own(e.requests, n) && own(e.histograms.requests, n));
-        return [n, mergeFigures(having.map((e) => figures(own(e.requests, n)!, own(e.histograms.requests, n)!)), having.map((e) => e.duration_s))];
+        return [
+          n,
+          mergeFigures(
+            having.map((e) => figures(own(e.requests, n)!, own(e.histograms.requests, n)!)),
+            having.map((e) => e.duration_s),
+          ),
+        ];
       }),
     ),
-    per_run: usable.map((e) => ({ ...e.overall, requests: e.requests, ...(e.capacity ? { capacity: e.capacity.value } : {}) })),
+    per_run: usable.map((e) => ({
+      ...e.overall,
+      requests: e.requests,
+      ...(e.capacity ? { capacity: e.capacity.value } : {}),
+    })),
     ...medianCapacity(usable.map((e) => e.capacity).filter((c) => c !== undefined)),
   };
 }
@@ -220,14 +303,36 @@ export const TREND_RUNS = 50;
 export function historyTrend(history: History, results: Results, count = TREND_RUNS): HistoryTrend | null {
   const runs = comparableRuns(history, results.scenario.hash, machineOf(results.environment)).slice(-count);
   if (runs.length === 0) return null;
-  const points = runs.map((e) => ({ commit: e.commit, time: e.time, p95: e.overall.p95, p99: e.overall.p99, rps: e.overall.rps, capacity: e.capacity?.value ?? null }));
+  const points = runs.map((e) => ({
+    commit: e.commit,
+    time: e.time,
+    p95: e.overall.p95,
+    p99: e.overall.p99,
+    rps: e.overall.rps,
+    capacity: e.capacity?.value ?? null,
+  }));
   const o = results.overall;
-  const current = { p95: o.latency_ms.p95, p99: o.latency_ms.p99, rps: o.rps, capacity: results.capacity ? results.capacity.value : null };
-  const metrics: TrendMetric[] = ['p95', 'p99', 'rps', ...(current.capacity !== null && points.some((p) => p.capacity !== null) ? (['capacity'] as const) : [])];
+  const current = {
+    p95: o.latency_ms.p95,
+    p99: o.latency_ms.p99,
+    rps: o.rps,
+    capacity: results.capacity ? results.capacity.value : null,
+  };
+  const metrics: TrendMetric[] = [
+    'p95',
+    'p99',
+    'rps',
+    ...(current.capacity !== null && points.some((p) => p.capacity !== null) ? (['capacity'] as const) : []),
+  ];
   const ranks = metrics.map((metric) => {
     const values = points.map((p) => p[metric]).filter((v): v is number => v !== null);
     const v = current[metric]!;
-    return { metric, above: values.filter((x) => v > x).length, below: values.filter((x) => v < x).length, total: values.length };
+    return {
+      metric,
+      above: values.filter((x) => v > x).length,
+      below: values.filter((x) => v < x).length,
+      total: values.length,
+    };
   });
   return { runs: points, current, ranks };
 }

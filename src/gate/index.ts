@@ -2,7 +2,16 @@
 export { judge, judgePaired, MAX_INTERVAL_WIDTH, shouldFail } from './verdict.ts';
 export { buildBaseline, readBaseline, readResults, writeBaseline } from './baseline.ts';
 export type * from './types.ts';
-export { decideProbe, emptyBlock, interpolateCapacity, MIN_BLOCKS, probeMargin, QUANTILE, type ProbeBlock, type ProbeCounts } from './probe.ts';
+export {
+  decideProbe,
+  emptyBlock,
+  interpolateCapacity,
+  MIN_BLOCKS,
+  probeMargin,
+  QUANTILE,
+  type ProbeBlock,
+  type ProbeCounts,
+} from './probe.ts';
 export {
   appendEntry,
   baselineFromHistory,

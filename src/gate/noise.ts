@@ -60,7 +60,10 @@ function binomial(c: Counts): number {
  * spread between the order statistics one binomial sd either side of rank nq. A p99 of 400 requests
  * is the 4th largest; blocks or windows of 40 cannot show how much that moves, this can.
  */
-export function quantileLogVariance(h: { totalCount: number; getValueAtPercentile(p: number): number }, q: number): number {
+export function quantileLogVariance(
+  h: { totalCount: number; getValueAtPercentile(p: number): number },
+  q: number,
+): number {
   const n = h.totalCount;
   if (n < 2) return 0;
   const sd = Math.sqrt(n * q * (1 - q));
@@ -69,7 +72,15 @@ export function quantileLogVariance(h: { totalCount: number; getValueAtPercentil
   return low > 0 && high > 0 ? ((Math.log(high) - Math.log(low)) / 2) ** 2 : 0;
 }
 
-function finish(d: number, variance: number, df: number, shrinking: number, scale: Scale, confidence: number, maxHalfWidth = Number.POSITIVE_INFINITY): Estimate {
+function finish(
+  d: number,
+  variance: number,
+  df: number,
+  shrinking: number,
+  scale: Scale,
+  confidence: number,
+  maxHalfWidth = Number.POSITIVE_INFINITY,
+): Estimate {
   // Past 1e6 degrees of freedom t is the normal quantile to 7 digits; jStat loses accuracy beyond 1e7.
   const t = jStat.studentt.inv((1 + confidence) / 2, Math.min(df, 1e6));
   const h = Math.min(t * Math.sqrt(Math.max(0, variance)), maxHalfWidth);
@@ -105,7 +116,14 @@ export interface BaselineComparison {
  * (R − 1 degrees of freedom); the t quantile gets prior.runs + R − 1 df, so few runs widen the
  * interval without making it unbounded. A whole run moves at least as much as its own windows show.
  */
-export function compareToBaseline(candidate: RunSample, baselineValue: number, baselineRuns: RunSample[], scale: Scale, confidence: number, options: BaselineComparison = {}): Estimate | null {
+export function compareToBaseline(
+  candidate: RunSample,
+  baselineValue: number,
+  baselineRuns: RunSample[],
+  scale: Scale,
+  confidence: number,
+  options: BaselineComparison = {},
+): Estimate | null {
   if (!usable(scale)(candidate.value) || !usable(scale)(baselineValue)) return null;
   const f = transform(scale);
   const d = f(candidate.value) - f(baselineValue);

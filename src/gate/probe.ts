@@ -36,9 +36,19 @@ interface Test {
 function testsOf(blocks: ProbeBlock[], slo: CapacitySlo): Test[] {
   const tests: Test[] = [];
   for (const key of Object.keys(QUANTILE) as Bound[]) {
-    if (slo[key] !== undefined) tests.push({ events: blocks.map((b) => b.over[key] ?? 0), precursors: blocks.map((b) => b.near[key] ?? 0), allowed: 1 - QUANTILE[key] });
+    if (slo[key] !== undefined)
+      tests.push({
+        events: blocks.map((b) => b.over[key] ?? 0),
+        precursors: blocks.map((b) => b.near[key] ?? 0),
+        allowed: 1 - QUANTILE[key],
+      });
   }
-  if (slo.error_rate !== undefined) tests.push({ events: blocks.map((b) => b.failures), precursors: blocks.map((b) => b.failures), allowed: slo.error_rate });
+  if (slo.error_rate !== undefined)
+    tests.push({
+      events: blocks.map((b) => b.failures),
+      precursors: blocks.map((b) => b.failures),
+      allowed: slo.error_rate,
+    });
   return tests;
 }
 
@@ -66,7 +76,9 @@ function shareOf(t: Test, counts: number[]): { share: number; se: number; df: nu
   let ss = 0;
   for (let i = 0; i < b; i++) ss += ((t.events[i]! - share * counts[i]!) / mean) ** 2;
   const batch = Math.sqrt(ss / (b * (b - 1)));
-  const binomial = Math.sqrt((t.allowed * (1 - t.allowed) * Math.max(dispersion(t.events), dispersion(t.precursors))) / n);
+  const binomial = Math.sqrt(
+    (t.allowed * (1 - t.allowed) * Math.max(dispersion(t.events), dispersion(t.precursors))) / n,
+  );
   return { share, se: Math.max(batch, binomial), df: b - 1 };
 }
 
@@ -77,7 +89,12 @@ function shareOf(t: Test, counts: number[]): { share: number; se: number; df: nu
  * null while the blocks cannot tell; `final` (the probe's time is up) decides by the observed
  * shares. The last block is left out until `final`: it is still filling.
  */
-export function decideProbe(counts: ProbeCounts, slo: CapacitySlo, confidence: number, final = false): 'pass' | 'fail' | null {
+export function decideProbe(
+  counts: ProbeCounts,
+  slo: CapacitySlo,
+  confidence: number,
+  final = false,
+): 'pass' | 'fail' | null {
   const blocks = final ? counts.blocks : counts.blocks.slice(0, -1);
   const sizes = blocks.map((b) => b.count);
   const n = sizes.reduce((a, b) => a + b, 0);
@@ -91,7 +108,10 @@ export function decideProbe(counts: ProbeCounts, slo: CapacitySlo, confidence: n
   const verdicts = tests.map((t) => {
     if (t.allowed === 0) return null;
     const only = { ...t, events: kept.map(({ i }) => t.events[i]!), precursors: kept.map(({ i }) => t.precursors[i]!) };
-    const { share, se, df } = shareOf(only, kept.map(({ b }) => b.count));
+    const { share, se, df } = shareOf(
+      only,
+      kept.map(({ b }) => b.count),
+    );
     const q = jStat.studentt.inv(confidence, df);
     if (share - q * se > t.allowed) return 'fail';
     if (share + q * se < t.allowed) return 'pass';
@@ -120,7 +140,10 @@ export function probeMargin(counts: ProbeCounts, slo: CapacitySlo): number {
  * the margins (above) interpolated on a log scale, which a queue's tail follows closely near
  * saturation. Within [lo, hi] whatever the margins say.
  */
-export function interpolateCapacity(lo: { load: number; margin: number }, hi: { load: number; margin: number }): number {
+export function interpolateCapacity(
+  lo: { load: number; margin: number },
+  hi: { load: number; margin: number },
+): number {
   const a = Math.log(Math.max(lo.margin, 1e-9));
   const b = Math.log(Math.min(Math.max(hi.margin, 1e-9), 1e9));
   if (!(b > a) || a > 0 || b < 0) return lo.load;

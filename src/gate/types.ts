@@ -2,7 +2,10 @@ import type { Environment, HeadlineFigures, RequestStats, TargetFigures, Window 
 import type { TokenTiming } from '../scenario/index.ts';
 
 /** A baseline's merged figures, overall or of one request: a run's, less what a comparison does not use. */
-export type BaselineFigures = Pick<RequestStats, 'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram' | 'tokens'>;
+export type BaselineFigures = Pick<
+  RequestStats,
+  'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram' | 'tokens'
+>;
 
 export interface Baseline {
   $schema?: string;
@@ -60,7 +63,6 @@ export type Metric =
   /** Requests per second that met every goodput limit. */
   | 'goodput';
 
-
 /** A fraction is 0..1 (an error rate); a regression's change is relative, or in points for the error rate. */
 export type Unit = 'ms' | 's' | 'req/s' | 'tokens/s' | 'fraction' | 'fraction/h' | 'MB/h' | 'requests' | 'users';
 
@@ -87,7 +89,10 @@ export interface Check {
   /** 'max': passes at or below the threshold; 'min': at or above (throughput; a regression's tolerated drop). */
   bound: 'max' | 'min';
   status: CheckStatus;
-  /** Interval of the change at the comparison's confidence, in the units of `change` (an SLO on a trend: of `value`); null when the noise is unknown. */
+  /**
+   * Interval of the change at the comparison's confidence, in the units of `change` (an SLO on a trend: of `value`);
+   * null when the noise is unknown.
+   */
   interval?: { low: number; high: number } | null;
   /**
    * An inconclusive check: how many times as long a run would likely decide it (null: only more
@@ -107,7 +112,9 @@ export type Notice =
   | { kind: 'other-machine'; baseline: { cores: number; cpu_model: string }; run: { cores: number; cpu_model: string } }
   | { kind: 'stopped-early'; reason: string | null }
   | { kind: 'few-blocks'; pairs: number }
-  /** `compare.against: history`, but the history has too few comparable runs: the baseline file (or nothing) was used. */
+  /**
+   * `compare.against: history`, but the history has too few comparable runs: the baseline file (or nothing) was used.
+   */
   | { kind: 'short-history'; runs: number; needed: number; fallback: string | null };
 
 export type VerdictStatus = 'pass' | 'fail' | 'inconclusive' | 'no-baseline';

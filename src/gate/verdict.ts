@@ -2,13 +2,39 @@ import type { CapacityFigures, PairedBlock, Results, HeadlineFigures, Trend } fr
 import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
 import { decodeHistogram, histogramOf, slowestRecovery } from '../metrics/index.ts';
 import { QUANTILE } from './probe.ts';
-import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate, type Scale } from './noise.ts';
-import type { Baseline, BaselineFigures, BaselineRun, BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
+import {
+  compareToBaseline,
+  comparePaired,
+  quantileLogVariance,
+  type Counts,
+  type Estimate,
+  type Scale,
+} from './noise.ts';
+import type {
+  Baseline,
+  BaselineFigures,
+  BaselineRun,
+  BlockRatio,
+  Check,
+  Comparison,
+  Metric,
+  Notice,
+  Unit,
+  Verdict,
+} from './types.ts';
 import { own } from '../shared/own.ts';
 
 type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms' | 'tokens'>;
 
-const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean'> = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean'];
+const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean'> = [
+  'p50',
+  'p90',
+  'p95',
+  'p99',
+  'p999',
+  'max',
+  'mean',
+];
 /** Shown in the diff table even when no tolerance is set for them. */
 const SHOWN: readonly Metric[] = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 
@@ -16,11 +42,12 @@ const SHOWN: readonly Metric[] = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 const TOKEN_TIMING = /^(ttft|tpot|itl)_(p50|p90|p95|p99)$/;
 const isTokenMetric = (m: Metric): boolean => TOKEN_TIMING.test(m) || m === 'output_tokens_per_s' || m === 'goodput';
 /** Throughput-like: a drop is the regression. */
-const higherIsBetter = (m: Metric): boolean => m === 'rps' || m === 'capacity' || m === 'output_tokens_per_s' || m === 'goodput';
+const higherIsBetter = (m: Metric): boolean =>
+  m === 'rps' || m === 'capacity' || m === 'output_tokens_per_s' || m === 'goodput';
 /** Shown for streamed answers even when no tolerance is set for them. */
 const SHOWN_TOKENS: readonly Metric[] = ['ttft_p95', 'tpot_p95', 'itl_p99', 'output_tokens_per_s'];
 
-function valueOf(f: Figures, m: Metric): number {
+function figureOf(f: Figures, m: Metric): number {
   if (m === 'rps') return f.rps;
   if (m === 'error_rate') return f.error_rate;
   if (isTokenMetric(m)) {
@@ -37,10 +64,30 @@ function valueOf(f: Figures, m: Metric): number {
 /** An SLO row; a value that was not measured (NaN) fails. */
 function slo(scope: string, metric: Metric, value: number, threshold: number, bound: 'max' | 'min'): Check {
   const holds = bound === 'max' ? value <= threshold : value >= threshold;
-  return { scope, kind: 'slo', metric, value, unit: unitOf(metric), baseline: null, change: null, threshold, bound, status: holds ? 'pass' : 'fail' };
+  return {
+    scope,
+    kind: 'slo',
+    metric,
+    value,
+    unit: unitOf(metric),
+    baseline: null,
+    change: null,
+    threshold,
+    bound,
+    status: holds ? 'pass' : 'fail',
+  };
 }
 
-const UNITS: Partial<Record<Metric, Unit>> = { rps: 'req/s', error_rate: 'fraction', count: 'requests', recovery: 's', p95_drift: 'fraction/h', memory_drift: 'MB/h', output_tokens_per_s: 'tokens/s', goodput: 'req/s' };
+const UNITS: Partial<Record<Metric, Unit>> = {
+  rps: 'req/s',
+  error_rate: 'fraction',
+  count: 'requests',
+  recovery: 's',
+  p95_drift: 'fraction/h',
+  memory_drift: 'MB/h',
+  output_tokens_per_s: 'tokens/s',
+  goodput: 'req/s',
+};
 
 function unitOf(m: Metric): Unit {
   return UNITS[m] ?? 'ms';
@@ -52,14 +99,15 @@ function sloChecks(scope: string, f: Figures, limits: Limits): Check[] {
   for (const m of LATENCY) {
     const limit = limits[m];
     if (limit === undefined) continue;
-    const value = valueOf(f, m);
+    const value = figureOf(f, m);
     out.push(slo(scope, m, value, limit, 'max'));
   }
   if (limits.rps !== undefined) out.push(slo(scope, 'rps', f.rps, limits.rps, 'min'));
   if (limits.error_rate !== undefined) out.push(slo(scope, 'error_rate', f.error_rate, limits.error_rate, 'max'));
   // Token limits: an answer stream not measured (NaN) fails.
   for (const [key, limit] of Object.entries(limits) as Array<[Metric, number]>) {
-    if (typeof limit === 'number' && isTokenMetric(key)) out.push(slo(scope, key, valueOf(f, key), limit, higherIsBetter(key) ? 'min' : 'max'));
+    if (typeof limit === 'number' && isTokenMetric(key))
+      out.push(slo(scope, key, figureOf(f, key), limit, higherIsBetter(key) ? 'min' : 'max'));
   }
   return out;
 }
@@ -68,14 +116,41 @@ function sloChecks(scope: string, f: Figures, limits: Limits): Check[] {
 type Estimator = (scope: string, metric: Metric) => Estimate | null;
 
 /** Tolerances against the reference, direction-aware and noise-aware; improvements are shown, never failed. */
-function regressionChecks(scope: string, run: Figures, base: Figures, tolerances: Tolerances, estimate: Estimator, seconds: number): Check[] {
+function regressionChecks(
+  scope: string,
+  run: Figures,
+  base: Figures,
+  tolerances: Tolerances,
+  estimate: Estimator,
+  seconds: number,
+): Check[] {
   const shown = run.tokens && base.tokens ? [...SHOWN, ...SHOWN_TOKENS] : SHOWN;
-  const metrics = [...new Set<Metric>([...shown, ...(Object.keys(tolerances) as Metric[])])].filter((m) => m !== 'capacity');
-  return metrics.map((m) => regressionCheck(scope, m, valueOf(run, m), valueOf(base, m), tolerances[m as keyof Tolerances], estimate(scope, m), seconds));
+  const metrics = [...new Set<Metric>([...shown, ...(Object.keys(tolerances) as Metric[])])].filter(
+    (m) => m !== 'capacity',
+  );
+  return metrics.map((m) =>
+    regressionCheck(
+      scope,
+      m,
+      figureOf(run, m),
+      figureOf(base, m),
+      tolerances[m as keyof Tolerances],
+      estimate(scope, m),
+      seconds,
+    ),
+  );
 }
 
 /** One tolerance held against a change and its interval: fail only when the whole interval is beyond it. */
-function regressionCheck(scope: string, m: Metric, value: number, baseline: number, tolerance: number | undefined, e: Estimate | null, seconds: number): Check {
+function regressionCheck(
+  scope: string,
+  m: Metric,
+  value: number,
+  baseline: number,
+  tolerance: number | undefined,
+  e: Estimate | null,
+  seconds: number,
+): Check {
   const linear = m === 'error_rate';
   const change = e ? e.change : linear ? value - baseline : baseline > 0 ? (value - baseline) / baseline : 0;
   // Latency and errors get worse when they grow, throughput and capacity when they drop.
@@ -98,7 +173,19 @@ function regressionCheck(scope: string, m: Metric, value: number, baseline: numb
   } else status = better ? 'improved' : 'pass';
   // Throughput's and capacity's tolerance is a drop: the change may go no lower than minus it.
   const threshold = tolerance === undefined ? null : lower ? -tolerance : tolerance;
-  const check: Check = { scope, kind: 'regression', metric: m, value, unit: unitOf(m), baseline, change, threshold, bound: lower ? 'min' : 'max', status, interval: e ? { low: e.low, high: e.high } : null };
+  const check: Check = {
+    scope,
+    kind: 'regression',
+    metric: m,
+    value,
+    unit: unitOf(m),
+    baseline,
+    change,
+    threshold,
+    bound: lower ? 'min' : 'max',
+    status,
+    interval: e ? { low: e.low, high: e.high } : null,
+  };
   if (undecided) check.undecided = { ...undecided, why: 'beyond' };
   return tolerance === undefined ? check : unlessUninformed(check, tolerance, seconds, 'level');
 }
@@ -110,13 +197,15 @@ function regressionCheck(scope: string, m: Metric, value: number, baseline: numb
 export const MAX_INTERVAL_WIDTH = 4;
 
 /**
- * A passing check whose interval is too wide to know anything (and reaches past the limit), made inconclusive, with how much
+ * A passing check whose interval is too wide to know anything (and reaches past the limit), made inconclusive, with how
+ * much
  * longer a run would narrow it enough: intervals of a level shrink as 1/√T, of a slope as T^-3/2.
  */
 function unlessUninformed(check: Check, limit: number, seconds: number, shrink: 'level' | 'slope'): Check {
   if (check.status !== 'pass' || !check.interval || !(limit > 0) || check.threshold === null) return check;
   // An interval wholly on the passing side knows enough, however wide.
-  const reachesOver = check.bound === 'max' ? check.interval.high > check.threshold : check.interval.low < check.threshold;
+  const reachesOver =
+    check.bound === 'max' ? check.interval.high > check.threshold : check.interval.low < check.threshold;
   const width = check.interval.high - check.interval.low;
   const allowed = MAX_INTERVAL_WIDTH * limit;
   if (!reachesOver || !(width > allowed)) return check;
@@ -131,18 +220,26 @@ function windowValue(f: Partial<HeadlineFigures> | undefined, m: Metric): number
 }
 
 /** One scope of anything split into overall and per request: results, a baseline, a window. */
-const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined => (scope === 'overall' ? x.overall : own(x.requests, scope));
+const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined =>
+  scope === 'overall' ? x.overall : own(x.requests, scope);
 const scaleOf = (m: Metric): Scale => (m === 'error_rate' ? 'linear' : 'log');
-const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({ count: f?.count ?? 0, failures: f?.failure_count ?? 0 });
-
+const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({
+  count: f?.count ?? 0,
+  failures: f?.failure_count ?? 0,
+});
 
 /** The sampling noise of a percentile of two sets of requests: the floor under the interval's variance. */
-function quantileFloor(m: Metric, a: Pick<Figures, 'tokens'> & { histogram: string }, b: Pick<Figures, 'tokens'> & { histogram: string }): number {
+function quantileFloor(
+  m: Metric,
+  a: Pick<Figures, 'tokens'> & { histogram: string },
+  b: Pick<Figures, 'tokens'> & { histogram: string },
+): number {
   const timing = TOKEN_TIMING.exec(m);
   const q = QUANTILE[(timing ? timing[2] : m) as keyof typeof QUANTILE];
   if (q === undefined) return 0;
   // A token timing's own histogram: its figures hold it beside the request latency's.
-  const histogram = (f: typeof a): string | undefined => (timing ? f.tokens?.[`${timing[1] as 'ttft' | 'tpot' | 'itl'}_histogram`] : f.histogram);
+  const histogram = (f: typeof a): string | undefined =>
+    timing ? f.tokens?.[`${timing[1] as 'ttft' | 'tpot' | 'itl'}_histogram`] : f.histogram;
   const variance = (f: typeof a): number => {
     const h = histogram(f);
     if (!h) return 0;
@@ -171,7 +268,14 @@ function priorsFor(priors: SpreadPriors, origin: BaselineOrigin, runs: number): 
 }
 
 function priorOf(m: Metric, priors: SpreadPriors): { spread: number; runs: number } {
-  const spread = m === 'rps' || m === 'output_tokens_per_s' ? priors.throughput : m === 'error_rate' ? 0 : isTail(m) ? priors.tail : priors.latency;
+  const spread =
+    m === 'rps' || m === 'output_tokens_per_s'
+      ? priors.throughput
+      : m === 'error_rate'
+        ? 0
+        : isTail(m)
+          ? priors.tail
+          : priors.latency;
   return { spread, runs: priors.runs };
 }
 
@@ -185,13 +289,22 @@ function capOf(m: Metric, maxNoise: number): number | undefined {
   return (isTail(m) ? 2 : 1) * Math.log(1 + maxNoise);
 }
 
-function baselineEstimator(results: Results, baseline: Baseline, confidence: number, priors: SpreadPriors, maxNoise: number): Estimator {
+function baselineEstimator(
+  results: Results,
+  baseline: Baseline,
+  confidence: number,
+  priors: SpreadPriors,
+  maxNoise: number,
+): Estimator {
   const runs = baseline.per_run ?? [];
   return (scope, m) => {
     const run = scopeOf(results, scope);
     const base = scopeOf(baseline, scope);
     if (!run || !base) return null;
-    const candidate = { value: valueOf(run, m), windows: (results.windows ?? []).map((w) => windowValue(scopeOf(w, scope), m)) };
+    const candidate = {
+      value: figureOf(run, m),
+      windows: (results.windows ?? []).map((w) => windowValue(scopeOf(w, scope), m)),
+    };
     const samples = runs
       .map((r) => ({
         value: windowValue(scope === 'overall' ? r : own(r.requests, scope), m),
@@ -199,7 +312,7 @@ function baselineEstimator(results: Results, baseline: Baseline, confidence: num
       }))
       .filter((r) => Number.isFinite(r.value));
     const counts = { candidate: countsOf(run), baseline: countsOf(base) };
-    return compareToBaseline(candidate, valueOf(base, m), samples, scaleOf(m), confidence, {
+    return compareToBaseline(candidate, figureOf(base, m), samples, scaleOf(m), confidence, {
       counts,
       floor: quantileFloor(m, run, base),
       prior: priorOf(m, priors),
@@ -213,8 +326,19 @@ function pairedEstimator(results: Results, reference: Results, blocks: PairedBlo
     const run = scopeOf(results, scope);
     const ref = scopeOf(reference, scope);
     if (!run || !ref) return null;
-    const pairs = blocks.map((b) => [windowValue(scopeOf(b.candidate, scope), m), windowValue(scopeOf(b.reference, scope), m)] as [number, number]);
-    return comparePaired(valueOf(run, m), valueOf(ref, m), pairs, scaleOf(m), confidence, { candidate: countsOf(run), reference: countsOf(ref) }, quantileFloor(m, run, ref));
+    const pairs = blocks.map(
+      (b) =>
+        [windowValue(scopeOf(b.candidate, scope), m), windowValue(scopeOf(b.reference, scope), m)] as [number, number],
+    );
+    return comparePaired(
+      figureOf(run, m),
+      figureOf(ref, m),
+      pairs,
+      scaleOf(m),
+      confidence,
+      { candidate: countsOf(run), reference: countsOf(ref) },
+      quantileFloor(m, run, ref),
+    );
   };
 }
 
@@ -251,9 +375,16 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'> & Partial
     const v = results.target.first_prediction_ms;
     checks.push(slo('overall', 'first_prediction', v ?? Number.NaN, firstPrediction, 'max'));
   }
-  // A search in which even the lowest load failed found no capacity at all: that fails, unless the scenario says it may.
+  // A search in which even the lowest load failed found no capacity at all: that fails, unless the scenario says it
+  // may.
   const c = results.capacity;
-  if (c && c.value === null && (scenario.capacity?.required ?? true) && c.ended !== 'interrupted' && c.ended !== 'target-failed') {
+  if (
+    c &&
+    c.value === null &&
+    (scenario.capacity?.required ?? true) &&
+    c.ended !== 'interrupted' &&
+    c.ended !== 'target-failed'
+  ) {
     checks.push(slo('overall', 'capacity', Number.NaN, c.bracket[1] ?? c.probes[0]?.load ?? 0, 'min'));
   }
   return checks;
@@ -268,7 +399,9 @@ function sloChecksOf(results: Results, scenario: Pick<Scenario, 'slo'> & Partial
 function limitsOfTime(results: Results, limits: Limits): Check[] {
   const checks: Check[] = [];
   if (limits.recovery !== undefined) {
-    checks.push(slo('overall', 'recovery', slowestRecovery(results.spikes ?? []) ?? Number.NaN, limits.recovery / 1000, 'max'));
+    checks.push(
+      slo('overall', 'recovery', slowestRecovery(results.spikes ?? []) ?? Number.NaN, limits.recovery / 1000, 'max'),
+    );
   }
   const trend = (metric: Metric, t: Trend | null | undefined, limit: number | undefined, relative: boolean) => {
     if (limit === undefined) return;
@@ -289,17 +422,33 @@ function limitsOfTime(results: Results, limits: Limits): Check[] {
   return checks;
 }
 
-function regressionsOf(results: Results, reference: { overall: Figures; requests: Record<string, Figures> }, scenario: Pick<Scenario, 'regression'>, estimate: Estimator): Check[] {
+function regressionsOf(
+  results: Results,
+  reference: { overall: Figures; requests: Record<string, Figures> },
+  scenario: Pick<Scenario, 'regression'>,
+  estimate: Estimator,
+): Check[] {
   const seconds = results.duration_s;
-  const checks = regressionChecks('overall', results.overall, reference.overall, scenario.regression.overall, estimate, seconds);
+  const checks = regressionChecks(
+    'overall',
+    results.overall,
+    reference.overall,
+    scenario.regression.overall,
+    estimate,
+    seconds,
+  );
   for (const [name, run] of Object.entries(results.requests)) {
     const base = own(reference.requests, name);
-    if (base) checks.push(...regressionChecks(name, run, base, own(scenario.regression.requests, name) ?? {}, estimate, seconds));
+    if (base)
+      checks.push(
+        ...regressionChecks(name, run, base, own(scenario.regression.requests, name) ?? {}, estimate, seconds),
+      );
   }
   return checks;
 }
 
-type Judged = Pick<Scenario, 'slo' | 'regression'> & Partial<Pick<Scenario, 'capacity'>> & { compare: Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'> };
+type Judged = Pick<Scenario, 'slo' | 'regression'> &
+  Partial<Pick<Scenario, 'capacity'>> & { compare: Pick<Scenario['compare'], 'confidence' | 'prior' | 'maxNoise'> };
 
 /** Where a baseline came from: a file, or the runs of the history; and what the reader should know of it. */
 export interface BaselineOrigin {
@@ -308,7 +457,13 @@ export interface BaselineOrigin {
 }
 
 /** Holds a run against the scenario's SLOs and, when there is a matching baseline, its tolerances. */
-export function judge(results: Results, scenario: Judged, baseline: Baseline | null, baselineFile?: string, origin: BaselineOrigin = { from: 'file' }): Verdict {
+export function judge(
+  results: Results,
+  scenario: Judged,
+  baseline: Baseline | null,
+  baselineFile?: string,
+  origin: BaselineOrigin = { from: 'file' },
+): Verdict {
   const confidence = scenario.compare.confidence;
   const checks = sloChecksOf(results, scenario);
   const notices: Notice[] = [...(origin.notices ?? [])];
@@ -324,16 +479,33 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
     const priors = priorsFor(scenario.compare.prior, origin, usable.per_run?.length ?? 0);
     const estimator = baselineEstimator(results, usable, confidence, priors, scenario.compare.maxNoise);
     checks.push(...regressionsOf(results, usable, scenario, estimator));
-    const capacity = capacityCheck(results.capacity, usable.capacity, usable.per_run ?? [], scenario, priors, confidence, results.duration_s);
+    const capacity = capacityCheck(
+      results.capacity,
+      usable.capacity,
+      usable.per_run ?? [],
+      scenario,
+      priors,
+      confidence,
+      results.duration_s,
+    );
     if (capacity) checks.push(capacity);
     const runs = usable.per_run ?? [];
     if (runs.length < 2) notices.push({ kind: 'prior-spread', runs: runs.length });
     else if (!runs.some((r) => r.windows) && origin.from === 'file') notices.push({ kind: 'no-windows' });
     const [was, is] = [usable.environment, results.environment];
     if (was.cpu_model !== is.cpu_model || was.cores !== is.cores) {
-      notices.push({ kind: 'other-machine', baseline: { cores: was.cores, cpu_model: was.cpu_model }, run: { cores: is.cores, cpu_model: is.cpu_model } });
+      notices.push({
+        kind: 'other-machine',
+        baseline: { cores: was.cores, cpu_model: was.cpu_model },
+        run: { cores: is.cores, cpu_model: is.cpu_model },
+      });
     }
-    comparison = { against: origin.from === 'history' ? 'history' : 'baseline', reference: baselineFile ?? 'the baseline file', confidence, baseline_runs: usable.runs };
+    comparison = {
+      against: origin.from === 'history' ? 'history' : 'baseline',
+      reference: baselineFile ?? 'the baseline file',
+      confidence,
+      baseline_runs: usable.runs,
+    };
   }
   if (results.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason });
   return conclude(checks, notices, comparison, usable !== null);
@@ -345,9 +517,18 @@ export function judge(results: Results, scenario: Judged, baseline: Baseline | n
  * latency, and under it each search's resolution (a value known only to within its bracket). A run
  * whose lowest probe failed has lost all of it.
  */
-function capacityCheck(run: CapacityFigures | undefined, base: Baseline['capacity'], runs: BaselineRun[], scenario: Judged, priors: SpreadPriors, confidence: number, seconds: number): Check | null {
+function capacityCheck(
+  run: CapacityFigures | undefined,
+  base: Baseline['capacity'],
+  runs: BaselineRun[],
+  scenario: Judged,
+  priors: SpreadPriors,
+  confidence: number,
+  seconds: number,
+): Check | null {
   if (!run || !base || base.value === null || base.value <= 0 || run.unit !== base.unit) return null;
-  const resolution = ([lo, hi]: [number | null, number | null]) => (lo && hi && hi > lo ? Math.log(hi / lo) ** 2 / 12 : 0);
+  const resolution = ([lo, hi]: [number | null, number | null]) =>
+    lo && hi && hi > lo ? Math.log(hi / lo) ** 2 / 12 : 0;
   const samples = runs.filter((r) => r.capacity !== undefined).map((r) => ({ value: r.capacity ?? 0, windows: [] }));
   const e =
     run.value === null
@@ -357,39 +538,84 @@ function capacityCheck(run: CapacityFigures | undefined, base: Baseline['capacit
           prior: { spread: priors.latency, runs: priors.runs },
           maxHalfWidth: Math.log(1 + scenario.compare.maxNoise),
         });
-  const check = regressionCheck('overall', 'capacity', run.value ?? 0, base.value, scenario.regression.overall.capacity, e, seconds);
+  const check = regressionCheck(
+    'overall',
+    'capacity',
+    run.value ?? 0,
+    base.value,
+    scenario.regression.overall.capacity,
+    e,
+    seconds,
+  );
   return { ...check, unit: run.unit };
 }
 
 /** A paired run: the candidate against the reference build measured beside it, block by block. */
-export function judgePaired(results: Results, scenario: Judged, paired: { reference: Results; blocks: PairedBlock[]; label: string }): Verdict {
+export function judgePaired(
+  results: Results,
+  scenario: Judged,
+  paired: { reference: Results; blocks: PairedBlock[]; label: string },
+): Verdict {
   const confidence = scenario.compare.confidence;
   const checks = sloChecksOf(results, scenario);
   const notices: Notice[] = [];
   if (paired.blocks.length >= 2) {
-    checks.push(...regressionsOf(results, paired.reference, scenario, pairedEstimator(results, paired.reference, paired.blocks, confidence)));
+    checks.push(
+      ...regressionsOf(
+        results,
+        paired.reference,
+        scenario,
+        pairedEstimator(results, paired.reference, paired.blocks, confidence),
+      ),
+    );
   } else notices.push({ kind: 'few-blocks', pairs: paired.blocks.length });
-  const capacity = capacityCheck(results.capacity, paired.reference.capacity, [], scenario, scenario.compare.prior, confidence, results.duration_s);
+  const capacity = capacityCheck(
+    results.capacity,
+    paired.reference.capacity,
+    [],
+    scenario,
+    scenario.compare.prior,
+    confidence,
+    results.duration_s,
+  );
   if (capacity) checks.push(capacity);
-  if (results.interrupted || paired.reference.interrupted) notices.push({ kind: 'stopped-early', reason: results.stop_reason ?? paired.reference.stop_reason });
+  if (results.interrupted || paired.reference.interrupted)
+    notices.push({ kind: 'stopped-early', reason: results.stop_reason ?? paired.reference.stop_reason });
   const o = paired.reference.overall;
   const comparison: Comparison = {
     against: 'image',
     reference: paired.label,
     confidence,
-    reference_figures: { count: o.count, rps: o.rps, error_rate: o.error_rate, p50: o.latency_ms.p50, p95: o.latency_ms.p95, p99: o.latency_ms.p99 },
+    reference_figures: {
+      count: o.count,
+      rps: o.rps,
+      error_rate: o.error_rate,
+      p50: o.latency_ms.p50,
+      p95: o.latency_ms.p95,
+      p99: o.latency_ms.p99,
+    },
     blocks: blockRatios(paired.blocks),
   };
   return conclude(checks, notices, comparison, paired.blocks.length >= 2);
 }
 
 function conclude(checks: Check[], notices: Notice[], comparison: Comparison | null, compared: boolean): Verdict {
-  const status = checks.some((c) => c.status === 'fail') ? 'fail' : checks.some((c) => c.status === 'inconclusive') ? 'inconclusive' : compared ? 'pass' : 'no-baseline';
+  const status = checks.some((c) => c.status === 'fail')
+    ? 'fail'
+    : checks.some((c) => c.status === 'inconclusive')
+      ? 'inconclusive'
+      : compared
+        ? 'pass'
+        : 'no-baseline';
   return { status, checks, notices, comparison };
 }
 
 /** Whether a verdict should fail the check, given `fail-on` and whether an undecided regression fails too. */
-export function shouldFail(verdict: Verdict, failOn: 'any' | 'slo' | 'regression' | 'never', failOnInconclusive = false): boolean {
+export function shouldFail(
+  verdict: Verdict,
+  failOn: 'any' | 'slo' | 'regression' | 'never',
+  failOnInconclusive = false,
+): boolean {
   if (failOn === 'never') return false;
   const counts = (c: Check) => c.status === 'fail' || (failOnInconclusive && c.status === 'inconclusive');
   return verdict.checks.some((c) => counts(c) && (failOn === 'any' || c.kind === failOn));

@@ -15,7 +15,11 @@ export class GitHubError extends Error {
         : status === 404
           ? ' (not found, or the token cannot see it)'
           : '';
-    super(`GitHub API: ${action} failed: ${status ?? 'network error'} ${(e.message ?? '').split('\n')[0]}${hint}`.replace(/\s+/g, ' ').trim());
+    super(
+      `GitHub API: ${action} failed: ${status ?? 'network error'} ${(e.message ?? '').split('\n')[0]}${hint}`
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
     this.name = 'GitHubError';
     this.status = status;
   }
@@ -26,7 +30,12 @@ export function client(token: string): Octokit {
 }
 
 /** Retries server errors and network failures; client errors (403, 404, 422) are final. */
-export async function withRetry<T>(action: string, call: () => Promise<T>, attempts = 3, baseDelayMs = 500): Promise<T> {
+export async function withRetry<T>(
+  action: string,
+  call: () => Promise<T>,
+  attempts = 3,
+  baseDelayMs = 500,
+): Promise<T> {
   let last: unknown;
   for (let i = 0; i < attempts; i++) {
     try {

@@ -4,11 +4,19 @@ import { join } from 'node:path';
 const onRunner = (env: NodeJS.ProcessEnv) => Boolean(env.ACTIONS_RUNTIME_TOKEN && env.ACTIONS_RESULTS_URL);
 
 /** Uploads the result files as one artifact when on a runner; returns its URL, or null elsewhere. */
-export async function uploadResults(name: string, files: string[], rootDir: string, env: NodeJS.ProcessEnv = process.env): Promise<{ id: number | undefined; url: string | null } | null> {
+export async function uploadResults(
+  name: string,
+  files: string[],
+  rootDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ id: number | undefined; url: string | null } | null> {
   if (!onRunner(env)) return null;
   const { DefaultArtifactClient } = await import('@actions/artifact');
   const res = await new DefaultArtifactClient().uploadArtifact(name, files, rootDir, { retentionDays: 30 });
-  const runUrl = env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}` : null;
+  const runUrl =
+    env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
+      ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+      : null;
   return { id: res.id, url: res.id && runUrl ? `${runUrl}/artifacts/${res.id}` : runUrl };
 }
 
@@ -17,7 +25,11 @@ export async function uploadResults(name: string, files: string[], rootDir: stri
  * so a re-run shard replaces its first attempt), each into `dir/<name>`; returns those folders by
  * name, or null off a runner.
  */
-export async function downloadArtifacts(prefix: string, dir: string, env: NodeJS.ProcessEnv = process.env): Promise<Array<{ name: string; dir: string }> | null> {
+export async function downloadArtifacts(
+  prefix: string,
+  dir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Array<{ name: string; dir: string }> | null> {
   if (!onRunner(env)) return null;
   const { DefaultArtifactClient } = await import('@actions/artifact');
   const client = new DefaultArtifactClient();

@@ -22,21 +22,42 @@ export async function commitBaseline(octokit: Octokit, c: BaselineCommit): Promi
   const segments = (p: string) => p.split('/').map(encodeURIComponent).join('/');
   let target = c.branch;
   if (c.how === 'pr') {
-    const ref = await withRetry('reading the branch', () => octokit.request(`GET /repos/{owner}/{repo}/git/ref/heads/${segments(c.branch)}`, { owner: c.owner, repo: c.repo }));
+    const ref = await withRetry('reading the branch', () =>
+      octokit.request(`GET /repos/{owner}/{repo}/git/ref/heads/${segments(c.branch)}`, {
+        owner: c.owner,
+        repo: c.repo,
+      }),
+    );
     target = `mlload/baseline-${Date.now()}`;
     await withRetry('creating the baseline branch', () =>
-      octokit.request('POST /repos/{owner}/{repo}/git/refs', { owner: c.owner, repo: c.repo, ref: `refs/heads/${target}`, sha: (ref.data as { object: { sha: string } }).object.sha }),
+      octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+        owner: c.owner,
+        repo: c.repo,
+        ref: `refs/heads/${target}`,
+        sha: (ref.data as { object: { sha: string } }).object.sha,
+      }),
     );
   }
   let sha: string | undefined;
   try {
-    const existing = await octokit.request(`GET /repos/{owner}/{repo}/contents/${segments(c.path)}`, { owner: c.owner, repo: c.repo, ref: target });
+    const existing = await octokit.request(`GET /repos/{owner}/{repo}/contents/${segments(c.path)}`, {
+      owner: c.owner,
+      repo: c.repo,
+      ref: target,
+    });
     sha = (existing.data as { sha?: string }).sha;
   } catch (err) {
     if ((err as { status?: number }).status !== 404) throw new GitHubError('reading the current baseline', err);
   }
   const put = await withRetry('committing the baseline', () =>
-    octokit.request(`PUT /repos/{owner}/{repo}/contents/${segments(c.path)}`, { owner: c.owner, repo: c.repo, message: c.message, content, branch: target, ...(sha ? { sha } : {}) }),
+    octokit.request(`PUT /repos/{owner}/{repo}/contents/${segments(c.path)}`, {
+      owner: c.owner,
+      repo: c.repo,
+      message: c.message,
+      content,
+      branch: target,
+      ...(sha ? { sha } : {}),
+    }),
   );
   if (c.how === 'push') return (put.data as { commit: { html_url: string } }).commit.html_url;
   const pr = await withRetry('opening the baseline pull request', () =>

@@ -18,7 +18,11 @@ export function readRunContext(env: NodeJS.ProcessEnv = process.env): RunContext
   let pullNumber: number | null = null;
   if (env.GITHUB_EVENT_PATH) {
     try {
-      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as { pull_request?: { number?: number }; issue?: { number?: number; pull_request?: unknown }; number?: number };
+      const event = JSON.parse(readFileSync(env.GITHUB_EVENT_PATH, 'utf8')) as {
+        pull_request?: { number?: number };
+        issue?: { number?: number; pull_request?: unknown };
+        number?: number;
+      };
       pullNumber = event.pull_request?.number ?? (event.issue?.pull_request ? (event.issue.number ?? null) : null);
     } catch {
       pullNumber = null;

@@ -27,10 +27,19 @@ const statusOf = (err: unknown) => (err as { status?: number }).status;
  * yet). A corrupt file throws InvalidFileError naming the entry: it is neither judged against nor
  * written over.
  */
-export async function readBranchHistory(octokit: Octokit, loc: HistoryLocation): Promise<{ history: History | null; sha: string | null }> {
+export async function readBranchHistory(
+  octokit: Octokit,
+  loc: HistoryLocation,
+): Promise<{ history: History | null; sha: string | null }> {
   let data: { sha: string; content?: string; encoding?: string; size?: number };
   try {
-    const res = await withRetry('reading the history', () => octokit.request(`GET /repos/{owner}/{repo}/contents/${segments(loc.path)}`, { owner: loc.owner, repo: loc.repo, ref: loc.branch }));
+    const res = await withRetry('reading the history', () =>
+      octokit.request(`GET /repos/{owner}/{repo}/contents/${segments(loc.path)}`, {
+        owner: loc.owner,
+        repo: loc.repo,
+        ref: loc.branch,
+      }),
+    );
     data = res.data as typeof data;
   } catch (err) {
     if (err instanceof GitHubError && err.status === 404) return { history: null, sha: null };
@@ -39,28 +48,53 @@ export async function readBranchHistory(octokit: Octokit, loc: HistoryLocation):
   let base64 = data.encoding === 'base64' ? (data.content ?? '') : '';
   // The contents API leaves files over 1 MB out; the blob API has them (up to 100 MB).
   if (!base64 && (data.size ?? 0) > 0) {
-    const blob = await withRetry('reading the history blob', () => octokit.request('GET /repos/{owner}/{repo}/git/blobs/{sha}', { owner: loc.owner, repo: loc.repo, sha: data.sha }));
+    const blob = await withRetry('reading the history blob', () =>
+      octokit.request('GET /repos/{owner}/{repo}/git/blobs/{sha}', { owner: loc.owner, repo: loc.repo, sha: data.sha }),
+    );
     base64 = (blob.data as { content: string }).content;
   }
   const text = Buffer.from(base64, 'base64').toString('utf8');
   return { history: parseHistory(historyLabel(loc), text), sha: data.sha };
 }
 
-/** Creates the history branch with no parent (it shares nothing with the code); a branch made meanwhile by another run is fine. */
+/**
+ * Creates the history branch with no parent (it shares nothing with the code); a branch made meanwhile by another run
+ * is fine.
+ */
 async function ensureBranch(octokit: Octokit, loc: HistoryLocation): Promise<void> {
   try {
-    await octokit.request(`GET /repos/{owner}/{repo}/git/ref/heads/${segments(loc.branch)}`, { owner: loc.owner, repo: loc.repo });
+    await octokit.request(`GET /repos/{owner}/{repo}/git/ref/heads/${segments(loc.branch)}`, {
+      owner: loc.owner,
+      repo: loc.repo,
+    });
     return;
   } catch (err) {
     if (statusOf(err) !== 404) throw new GitHubError('reading the history branch', err);
   }
   const readme = `# mlload history\n\nRuns of the default branch recorded by mlload-action (\`mode: record\`), one file per scenario under \`history/\`. Written by the action; read by \`compare.against: history\` and by every report's trend. \`mlload history show|export --file <file>\` reads a file locally.\n`;
-  const tree = await withRetry('creating the history tree', () => octokit.request('POST /repos/{owner}/{repo}/git/trees', { owner: loc.owner, repo: loc.repo, tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: readme }] }));
+  const tree = await withRetry('creating the history tree', () =>
+    octokit.request('POST /repos/{owner}/{repo}/git/trees', {
+      owner: loc.owner,
+      repo: loc.repo,
+      tree: [{ path: 'README.md', mode: '100644', type: 'blob', content: readme }],
+    }),
+  );
   const commit = await withRetry('creating the history commit', () =>
-    octokit.request('POST /repos/{owner}/{repo}/git/commits', { owner: loc.owner, repo: loc.repo, message: 'mlload: start the history branch', tree: (tree.data as { sha: string }).sha, parents: [] }),
+    octokit.request('POST /repos/{owner}/{repo}/git/commits', {
+      owner: loc.owner,
+      repo: loc.repo,
+      message: 'mlload: start the history branch',
+      tree: (tree.data as { sha: string }).sha,
+      parents: [],
+    }),
   );
   try {
-    await octokit.request('POST /repos/{owner}/{repo}/git/refs', { owner: loc.owner, repo: loc.repo, ref: `refs/heads/${loc.branch}`, sha: (commit.data as { sha: string }).sha });
+    await octokit.request('POST /repos/{owner}/{repo}/git/refs', {
+      owner: loc.owner,
+      repo: loc.repo,
+      ref: `refs/heads/${loc.branch}`,
+      sha: (commit.data as { sha: string }).sha,
+    });
   } catch (err) {
     // 422: another run created it first.
     if (statusOf(err) !== 422) throw new GitHubError('creating the history branch', err);
@@ -72,7 +106,13 @@ async function ensureBranch(octokit: Octokit, loc: HistoryLocation): Promise<voi
  * the new version naming that blob; a write that lost a race (409, or 422 for a stale blob) reads
  * again and retries, so runs racing to record lose no entry.
  */
-export async function recordToBranch(octokit: Octokit, loc: HistoryLocation, update: (current: History | null) => History, message: string, attempts = 8): Promise<{ history: History; url: string | null }> {
+export async function recordToBranch(
+  octokit: Octokit,
+  loc: HistoryLocation,
+  update: (current: History | null) => History,
+  message: string,
+  attempts = 8,
+): Promise<{ history: History; url: string | null }> {
   await ensureBranch(octokit, loc);
   for (let attempt = 1; ; attempt++) {
     const { history, sha } = await readBranchHistory(octokit, loc);
@@ -91,7 +131,8 @@ export async function recordToBranch(octokit: Octokit, loc: HistoryLocation, upd
       return { history: next, url: (put.data as { commit?: { html_url?: string } }).commit?.html_url ?? null };
     } catch (err) {
       const status = err instanceof GitHubError ? err.status : statusOf(err);
-      if ((status !== 409 && status !== 422) || attempt >= attempts) throw err instanceof GitHubError ? err : new GitHubError('writing the history', err);
+      if ((status !== 409 && status !== 422) || attempt >= attempts)
+        throw err instanceof GitHubError ? err : new GitHubError('writing the history', err);
       // Another run wrote first: back off a little (jittered, so racing runs spread out) and merge again.
       await sleep(100 * attempt + Math.random() * 200 * attempt);
     }

@@ -12,7 +12,9 @@ export interface Log {
   warning(line: string): void;
 }
 
-/** Uploads the run's files as the artifact `mlload-<name>`; null off a runner or when the upload fails (the files stay). */
+/**
+ * Uploads the run's files as the artifact `mlload-<name>`; null off a runner or when the upload fails (the files stay).
+ */
 export async function uploadRun(name: string, dir: string, files: string[], log: Log): Promise<string | null> {
   try {
     const uploaded = await uploadResults(`mlload-${name}`, files, dir);
@@ -55,7 +57,10 @@ export async function commentOnPullRequest(c: CommentRequest, log: Log): Promise
   const { owner, repo, pullNumber } = c.ctx;
   try {
     const login = await tokenLogin(octokit);
-    if (!login) log.warning('mlload: cannot tell which account the token acts as, so no earlier comment is updated: a new one is posted');
+    if (!login)
+      log.warning(
+        'mlload: cannot tell which account the token acts as, so no earlier comment is updated: a new one is posted',
+      );
     if (c.policy === 'on-failure' && !c.failed) {
       // Still refresh an earlier failure comment, so it does not go stale.
       const existing = await findComment(octokit, owner, repo, pullNumber, c.marker, login);
@@ -75,9 +80,20 @@ export async function commentOnPullRequest(c: CommentRequest, log: Log): Promise
  * A whole run of the default branch added to the scenario's history on its branch (thinned to
  * `keep` whole runs); the entries kept and the commit that added it.
  */
-export async function recordRun(token: string, loc: HistoryLocation, ctx: RunContext, results: Results, keep: number): Promise<{ entries: number; url: string | null }> {
+export async function recordRun(
+  token: string,
+  loc: HistoryLocation,
+  ctx: RunContext,
+  results: Results,
+  keep: number,
+): Promise<{ entries: number; url: string | null }> {
   const commit = process.env.GITHUB_SHA ?? results.environment.commit ?? 'unknown';
   const entry = historyEntry(results, { commit, ref: ctx.branch, runUrl: ctx.runUrl });
-  const { history, url } = await recordToBranch(client(token), loc, (current) => appendEntry(current, results.scenario.name, entry, keep), `mlload: record ${results.scenario.name} at ${commit.slice(0, 12)}`);
+  const { history, url } = await recordToBranch(
+    client(token),
+    loc,
+    (current) => appendEntry(current, results.scenario.name, entry, keep),
+    `mlload: record ${results.scenario.name} at ${commit.slice(0, 12)}`,
+  );
   return { entries: history.entries.length, url };
 }

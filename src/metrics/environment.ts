@@ -14,7 +14,8 @@ export function describeEnvironment(): Environment {
     node: process.version,
   };
   env.fingerprint = machineFingerprint(env);
-  if (process.env.RUNNER_OS) env.runner = `${process.env.RUNNER_OS} ${process.env.RUNNER_ARCH ?? ''} ${process.env.RUNNER_NAME ?? ''}`.trim();
+  if (process.env.RUNNER_OS)
+    env.runner = `${process.env.RUNNER_OS} ${process.env.RUNNER_ARCH ?? ''} ${process.env.RUNNER_NAME ?? ''}`.trim();
   const commit = process.env.GITHUB_SHA ?? gitHead();
   if (commit) env.commit = commit;
   return env;
@@ -23,12 +24,21 @@ export function describeEnvironment(): Environment {
 /** Runs are compared over time only with runs of the same kind of machine: OS, architecture, CPU model and cores. */
 export function machineFingerprint(e: Pick<Environment, 'os' | 'arch' | 'cpu_model' | 'cores'>): string {
   // The OS's name, not its kernel release: a runner image update is the same machine.
-  return createHash('sha256').update([e.os.split(' ')[0], e.arch, e.cpu_model, e.cores].join('|')).digest('hex').slice(0, 12);
+  return createHash('sha256')
+    .update([e.os.split(' ')[0], e.arch, e.cpu_model, e.cores].join('|'))
+    .digest('hex')
+    .slice(0, 12);
 }
 
 function gitHead(): string | undefined {
   try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 2000 }).trim() || undefined;
+    return (
+      execFileSync('git', ['rev-parse', 'HEAD'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+        timeout: 2000,
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

@@ -19,7 +19,7 @@ export function latencyHistogram(): Histogram {
 
 export function recordMs(h: Histogram, ms: number): void {
   const us = Math.round(ms * 1000);
-  h.recordValue(us < 1 ? 1 : us > HIGHEST_US ? HIGHEST_US : us);
+  h.recordValue(us < 1 ? 1 : Math.min(us, HIGHEST_US));
 }
 
 export function encodeHistogram(h: Histogram): string {
@@ -45,10 +45,14 @@ function checkEncoded(encoded: string): void {
   const digits = inflated.readInt32BE(12);
   const lowest = Number(inflated.readBigInt64BE(16));
   const highest = Number(inflated.readBigInt64BE(24));
-  if (digits < 1 || digits > 5 || lowest < 1 || highest > 1e13 || highest < 2 * lowest) throw new Error('histogram header out of range');
+  if (digits < 1 || digits > 5 || lowest < 1 || highest > 1e13 || highest < 2 * lowest)
+    throw new Error('histogram header out of range');
 }
 
-/** Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. Throws on anything malformed or oversized. */
+/**
+ * Decodes into a fixed-range histogram, so decoded runs merge exactly with new ones. Throws on anything malformed or
+ * oversized.
+ */
 const live = new WeakMap<object, Histogram>();
 
 /** Remembers the histogram behind a set of figures, so this process never decodes what it encoded. */

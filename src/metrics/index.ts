@@ -1,6 +1,19 @@
 // The metrics stage: outcomes into HDR histograms, per-second series and windows; one shape for a run's figures.
 export { Recorder, headlineOf, type RecorderState, type SecondState } from './recorder.ts';
-export { decodeHistogram, encodeHistogram, histogramOf, keepHistogram, latencyHistogram, mergeHistograms, percentileCurve, percentileMs, recordMs, summarize, type Histogram, type LatencySummary } from './histogram.ts';
+export {
+  decodeHistogram,
+  encodeHistogram,
+  histogramOf,
+  keepHistogram,
+  latencyHistogram,
+  mergeHistograms,
+  percentileCurve,
+  percentileMs,
+  recordMs,
+  summarize,
+  type Histogram,
+  type LatencySummary,
+} from './histogram.ts';
 export { describeEnvironment, machineFingerprint } from './environment.ts';
 export { driftOf, theilSen } from './trend.ts';
 export { ON_TIME_BUCKET_MS, slowestRecovery, type OnTimeWatch } from './ontime.ts';

@@ -36,9 +36,13 @@ export function mergeShards(inputs: ShardInput[], options: { allowApart?: boolea
     // the shard at fault is the one that cannot be merged on its own.
     for (const input of inputs) {
       try {
-        merge([{ ...input, results: { ...input.results, shard: { ...input.results.shard!, index: 0, count: 1 } } }], options);
+        merge(
+          [{ ...input, results: { ...input.results, shard: { ...input.results.shard!, index: 0, count: 1 } } }],
+          options,
+        );
       } catch (alone) {
-        if (!(alone instanceof ShardMergeError)) throw new ShardMergeError(`${input.file}: its figures cannot be read (${(alone as Error).message})`);
+        if (!(alone instanceof ShardMergeError))
+          throw new ShardMergeError(`${input.file}: its figures cannot be read (${(alone as Error).message})`);
       }
     }
     throw new ShardMergeError(`the shards' figures cannot be merged: ${(err as Error).message}`);
@@ -48,10 +52,15 @@ export function mergeShards(inputs: ShardInput[], options: { allowApart?: boolea
 function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results {
   if (inputs.length === 0) throw new ShardMergeError('merge takes the results.json of every shard');
   for (const { file, results } of inputs) {
-    if (!results.shard) throw new ShardMergeError(`${file} is not a shard's results: run each shard with \`mlload run --shard i/n\``);
+    if (!results.shard)
+      throw new ShardMergeError(`${file} is not a shard's results: run each shard with \`mlload run --shard i/n\``);
     const { index, count } = results.shard;
-    if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS) throw new ShardMergeError(`${file} claims ${count} shards: a run splits into 1 to ${MAX_SHARDS}`);
-    if (!Number.isInteger(index) || index < 0 || index >= count) throw new ShardMergeError(`${file} claims to be shard ${index} of ${count}: the index counts from 0 to ${count - 1}`);
+    if (!Number.isInteger(count) || count < 1 || count > MAX_SHARDS)
+      throw new ShardMergeError(`${file} claims ${count} shards: a run splits into 1 to ${MAX_SHARDS}`);
+    if (!Number.isInteger(index) || index < 0 || index >= count)
+      throw new ShardMergeError(
+        `${file} claims to be shard ${index} of ${count}: the index counts from 0 to ${count - 1}`,
+      );
   }
   const first = inputs[0]!;
   const count = first.results.shard!.count;
@@ -59,10 +68,18 @@ function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results
   for (const { file, results } of inputs) {
     const s = results.shard!;
     if (results.scenario.hash !== first.results.scenario.hash) {
-      throw new ShardMergeError(`${file} is a shard of scenario ${results.scenario.name} (${results.scenario.hash}), ${first.file} of ${first.results.scenario.name} (${first.results.scenario.hash}): shards must run the same scenario`);
+      throw new ShardMergeError(
+        `${file} is a shard of scenario ${results.scenario.name} (${results.scenario.hash}), ${first.file} of ${first.results.scenario.name} (${first.results.scenario.hash}): shards must run the same scenario`,
+      );
     }
-    if (results.load.seed !== first.results.load.seed) throw new ShardMergeError(`${file} ran seed ${String(results.load.seed)}, ${first.file} seed ${String(first.results.load.seed)}: shards must share one schedule`);
-    if (s.count !== count) throw new ShardMergeError(`${file} is shard ${s.index} of ${s.count}, ${first.file} of ${count}: shards must split the run the same way`);
+    if (results.load.seed !== first.results.load.seed)
+      throw new ShardMergeError(
+        `${file} ran seed ${String(results.load.seed)}, ${first.file} seed ${String(first.results.load.seed)}: shards must share one schedule`,
+      );
+    if (s.count !== count)
+      throw new ShardMergeError(
+        `${file} is shard ${s.index} of ${s.count}, ${first.file} of ${count}: shards must split the run the same way`,
+      );
   }
   const byIndex = new Map<number, string>();
   for (const { file, results } of inputs) {
@@ -71,13 +88,19 @@ function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results
     byIndex.set(i, file);
   }
   const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !byIndex.has(i));
-  if (missing.length > 0) throw new ShardMergeError(`shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing (given: ${[...byIndex.keys()].sort((a, b) => a - b).join(', ')})`);
+  if (missing.length > 0)
+    throw new ShardMergeError(
+      `shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing (given: ${[...byIndex.keys()].sort((a, b) => a - b).join(', ')})`,
+    );
 
   const shards = [...inputs].sort((a, b) => a.results.shard!.index - b.results.shard!.index).map((x) => x.results);
   const base = shards[0]!;
   const names = Object.keys(base.requests);
   // Achieved time: the longest any shard took to complete its measured requests.
-  const seconds = Math.max(...shards.map((r) => (r.overall.rps > 0 ? r.overall.count / r.overall.rps : r.duration_s)), 1e-3);
+  const seconds = Math.max(
+    ...shards.map((r) => (r.overall.rps > 0 ? r.overall.count / r.overall.rps : r.duration_s)),
+    1e-3,
+  );
   const duration = Math.max(...shards.map((r) => r.duration_s));
   const offered = duration > 0 ? duration : 1;
   const requests: Record<string, RequestStats> = {};
@@ -85,22 +108,38 @@ function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results
     const parts = shards.map((r) => own(r.requests, n)).filter((x) => x !== undefined);
     setOwn(requests, n, { method: parts[0]!.method, path: parts[0]!.path, ...mergeStats(parts, seconds, offered) });
   }
-  const overall = mergeStats(shards.map((r) => r.overall), seconds, offered);
+  const overall = mergeStats(
+    shards.map((r) => r.overall),
+    seconds,
+    offered,
+  );
 
   const starts = shards.map((r) => Date.parse(r.started_at));
   const ends = shards.map((r) => Date.parse(r.finished_at));
-  if (starts.some((t) => !Number.isFinite(t)) || ends.some((t) => !Number.isFinite(t))) throw new ShardMergeError('a shard has no valid started_at or finished_at time');
+  if (starts.some((t) => !Number.isFinite(t)) || ends.some((t) => !Number.isFinite(t)))
+    throw new ShardMergeError('a shard has no valid started_at or finished_at time');
   // Shards of one run overlap in time; one that began after another had ended is another run's.
   const apart = Math.max(...starts) - Math.min(...ends);
   if (apart > MAX_APART_MS && !options.allowApart) {
     const late = shards[starts.indexOf(Math.max(...starts))]!.shard!.index;
-    throw new ShardMergeError(`shard ${late}/${count} began ${Math.round(apart / 1000)} s after another had ended: shards of one run overlap in time (give --allow-apart to merge runs made apart, each from its own start)`);
+    throw new ShardMergeError(
+      `shard ${late}/${count} began ${Math.round(apart / 1000)} s after another had ended: shards of one run overlap in time (give --allow-apart to merge runs made apart, each from its own start)`,
+    );
   }
   // Apart on purpose: each shard's seconds from its own start.
   if (apart > MAX_APART_MS) starts.fill(Math.min(...starts));
   const t0 = Math.min(...starts);
-  const identities = names.map((name) => ({ name, method: own(base.requests, name)!.method, path: own(base.requests, name)!.path }));
-  const { series, windows } = mergeSeconds(shards, starts.map((s) => (s - t0) / 1000), new Recorder(identities, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000)), t0);
+  const identities = names.map((name) => ({
+    name,
+    method: own(base.requests, name)!.method,
+    path: own(base.requests, name)!.path,
+  }));
+  const { series, windows } = mergeSeconds(
+    shards,
+    starts.map((s) => (s - t0) / 1000),
+    new Recorder(identities, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000)),
+    t0,
+  );
 
   const stopped = shards.filter((r) => r.interrupted);
   const merged: Results = {
@@ -126,7 +165,11 @@ function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results
   return merged;
 }
 
-function mergeStats(parts: Array<Omit<RequestStats, 'method' | 'path'>>, seconds: number, offeredSeconds: number): Omit<RequestStats, 'method' | 'path'> {
+function mergeStats(
+  parts: Array<Omit<RequestStats, 'method' | 'path'>>,
+  seconds: number,
+  offeredSeconds: number,
+): Omit<RequestStats, 'method' | 'path'> {
   const add = (pick: (p: (typeof parts)[number]) => string): Histogram => {
     const h = latencyHistogram();
     for (const p of parts) if (pick(p)) h.add(decodeHistogram(pick(p)));
@@ -137,7 +180,8 @@ function mergeStats(parts: Array<Omit<RequestStats, 'method' | 'path'>>, seconds
   const count = parts.reduce((a, p) => a + p.count, 0);
   const failures = parts.reduce((a, p) => a + p.failure_count, 0);
   const statuses = new Map<string, number>();
-  for (const p of parts) for (const [k, v] of Object.entries(p.status_codes)) statuses.set(k, (statuses.get(k) ?? 0) + v);
+  for (const p of parts)
+    for (const [k, v] of Object.entries(p.status_codes)) statuses.set(k, (statuses.get(k) ?? 0) + v);
   const reasons = new Map<string, FailureGroup>();
   for (const p of parts) {
     for (const f of p.failures) {
@@ -157,7 +201,11 @@ function mergeStats(parts: Array<Omit<RequestStats, 'method' | 'path'>>, seconds
     status_codes: Object.fromEntries([...statuses].sort(([a], [b]) => Number(a) - Number(b))),
     failures: [...reasons.values()].sort((a, b) => b.count - a.count || a.reason.localeCompare(b.reason)),
   };
-  if (streamed.length === parts.length && streamed.length > 0) stats.tokens = mergeTokens(streamed.map((p) => p.tokens!), seconds);
+  if (streamed.length === parts.length && streamed.length > 0)
+    stats.tokens = mergeTokens(
+      streamed.map((p) => p.tokens!),
+      seconds,
+    );
   keepHistogram(stats, latency);
   return stats;
 }
@@ -178,7 +226,12 @@ interface MergedSecond {
  * added into `recorder` and closed as a single run closes its seconds (as it adds its load workers'):
  * the series and the windows.
  */
-function mergeSeconds(shards: Results[], offsets: number[], recorder: Recorder, t0: number): { series: SeriesPoint[]; windows: Window[] } {
+function mergeSeconds(
+  shards: Results[],
+  offsets: number[],
+  recorder: Recorder,
+  t0: number,
+): { series: SeriesPoint[]; windows: Window[] } {
   const byKey = new Map<number, MergedSecond>();
   shards.forEach((r, i) => {
     for (const s of r.shard!.seconds) {
@@ -217,8 +270,14 @@ function mergeTarget(shards: Results[]): Results['target'] {
   const target = { ...shards[0]!.target };
   const watched = shards.map((r) => r.target).filter((t) => t.cpu_percent && t.memory_mb);
   if (watched.length > 0) {
-    target.cpu_percent = { mean: round2(watched.reduce((a, t) => a + t.cpu_percent!.mean, 0) / watched.length), peak: Math.max(...watched.map((t) => t.cpu_percent!.peak)) };
-    target.memory_mb = { mean: round2(watched.reduce((a, t) => a + t.memory_mb!.mean, 0) / watched.length), peak: Math.max(...watched.map((t) => t.memory_mb!.peak)) };
+    target.cpu_percent = {
+      mean: round2(watched.reduce((a, t) => a + t.cpu_percent!.mean, 0) / watched.length),
+      peak: Math.max(...watched.map((t) => t.cpu_percent!.peak)),
+    };
+    target.memory_mb = {
+      mean: round2(watched.reduce((a, t) => a + t.memory_mb!.mean, 0) / watched.length),
+      peak: Math.max(...watched.map((t) => t.memory_mb!.peak)),
+    };
   }
   return target;
 }

@@ -89,7 +89,8 @@ export class OnTimeSink {
       }
       const watched = (end - first) * ON_TIME_BUCKET_MS;
       const recoveredBucket = lastOver + 1;
-      const recovered = lastOver < first ? 0 : recoveredBucket + SECOND <= end ? (recoveredBucket - first) * ON_TIME_BUCKET_MS : null;
+      const recovered =
+        lastOver < first ? 0 : recoveredBucket + SECOND <= end ? (recoveredBucket - first) * ON_TIME_BUCKET_MS : null;
       return {
         stage: spike.stage,
         start_s: Math.round(spike.startMs) / 1000,

@@ -47,7 +47,13 @@ export class Recorder implements OutcomeSink {
    * `durationMs`: the planned measured time, cut into about ten windows (1 s windows when 0).
    * `onTime`: a latency bound to count late requests against by due time, for spike recovery.
    */
-  constructor(requests: RequestIdentity[], warmupMs: number, durationMs = 0, onTime: OnTimeWatch | null = null, goodput: GoodputSpec | null = null) {
+  constructor(
+    requests: RequestIdentity[],
+    warmupMs: number,
+    durationMs = 0,
+    onTime: OnTimeWatch | null = null,
+    goodput: GoodputSpec | null = null,
+  ) {
     this.onTime = onTime ? new OnTimeSink(onTime) : null;
     this.goodput = goodput;
     this.totals = requests.map((r) => new NameTotals({ name: r.name, method: r.method, path: r.path }, goodput));
@@ -130,13 +136,17 @@ export class Recorder implements OutcomeSink {
   }
 
   exportState(): RecorderState {
-    return { names: this.totals.map((t) => t.state()), lastDoneMs: this.lastDoneMs, onTime: this.onTime?.state() ?? null };
+    return {
+      names: this.totals.map((t) => t.state()),
+      lastDoneMs: this.lastDoneMs,
+      onTime: this.onTime?.state() ?? null,
+    };
   }
 
   /** Merges a worker's final figures, sent across the thread boundary. */
   absorb(state: RecorderState): void {
     this.lastDoneMs = Math.max(this.lastDoneMs, state.lastDoneMs);
-    state.names.forEach((n, i) => this.totals[i]!.absorb(n));
+    for (const [i, n] of state.names.entries()) this.totals[i]!.absorb(n);
     if (state.onTime) this.onTime?.absorb(state.onTime);
   }
 
@@ -153,7 +163,7 @@ export class Recorder implements OutcomeSink {
   /** Merges another recorder of this thread (a paired run's block): nothing encoded. */
   merge(other: Recorder): void {
     this.lastDoneMs = Math.max(this.lastDoneMs, other.lastDoneMs);
-    other.totals.forEach((t, i) => this.totals[i]!.merge(t));
+    for (const [i, t] of other.totals.entries()) this.totals[i]!.merge(t);
   }
 
   /**
@@ -161,13 +171,16 @@ export class Recorder implements OutcomeSink {
    * not offered: the measured requests over the time they took to complete, drain included (as Locust's
    * total RPS runs to its last request), so a model that falls behind the arrivals shows it.
    */
-  finish(measuredSeconds: number): { overall: Omit<RequestStats, 'method' | 'path'>; requests: Record<string, RequestStats> } {
+  finish(measuredSeconds: number): {
+    overall: Omit<RequestStats, 'method' | 'path'>;
+    requests: Record<string, RequestStats>;
+  } {
     const offeredSeconds = measuredSeconds > 0 ? measuredSeconds : 1;
     const seconds = Math.max(offeredSeconds, (this.lastDoneMs - this.warmupMs) / 1000);
     this.windowSink.finish();
     const byName = this.totals.map((t) => t.figures(seconds, offeredSeconds));
     const requests: Record<string, RequestStats> = {};
-    this.totals.forEach((t, i) => setOwn(requests, t.identity.name, byName[i]!));
+    for (const [i, t] of this.totals.entries()) setOwn(requests, t.identity.name, byName[i]!);
     return { overall: overallFigures(this.totals, byName, seconds, offeredSeconds, this.goodput !== null), requests };
   }
 }

@@ -1,4 +1,13 @@
-import { decodeHistogram, encodeHistogram, keepHistogram, latencyHistogram, mergeHistograms, recordMs, summarize, type Histogram } from './histogram.ts';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  keepHistogram,
+  latencyHistogram,
+  mergeHistograms,
+  recordMs,
+  summarize,
+  type Histogram,
+} from './histogram.ts';
 import type { Outcome, RequestIdentity } from '../engine/index.ts';
 import type { GoodputSpec } from '../scenario/index.ts';
 import { TokenTotals, type TokenState } from './tokens.ts';
@@ -6,7 +15,10 @@ import type { FailureGroup, RequestStats } from './types.ts';
 
 const SAMPLES_PER_REASON = 3;
 const SAMPLE_CHARS = 300;
-/** Distinct failure reasons kept per request name; later new ones are counted together (a server that words every error anew cannot grow results.json without bound). */
+/**
+ * Distinct failure reasons kept per request name; later new ones are counted together (a server that words every error
+ * anew cannot grow results.json without bound).
+ */
 export const MAX_REASONS = 100;
 export const OTHER_REASONS = `other reasons (more than ${MAX_REASONS} distinct)`;
 
@@ -22,9 +34,15 @@ export interface NameTotalsState {
   tokens?: TokenState;
 }
 
-type Parts = Omit<NameTotalsState, 'latency' | 'service' | 'tokens'> & { latency: Histogram; service: Histogram; tokens?: TokenTotals | null };
+type Parts = Omit<NameTotalsState, 'latency' | 'service' | 'tokens'> & {
+  latency: Histogram;
+  service: Histogram;
+  tokens?: TokenTotals | null;
+};
 
-/** The whole measured run of one request name: counts, HDR histograms, statuses, failures by reason with a few samples. */
+/**
+ * The whole measured run of one request name: counts, HDR histograms, statuses, failures by reason with a few samples.
+ */
 export class NameTotals {
   count = 0;
   failures = 0;
@@ -44,7 +62,11 @@ export class NameTotals {
   }
 
   record(o: Outcome, latencyMs: number): void {
-    if (o.tokens && o.failure === null) (this.tokens ??= new TokenTotals()).record(o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput);
+    if (o.tokens && o.failure === null)
+      (this.tokens ??= new TokenTotals()).record(
+        o as Outcome & { tokens: NonNullable<Outcome['tokens']> },
+        this.goodput,
+      );
     this.count++;
     this.bytes += o.bytes;
     recordMs(this.latency, latencyMs);
@@ -90,13 +112,27 @@ export class NameTotals {
 
   /** Another thread's totals of the same name. */
   absorb(state: NameTotalsState): void {
-    this.add({ ...state, latency: decodeHistogram(state.latency), service: decodeHistogram(state.service), tokens: null });
+    this.add({
+      ...state,
+      latency: decodeHistogram(state.latency),
+      service: decodeHistogram(state.service),
+      tokens: null,
+    });
     if (state.tokens) (this.tokens ??= new TokenTotals()).absorb(state.tokens);
   }
 
   /** Another recorder's totals in this thread: nothing encoded. */
   merge(other: NameTotals): void {
-    this.add({ count: other.count, failures: other.failures, bytes: other.bytes, latency: other.latency, service: other.service, statuses: [...other.statuses], reasons: [...other.reasons.values()], tokens: other.tokens });
+    this.add({
+      count: other.count,
+      failures: other.failures,
+      bytes: other.bytes,
+      latency: other.latency,
+      service: other.service,
+      statuses: [...other.statuses],
+      reasons: [...other.reasons.values()],
+      tokens: other.tokens,
+    });
   }
 
   state(): NameTotalsState {
@@ -128,11 +164,18 @@ export class NameTotals {
 }
 
 /** Every name's totals as one: the run's overall figures. */
-export function overallFigures(names: NameTotals[], byName: RequestStats[], seconds: number, offeredSeconds: number, goodput = false): Omit<RequestStats, 'method' | 'path'> {
+export function overallFigures(
+  names: NameTotals[],
+  byName: RequestStats[],
+  seconds: number,
+  offeredSeconds: number,
+  goodput = false,
+): Omit<RequestStats, 'method' | 'path'> {
   const latency = mergeHistograms(names.map((s) => s.latency));
   const service = mergeHistograms(names.map((s) => s.service));
   const statuses = new Map<string, number>();
-  for (const r of byName) for (const [k, v] of Object.entries(r.status_codes)) statuses.set(k, (statuses.get(k) ?? 0) + v);
+  for (const r of byName)
+    for (const [k, v] of Object.entries(r.status_codes)) statuses.set(k, (statuses.get(k) ?? 0) + v);
   const overall = {
     ...figures(
       names.reduce((a, s) => a + s.count, 0),
@@ -157,7 +200,15 @@ export function overallFigures(names: NameTotals[], byName: RequestStats[], seco
 }
 
 /** The figures of `count` requests over `seconds` achieved and `offeredSeconds` measured, histograms encoded. */
-export function figures(count: number, failures: number, bytes: number, latency: Histogram, service: Histogram, seconds: number, offeredSeconds: number) {
+export function figures(
+  count: number,
+  failures: number,
+  bytes: number,
+  latency: Histogram,
+  service: Histogram,
+  seconds: number,
+  offeredSeconds: number,
+) {
   return {
     count,
     failure_count: failures,

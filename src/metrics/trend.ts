@@ -22,7 +22,8 @@ const median = (xs: number[]): number => {
 export function theilSen(xs: number[], ys: number[], confidence: number): { slope: number; low: number; high: number } {
   const n = xs.length;
   const slopes: number[] = [];
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
+  for (let i = 0; i < n; i++)
+    for (let j = i + 1; j < n; j++) if (xs[j] !== xs[i]) slopes.push((ys[j]! - ys[i]!) / (xs[j]! - xs[i]!));
   slopes.sort((a, b) => a - b);
   const count = slopes.length;
   if (count === 0) return { slope: 0, low: 0, high: 0 };
@@ -64,7 +65,14 @@ function trendOf(points: Array<{ t: number; y: number }>, confidence: number): T
     fit.high += step / hours;
   }
   const r = (x: number) => Math.round(x * 1000) / 1000;
-  return { per_hour: r(fit.slope), low: r(fit.low), high: r(fit.high), level: r(median(points.map((p) => p.y))), points: full.length, block_s: blockS };
+  return {
+    per_hour: r(fit.slope),
+    low: r(fit.low),
+    high: r(fit.high),
+    level: r(median(points.map((p) => p.y))),
+    points: full.length,
+    block_s: blockS,
+  };
 }
 
 /** The trends of the measured seconds of a series: p95 (seconds with completions) and container memory. */

@@ -89,7 +89,6 @@ export interface SeriesPoint {
   memory_mb?: number;
 }
 
-
 export interface Environment {
   os: string;
   arch: string;
@@ -116,7 +115,10 @@ export interface HeadlineFigures extends TokenFigures {
   mean: number;
 }
 
-/** A window of a run (about a tenth of it), or a paired run's block: overall and per request, the units the noise estimates work from. */
+/**
+ * A window of a run (about a tenth of it), or a paired run's block: overall and per request, the units the noise
+ * estimates work from.
+ */
 export interface Window {
   /** Seconds since the start of the measured period (paired runs: of this build's measured time). */
   start_s: number;
@@ -149,11 +151,19 @@ export interface CapacityProbe {
   p99: number;
   error_rate: number;
   verdict: 'pass' | 'fail';
-  /** A second probe at a load whose first the time decided, pooled with it (the load's verdict is this one's, from both). */
+  /**
+   * A second probe at a load whose first the time decided, pooled with it (the load's verdict is this one's, from
+   * both).
+   */
   repeat?: boolean;
-  /** 'confident': the batch-means test was sure early; 'time': the probe's time was up and the observed shares decided. */
+  /**
+   * 'confident': the batch-means test was sure early; 'time': the probe's time was up and the observed shares decided.
+   */
   decided: 'confident' | 'time';
-  /** The observed share over the SLO's limits divided by the share allowed, the largest (pooled with the first probe on a repeat); null before any request. */
+  /**
+   * The observed share over the SLO's limits divided by the share allowed, the largest (pooled with the first probe on
+   * a repeat); null before any request.
+   */
   margin?: number | null;
   status_codes: Record<string, number>;
   /** The most frequent failure reasons, with counts. */
@@ -166,7 +176,12 @@ export interface CapacityProbe {
 /** How the first failing probe failed. */
 export type FailureMode =
   | { kind: 'crash'; message: string }
-  | { kind: 'errors'; error_rate: number; statuses: Record<string, number>; reasons: Array<{ reason: string; count: number }> }
+  | {
+      kind: 'errors';
+      error_rate: number;
+      statuses: Record<string, number>;
+      reasons: Array<{ reason: string; count: number }>;
+    }
   | { kind: 'saturation'; offered: number; achieved_rps: number }
   | { kind: 'latency'; percentile: string; value_ms: number; limit_ms: number };
 
@@ -180,7 +195,10 @@ export interface CapacityFigures {
   value: number | null;
   /** [highest passing, lowest failing]; a side is null when no probe landed there. */
   bracket: [number | null, number | null];
-  /** [highest load surely passing, lowest surely failing] at `confidence` (a crash or saturation is sure); null where no probe was. */
+  /**
+   * [highest load surely passing, lowest surely failing] at `confidence` (a crash or saturation is sure); null where no
+   * probe was.
+   */
   interval?: [number | null, number | null];
   /** Why the search ended. */
   ended: 'precision' | 'max' | 'time' | 'floor' | 'target-failed' | 'interrupted';
@@ -195,7 +213,10 @@ export interface CapacityFigures {
 
 /** How one spike of the load was weathered: the time until requests were on time again. */
 export interface SpikeRecovery {
-  /** The stage that rises, and when it starts: seconds since the start of the run (warm-up included, as the series' `t`). */
+  /**
+   * The stage that rises, and when it starts: seconds since the start of the run (warm-up included, as the series'
+   * `t`).
+   */
   stage: number;
   start_s: number;
   /** The load before and at the top of the rise: req/s (open model) or users (closed). */
@@ -203,7 +224,10 @@ export interface SpikeRecovery {
   to: number;
   /** The p95 bound that recovery is measured against (the scenario's `slo.p95`). */
   bound_ms: number;
-  /** From the spike's start until every following second's requests have a p95 within the bound; null: not within the watch. */
+  /**
+   * From the spike's start until every following second's requests have a p95 within the bound; null: not within the
+   * watch.
+   */
   recovery_s: number | null;
   /** How long after its start the spike was watched: until the next spike or the end of the schedule. */
   watched_s: number;
@@ -215,7 +239,9 @@ export interface SpikeRecovery {
 export interface Trend {
   /** Change per hour, in the figure's unit (ms, MB). */
   per_hour: number;
-  /** Sen's interval, widened by the largest rise from one point to the next over the fitted time (one step is no trend). */
+  /**
+   * Sen's interval, widened by the largest rise from one point to the next over the fitted time (one step is no trend).
+   */
   low: number;
   high: number;
   /** The figure's median over the run: a relative trend is `per_hour / level`. */
@@ -232,7 +258,10 @@ export interface DriftFigures {
   memory_mb: Trend | null;
 }
 
-/** One second of a shard, encoded so shards merge exactly: every outcome of the second, and per request name the measured ones. */
+/**
+ * One second of a shard, encoded so shards merge exactly: every outcome of the second, and per request name the
+ * measured ones.
+ */
 export interface ShardSecond {
   /** Seconds since this shard's start, as the series' `t`. */
   t: number;
@@ -281,7 +310,10 @@ export interface Results {
   interrupted: boolean;
   /** Why the run ended early, when it did. */
   stop_reason: string | null;
-  /** What ended it early: the target failed (crashed, exited), the run was interrupted (a signal), or the generator failed. */
+  /**
+   * What ended it early: the target failed (crashed, exited), the run was interrupted (a signal), or the generator
+   * failed.
+   */
   stop_cause?: StopCause | null;
   load: Record<string, unknown>;
   overall: Omit<RequestStats, 'method' | 'path'>;

@@ -1,4 +1,13 @@
-import { decodeHistogram, encodeHistogram, latencyHistogram, mergeHistograms, percentileMs, recordMs, summarize, type Histogram } from './histogram.ts';
+import {
+  decodeHistogram,
+  encodeHistogram,
+  latencyHistogram,
+  mergeHistograms,
+  percentileMs,
+  recordMs,
+  summarize,
+  type Histogram,
+} from './histogram.ts';
 import type { HeadlineFigures, NameSecond, TokenStats, Window } from './types.ts';
 import { round2, round3, round6 } from './totals.ts';
 import { tokenHeadline, TokenTotals, type TokenState } from './tokens.ts';
@@ -77,7 +86,8 @@ export class WindowSink {
     recordMs(s.latency, latencyMs);
     s.count++;
     if (o.failure !== null) s.failures++;
-    else if (o.tokens) (s.tokens ??= new TokenTotals()).record(o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput);
+    else if (o.tokens)
+      (s.tokens ??= new TokenTotals()).record(o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput);
   }
 
   /** Per request name, the second in progress (measured outcomes only): for the per-name series. */
@@ -85,19 +95,27 @@ export class WindowSink {
     const out: Record<string, NameSecond> = {};
     this.second.forEach((s, i) => {
       if (s.count === 0) return;
-      out[this.names[i]!] = { rps: round2(s.count / seconds), errors: s.failures, p50: percentileMs(s.latency, 50), p95: percentileMs(s.latency, 95), p99: percentileMs(s.latency, 99) };
+      out[this.names[i]!] = {
+        rps: round2(s.count / seconds),
+        errors: s.failures,
+        p50: percentileMs(s.latency, 50),
+        p95: percentileMs(s.latency, 95),
+        p99: percentileMs(s.latency, 99),
+      };
     });
     return out;
   }
 
-  /** Adds the second's measured outcomes to the window in progress; a second after the window's end starts a new one. */
+  /**
+   * Adds the second's measured outcomes to the window in progress; a second after the window's end starts a new one.
+   */
   fold(measuring: boolean, nowMs: number): void {
     // The last planned window also takes what comes after it: the final partial second and the drain.
     const k = this.windows.length;
     const planned = this.ends.length;
     const end = planned === 0 ? k + 1 : k < planned - 1 ? this.ends[k]! : Number.POSITIVE_INFINITY;
     if (measuring && this.measuredSeconds >= end) this.close();
-    this.second.forEach((s, i) => this.window[i]!.add(s));
+    for (const [i, s] of this.second.entries()) this.window[i]!.add(s);
     if (measuring) this.measuredSeconds++;
     this.lastSecondMs = Math.max(this.lastSecondMs, nowMs);
   }
@@ -115,7 +133,10 @@ export class WindowSink {
     const requests: Record<string, HeadlineFigures> = {};
     const goodput = this.goodput !== null;
     this.window.forEach((w, i) => {
-      setOwn(requests, this.names[i]!, { ...headlineFigures(w.count, w.failures, w.latency, seconds), ...(w.tokens?.answers ? w.tokens.headline(seconds, goodput) : {}) });
+      setOwn(requests, this.names[i]!, {
+        ...headlineFigures(w.count, w.failures, w.latency, seconds),
+        ...(w.tokens?.answers ? w.tokens.headline(seconds, goodput) : {}),
+      });
     });
     const all = mergeHistograms(this.window.map((w) => w.latency));
     const count = this.window.reduce((a, w) => a + w.count, 0);
@@ -127,13 +148,23 @@ export class WindowSink {
       for (const w of streamed) t.add(w.tokens!);
       tokens = t.headline(seconds, goodput);
     }
-    this.windows.push({ start_s: round3((this.startMs - this.warmupMs) / 1000), seconds: round3(seconds), overall: { ...headlineFigures(count, failures, all, seconds), ...tokens }, requests });
+    this.windows.push({
+      start_s: round3((this.startMs - this.warmupMs) / 1000),
+      seconds: round3(seconds),
+      overall: { ...headlineFigures(count, failures, all, seconds), ...tokens },
+      requests,
+    });
     this.startMs = endMs;
     for (const w of this.window) w.reset();
   }
 
   state(): WindowSecondState[] {
-    return this.second.map((s) => ({ count: s.count, failures: s.failures, histogram: encodeHistogram(s.latency), ...(s.tokens?.answers ? { tokens: s.tokens.state() } : {}) }));
+    return this.second.map((s) => ({
+      count: s.count,
+      failures: s.failures,
+      histogram: encodeHistogram(s.latency),
+      ...(s.tokens?.answers ? { tokens: s.tokens.state() } : {}),
+    }));
   }
 
   /** Another thread's same second, into the one in progress. */
@@ -149,12 +180,36 @@ export class WindowSink {
 }
 
 /** The headline figures of a finished run's figures. */
-export function headlineOf(f: { count: number; failure_count: number; rps: number; error_rate: number; latency_ms: ReturnType<typeof summarize>; tokens?: TokenStats }): HeadlineFigures {
+export function headlineOf(f: {
+  count: number;
+  failure_count: number;
+  rps: number;
+  error_rate: number;
+  latency_ms: ReturnType<typeof summarize>;
+  tokens?: TokenStats;
+}): HeadlineFigures {
   const l = f.latency_ms;
-  const figures: HeadlineFigures = { count: f.count, failures: f.failure_count, rps: f.rps, error_rate: f.error_rate, p50: l.p50, p90: l.p90, p95: l.p95, p99: l.p99, p999: l.p999, mean: l.mean };
+  const figures: HeadlineFigures = {
+    count: f.count,
+    failures: f.failure_count,
+    rps: f.rps,
+    error_rate: f.error_rate,
+    p50: l.p50,
+    p90: l.p90,
+    p95: l.p95,
+    p99: l.p99,
+    p999: l.p999,
+    mean: l.mean,
+  };
   return f.tokens ? { ...figures, ...tokenHeadline(f.tokens) } : figures;
 }
 
 function headlineFigures(count: number, failures: number, latency: Histogram, seconds: number): HeadlineFigures {
-  return headlineOf({ count, failure_count: failures, rps: round2(count / seconds), error_rate: count === 0 ? 0 : round6(failures / count), latency_ms: summarize(latency) });
+  return headlineOf({
+    count,
+    failure_count: failures,
+    rps: round2(count / seconds),
+    error_rate: count === 0 ? 0 : round6(failures / count),
+    latency_ms: summarize(latency),
+  });
 }

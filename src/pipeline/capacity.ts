@@ -1,6 +1,14 @@
 import { performance } from 'node:perf_hooks';
 import { runLoad, type Outcome, type OutcomeSink } from '../engine/index.ts';
-import { decideProbe, emptyBlock, interpolateCapacity, MIN_BLOCKS, probeMargin, QUANTILE, type ProbeCounts } from '../gate/index.ts';
+import {
+  decideProbe,
+  emptyBlock,
+  interpolateCapacity,
+  MIN_BLOCKS,
+  probeMargin,
+  QUANTILE,
+  type ProbeCounts,
+} from '../gate/index.ts';
 import { Recorder, type CapacityFigures, type CapacityProbe, type FailureMode } from '../metrics/index.ts';
 import type { CapacityPlan, LoadPlan, Scenario } from '../scenario/index.ts';
 import type { Target } from '../target/index.ts';
@@ -15,13 +23,29 @@ interface SearchOptions {
 }
 
 /** The load of one probe: the scenario's requests at a fixed rate (Poisson arrivals) or a fixed number of users. */
-function probeLoad(scenario: Scenario, plan: CapacityPlan, load: number, settleMs: number, measureMs: number): LoadPlan {
+function probeLoad(scenario: Scenario, load: number, settleMs: number, measureMs: number): LoadPlan {
   const l = scenario.load;
   if (l.model === 'open') {
     // The scenario's max_in_flight holds here too: arrivals beyond it wait, and their wait counts as latency.
-    return { model: 'open', arrival: 'poisson', stages: [{ durationMs: measureMs, fromRate: load, toRate: load }], warmupMs: settleMs, durationMs: measureMs, maxInFlight: l.maxInFlight, workers: 1 };
+    return {
+      model: 'open',
+      arrival: 'poisson',
+      stages: [{ durationMs: measureMs, fromRate: load, toRate: load }],
+      warmupMs: settleMs,
+      durationMs: measureMs,
+      maxInFlight: l.maxInFlight,
+      workers: 1,
+    };
   }
-  return { model: 'closed', stages: [{ durationMs: measureMs, users: load }], spawnRate: Math.max(load, 1) * 10, thinkTimeMs: l.thinkTimeMs, warmupMs: settleMs, durationMs: measureMs, workers: 1 };
+  return {
+    model: 'closed',
+    stages: [{ durationMs: measureMs, users: load }],
+    spawnRate: Math.max(load, 1) * 10,
+    thinkTimeMs: l.thinkTimeMs,
+    warmupMs: settleMs,
+    durationMs: measureMs,
+    workers: 1,
+  };
 }
 
 /**
@@ -34,7 +58,17 @@ const blockMs = (plan: CapacityPlan): number => Math.min(2_000, Math.max(200, pl
  * Runs one probe until its verdict is sure, or its time is up. `prior`: the counts of an earlier
  * probe at the same load, pooled with this one's (a repeat continues the same evidence).
  */
-async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, load: number, settleMs: number, measureMs: number, options: SearchOptions, seed: number, prior: ProbeCounts | null): Promise<CapacityProbe & { counts: ProbeCounts }> {
+async function probe(
+  scenario: Scenario,
+  target: Target,
+  plan: CapacityPlan,
+  load: number,
+  settleMs: number,
+  measureMs: number,
+  options: SearchOptions,
+  seed: number,
+  prior: ProbeCounts | null,
+): Promise<CapacityProbe & { counts: ProbeCounts }> {
   const counts: ProbeCounts = { blocks: [...(prior?.blocks ?? [])] };
   const first = counts.blocks.length;
   const block = blockMs(plan);
@@ -78,7 +112,15 @@ async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, loa
     second: (now, state) => recorder.second(now, state),
   };
   try {
-    const run = await runLoad({ origin: target.origin, requests: scenario.requests, load: probeLoad(scenario, plan, load, settleMs, measureMs), seed, headers: scenario.target.headers, sink, signal: stop.signal });
+    const run = await runLoad({
+      origin: target.origin,
+      requests: scenario.requests,
+      load: probeLoad(scenario, load, settleMs, measureMs),
+      seed,
+      headers: scenario.target.headers,
+      sink,
+      signal: stop.signal,
+    });
     const seconds = run.measuredMs / 1000;
     const { overall } = recorder.finish(seconds);
     const decided = verdict ?? decideProbe(counts, plan.slo, plan.confidence, true)!;
@@ -110,13 +152,21 @@ async function probe(scenario: Scenario, target: Target, plan: CapacityPlan, loa
 }
 
 /** How a failing probe failed, from its figures: a crash, errors, saturation (achieved below offered), or latency. */
-function failureOf(p: CapacityProbe, plan: CapacityPlan, unit: CapacityFigures['unit'], crash: Error | null): FailureMode {
+function failureOf(
+  p: CapacityProbe,
+  plan: CapacityPlan,
+  unit: CapacityFigures['unit'],
+  crash: Error | null,
+): FailureMode {
   if (crash) return { kind: 'crash', message: crash.message.split('\n')[0]! };
   const errorsBroke = plan.slo.error_rate !== undefined ? p.error_rate > plan.slo.error_rate : p.error_rate > 0.01;
   if (errorsBroke) return { kind: 'errors', error_rate: p.error_rate, statuses: p.status_codes, reasons: p.failures };
-  if (unit === 'req/s' && p.achieved_rps < 0.9 * p.load) return { kind: 'saturation', offered: p.load, achieved_rps: p.achieved_rps };
+  if (unit === 'req/s' && p.achieved_rps < 0.9 * p.load)
+    return { kind: 'saturation', offered: p.load, achieved_rps: p.achieved_rps };
   const values = { p50: p.p50, p95: p.p95, p99: p.p99 } as Record<string, number>;
-  const broken = BOUNDS.filter((b) => plan.slo[b] !== undefined && values[b] !== undefined && values[b]! > plan.slo[b]!);
+  const broken = BOUNDS.filter(
+    (b) => plan.slo[b] !== undefined && values[b] !== undefined && values[b]! > plan.slo[b]!,
+  );
   const b = broken[broken.length - 1] ?? BOUNDS.filter((x) => plan.slo[x] !== undefined).pop() ?? 'p99';
   return { kind: 'latency', percentile: b, value_ms: values[b] ?? p.p99, limit_ms: plan.slo[b] ?? 0 };
 }
@@ -162,10 +212,15 @@ class CapacitySearch {
     return this.plan.maxDurationMs - this.spentMs;
   }
 
-  /** The settling time of the next probe: the plan's, or 100 service times (the lowest p50 seen), as long as a queue near saturation takes to fill. */
+  /**
+   * The settling time of the next probe: the plan's, or 100 service times (the lowest p50 seen), as long as a queue
+   * near saturation takes to fill.
+   */
   private settleMs(): number {
     const service = Math.min(...this.probes.map((p) => p.p50).filter((x) => x > 0));
-    return Number.isFinite(service) ? Math.max(this.plan.settleMs, Math.min(this.plan.maxProbeMs, Math.round(100 * service))) : this.plan.settleMs;
+    return Number.isFinite(service)
+      ? Math.max(this.plan.settleMs, Math.min(this.plan.maxProbeMs, Math.round(100 * service)))
+      : this.plan.settleMs;
   }
 
   /** One probe at the next load (and a repeat, when time decided it); false once the search has ended. */
@@ -183,13 +238,25 @@ class CapacitySearch {
       return false;
     }
     const report = (p: CapacityProbe, n: number, again: boolean) =>
-      options.log?.(`capacity probe ${n}${this.label}${again ? ' (again, pooled with the last)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`);
+      options.log?.(
+        `capacity probe ${n}${this.label}${again ? ' (again, pooled with the last)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`,
+      );
     // One probe at the load `next`, within what is left of the budget; a crashed target fails it.
     const attempt = async (prior: ProbeCounts | null) => {
       const t0 = performance.now();
       const budget = this.left() - settleMs;
       const seed = this.scenario.seed + 7919 * (this.probes.length + 1) + (prior ? 1 : 0);
-      const { counts, ...p } = await probe(this.scenario, this.target, plan, this.next, settleMs, Math.min(plan.maxProbeMs, budget), options, seed, prior);
+      const { counts, ...p } = await probe(
+        this.scenario,
+        this.target,
+        plan,
+        this.next,
+        settleMs,
+        Math.min(plan.maxProbeMs, budget),
+        options,
+        seed,
+        prior,
+      );
       this.spentMs += performance.now() - t0;
       if (prior) p.repeat = true;
       if (options.targetError()) p.verdict = 'fail';
@@ -205,7 +272,8 @@ class CapacitySearch {
     // under 90% of its arrivals is no chance.
     const room = this.left() >= settleMs + plan.minProbeMs;
     const saturated = unit === 'req/s' && p.achieved_rps < 0.9 * p.load;
-    if (p.decided === 'time' && !options.targetError() && !saturated && !options.signal.aborted && room) ({ p, counts } = await attempt(counts));
+    if (p.decided === 'time' && !options.targetError() && !saturated && !options.signal.aborted && room)
+      ({ p, counts } = await attempt(counts));
     const crash = options.targetError();
     // The probe's margin is of the pooled counts when it was repeated.
     const margin = p.margin ?? Number.POSITIVE_INFINITY;
@@ -214,8 +282,10 @@ class CapacitySearch {
       if (p.decided === 'confident') this.surePass = Math.max(this.surePass ?? 0, p.load);
     } else {
       if (!this.failure || this.hi === null || p.load < this.hi.load) this.failure = failureOf(p, plan, unit, crash);
-      if (this.hi === null || p.load <= this.hi.load) this.hi = { load: p.load, margin: crash || saturated ? Number.POSITIVE_INFINITY : margin };
-      if (p.decided === 'confident' || crash || saturated) this.sureFail = Math.min(this.sureFail ?? Number.POSITIVE_INFINITY, p.load);
+      if (this.hi === null || p.load <= this.hi.load)
+        this.hi = { load: p.load, margin: crash || saturated ? Number.POSITIVE_INFINITY : margin };
+      if (p.decided === 'confident' || crash || saturated)
+        this.sureFail = Math.min(this.sureFail ?? Number.POSITIVE_INFINITY, p.load);
     }
     const lo = this.lo?.load ?? null;
     const hi = this.hi?.load ?? null;
@@ -227,12 +297,16 @@ class CapacitySearch {
     } else if (lo === null) {
       if (hi <= this.whole(floor)) this.ended = 'floor';
       else this.next = this.whole(Math.max(floor, hi / 2));
-    } else if ((hi - lo) / lo <= plan.precision || this.whole((lo + hi) / 2) === lo || this.whole((lo + hi) / 2) === hi) this.ended = 'precision';
+    } else if ((hi - lo) / lo <= plan.precision || this.whole((lo + hi) / 2) === lo || this.whole((lo + hi) / 2) === hi)
+      this.ended = 'precision';
     else this.next = this.whole((lo + hi) / 2);
     return this.ended === null;
   }
 
-  /** The capacity: between the bracket's probes where their margins say the SLO is just met; the highest passing load without a failing one above it. */
+  /**
+   * The capacity: between the bracket's probes where their margins say the SLO is just met; the highest passing load
+   * without a failing one above it.
+   */
   private value(): number | null {
     if (this.lo === null) return null;
     if (this.hi === null) return this.lo.load;
@@ -257,7 +331,11 @@ class CapacitySearch {
 }
 
 /** Capacity search against a started target; never above `max`, never past `max_duration`. */
-export async function searchCapacity(scenario: Scenario, target: Target, options: SearchOptions): Promise<CapacityFigures> {
+export async function searchCapacity(
+  scenario: Scenario,
+  target: Target,
+  options: SearchOptions,
+): Promise<CapacityFigures> {
   const search = new CapacitySearch(scenario, target);
   while (await search.step(options));
   return search.figures();
@@ -267,7 +345,11 @@ export async function searchCapacity(scenario: Scenario, target: Target, options
  * Both builds of a paired run searched, taking turns probe by probe (reference first), so what
  * slows the runner for a while slows both searches alike. Each has its own `max_duration`.
  */
-export async function searchCapacityPaired(scenario: Scenario, targets: { candidate: Target; reference: Target }, options: SearchOptions): Promise<{ candidate: CapacityFigures; reference: CapacityFigures }> {
+export async function searchCapacityPaired(
+  scenario: Scenario,
+  targets: { candidate: Target; reference: Target },
+  options: SearchOptions,
+): Promise<{ candidate: CapacityFigures; reference: CapacityFigures }> {
   const reference = new CapacitySearch(scenario, targets.reference, ' (reference build)');
   const candidate = new CapacitySearch(scenario, targets.candidate, ' (this build)');
   for (let going = true; going; ) {

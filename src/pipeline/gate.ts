@@ -1,5 +1,18 @@
 import { join } from 'node:path';
-import { baselineFromHistory, buildBaseline, comparableRuns, judge, machineOf, MIN_HISTORY_RUNS, readBaseline, type Baseline, type BaselineOrigin, type History, type Notice, type Verdict } from '../gate/index.ts';
+import {
+  baselineFromHistory,
+  buildBaseline,
+  comparableRuns,
+  judge,
+  machineOf,
+  MIN_HISTORY_RUNS,
+  readBaseline,
+  type Baseline,
+  type BaselineOrigin,
+  type History,
+  type Notice,
+  type Verdict,
+} from '../gate/index.ts';
 import { describeEnvironment, type Results } from '../metrics/index.ts';
 import { writeResultFiles, writeRunReport, type ReportLinks, type RunReport } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
@@ -17,7 +30,10 @@ export interface GatedRun extends JudgedRun {
   report: RunReport;
 }
 
-/** What a run is judged against: a baseline (read from its file, or made of the history's runs), and the history for the trend. */
+/**
+ * What a run is judged against: a baseline (read from its file, or made of the history's runs), and the history for the
+ * trend.
+ */
 export interface Against {
   file: string;
   baseline: Baseline | null;
@@ -33,21 +49,33 @@ export interface Against {
 export function readAgainst(scenario: Scenario, source: BaselineSource | null): Against | null {
   if (!source) return null;
   const history = source.history?.value ?? null;
-  if (scenario.compare.against === 'image') return history ? { file: '', baseline: null, origin: { from: 'file' }, history } : null;
+  if (scenario.compare.against === 'image')
+    return history ? { file: '', baseline: null, origin: { from: 'file' }, history } : null;
   if (scenario.compare.against === 'history') {
     const here = { scenario: { hash: scenario.hash }, environment: describeEnvironment() };
     const fromHistory = history ? baselineFromHistory(history, here, scenario.compare.historyRuns) : null;
-    if (fromHistory) return { file: source.history!.label, baseline: fromHistory, origin: { from: 'history' }, history };
+    if (fromHistory)
+      return { file: source.history!.label, baseline: fromHistory, origin: { from: 'history' }, history };
     const runs = history ? comparableRuns(history, scenario.hash, machineOf(here.environment)).length : 0;
     const fallback = readBaseline(source.file, 'none');
-    const notices: Notice[] = [{ kind: 'short-history', runs, needed: MIN_HISTORY_RUNS, fallback: fallback ? source.file : null }];
+    const notices: Notice[] = [
+      { kind: 'short-history', runs, needed: MIN_HISTORY_RUNS, fallback: fallback ? source.file : null },
+    ];
     return { file: source.file, baseline: fallback, origin: { from: fallback ? 'file' : 'history', notices }, history };
   }
   return { file: source.file, baseline: readBaseline(source.file, source.missing), origin: { from: 'file' }, history };
 }
 
-/** The gate, start to end: the run measured and judged, and its files written. The CLI's `run` and the action's gate mode. */
-export async function gateScenario(scenario: Scenario, against: Against | null, out: { dir: string; reportFile?: string | null; links?: ReportLinks }, options: MeasureOptions = {}): Promise<GatedRun> {
+/**
+ * The gate, start to end: the run measured and judged, and its files written. The CLI's `run` and the action's gate
+ * mode.
+ */
+export async function gateScenario(
+  scenario: Scenario,
+  against: Against | null,
+  out: { dir: string; reportFile?: string | null; links?: ReportLinks },
+  options: MeasureOptions = {},
+): Promise<GatedRun> {
   const run = await measureJudged(scenario, against, options);
   return { ...run, report: writeRunReport(out.dir, run, { reportFile: out.reportFile, links: out.links }) };
 }
@@ -64,7 +92,12 @@ export interface RecordedBaseline {
  * `runs` runs of the scenario merged into a baseline (each run's files in `run-i/`). A run that
  * stops early or loses its target fails the refresh: a baseline must be a whole run's figures.
  */
-export async function recordBaseline(scenario: Scenario, runs: number, outDir: string, options: (run: number) => MeasureOptions): Promise<RecordedBaseline> {
+export async function recordBaseline(
+  scenario: Scenario,
+  runs: number,
+  outDir: string,
+  options: (run: number) => MeasureOptions,
+): Promise<RecordedBaseline> {
   const measured: Results[] = [];
   for (let i = 1; i <= runs; i++) {
     const { results, targetError } = await measure(scenario, options(i));
@@ -74,5 +107,10 @@ export async function recordBaseline(scenario: Scenario, runs: number, outDir: s
     measured.push(results);
   }
   const last = measured[measured.length - 1]!;
-  return { baseline: buildBaseline(measured), last, verdict: judge(last, scenario, null), lastResultsPath: join(outDir, `run-${runs}`, 'results.json') };
+  return {
+    baseline: buildBaseline(measured),
+    last,
+    verdict: judge(last, scenario, null),
+    lastResultsPath: join(outDir, `run-${runs}`, 'results.json'),
+  };
 }

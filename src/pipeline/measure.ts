@@ -1,8 +1,39 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { blockLoad, isPrediction, runLoad, shardOf, StopRequest, type Block, type ShardPart, type EngineResult, type Outcome, type OutcomeSink, type Stop } from '../engine/index.ts';
-import { historyTrend, judge, judgePaired, type Baseline, type BaselineOrigin, type History, type HistoryTrend, type Verdict } from '../gate/index.ts';
-import { describeEnvironment, driftOf, Recorder, headlineOf, type OnTimeWatch, type PairedBlock, type Results, type SeriesPoint, type Window } from '../metrics/index.ts';
+import {
+  blockLoad,
+  isPrediction,
+  runLoad,
+  shardOf,
+  StopRequest,
+  type Block,
+  type ShardPart,
+  type EngineResult,
+  type Outcome,
+  type OutcomeSink,
+  type Stop,
+} from '../engine/index.ts';
+import {
+  historyTrend,
+  judge,
+  judgePaired,
+  type Baseline,
+  type BaselineOrigin,
+  type History,
+  type HistoryTrend,
+  type Verdict,
+} from '../gate/index.ts';
+import {
+  describeEnvironment,
+  driftOf,
+  Recorder,
+  headlineOf,
+  type OnTimeWatch,
+  type PairedBlock,
+  type Results,
+  type SeriesPoint,
+  type Window,
+} from '../metrics/index.ts';
 import { spikesOf, type LoadPlan, type Scenario, type Spike, type TargetSpec } from '../scenario/index.ts';
 import { VERSION } from '../shared/version.ts';
 import { startTarget, TargetError, type Target } from '../target/index.ts';
@@ -28,9 +59,11 @@ export interface ShardRun {
 
 /** Why a scenario cannot run in shards; null when it can. */
 export function shardProblem(scenario: Scenario): string | null {
-  if (scenario.compare.against === 'image') return 'a paired run (compare.against: image) cannot be sharded: its blocks alternate two builds on one generator';
+  if (scenario.compare.against === 'image')
+    return 'a paired run (compare.against: image) cannot be sharded: its blocks alternate two builds on one generator';
   if (scenario.capacity) return 'a capacity search cannot be sharded: each probe is decided as the load runs';
-  if (scenario.slo.overall.recovery !== undefined) return 'slo.recovery cannot be judged on shards: run spikes on one generator';
+  if (scenario.slo.overall.recovery !== undefined)
+    return 'slo.recovery cannot be judged on shards: run spikes on one generator';
   return null;
 }
 
@@ -78,8 +111,18 @@ export async function measureJudged(
   const trendOf = (results: Results) => (against?.history ? historyTrend(against.history, results) : null);
   if (scenario.compare.against === 'image') {
     const m = await measurePaired(scenario, options);
-    const verdict = judgePaired(m.candidate, scenario, { reference: m.reference, blocks: m.blocks, label: referenceLabel(scenario) });
-    return { results: m.candidate, verdict, reference: m.reference, targetError: m.targetError, trend: trendOf(m.candidate) };
+    const verdict = judgePaired(m.candidate, scenario, {
+      reference: m.reference,
+      blocks: m.blocks,
+      label: referenceLabel(scenario),
+    });
+    return {
+      results: m.candidate,
+      verdict,
+      reference: m.reference,
+      targetError: m.targetError,
+      trend: trendOf(m.candidate),
+    };
   }
   const { results, targetError } = await measure(scenario, options);
   const verdict = judge(results, scenario, against?.baseline ?? null, against?.file, against?.origin);
@@ -88,12 +131,22 @@ export async function measureJudged(
 
 /** scenario → target → engine → metrics: one run of the scenario, measured. */
 export async function measure(scenario: Scenario, options: MeasureOptions = {}): Promise<Measurement> {
-  const target = await startTarget(scenario.target, { signal: options.signal, log: options.log, runLabel: options.runLabel });
+  const target = await startTarget(scenario.target, {
+    signal: options.signal,
+    log: options.log,
+    runLabel: options.runLabel,
+  });
   try {
     const watch = watchTargets([target], options.signal, () => 'the target');
     const spikes = spikesOf(scenario.load);
     const onTime = onTimeWatch(scenario, spikes);
-    const recorder = new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, onTime, scenario.goodput);
+    const recorder = new Recorder(
+      scenario.requests,
+      scenario.load.warmupMs,
+      scenario.load.durationMs,
+      onTime,
+      scenario.goodput,
+    );
     recorder.onSecond((point) => {
       const resources = target.sample();
       if (resources) Object.assign(point, resources);
@@ -104,16 +157,30 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
     if (shard) {
       recorder.keepSeconds();
       lateMs = await waitUntil(shard.startAtMs, watch.signal);
-      if (lateMs > 100) options.log?.(`shard ${shard.index}/${shard.count}: the load began ${(lateMs / 1000).toFixed(3)} s after the agreed start`);
+      if (lateMs > 100)
+        options.log?.(
+          `shard ${shard.index}/${shard.count}: the load began ${(lateMs / 1000).toFixed(3)} s after the agreed start`,
+        );
     }
     const load = shard ? shardOf(scenario.load, shard.index, shard.count) : scenario.load;
     // The open model's shards take turns through one schedule; the closed model's split the users (in `load`).
     const part = shard && load.model === 'open' ? { index: shard.index, count: shard.count } : undefined;
     const run = await driveKeeping(scenario, target, load, scenario.seed, recorder, watch.signal, 0, part);
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
-    const results = assemble(scenario, target, run, { overall, requests, series: recorder.series, windows: recorder.windows });
+    const results = assemble(scenario, target, run, {
+      overall,
+      requests,
+      series: recorder.series,
+      windows: recorder.windows,
+    });
     if (shard) {
-      results.shard = { index: shard.index, count: shard.count, start_at: shard.startAtMs === null ? null : new Date(shard.startAtMs).toISOString(), late_ms: Math.round(lateMs), seconds: recorder.shardSeconds() };
+      results.shard = {
+        index: shard.index,
+        count: shard.count,
+        start_at: shard.startAtMs === null ? null : new Date(shard.startAtMs).toISOString(),
+        late_ms: Math.round(lateMs),
+        seconds: recorder.shardSeconds(),
+      };
     }
     // A spike the run stopped before is not reported: its watch was cut short.
     const watched = spikes.filter((s) => s.endMs <= scenario.load.warmupMs + run.measuredMs + 1);
@@ -122,8 +189,14 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
     if (drift) results.drift = drift;
     // The capacity search follows the fixed load on the same target (one container start for both).
     if (scenario.capacity && !run.stop) {
-      options.log?.(`capacity search: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s`);
-      results.capacity = await searchCapacity(scenario, target, { signal: watch.signal, log: options.log, targetError: watch.error });
+      options.log?.(
+        `capacity search: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s`,
+      );
+      results.capacity = await searchCapacity(scenario, target, {
+        signal: watch.signal,
+        log: options.log,
+        targetError: watch.error,
+      });
     }
     watch.done();
     return { results, targetError: watch.error() };
@@ -147,12 +220,18 @@ function onTimeWatch(scenario: Scenario, spikes: Spike[]): OnTimeWatch | null {
 export async function measurePaired(scenario: Scenario, options: MeasureOptions = {}): Promise<PairedMeasurement> {
   const start = { signal: options.signal, log: options.log, runLabel: options.runLabel };
   // Started together, so neither build's container start overlaps the other's load.
-  const [candidate, reference] = await Promise.allSettled([startTarget(scenario.target, start), startTarget(referenceSpec(scenario), start)]);
+  const [candidate, reference] = await Promise.allSettled([
+    startTarget(scenario.target, start),
+    startTarget(referenceSpec(scenario), start),
+  ]);
   if (candidate.status === 'rejected' || reference.status === 'rejected') {
     if (candidate.status === 'fulfilled') await candidate.value.stop();
     if (reference.status === 'fulfilled') await reference.value.stop();
-    const err = (candidate.status === 'rejected' ? candidate.reason : (reference as PromiseRejectedResult).reason) as Error;
-    if (candidate.status === 'fulfilled') throw err instanceof TargetError ? new TargetError(`reference build: ${err.message}`) : err;
+    const err = (
+      candidate.status === 'rejected' ? candidate.reason : (reference as PromiseRejectedResult).reason
+    ) as Error;
+    if (candidate.status === 'fulfilled')
+      throw err instanceof TargetError ? new TargetError(`reference build: ${err.message}`) : err;
     throw err;
   }
   const targets = [candidate.value, reference.value];
@@ -161,7 +240,13 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     const t0 = performance.now();
     const builds = targets.map((target) => ({
       target,
-      recorder: new Recorder(scenario.requests, scenario.load.warmupMs, scenario.load.durationMs, null, scenario.goodput),
+      recorder: new Recorder(
+        scenario.requests,
+        scenario.load.warmupMs,
+        scenario.load.durationMs,
+        null,
+        scenario.goodput,
+      ),
       series: [] as SeriesPoint[],
       windows: [] as Window[],
       runs: [] as EngineResult[],
@@ -181,12 +266,25 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     for (let round = 0; round < rounds && !over(); round++) {
       for (const b of order) {
         if (over()) break;
-        const block: Block = { index: 0, count, warmupMs: Math.max(scenario.load.warmupMs, blockMs) / rounds, measure: false };
+        const block: Block = {
+          index: 0,
+          count,
+          warmupMs: Math.max(scenario.load.warmupMs, blockMs) / rounds,
+          measure: false,
+        };
         const load = blockLoad(scenario.load, block);
         const recorder = new Recorder(scenario.requests, load.warmupMs, 0, null, scenario.goodput);
         const wallS = (performance.now() - t0) / 1000;
         recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
-        const run = await driveKeeping(scenario, builds[b]!.target, load, scenario.seed + 7 * round, recorder, watch.signal, performance.now() - t0);
+        const run = await driveKeeping(
+          scenario,
+          builds[b]!.target,
+          load,
+          scenario.seed + 7 * round,
+          recorder,
+          watch.signal,
+          performance.now() - t0,
+        );
         builds[b]!.elapsedMs += run.elapsedMs;
         if (run.stop) {
           // Its stop must reach the results, though a warm-up's figures do not.
@@ -213,7 +311,15 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
           options.onSecond?.({ ...point, t: point.t + wallS });
         });
         // Same seed for both builds of a pair: the same arrivals and payloads.
-        const run = await driveKeeping(scenario, build.target, load, scenario.seed + index * 104_729, recorder, watch.signal, performance.now() - t0);
+        const run = await driveKeeping(
+          scenario,
+          build.target,
+          load,
+          scenario.seed + index * 104_729,
+          recorder,
+          watch.signal,
+          performance.now() - t0,
+        );
         const figures = recorder.finish(run.measuredMs / 1000);
         build.recorder.merge(recorder);
         const window: Window = {
@@ -237,8 +343,14 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
       return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.windows });
     }) as [Results, Results];
     if (scenario.capacity && !over()) {
-      options.log?.(`capacity search of both builds, taking turns: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s each`);
-      const found = await searchCapacityPaired(scenario, { candidate: targets[0]!, reference: targets[1]! }, { signal: watch.signal, log: options.log, targetError: watch.error });
+      options.log?.(
+        `capacity search of both builds, taking turns: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s each`,
+      );
+      const found = await searchCapacityPaired(
+        scenario,
+        { candidate: targets[0]!, reference: targets[1]! },
+        { signal: watch.signal, log: options.log, targetError: watch.error },
+      );
       candidateResults.capacity = found.candidate;
       referenceResults.capacity = found.reference;
     }
@@ -246,7 +358,12 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     return {
       candidate: candidateResults,
       reference: referenceResults,
-      blocks: pairs.map((p) => ({ index: p.index, first: p.first, candidate: p.windows[0]!, reference: p.windows[1]! })),
+      blocks: pairs.map((p) => ({
+        index: p.index,
+        first: p.first,
+        candidate: p.windows[0]!,
+        reference: p.windows[1]!,
+      })),
       targetError: watch.error(),
     };
   } finally {
@@ -286,14 +403,37 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
  * Workers get the load and the seed as given here (overrides and the block included) and the
  * requests as data, which they compile as this thread did.
  */
-async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, part?: ShardPart): Promise<EngineResult> {
+async function drive(
+  scenario: Scenario,
+  target: Target,
+  load: LoadPlan,
+  seed: number,
+  recorder: Recorder,
+  signal: AbortSignal,
+  offsetMs: number,
+  part?: ShardPart,
+): Promise<EngineResult> {
   let predicted = false;
   const firstPrediction = (ms: number) => {
     predicted = true;
     target.firstPrediction(offsetMs + ms);
   };
   if (load.workers > 1) {
-    return runWorkers({ requests: scenario.requestSpecs, load, seed, headers: scenario.target.headers, origin: target.origin, onTime: recorder.onTimeWatch, goodput: recorder.goodput, shard: part ?? null }, recorder, signal, firstPrediction);
+    return runWorkers(
+      {
+        requests: scenario.requestSpecs,
+        load,
+        seed,
+        headers: scenario.target.headers,
+        origin: target.origin,
+        onTime: recorder.onTimeWatch,
+        goodput: recorder.goodput,
+        shard: part ?? null,
+      },
+      recorder,
+      signal,
+      firstPrediction,
+    );
   }
   const sink: OutcomeSink = {
     record(index: number, outcome: Outcome) {
@@ -302,14 +442,32 @@ async function drive(scenario: Scenario, target: Target, load: LoadPlan, seed: n
     },
     second: (nowMs, state) => recorder.second(nowMs, state),
   };
-  return runLoad({ origin: target.origin, requests: scenario.requests, load, seed, headers: scenario.target.headers, sink, signal, shard: part });
+  return runLoad({
+    origin: target.origin,
+    requests: scenario.requests,
+    load,
+    seed,
+    headers: scenario.target.headers,
+    sink,
+    signal,
+    shard: part,
+  });
 }
 
 /**
  * `drive`, but a failure of the generator itself ends the run rather than losing it: what the
  * recorder gathered until then is kept, and the run is marked as stopped by an engine error.
  */
-async function driveKeeping(scenario: Scenario, target: Target, load: LoadPlan, seed: number, recorder: Recorder, signal: AbortSignal, offsetMs: number, part?: ShardPart): Promise<EngineResult> {
+async function driveKeeping(
+  scenario: Scenario,
+  target: Target,
+  load: LoadPlan,
+  seed: number,
+  recorder: Recorder,
+  signal: AbortSignal,
+  offsetMs: number,
+  part?: ShardPart,
+): Promise<EngineResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   try {
@@ -372,7 +530,27 @@ function describeLoad(scenario: Scenario): Record<string, unknown> {
   const l = scenario.load;
   const paired = scenario.compare.against === 'image' ? { paired_blocks: scenario.compare.blocks } : {};
   if (l.model === 'open') {
-    return { model: 'open', arrival: l.arrival, stages: l.stages, warmup_ms: l.warmupMs, duration_ms: l.durationMs, max_in_flight: l.maxInFlight, workers: l.workers, seed: scenario.seed, ...paired };
+    return {
+      model: 'open',
+      arrival: l.arrival,
+      stages: l.stages,
+      warmup_ms: l.warmupMs,
+      duration_ms: l.durationMs,
+      max_in_flight: l.maxInFlight,
+      workers: l.workers,
+      seed: scenario.seed,
+      ...paired,
+    };
   }
-  return { model: 'closed', stages: l.stages, spawn_rate: l.spawnRate, think_time_ms: l.thinkTimeMs, warmup_ms: l.warmupMs, duration_ms: l.durationMs, workers: l.workers, seed: scenario.seed, ...paired };
+  return {
+    model: 'closed',
+    stages: l.stages,
+    spawn_rate: l.spawnRate,
+    think_time_ms: l.thinkTimeMs,
+    warmup_ms: l.warmupMs,
+    duration_ms: l.durationMs,
+    workers: l.workers,
+    seed: scenario.seed,
+    ...paired,
+  };
 }

@@ -8,14 +8,28 @@ import type { Against, GatedRun } from './gate.ts';
  * The shards of one run merged into one results, then judged and reported as a single run is: the
  * CLI's `merge` and the action's merge mode. The scenario must be the one the shards ran.
  */
-export function mergeAndGate(inputs: ShardInput[], scenario: Scenario, against: Against | null, out: { dir: string; reportFile?: string | null; links?: ReportLinks }, options: { allowApart?: boolean } = {}): GatedRun {
+export function mergeAndGate(
+  inputs: ShardInput[],
+  scenario: Scenario,
+  against: Against | null,
+  out: { dir: string; reportFile?: string | null; links?: ReportLinks },
+  options: { allowApart?: boolean } = {},
+): GatedRun {
   const results = mergeShards(inputs, options);
   if (results.scenario.hash !== scenario.hash) {
-    throw new ShardMergeError(`the shards ran scenario ${results.scenario.name} (${results.scenario.hash}); ${scenario.file} is now ${scenario.hash}: merge with the scenario as the shards ran it`);
+    throw new ShardMergeError(
+      `the shards ran scenario ${results.scenario.name} (${results.scenario.hash}); ${scenario.file} is now ${scenario.hash}: merge with the scenario as the shards ran it`,
+    );
   }
   const drift = driftOf(results.series, scenario.compare.confidence);
   if (drift) results.drift = drift;
   const verdict = judge(results, scenario, against?.baseline ?? null, against?.file, against?.origin);
-  const run = { results, verdict, reference: null, targetError: null, trend: against?.history ? historyTrend(against.history, results) : null };
+  const run = {
+    results,
+    verdict,
+    reference: null,
+    targetError: null,
+    trend: against?.history ? historyTrend(against.history, results) : null,
+  };
   return { ...run, report: writeRunReport(out.dir, run, { reportFile: out.reportFile, links: out.links }) };
 }

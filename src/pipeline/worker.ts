@@ -1,5 +1,14 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { isPrediction, runLoad, shardOf, shareOf, type EngineResult, type Outcome, type Phase, type ShardPart } from '../engine/index.ts';
+import {
+  isPrediction,
+  runLoad,
+  shardOf,
+  shareOf,
+  type EngineResult,
+  type Outcome,
+  type Phase,
+  type ShardPart,
+} from '../engine/index.ts';
 import { Recorder, type OnTimeWatch, type RecorderState, type SecondState } from '../metrics/index.ts';
 import { compileRequests, type GoodputSpec, type LoadPlan, type RequestSpec } from '../scenario/index.ts';
 
@@ -28,7 +37,13 @@ export interface WorkerJob {
 }
 
 export type WorkerMessage =
-  | { type: 'second'; tick: number; now: number; state: { inFlight: number; users: number; phase: Phase }; second: SecondState }
+  | {
+      type: 'second';
+      tick: number;
+      now: number;
+      state: { inFlight: number; users: number; phase: Phase };
+      second: SecondState;
+    }
   | { type: 'done'; result: EngineResult; state: RecorderState; firstPredictionMs: number | null }
   | { type: 'error'; message: string };
 
@@ -40,7 +55,9 @@ async function work(job: WorkerJob): Promise<void> {
     const requests = compileRequests(plan.requests);
     // In a shard the workers take turns through the shard's arrivals of the one schedule (the same
     // seed everywhere); else each runs its share of the rate with a schedule of its own.
-    const part = plan.shard ? { index: plan.shard.index + plan.shard.count * job.index, count: plan.shard.count * job.count } : undefined;
+    const part = plan.shard
+      ? { index: plan.shard.index + plan.shard.count * job.index, count: plan.shard.count * job.count }
+      : undefined;
     const load = part ? shardOf(plan.load, job.index, job.count) : shareOf(plan.load, job.index, job.count);
     const recorder = new Recorder(requests, load.warmupMs, 0, plan.onTime ?? null, plan.goodput ?? null);
     const stop = new AbortController();
@@ -70,7 +87,12 @@ async function work(job: WorkerJob): Promise<void> {
         },
       },
     });
-    port.postMessage({ type: 'done', result, state: recorder.exportState(), firstPredictionMs } satisfies WorkerMessage);
+    port.postMessage({
+      type: 'done',
+      result,
+      state: recorder.exportState(),
+      firstPredictionMs,
+    } satisfies WorkerMessage);
   } catch (err) {
     port.postMessage({ type: 'error', message: (err as Error).message } satisfies WorkerMessage);
   }

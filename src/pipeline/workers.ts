@@ -24,7 +24,12 @@ interface Tick {
 }
 
 /** Splits the load over `count` worker threads and merges their seconds and totals exactly into `recorder`. */
-export async function runWorkers(plan: WorkerPlan, recorder: Recorder, signal: AbortSignal, onFirstPrediction: (ms: number) => void): Promise<EngineResult> {
+export async function runWorkers(
+  plan: WorkerPlan,
+  recorder: Recorder,
+  signal: AbortSignal,
+  onFirstPrediction: (ms: number) => void,
+): Promise<EngineResult> {
   const count = plan.load.workers;
   const ticks = new Map<number, Tick>();
   let nextTick = 0;
@@ -42,7 +47,11 @@ export async function runWorkers(plan: WorkerPlan, recorder: Recorder, signal: A
   const runs = Array.from({ length: count }, (_, index) => {
     const job: WorkerJob = { mlloadWorker: true, plan, index, count };
     const worker = new Worker(workerEntry(), { workerData: job });
-    const onAbort = () => worker.postMessage({ type: 'stop', reason: signal.reason instanceof Error ? signal.reason.message : String(signal.reason) });
+    const onAbort = () =>
+      worker.postMessage({
+        type: 'stop',
+        reason: signal.reason instanceof Error ? signal.reason.message : String(signal.reason),
+      });
     signal.addEventListener('abort', onAbort, { once: true });
     return new Promise<EngineResult>((resolve, reject) => {
       worker.on('message', (m: WorkerMessage) => {
@@ -85,5 +94,7 @@ export async function runWorkers(plan: WorkerPlan, recorder: Recorder, signal: A
 function stopOf(results: EngineResult[], signal: AbortSignal): EngineResult['stop'] {
   const stopped = results.find((r) => r.stop)?.stop;
   if (!stopped) return null;
-  return signal.reason instanceof StopRequest ? { cause: signal.reason.stopCause, reason: signal.reason.message } : stopped;
+  return signal.reason instanceof StopRequest
+    ? { cause: signal.reason.stopCause, reason: signal.reason.message }
+    : stopped;
 }

@@ -24,7 +24,12 @@ function percentileCells(h: Histogram): Array<string | number> {
   return PERCENTILES.map((p) => Math.round(h.getValueAtPercentile(p) / 1000));
 }
 
-function statsRow(type: string, name: string, s: Omit<RequestStats, 'method' | 'path'>, seconds: number): Array<string | number> {
+function statsRow(
+  type: string,
+  name: string,
+  s: Omit<RequestStats, 'method' | 'path'>,
+  seconds: number,
+): Array<string | number> {
   const h = histogramOf(s);
   return [
     type,
@@ -44,10 +49,29 @@ function statsRow(type: string, name: string, s: Omit<RequestStats, 'method' | '
 
 /** `stats.csv`: one row per request name and an Aggregated row, as Locust writes it. */
 export function statsCsv(results: Results): string {
-  const header = ['Type', 'Name', 'Request Count', 'Failure Count', 'Median Response Time', 'Average Response Time', 'Min Response Time', 'Max Response Time', 'Average Content Size', 'Requests/s', 'Failures/s', ...PERCENTILE_HEADERS];
+  const header = [
+    'Type',
+    'Name',
+    'Request Count',
+    'Failure Count',
+    'Median Response Time',
+    'Average Response Time',
+    'Min Response Time',
+    'Max Response Time',
+    'Average Content Size',
+    'Requests/s',
+    'Failures/s',
+    ...PERCENTILE_HEADERS,
+  ];
   const seconds = results.duration_s || 1;
-  const rows = [header, ...Object.entries(results.requests).sort(([a], [b]) => a.localeCompare(b)).map(([name, s]) => statsRow(s.method, name, s, seconds)), statsRow('', 'Aggregated', results.overall, seconds)];
-  return rows.map(csvRow).join('\n') + '\n';
+  const rows = [
+    header,
+    ...Object.entries(results.requests)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, s]) => statsRow(s.method, name, s, seconds)),
+    statsRow('', 'Aggregated', results.overall, seconds),
+  ];
+  return `${rows.map(csvRow).join('\n')}\n`;
 }
 
 /**
@@ -55,12 +79,34 @@ export function statsCsv(results: Results): string {
  * (Locust's "current" window); only those we keep per second are filled, the rest are N/A.
  */
 export function statsHistoryCsv(results: Results): string {
-  const header = ['Timestamp', 'User Count', 'Type', 'Name', 'Requests/s', 'Failures/s', ...PERCENTILE_HEADERS, 'Total Request Count', 'Total Failure Count', 'Total Median Response Time', 'Total Average Response Time', 'Total Min Response Time', 'Total Max Response Time', 'Total Average Content Size'];
+  const header = [
+    'Timestamp',
+    'User Count',
+    'Type',
+    'Name',
+    'Requests/s',
+    'Failures/s',
+    ...PERCENTILE_HEADERS,
+    'Total Request Count',
+    'Total Failure Count',
+    'Total Median Response Time',
+    'Total Average Response Time',
+    'Total Min Response Time',
+    'Total Max Response Time',
+    'Total Average Content Size',
+  ];
   const rows: Array<Array<string | number>> = [header];
   let previousT = 0;
   // One row a wall-clock second, as Locust writes: the run's final partial second shares its second
   // with the one before, so it is folded into that row (rates over both spans, totals the later's).
-  let last: { time: number; users: number; requests: number; errors: number; span: number; cells: Array<string | number> } | null = null;
+  let last: {
+    time: number;
+    users: number;
+    requests: number;
+    errors: number;
+    span: number;
+    cells: Array<string | number>;
+  } | null = null;
   for (const p of results.series) {
     const span = Math.max(0.001, p.t - previousT);
     previousT = p.t;
@@ -72,45 +118,127 @@ export function statsHistoryCsv(results: Results): string {
       last.errors += p.errors;
       last.span += span;
       last.users = Math.max(last.users, p.users);
-      rows[rows.length - 1] = [time, last.users, '', 'Aggregated', (last.requests / last.span).toFixed(6), (last.errors / last.span).toFixed(6), ...last.cells, ...totals];
+      rows[rows.length - 1] = [
+        time,
+        last.users,
+        '',
+        'Aggregated',
+        (last.requests / last.span).toFixed(6),
+        (last.errors / last.span).toFixed(6),
+        ...last.cells,
+        ...totals,
+      ];
       continue;
     }
-    const cells = PERCENTILES.map((q) => (q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A'));
+    const cells = PERCENTILES.map((q) =>
+      q === 50 ? Math.round(p.p50) : q === 95 ? Math.round(p.p95) : q === 99 ? Math.round(p.p99) : 'N/A',
+    );
     last = { time, users: p.users, requests: p.rps * span, errors: p.errors, span, cells };
     rows.push([time, p.users, '', 'Aggregated', p.rps.toFixed(6), (p.errors / span).toFixed(6), ...cells, ...totals]);
   }
-  return rows.map(csvRow).join('\n') + '\n';
+  return `${rows.map(csvRow).join('\n')}\n`;
 }
 
 /** `failures.csv`: Method, Name, Error, Occurrences. */
 export function failuresCsv(results: Results): string {
   const rows: Array<Array<string | number>> = [['Method', 'Name', 'Error', 'Occurrences']];
   for (const f of results.overall.failures) rows.push([f.method, f.request, f.reason, f.count]);
-  return rows.map(csvRow).join('\n') + '\n';
+  return `${rows.map(csvRow).join('\n')}\n`;
 }
 
 /** `exceptions.csv`: an error of the generator itself (none are swallowed: it ends the run), or a target failure. */
 export function exceptionsCsv(results: Results): string {
   const rows: Array<Array<string | number>> = [['Count', 'Message', 'Traceback', 'Nodes']];
-  if (results.stop_cause === 'target-failed' || results.stop_cause === 'engine-error') rows.push([1, results.stop_reason ?? results.stop_cause, '', 'local']);
-  return rows.map(csvRow).join('\n') + '\n';
+  if (results.stop_cause === 'target-failed' || results.stop_cause === 'engine-error')
+    rows.push([1, results.stop_reason ?? results.stop_cause, '', 'local']);
+  return `${rows.map(csvRow).join('\n')}\n`;
 }
 
 /** `capacity.csv`: one row per probe of a capacity search, in the order run. */
 export function capacityCsv(results: Results): string {
   const c = results.capacity;
-  const rows: Array<Array<string | number>> = [['Load', 'Unit', 'Achieved Requests/s', 'Request Count', 'Seconds', '50%', '95%', '99%', 'Error Rate', 'Verdict', 'Decided', 'Repeat', 'CPU %', 'Memory MB']];
+  const rows: Array<Array<string | number>> = [
+    [
+      'Load',
+      'Unit',
+      'Achieved Requests/s',
+      'Request Count',
+      'Seconds',
+      '50%',
+      '95%',
+      '99%',
+      'Error Rate',
+      'Verdict',
+      'Decided',
+      'Repeat',
+      'CPU %',
+      'Memory MB',
+    ],
+  ];
   for (const p of c?.probes ?? []) {
-    rows.push([p.load, c!.unit, p.achieved_rps, p.count, p.seconds, p.p50, p.p95, p.p99, p.error_rate, p.verdict, p.decided, p.repeat ? 'yes' : '', p.cpu_percent ?? '', p.memory_mb ?? '']);
+    rows.push([
+      p.load,
+      c!.unit,
+      p.achieved_rps,
+      p.count,
+      p.seconds,
+      p.p50,
+      p.p95,
+      p.p99,
+      p.error_rate,
+      p.verdict,
+      p.decided,
+      p.repeat ? 'yes' : '',
+      p.cpu_percent ?? '',
+      p.memory_mb ?? '',
+    ]);
   }
-  return rows.map(csvRow).join('\n') + '\n';
+  return `${rows.map(csvRow).join('\n')}\n`;
 }
 
 /** `tokens.csv`: streamed answers per request name (and all of them), times in ms. */
 export function tokensCsv(results: Results): string {
-  const rows: Array<Array<string | number>> = [['Type', 'Name', 'Answers', 'Output Tokens', 'Output Tokens/s', 'TTFT 50%', 'TTFT 95%', 'TTFT 99%', 'TPOT 50%', 'TPOT 95%', 'TPOT 99%', 'ITL 50%', 'ITL 95%', 'ITL 99%', 'ITL Max', 'Good', 'Goodput']];
-  const row = (type: string, name: string, t: TokenStats) => [type, name, t.answers, t.output_tokens, t.output_tokens_per_s, t.ttft_ms.p50, t.ttft_ms.p95, t.ttft_ms.p99, t.tpot_ms.p50, t.tpot_ms.p95, t.tpot_ms.p99, t.itl_ms.p50, t.itl_ms.p95, t.itl_ms.p99, t.itl_ms.max, t.good ?? '', t.goodput ?? ''];
+  const rows: Array<Array<string | number>> = [
+    [
+      'Type',
+      'Name',
+      'Answers',
+      'Output Tokens',
+      'Output Tokens/s',
+      'TTFT 50%',
+      'TTFT 95%',
+      'TTFT 99%',
+      'TPOT 50%',
+      'TPOT 95%',
+      'TPOT 99%',
+      'ITL 50%',
+      'ITL 95%',
+      'ITL 99%',
+      'ITL Max',
+      'Good',
+      'Goodput',
+    ],
+  ];
+  const row = (type: string, name: string, t: TokenStats) => [
+    type,
+    name,
+    t.answers,
+    t.output_tokens,
+    t.output_tokens_per_s,
+    t.ttft_ms.p50,
+    t.ttft_ms.p95,
+    t.ttft_ms.p99,
+    t.tpot_ms.p50,
+    t.tpot_ms.p95,
+    t.tpot_ms.p99,
+    t.itl_ms.p50,
+    t.itl_ms.p95,
+    t.itl_ms.p99,
+    t.itl_ms.max,
+    t.good ?? '',
+    t.goodput ?? '',
+  ];
   for (const [name, s] of Object.entries(results.requests)) if (s.tokens) rows.push(row(s.method, name, s.tokens));
   if (results.overall.tokens) rows.push(row('', 'Aggregated', results.overall.tokens));
-  return rows.map(csvRow).join('\n') + '\n';
+  return `${rows.map(csvRow).join('\n')}\n`;
 }

@@ -6,12 +6,15 @@ import type { Results } from '../metrics/index.ts';
 import { processAlive } from '../shared/pids.ts';
 import { capacityCsv, exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv, tokensCsv } from './csv.ts';
 
-/** Writes results.json (with the verdict beside the figures, when judged) and the Locust-compatible CSVs into `dir`; returns the paths written. */
+/**
+ * Writes results.json (with the verdict beside the figures, when judged) and the Locust-compatible CSVs into `dir`;
+ * returns the paths written.
+ */
 export function writeResultFiles(dir: string, results: Results, verdict?: Verdict): string[] {
   mkdirSync(dir, { recursive: true });
   const judged = verdict ? { ...results, ...verdictFields(verdict) } : results;
   const files: Array<[string, string]> = [
-    ['results.json', JSON.stringify(judged, null, 2) + '\n'],
+    ['results.json', `${JSON.stringify(judged, null, 2)}\n`],
     ['stats.csv', statsCsv(results)],
     ['stats_history.csv', statsHistoryCsv(results)],
     ['failures.csv', failuresCsv(results)],
@@ -53,7 +56,8 @@ export function claimOutputDir(dir: string): { replacing: boolean; release: () =
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const pid = Number(readFileSync(lock, 'utf8').trim());
-      if (pid > 0 && pid !== process.pid && processAlive(pid)) throw new OutputInUseError(`another mlload run (pid ${pid}) is writing to ${dir}: give each run its own --out`);
+      if (pid > 0 && pid !== process.pid && processAlive(pid))
+        throw new OutputInUseError(`another mlload run (pid ${pid}) is writing to ${dir}: give each run its own --out`);
       rmSync(lock, { force: true });
     }
   }

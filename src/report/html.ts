@@ -1,7 +1,19 @@
 import type { HistoryTrend, Verdict } from '../gate/index.ts';
 import { decodeHistogram, histogramOf, percentileCurve, type Results } from '../metrics/index.ts';
-import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from './uplot.ts';
-import { capacityText, checkCells, checkHeaders, failureModeText, headline, rankText, spikeText, STATUS_TITLE, tokenTable, tokenTableTitle, trendText } from './words.ts';
+import { UPLOT_CSS, UPLOT_JS, UPLOT_LICENSE, UPLOT_VERSION } from '../../vendor/uplot.ts';
+import {
+  capacityText,
+  checkCells,
+  checkHeaders,
+  failureModeText,
+  headline,
+  rankText,
+  spikeText,
+  STATUS_TITLE,
+  tokenTable,
+  tokenTableTitle,
+  trendText,
+} from './words.ts';
 import { own } from '../shared/own.ts';
 
 /** What a report page is made of: a run, its verdict, and what it was compared with. */
@@ -13,17 +25,44 @@ export interface HtmlInput {
   trend?: HistoryTrend | null;
 }
 
-const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 /** JSON inside a <script> element: nothing in it can close the element or open a comment. */
-const scriptJson = (v: unknown) => JSON.stringify(v).replace(/</g, '\\u003c').replace(/>/g, '\\u003e').replace(/&/g, '\\u0026').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+const scriptJson = (v: unknown) =>
+  JSON.stringify(v)
+    .replace(/</g, '\\u003c')
+    .replace(/>/g, '\\u003e')
+    .replace(/&/g, '\\u0026')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 
-/** Streamed answers' TTFT, TPOT and ITL as HDR percentile plots on one x (the ITL's, which has the most samples); null without streams. */
+/**
+ * Streamed answers' TTFT, TPOT and ITL as HDR percentile plots on one x (the ITL's, which has the most samples); null
+ * without streams.
+ */
 function tokenCurves(results: Results) {
   const t = results.overall.tokens;
   if (!t || t.answers === 0) return null;
-  const curves = ([['TTFT', t.ttft_histogram], ['TPOT', t.tpot_histogram], ['ITL', t.itl_histogram]] as const).map(([name, h]) => [name, percentileCurve(decodeHistogram(h))] as const);
+  const curves = (
+    [
+      ['TTFT', t.ttft_histogram],
+      ['TPOT', t.tpot_histogram],
+      ['ITL', t.itl_histogram],
+    ] as const
+  ).map(([name, h]) => [name, percentileCurve(decodeHistogram(h))] as const);
   const x = [...curves].sort((a, b) => b[1].length - a[1].length)[0]![1].map(([q]) => q);
-  return { x, lines: Object.fromEntries(curves.map(([name, c]) => [name, (() => { const m = new Map(c); return x.map((q) => m.get(q) ?? null); })()])) };
+  return {
+    x,
+    lines: Object.fromEntries(
+      curves.map(([name, c]) => [
+        name,
+        (() => {
+          const m = new Map(c);
+          return x.map((q) => m.get(q) ?? null);
+        })(),
+      ]),
+    ),
+  };
 }
 
 /** The numbers each chart draws, in columns as uPlot takes them; a chart whose data is absent is left out. */
@@ -47,7 +86,16 @@ function chartData({ results, verdict, trend }: HtmlInput) {
       p95: col((p) => p.p95),
       p99: col((p) => p.p99),
       ...(watched ? { cpu: col((p) => p.cpu_percent ?? null), memory: col((p) => p.memory_mb ?? null) } : {}),
-      names: Object.fromEntries(names.map((n) => [n, { p50: col((p) => p.requests?.[n]?.p50 ?? null), p95: col((p) => p.requests?.[n]?.p95 ?? null), p99: col((p) => p.requests?.[n]?.p99 ?? null) }])),
+      names: Object.fromEntries(
+        names.map((n) => [
+          n,
+          {
+            p50: col((p) => p.requests?.[n]?.p50 ?? null),
+            p95: col((p) => p.requests?.[n]?.p95 ?? null),
+            p99: col((p) => p.requests?.[n]?.p99 ?? null),
+          },
+        ]),
+      ),
     },
     percentiles: {
       x: overallCurve.map(([x]) => x),
@@ -60,11 +108,35 @@ function chartData({ results, verdict, trend }: HtmlInput) {
       ]),
     },
     tokens: tokenCurves(results),
-    capacity: probes.length >= 2 ? { unit: c!.unit, offered: probes.map((p) => p.load), p99: probes.map((p) => p.p99), achieved: probes.map((p) => p.achieved_rps), limit: c!.slo.p99 ?? null } : null,
-    blocks: blocks.length > 0 ? { index: blocks.map((b) => b.index + 1), p50: blocks.map((b) => b.p50), p95: blocks.map((b) => b.p95), p99: blocks.map((b) => b.p99) } : null,
+    capacity:
+      probes.length >= 2
+        ? {
+            unit: c!.unit,
+            offered: probes.map((p) => p.load),
+            p99: probes.map((p) => p.p99),
+            achieved: probes.map((p) => p.achieved_rps),
+            limit: c!.slo.p99 ?? null,
+          }
+        : null,
+    blocks:
+      blocks.length > 0
+        ? {
+            index: blocks.map((b) => b.index + 1),
+            p50: blocks.map((b) => b.p50),
+            p95: blocks.map((b) => b.p95),
+            p99: blocks.map((b) => b.p99),
+          }
+        : null,
     trend:
       trend && trend.runs.length >= 2
-        ? { x: trend.runs.map((_, i) => i + 1), p95: trend.runs.map((r) => r.p95), p99: trend.runs.map((r) => r.p99), now_p95: trend.current.p95, now_p99: trend.current.p99, commits: trend.runs.map((r) => r.commit.slice(0, 10)) }
+        ? {
+            x: trend.runs.map((_, i) => i + 1),
+            p95: trend.runs.map((r) => r.p95),
+            p99: trend.runs.map((r) => r.p99),
+            now_p95: trend.current.p95,
+            now_p99: trend.current.p99,
+            commits: trend.runs.map((r) => r.commit.slice(0, 10)),
+          }
         : null,
   };
 }
@@ -74,30 +146,50 @@ function summaryHtml({ results, verdict, reference, trend }: HtmlInput): string 
   const o = results.overall;
   const parts: string[] = [];
   if (verdict) {
-    parts.push(`<p class="verdict ${verdict.status}"><b>${escape(STATUS_TITLE[verdict.status])}</b>: ${escape(headline(verdict))}</p>`);
+    parts.push(
+      `<p class="verdict ${verdict.status}"><b>${escapeHtml(STATUS_TITLE[verdict.status])}</b>: ${escapeHtml(headline(verdict))}</p>`,
+    );
     if (verdict.checks.length > 0) {
-      const rows = verdict.checks.map((c) => `<tr class="${c.status}">${checkCells(c).map((cell) => `<td>${escape(cell)}</td>`).join('')}</tr>`);
-      const head = checkHeaders(verdict.comparison?.against === 'image').map((h) => `<th>${h === 'Baseline' ? 'Reference' : h}</th>`).join('');
+      const rows = verdict.checks.map(
+        (c) =>
+          `<tr class="${c.status}">${checkCells(c)
+            .map((cell) => `<td>${escapeHtml(cell)}</td>`)
+            .join('')}</tr>`,
+      );
+      const head = checkHeaders(verdict.comparison?.against === 'image')
+        .map((h) => `<th>${h === 'Baseline' ? 'Reference' : h}</th>`)
+        .join('');
       parts.push(`<table class="checks"><thead><tr>${head}</tr></thead><tbody>${rows.join('')}</tbody></table>`);
     }
   }
-  const ref = reference ? ` Reference build: ${reference.overall.count} requests, p95 ${reference.overall.latency_ms.p95} ms.` : '';
+  const ref = reference
+    ? ` Reference build: ${reference.overall.count} requests, p95 ${reference.overall.latency_ms.p95} ms.`
+    : '';
   parts.push(
-    `<p>${o.count} requests over ${results.duration_s} s (warm-up ${results.warmup_s} s excluded): ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms.${escape(ref)}${results.load.model === 'open' ? ' Latency is measured from each request\'s scheduled time (coordinated-omission corrected).' : ''}</p>`,
+    `<p>${o.count} requests over ${results.duration_s} s (warm-up ${results.warmup_s} s excluded): ${o.rps} req/s, error rate ${(o.error_rate * 100).toFixed(2)}%, p50 ${o.latency_ms.p50} ms, p95 ${o.latency_ms.p95} ms, p99 ${o.latency_ms.p99} ms.${escapeHtml(ref)}${results.load.model === 'open' ? " Latency is measured from each request's scheduled time (coordinated-omission corrected)." : ''}</p>`,
   );
   const tokens = tokenTable(results);
   if (tokens.length > 0) {
     const [head, ...rows] = tokens;
-    parts.push(`<p><b>${escape(tokenTableTitle(results))}</b></p>`, `<table class="checks"><thead><tr>${head!.map((h) => `<th>${escape(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escape(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`);
+    parts.push(
+      `<p><b>${escapeHtml(tokenTableTitle(results))}</b></p>`,
+      `<table class="checks"><thead><tr>${head!.map((h) => `<th>${escapeHtml(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${escapeHtml(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`,
+    );
   }
   if (results.capacity) {
-    parts.push(`<p><b>Capacity</b>: ${escape(capacityText(results.capacity))}.${results.capacity.failure ? ` Failure mode: ${escape(failureModeText(results.capacity.failure))}.` : ''}</p>`);
+    parts.push(
+      `<p><b>Capacity</b>: ${escapeHtml(capacityText(results.capacity))}.${results.capacity.failure ? ` Failure mode: ${escapeHtml(failureModeText(results.capacity.failure))}.` : ''}</p>`,
+    );
   }
   const unit = results.load.model === 'closed' ? 'users' : 'req/s';
-  for (const s of results.spikes ?? []) parts.push(`<p><b>Spike</b>: ${escape(spikeText(s, unit))}</p>`);
-  if (results.drift?.p95) parts.push(`<p><b>Drift</b>: ${escape(trendText('p95', results.drift.p95))}${results.drift.memory_mb ? `; ${escape(trendText('memory', results.drift.memory_mb))}` : ''}</p>`);
-  if (trend) parts.push(`<p><b>Trend</b>: ${trend.ranks.map((r) => escape(rankText(r))).join('; ')}.</p>`);
-  if (results.interrupted) parts.push(`<p class="verdict fail">Stopped early: ${escape(results.stop_reason ?? '')}</p>`);
+  for (const s of results.spikes ?? []) parts.push(`<p><b>Spike</b>: ${escapeHtml(spikeText(s, unit))}</p>`);
+  if (results.drift?.p95)
+    parts.push(
+      `<p><b>Drift</b>: ${escapeHtml(trendText('p95', results.drift.p95))}${results.drift.memory_mb ? `; ${escapeHtml(trendText('memory', results.drift.memory_mb))}` : ''}</p>`,
+    );
+  if (trend) parts.push(`<p><b>Trend</b>: ${trend.ranks.map((r) => escapeHtml(rankText(r))).join('; ')}.</p>`);
+  if (results.interrupted)
+    parts.push(`<p class="verdict fail">Stopped early: ${escapeHtml(results.stop_reason ?? '')}</p>`);
   return parts.join('\n');
 }
 
@@ -187,7 +279,7 @@ export function htmlReport(input: HtmlInput): string {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
-<title>${escape(title)}</title>
+<title>${escapeHtml(title)}</title>
 <style>${UPLOT_CSS}
 body { font: 14px/1.45 system-ui, sans-serif; margin: 20px; color: #222; }
 h1 { font-size: 20px; } h2 { font-size: 15px; margin: 24px 0 4px; }
@@ -198,8 +290,8 @@ footer { margin-top: 30px; color: #666; font-size: 12px; }
 </style>
 </head>
 <body>
-<h1>mlload: ${escape(results.scenario.name)}</h1>
-<p>${escape(results.started_at)} · ${escape(results.load.model === 'open' ? 'open model' : 'closed model')} · ${escape(results.environment.cores + ' × ' + results.environment.cpu_model)}</p>
+<h1>mlload: ${escapeHtml(results.scenario.name)}</h1>
+<p>${escapeHtml(results.started_at)} · ${escapeHtml(results.load.model === 'open' ? 'open model' : 'closed model')} · ${escapeHtml(`${results.environment.cores} × ${results.environment.cpu_model}`)}</p>
 ${summaryHtml(input)}
 <div id="charts"></div>
 <footer>Charts by uPlot ${UPLOT_VERSION} (MIT licence, inline below). Every number is in results.json beside this page.</footer>

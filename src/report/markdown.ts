@@ -1,6 +1,25 @@
 import type { Baseline, Check, Comparison, HistoryTrend, Verdict } from '../gate/index.ts';
 import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts';
-import { capacityText, describeMetric, failureModeText, formatChange, formatInterval, formatValue, headline, limitText, noticeText, rankText, showDrift, spikeText, STATUS_TITLE, shardsText, tokenTable, tokenTableTitle, trendText, undecidedText } from './words.ts';
+import {
+  capacityText,
+  describeMetric,
+  failureModeText,
+  formatChange,
+  formatInterval,
+  formatValue,
+  headline,
+  limitText,
+  noticeText,
+  rankText,
+  showDrift,
+  spikeText,
+  STATUS_TITLE,
+  shardsText,
+  tokenTable,
+  tokenTableTitle,
+  trendText,
+  undecidedText,
+} from './words.ts';
 
 export interface ReportLinks {
   /** What the run is called in the trend's words: "this PR" in a pull request's comment. */
@@ -21,8 +40,9 @@ export function commentMarker(scenario: string): string {
  * report cannot reverse or hide what follows it.
  */
 export function visibleControls(text: string): string {
-  return text.replace(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) =>
-    c === '\t' ? ' ' : `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`,
+  return text.replace(
+    /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g,
+    (c) => (c === '\t' ? ' ' : `<U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}>`),
   );
 }
 
@@ -51,7 +71,10 @@ export function fencedBlock(text: string): string[] {
 
 /** A notice keeps its code spans; no HTML, and no line break that would end the note. */
 function noticeMarkdown(text: string): string {
-  return visibleControls(text).replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/[\r\n]+/g, ' ');
+  return visibleControls(text)
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[\r\n]+/g, ' ');
 }
 
 /** Our own words with names in them (notices, notes): markup made literal, controls made visible. */
@@ -70,7 +93,14 @@ export function escapeText(text: string): string {
     .replace(/[\r\n\t]+/g, ' ');
 }
 
-const ICON: Record<string, string> = { pass: '✅', fail: '❌', inconclusive: '❔', improved: '🟢', info: '', 'no-baseline': '⚪' };
+const ICON: Record<string, string> = {
+  pass: '✅',
+  fail: '❌',
+  inconclusive: '❔',
+  improved: '🟢',
+  info: '',
+  'no-baseline': '⚪',
+};
 
 function checkRow(c: Check, withScope: boolean): string {
   const cells = [
@@ -89,8 +119,21 @@ function checkRow(c: Check, withScope: boolean): string {
 function table(checks: Check[], withScope: boolean, comparison: Comparison | null): string[] {
   const paired = comparison?.against === 'image';
   const level = comparison ? `${Math.round(comparison.confidence * 100)}% interval` : 'Interval';
-  const header = [...(withScope ? ['Request'] : []), 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', level, 'Limit', 'Status'];
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...checks.map((c) => checkRow(c, withScope))];
+  const header = [
+    ...(withScope ? ['Request'] : []),
+    'Metric',
+    paired ? 'A: reference' : 'Baseline',
+    paired ? 'B: this build' : 'This run',
+    paired ? 'B/A' : 'Change',
+    level,
+    'Limit',
+    'Status',
+  ];
+  return [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...checks.map((c) => checkRow(c, withScope)),
+  ];
 }
 
 /** Paired runs: how the two builds were compared, and each block pair's ratio. */
@@ -103,7 +146,10 @@ function pairedSection(comparison: Comparison): string[] {
     '',
     '| Pair | Order | p50 | p95 | p99 | Error rate B−A |',
     '|---|---|---|---|---|---|',
-    ...blocks.map((b) => `| ${b.index + 1} | ${b.first === 'candidate' ? 'B, A' : 'A, B'} | ${r(b.p50)} | ${r(b.p95)} | ${r(b.p99)} | ${(b.error_rate * 100).toFixed(2)} pts |`),
+    ...blocks.map(
+      (b) =>
+        `| ${b.index + 1} | ${b.first === 'candidate' ? 'B, A' : 'A, B'} | ${r(b.p50)} | ${r(b.p95)} | ${r(b.p99)} | ${(b.error_rate * 100).toFixed(2)} pts |`,
+    ),
     '',
     '</details>',
     '',
@@ -113,11 +159,18 @@ function pairedSection(comparison: Comparison): string[] {
 /** Mermaid xychart of p50/p95/p99 per second (GitHub renders it in comments and summaries). */
 export function latencyChart(series: SeriesPoint[], warmupS = 0, maxPoints = 60): string[] {
   // Measured seconds only, labelled from the start of measurement; the final partial second would repeat a label.
-  const points = series.filter((p, i, all) => p.phase === 'measure' && Math.round(p.t - warmupS) !== Math.round((all[i - 1]?.t ?? -1) - warmupS));
+  const points = series.filter(
+    (p, i, all) => p.phase === 'measure' && Math.round(p.t - warmupS) !== Math.round((all[i - 1]?.t ?? -1) - warmupS),
+  );
   if (points.length < 2) return [];
   const step = Math.ceil(points.length / maxPoints);
   const picked = points.filter((_, i) => i % step === 0);
-  return xyChart('Latency per second (ms): p50, p95, p99', `"seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`, 'ms', [picked.map((p) => p.p50), picked.map((p) => p.p95), picked.map((p) => p.p99)]);
+  return xyChart(
+    'Latency per second (ms): p50, p95, p99',
+    `"seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`,
+    'ms',
+    [picked.map((p) => p.p50), picked.map((p) => p.p95), picked.map((p) => p.p99)],
+  );
 }
 
 /** A Mermaid xychart: lines over one x axis, the y axis from 0 to a tenth above the highest value. */
@@ -136,7 +189,12 @@ function xyChart(title: string, xAxis: string, yLabel: string, lines: number[][]
 }
 
 /** The report: PR comment, job summary and report.md share it. */
-export function markdownReport(results: Results, verdict: Verdict, links: ReportLinks = {}, trend: HistoryTrend | null = null): string {
+export function markdownReport(
+  results: Results,
+  verdict: Verdict,
+  links: ReportLinks = {},
+  trend: HistoryTrend | null = null,
+): string {
   const name = results.scenario.name;
   const lines: string[] = [
     commentMarker(name),
@@ -168,14 +226,22 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
     const a = comparison.reference_figures;
     lines.push(
       `Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
-        (a ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.` : ''),
+        (a
+          ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.`
+          : ''),
       '',
     );
   } else if (comparison?.against === 'history') {
-    lines.push(`Compared with the last ${comparison.baseline_runs} runs of the default branch on this kind of machine (history ${codeSpan(comparison.reference, false)}); intervals weigh the change against the spread of those runs and the noise seen within this run.`, '');
+    lines.push(
+      `Compared with the last ${comparison.baseline_runs} runs of the default branch on this kind of machine (history ${codeSpan(comparison.reference, false)}); intervals weigh the change against the spread of those runs and the noise seen within this run.`,
+      '',
+    );
   } else if (comparison) {
     const runs = comparison.baseline_runs ?? 1;
-    lines.push(`Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`, '');
+    lines.push(
+      `Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`,
+      '',
+    );
   }
   for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${noticeMarkdown(noticeText(n))}`, '');
 
@@ -189,13 +255,23 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   });
   if (undecided.length > 0) {
     lines.push('**Inconclusive**', '');
-    for (const { c, why } of undecided) lines.push(`- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(why)}.`);
+    for (const { c, why } of undecided)
+      lines.push(
+        `- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(why)}.`,
+      );
     lines.push('');
   }
   if (trend) lines.push(...trendSection(trend, links.subject ?? 'this run'));
   if (perRequest.length > 0) {
     const failing = perRequest.some((c) => c.status === 'fail' || c.status === 'inconclusive');
-    lines.push(`<details${failing ? ' open' : ''}><summary>Per request</summary>`, '', ...table(perRequest, true, comparison), '', '</details>', '');
+    lines.push(
+      `<details${failing ? ' open' : ''}><summary>Per request</summary>`,
+      '',
+      ...table(perRequest, true, comparison),
+      '',
+      '</details>',
+      '',
+    );
   }
   if (comparison) lines.push(...pairedSection(comparison));
 
@@ -211,18 +287,32 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
     const sampled = shown.filter((f) => f.samples[0]);
     if (sampled.length > 0) {
       lines.push('<details><summary>Sample responses</summary>', '');
-      for (const f of sampled) lines.push(`${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`, '', ...fencedBlock(f.samples[0]!), '');
+      for (const f of sampled)
+        lines.push(
+          `${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`,
+          '',
+          ...fencedBlock(f.samples[0]!),
+          '',
+        );
       lines.push('</details>', '');
     }
   }
 
   const t = results.target;
   if (t.cold_start_ms !== undefined) {
-    lines.push(`Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.` + (t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''), '');
+    lines.push(
+      `Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.${t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''}`,
+      '',
+    );
   }
 
   if (results.capacity) lines.push(...capacitySection(results.capacity));
-  lines.push(...limitsOfTimeSection(results, verdict.checks.some((c) => c.metric === 'p95_drift' || c.metric === 'memory_drift')));
+  lines.push(
+    ...limitsOfTimeSection(
+      results,
+      verdict.checks.some((c) => c.metric === 'p95_drift' || c.metric === 'memory_drift'),
+    ),
+  );
 
   const chart = latencyChart(results.series, results.warmup_s);
   if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
@@ -231,16 +321,17 @@ export function markdownReport(results: Results, verdict: Verdict, links: Report
   if (links.runUrl) footer.push(`[workflow run](${links.runUrl})`);
   if (links.artifactUrl) footer.push(`[results artifact](${links.artifactUrl})`);
   else if (links.resultsPath) footer.push(`results in ${codeSpan(links.resultsPath, false)}`);
-  if (results.load.model === 'open') footer.push('latency is coordinated-omission corrected (measured from each request\'s scheduled time)');
+  if (results.load.model === 'open')
+    footer.push("latency is coordinated-omission corrected (measured from each request's scheduled time)");
   lines.push(`<sub>${footer.join(' · ')}</sub>`);
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 /** The job summary of a baseline refresh: the merged figures, each run's p95, where it was written. */
 export function baselineMarkdown(name: string, baseline: Baseline, path: string): string {
   const o = baseline.overall;
   const spread = (baseline.per_run ?? []).map((r) => r.p95.toFixed(1)).join(', ');
-  return [
+  return `${[
     `### mlload ${codeSpan(name, false)}: baseline refreshed from ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}`,
     '',
     `| Requests | req/s | error rate | p50 | p95 | p99 |`,
@@ -248,21 +339,39 @@ export function baselineMarkdown(name: string, baseline: Baseline, path: string)
     `| ${o.count} | ${o.rps} | ${(o.error_rate * 100).toFixed(2)}% | ${o.latency_ms.p50} ms | ${o.latency_ms.p95} ms | ${o.latency_ms.p99} ms |`,
     '',
     `p95 of each run: ${spread} ms. Written to ${codeSpan(path, false)}.`,
-  ].join('\n') + '\n';
+  ].join('\n')}\n`;
 }
 
-/** This run among the default branch's last runs: one line per metric, and a chart each (this run's value the flat line). */
+/**
+ * This run among the default branch's last runs: one line per metric, and a chart each (this run's value the flat
+ * line).
+ */
 function trendSection(t: HistoryTrend, subject: string): string[] {
-  const lines = [`**Trend**: ${t.ranks.map((r) => escapeText(rankText(r, subject))).join('; ')} (on this kind of machine).`, ''];
+  const lines = [
+    `**Trend**: ${t.ranks.map((r) => escapeText(rankText(r, subject))).join('; ')} (on this kind of machine).`,
+    '',
+  ];
   if (t.runs.length < 2) return lines;
   const chart = (metric: 'p95' | 'p99' | 'rps' | 'capacity', unit: string) => {
     const values = t.runs.map((r) => r[metric]);
     const now = t.current[metric];
     if (now === null || values.some((v) => v === null)) return [];
     const title = `${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, oldest first; flat line: ${subject}`;
-    return [...xyChart(title, `"main runs" 1 --> ${values.length}`, unit, [values as number[], values.map(() => now)]), ''];
+    return [
+      ...xyChart(title, `"main runs" 1 --> ${values.length}`, unit, [values as number[], values.map(() => now)]),
+      '',
+    ];
   };
-  lines.push('<details><summary>Trend charts</summary>', '', ...chart('p95', 'ms'), ...chart('p99', 'ms'), ...chart('rps', 'req/s'), ...chart('capacity', 'req/s'), '</details>', '');
+  lines.push(
+    '<details><summary>Trend charts</summary>',
+    '',
+    ...chart('p95', 'ms'),
+    ...chart('p99', 'ms'),
+    ...chart('rps', 'req/s'),
+    ...chart('capacity', 'req/s'),
+    '</details>',
+    '',
+  );
   return lines;
 }
 
@@ -274,9 +383,19 @@ export function capacityCharts(c: CapacityFigures): string[] {
   const p99Limit = c.slo.p99;
   const offered = c.unit === 'req/s';
   return [
-    ...xyChart(`p99 (ms) against offered load${p99Limit !== undefined ? `; flat line: the ${p99Limit} ms limit` : ''}`, xs, 'ms', [probes.map((p) => p.p99), ...(p99Limit !== undefined ? [probes.map(() => p99Limit)] : [])]),
+    ...xyChart(
+      `p99 (ms) against offered load${p99Limit !== undefined ? `; flat line: the ${p99Limit} ms limit` : ''}`,
+      xs,
+      'ms',
+      [probes.map((p) => p.p99), ...(p99Limit !== undefined ? [probes.map(() => p99Limit)] : [])],
+    ),
     '',
-    ...xyChart(`Throughput achieved (req/s) against offered load${offered ? '; second line: offered' : ''}`, xs, 'req/s', [probes.map((p) => p.achieved_rps), ...(offered ? [probes.map((p) => p.load)] : [])]),
+    ...xyChart(
+      `Throughput achieved (req/s) against offered load${offered ? '; second line: offered' : ''}`,
+      xs,
+      'req/s',
+      [probes.map((p) => p.achieved_rps), ...(offered ? [probes.map((p) => p.load)] : [])],
+    ),
   ];
 }
 
@@ -294,8 +413,16 @@ function limitsOfTimeSection(results: Results, gatedOnDrift: boolean): string[] 
   }
   const d = results.drift;
   if (d && showDrift(results, gatedOnDrift)) {
-    const trends = [d.p95 ? trendText('p95', d.p95) : null, d.memory_mb ? trendText('memory', d.memory_mb) : null].filter((x) => x !== null);
-    lines.push(`**Drift** per hour (Theil–Sen slope, ${Math.round(d.confidence * 100)}% interval):`, '', ...trends.map((t) => `- ${escapeText(t)}`), '');
+    const trends = [
+      d.p95 ? trendText('p95', d.p95) : null,
+      d.memory_mb ? trendText('memory', d.memory_mb) : null,
+    ].filter((x) => x !== null);
+    lines.push(
+      `**Drift** per hour (Theil–Sen slope, ${Math.round(d.confidence * 100)}% interval):`,
+      '',
+      ...trends.map((t) => `- ${escapeText(t)}`),
+      '',
+    );
   }
   return lines;
 }
@@ -304,14 +431,21 @@ function capacitySection(c: CapacityFigures): string[] {
   const lines = [`**Capacity**: ${escapeText(capacityText(c))}.`, ''];
   if (c.failure) lines.push(`Failure mode at the lowest failing load: ${escapeText(failureModeText(c.failure))}.`, '');
   const atCapacity = c.probes.filter((p) => p.verdict === 'pass' && p.load === c.value).pop();
-  if (atCapacity?.cpu_percent !== undefined) lines.push(`At capacity the container used ${atCapacity.cpu_percent.toFixed(0)}% CPU (mean) and ${atCapacity.memory_mb?.toFixed(0)} MB (peak).`, '');
+  if (atCapacity?.cpu_percent !== undefined)
+    lines.push(
+      `At capacity the container used ${atCapacity.cpu_percent.toFixed(0)}% CPU (mean) and ${atCapacity.memory_mb?.toFixed(0)} MB (peak).`,
+      '',
+    );
   const f = (x: number) => x.toFixed(1);
   lines.push(
     '<details><summary>Capacity probes</summary>',
     '',
     `| ${c.unit === 'users' ? 'Users' : 'Offered req/s'} | Achieved req/s | p50 | p95 | p99 | Errors | Verdict |`,
     '|---|---|---|---|---|---|---|',
-    ...c.probes.map((p) => `| ${p.load} | ${f(p.achieved_rps)} | ${f(p.p50)} ms | ${f(p.p95)} ms | ${f(p.p99)} ms | ${(p.error_rate * 100).toFixed(2)}% | ${p.verdict === 'pass' ? '✅ pass' : '❌ fail'}${p.decided === 'time' ? ' (time up)' : ''}${p.repeat ? ' (repeat)' : ''} |`),
+    ...c.probes.map(
+      (p) =>
+        `| ${p.load} | ${f(p.achieved_rps)} | ${f(p.p50)} ms | ${f(p.p95)} ms | ${f(p.p99)} ms | ${(p.error_rate * 100).toFixed(2)}% | ${p.verdict === 'pass' ? '✅ pass' : '❌ fail'}${p.decided === 'time' ? ' (time up)' : ''}${p.repeat ? ' (repeat)' : ''} |`,
+    ),
     '',
     ...capacityCharts(c),
     '',

@@ -20,15 +20,26 @@ export interface RunReport {
  * What every judged run leaves behind, the CLI's and the action's alike: results.json and the CSVs
  * (and the reference build's, in a paired run), report.md when asked for, and the console text.
  */
-export function writeRunReport(dir: string, run: { results: Results; verdict: Verdict; reference: Results | null; trend?: HistoryTrend | null }, options: { reportFile?: string | null; links?: ReportLinks } = {}): RunReport {
+export function writeRunReport(
+  dir: string,
+  run: { results: Results; verdict: Verdict; reference: Results | null; trend?: HistoryTrend | null },
+  options: { reportFile?: string | null; links?: ReportLinks } = {},
+): RunReport {
   if (run.reference) writeResultFiles(join(dir, 'reference'), run.reference);
   const files = writeResultFiles(dir, run.results, run.verdict);
   const html = join(dir, 'report.html');
-  writeFileSync(html, htmlReport({ results: run.results, verdict: run.verdict, reference: run.reference, trend: run.trend ?? null }));
+  writeFileSync(
+    html,
+    htmlReport({ results: run.results, verdict: run.verdict, reference: run.reference, trend: run.trend ?? null }),
+  );
   files.push(html);
   if (options.reportFile) {
     writeFileSync(options.reportFile, markdownReport(run.results, run.verdict, options.links, run.trend ?? null));
   }
   const trend = run.trend ? `\n${run.trend.ranks.map((r) => `trend: ${rankText(r)}`).join('\n')}` : '';
-  return { files, resultsPath: join(dir, 'results.json'), text: `${resultsTable(run.results)}\n\n${verdictText(run.verdict)}${trend}` };
+  return {
+    files,
+    resultsPath: join(dir, 'results.json'),
+    text: `${resultsTable(run.results)}\n\n${verdictText(run.verdict)}${trend}`,
+  };
 }

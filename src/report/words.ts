@@ -132,12 +132,17 @@ export function noticeText(n: Notice): string {
 }
 
 const against = (comparison: Comparison | null) =>
-  comparison?.against === 'image' ? 'the reference build' : comparison?.against === 'history' ? `the last ${comparison.baseline_runs ?? ''} main runs`.replace('  ', ' ') : 'baseline';
+  comparison?.against === 'image'
+    ? 'the reference build'
+    : comparison?.against === 'history'
+      ? `the last ${comparison.baseline_runs ?? ''} main runs`.replace('  ', ' ')
+      : 'baseline';
 
 /** One check in a line: "p95 350.0 ms (SLO ≤ 300.0 ms)", "p95 +35.0% [+20.1%, +52.3%] vs baseline (limit ≤ +10%)". */
 function checkPhrase(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope} `;
-  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} (SLO ${limitText(c)})`;
+  if (c.kind === 'slo')
+    return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} (SLO ${limitText(c)})`;
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
   return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change ?? 0)}${interval} vs ${against(comparison)} (limit ${limitText(c)})`;
 }
@@ -145,7 +150,10 @@ function checkPhrase(c: Check, comparison: Comparison | null): string {
 /** One line: what failed (or was left undecided), or that all held. */
 export function headline(verdict: Verdict): string {
   const { status, comparison } = verdict;
-  if (status === 'pass') return comparison?.against === 'image' ? 'every SLO held and no regression against the reference build' : 'every SLO and regression tolerance held';
+  if (status === 'pass')
+    return comparison?.against === 'image'
+      ? 'every SLO held and no regression against the reference build'
+      : 'every SLO and regression tolerance held';
   if (status === 'no-baseline') return 'no baseline to compare with; SLOs held';
   const shown = verdict.checks.filter((c) => c.status === status);
   const text = shown
@@ -159,12 +167,18 @@ export function headline(verdict: Verdict): string {
 /** A failed check as an annotation: the value or change against its limit, in the limit's own unit. */
 export function breachText(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope}: `;
-  if (c.kind === 'slo') return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} breaches the SLO ${limitText(c)}`;
+  if (c.kind === 'slo')
+    return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} breaches the SLO ${limitText(c)}`;
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
   return `${scope}${describeMetric(c.metric)} ${formatChange(c)}${interval} vs ${against(comparison)} breaches the regression tolerance ${limitText(c)}`;
 }
 
-export const STATUS_TITLE: Readonly<Record<Verdict['status'], string>> = { pass: 'passed', fail: 'failed', inconclusive: 'inconclusive', 'no-baseline': 'no baseline' };
+export const STATUS_TITLE: Readonly<Record<Verdict['status'], string>> = {
+  pass: 'passed',
+  fail: 'failed',
+  inconclusive: 'inconclusive',
+  'no-baseline': 'no baseline',
+};
 
 /** How the search's lowest failing probe failed, in words. */
 export function failureModeText(f: FailureMode): string {
@@ -217,37 +231,100 @@ export function capacityText(c: CapacityFigures): string {
     .join(', ');
   const [lo, hi] = c.bracket;
   const [sureLo, sureHi] = c.interval ?? [null, null];
-  const sure = sureLo !== null || sureHi !== null ? `; surely ${[sureLo !== null ? `≥ ${sureLo}` : null, sureHi !== null ? `< ${sureHi}` : null].filter((x) => x).join(' and ')} at ${Math.round(c.confidence * 100)}%` : '';
-  const value = c.value === null ? `below ${hi} ${c.unit} (the lowest probe failed)` : hi === null ? `at least ${c.value} ${c.unit} (the most probed)` : `${c.value} ${c.unit} (between ${lo} and ${hi}${sure})`;
-  const ended = { precision: 'bracket within the precision', max: 'reached max', time: 'time budget spent', floor: 'nothing lower to probe', 'target-failed': 'the target failed', interrupted: 'interrupted' }[c.ended];
+  const sure =
+    sureLo !== null || sureHi !== null
+      ? `; surely ${[sureLo !== null ? `≥ ${sureLo}` : null, sureHi !== null ? `< ${sureHi}` : null].filter((x) => x).join(' and ')} at ${Math.round(c.confidence * 100)}%`
+      : '';
+  const value =
+    c.value === null
+      ? `below ${hi} ${c.unit} (the lowest probe failed)`
+      : hi === null
+        ? `at least ${c.value} ${c.unit} (the most probed)`
+        : `${c.value} ${c.unit} (between ${lo} and ${hi}${sure})`;
+  const ended = {
+    precision: 'bracket within the precision',
+    max: 'reached max',
+    time: 'time budget spent',
+    floor: 'nothing lower to probe',
+    'target-failed': 'the target failed',
+    interrupted: 'interrupted',
+  }[c.ended];
   return `${value} holding ${slo}; ${c.probes.length} probes in ${c.seconds.toFixed(0)} s, ended: ${ended}`;
 }
 
-const TREND_NAMES: Readonly<Record<HistoryTrend['ranks'][number]['metric'], string>> = { p95: 'p95', p99: 'p99', rps: 'throughput', capacity: 'capacity' };
+const TREND_NAMES: Readonly<Record<HistoryTrend['ranks'][number]['metric'], string>> = {
+  p95: 'p95',
+  p99: 'p99',
+  rps: 'throughput',
+  capacity: 'capacity',
+};
 
 /** Where this run stands among the default branch's: "p95 of this PR: above 47 of the last 50 main runs". */
 export function rankText(r: HistoryTrend['ranks'][number], subject = 'this run'): string {
   const of = `of the last ${r.total} main run${r.total === 1 ? '' : 's'}`;
-  const where = r.above === 0 && r.below === 0 ? `equal to all ${r.total} main runs` : r.above >= r.below ? `above ${r.above} ${of}` : `below ${r.below} ${of}`;
+  const where =
+    r.above === 0 && r.below === 0
+      ? `equal to all ${r.total} main runs`
+      : r.above >= r.below
+        ? `above ${r.above} ${of}`
+        : `below ${r.below} ${of}`;
   return `${TREND_NAMES[r.metric]} of ${subject}: ${where}`;
 }
 
 /** The columns of a table of checks, for logs and pages alike. */
 export function checkHeaders(paired: boolean): string[] {
-  return ['Scope', 'Metric', paired ? 'A: reference' : 'Baseline', paired ? 'B: this build' : 'This run', paired ? 'B/A' : 'Change', 'Interval', 'Limit', 'Status'];
+  return [
+    'Scope',
+    'Metric',
+    paired ? 'A: reference' : 'Baseline',
+    paired ? 'B: this build' : 'This run',
+    paired ? 'B/A' : 'Change',
+    'Interval',
+    'Limit',
+    'Status',
+  ];
 }
 
 /** One check as the cells of that table. */
 export function checkCells(c: Check): string[] {
-  return [c.scope, `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`, c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit), formatValue(c.metric, c.value, c.unit), formatChange(c), formatInterval(c), limitText(c), c.status === 'info' ? '' : c.status];
+  return [
+    c.scope,
+    `${describeMetric(c.metric)}${c.kind === 'slo' ? ' (SLO)' : ''}`,
+    c.baseline === null ? '' : formatValue(c.metric, c.baseline, c.unit),
+    formatValue(c.metric, c.value, c.unit),
+    formatChange(c),
+    formatInterval(c),
+    limitText(c),
+    c.status === 'info' ? '' : c.status,
+  ];
 }
 
-/** The streamed answers' table, header first: one row per streaming request, and all of them when more than one streams. Empty when nothing streamed. */
+/**
+ * The streamed answers' table, header first: one row per streaming request, and all of them when more than one streams.
+ * Empty when nothing streamed.
+ */
 export function tokenTable(results: Results): string[][] {
-  const streamed = Object.entries(results.requests).filter((e): e is [string, (typeof e)[1] & { tokens: TokenStats }] => e[1].tokens !== undefined);
+  const streamed = Object.entries(results.requests).filter(
+    (e): e is [string, (typeof e)[1] & { tokens: TokenStats }] => e[1].tokens !== undefined,
+  );
   if (streamed.length === 0) return [];
   const goodput = streamed.some(([, s]) => s.tokens.goodput !== undefined);
-  const header = ['Name', 'answers', 'tokens', 'tokens/s', 'TTFT p50', 'p95', 'p99', 'TPOT p50', 'p95', 'p99', 'ITL p50', 'p99', 'max', ...(goodput ? ['goodput'] : [])];
+  const header = [
+    'Name',
+    'answers',
+    'tokens',
+    'tokens/s',
+    'TTFT p50',
+    'p95',
+    'p99',
+    'TPOT p50',
+    'p95',
+    'p99',
+    'ITL p50',
+    'p99',
+    'max',
+    ...(goodput ? ['goodput'] : []),
+  ];
   const f = (x: number) => x.toFixed(1);
   const row = (name: string, t: TokenStats) => [
     name,

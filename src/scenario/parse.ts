@@ -6,11 +6,38 @@ import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
 import { MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
 import { compileRequests, generatorOf } from './requests.ts';
-import { DEFAULT_CONFIDENCE, DEFAULT_ERROR_RATE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR, type Arrival, type BodySpec, type CapacityPlan, type CapacitySlo, type ComparePlan, type ExpectSpec, type GoodputSpec, type Limits, type LoadPlan, type RequestSpec, type Scenario, type TargetSpec, type Tolerances } from './types.ts';
-import { isGenerative, protocolAnswer, protocolHealth, protocolPath, type ChatMessage, type PromptSource, type Protocol, type StreamProtocol, type TfServingFormat } from './protocols.ts';
+import {
+  DEFAULT_CONFIDENCE,
+  DEFAULT_ERROR_RATE,
+  DEFAULT_MAX_NOISE,
+  DEFAULT_PRIOR,
+  type Arrival,
+  type BodySpec,
+  type CapacityPlan,
+  type CapacitySlo,
+  type ComparePlan,
+  type ExpectSpec,
+  type GoodputSpec,
+  type Limits,
+  type LoadPlan,
+  type RequestSpec,
+  type Scenario,
+  type TargetSpec,
+  type Tolerances,
+} from './types.ts';
+import {
+  isGenerative,
+  protocolAnswer,
+  protocolHealth,
+  protocolPath,
+  type ChatMessage,
+  type PromptSource,
+  type Protocol,
+  type StreamProtocol,
+  type TfServingFormat,
+} from './protocols.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
-
 
 /** What the command line or the action may override. */
 export interface ScenarioOverrides {
@@ -31,30 +58,72 @@ const MAX_TIMEOUT_MS = 3_600_000;
 const DEFAULT_MAX_IN_FLIGHT = 1024;
 
 /* The scenario as written: the schema has checked its shape before these types are trusted. */
-interface RawStatus { status?: number | string | Array<number | string>; json?: string | string[] }
+interface RawStatus {
+  status?: number | string | Array<number | string>;
+  json?: string | string[];
+}
 interface RawBody {
-  json?: unknown; file?: string; fields?: Record<string, FieldSpec>; invalid_of?: string;
-  mutations?: Mutation[]; raw?: string; content_type?: string;
+  json?: unknown;
+  file?: string;
+  fields?: Record<string, FieldSpec>;
+  invalid_of?: string;
+  mutations?: Mutation[];
+  raw?: string;
+  content_type?: string;
 }
 interface RawRequest {
-  name: string; weight?: number; method?: string; path?: string; headers?: Record<string, string>;
-  timeout?: string; body?: RawBody; expect?: RawStatus; protocol?: Protocol; model?: string; batch?: number; format?: TfServingFormat;
-  prompts?: { file?: string; generated?: { tokens: { mean: number; stddev?: number } } }; max_tokens?: number; stream?: boolean; temperature?: number;
+  name: string;
+  weight?: number;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  timeout?: string;
+  body?: RawBody;
+  expect?: RawStatus;
+  protocol?: Protocol;
+  model?: string;
+  batch?: number;
+  format?: TfServingFormat;
+  prompts?: { file?: string; generated?: { tokens: { mean: number; stddev?: number } } };
+  max_tokens?: number;
+  stream?: boolean;
+  temperature?: number;
   /** Short for `body: { invalid_of: … }`. */
   invalid_of?: string;
 }
-interface RawStage { duration: string; rate?: number; users?: number }
+interface RawStage {
+  duration: string;
+  rate?: number;
+  users?: number;
+}
 interface RawLoad {
-  rate?: number; arrival?: Arrival; max_in_flight?: number; users?: number; spawn_rate?: number;
-  think_time?: string; duration?: string; warmup?: string; timeout?: string; stages?: RawStage[];
+  rate?: number;
+  arrival?: Arrival;
+  max_in_flight?: number;
+  users?: number;
+  spawn_rate?: number;
+  think_time?: string;
+  duration?: string;
+  warmup?: string;
+  timeout?: string;
+  stages?: RawStage[];
   workers?: number | 'auto';
 }
 interface RawScenario {
-  name: string; seed?: number;
+  name: string;
+  seed?: number;
   target: {
-    url?: string; image?: string; port?: number; network?: 'host' | 'publish'; port_env?: string;
-    env?: Record<string, string | number | boolean>; args?: string[]; allow_unsafe_args?: boolean; pull?: 'always' | 'missing' | 'never';
-    headers?: Record<string, string>; health?: { path?: string; timeout?: string; interval?: string };
+    url?: string;
+    image?: string;
+    port?: number;
+    network?: 'host' | 'publish';
+    port_env?: string;
+    env?: Record<string, string | number | boolean>;
+    args?: string[];
+    allow_unsafe_args?: boolean;
+    pull?: 'always' | 'missing' | 'never';
+    headers?: Record<string, string>;
+    health?: { path?: string; timeout?: string; interval?: string };
   };
   load: RawLoad;
   requests: RawRequest[];
@@ -62,12 +131,24 @@ interface RawScenario {
   regression?: Record<string, unknown>;
   goodput?: { ttft?: string; tpot?: string; e2e?: string };
   capacity?: {
-    slo?: Record<string, string>; start?: number; max: number; precision?: string; max_duration?: string; confidence?: number; required?: boolean;
+    slo?: Record<string, string>;
+    start?: number;
+    max: number;
+    precision?: string;
+    max_duration?: string;
+    confidence?: number;
+    required?: boolean;
     probe?: { settle?: string; min?: string; max?: string };
   };
   compare?: {
-    against?: 'baseline' | 'history' | 'image'; history_runs?: number; baseline_image?: string; baseline_url?: string; blocks?: number; confidence?: number;
-    prior?: { runs?: number; latency?: string; tail?: string; throughput?: string }; max_noise?: string;
+    against?: 'baseline' | 'history' | 'image';
+    history_runs?: number;
+    baseline_image?: string;
+    baseline_url?: string;
+    blocks?: number;
+    confidence?: number;
+    prior?: { runs?: number; latency?: string; tail?: string; throughput?: string };
+    max_noise?: string;
   };
 }
 
@@ -81,7 +162,8 @@ export function loadScenario(file: string, overrides: ScenarioOverrides = {}): S
     try {
       compileScenario(doc, overrides);
     } catch (err) {
-      if (err instanceof InvalidFileError) problems.push(...err.problems.filter((p) => !problems.some((q) => q.key === p.key && q.line === p.line)));
+      if (err instanceof InvalidFileError)
+        problems.push(...err.problems.filter((p) => !problems.some((q) => q.key === p.key && q.line === p.line)));
     }
     throw new InvalidFileError(problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }
@@ -108,9 +190,14 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
   const compare = compileCompare(raw, target, overrides, at);
   const capacity = raw.capacity ? compileCapacity(raw.capacity, load, slo.overall, at) : null;
   for (const [name, t] of Object.entries(regression.requests)) {
-    if (t.capacity !== undefined) at(['regression', 'requests', name, 'capacity'], 'applies overall only: capacity is searched for the whole scenario');
+    if (t.capacity !== undefined)
+      at(
+        ['regression', 'requests', name, 'capacity'],
+        'applies overall only: capacity is searched for the whole scenario',
+      );
   }
-  if (regression.overall.capacity !== undefined && !capacity) at(['regression', 'capacity'], 'needs a `capacity:` section to search the capacity it compares');
+  if (regression.overall.capacity !== undefined && !capacity)
+    at(['regression', 'capacity'], 'needs a `capacity:` section to search the capacity it compares');
 
   checkLimitsOfTime(slo.overall, load, target, compare, at);
   // After the capacity plan: its default limits are the ones the scenario wrote.
@@ -147,19 +234,34 @@ function compileGoodput(
   at: At,
 ): GoodputSpec | null {
   const streams = specs.some((s) => s.stream !== null);
-  for (const [section, sets] of [['slo', slo], ['regression', regression]] as const) {
+  for (const [section, sets] of [
+    ['slo', slo],
+    ['regression', regression],
+  ] as const) {
     const scopes: Array<[Path, Record<string, unknown>, boolean]> = [
       [[section], sets.overall as Record<string, unknown>, streams],
-      ...Object.entries(sets.requests).map(([name, l]): [Path, Record<string, unknown>, boolean] => [[section, 'requests', name], l as Record<string, unknown>, specs.find((s) => s.name === name)?.stream != null]),
+      ...Object.entries(sets.requests).map(([name, l]): [Path, Record<string, unknown>, boolean] => [
+        [section, 'requests', name],
+        l as Record<string, unknown>,
+        specs.find((s) => s.name === name)?.stream != null,
+      ]),
     ];
     for (const [path, limits, streamed] of scopes) {
       const key = Object.keys(limits).find((k) => STREAM_ONLY.test(k));
-      if (key && !streamed) at(path, `${key.replace(/_p95$/, '')}: is measured on streamed answers only: needs a request with \`protocol: openai-chat\` or \`openai-completions\` (stream: true)${path.length > 1 ? ' of that name' : ''}`);
+      if (key && !streamed)
+        at(
+          path,
+          `${key.replace(/_p95$/, '')}: is measured on streamed answers only: needs a request with \`protocol: openai-chat\` or \`openai-completions\` (stream: true)${path.length > 1 ? ' of that name' : ''}`,
+        );
     }
   }
-  const wantsGoodput = slo.overall.goodput !== undefined || regression.overall.goodput !== undefined || [...Object.values(slo.requests), ...Object.values(regression.requests)].some((l) => l.goodput !== undefined);
+  const wantsGoodput =
+    slo.overall.goodput !== undefined ||
+    regression.overall.goodput !== undefined ||
+    [...Object.values(slo.requests), ...Object.values(regression.requests)].some((l) => l.goodput !== undefined);
   if (!raw.goodput) {
-    if (wantsGoodput) at([], 'needs a `goodput:` section (ttft, tpot, e2e) saying what makes a request good, to count goodput');
+    if (wantsGoodput)
+      at([], 'needs a `goodput:` section (ttft, tpot, e2e) saying what makes a request good, to count goodput');
     return null;
   }
   const g: GoodputSpec = {};
@@ -167,7 +269,11 @@ function compileGoodput(
   if (raw.goodput.tpot) g.tpot = parseDuration(raw.goodput.tpot);
   if (raw.goodput.e2e) g.e2e = parseDuration(raw.goodput.e2e);
   if (Object.keys(g).length === 0) at(['goodput'], 'needs at least one of ttft, tpot, e2e');
-  if (!streams) at(['goodput'], 'is counted on streamed answers only: needs a request with `protocol: openai-chat` or `openai-completions`');
+  if (!streams)
+    at(
+      ['goodput'],
+      'is counted on streamed answers only: needs a request with `protocol: openai-chat` or `openai-completions`',
+    );
   return g;
 }
 
@@ -175,13 +281,16 @@ function compileGoodput(
 function checkLimitsOfTime(slo: Limits, load: LoadPlan, target: TargetSpec, compare: ComparePlan, at: At): void {
   const paired = compare.against === 'image';
   if (slo.recovery !== undefined) {
-    if (slo.p95 === undefined) at(['slo', 'recovery'], 'needs `slo.p95`: a spike has recovered when the per-second p95 is back within it');
-    if (spikesOf(load).length === 0) at(['slo', 'recovery'], 'needs a spike in `load.stages`: a stage whose load rises to 1.5× or more within 10 s');
+    if (slo.p95 === undefined)
+      at(['slo', 'recovery'], 'needs `slo.p95`: a spike has recovered when the per-second p95 is back within it');
+    if (spikesOf(load).length === 0)
+      at(['slo', 'recovery'], 'needs a spike in `load.stages`: a stage whose load rises to 1.5× or more within 10 s');
     if (paired) at(['slo', 'recovery'], 'cannot be judged in a paired run: its blocks cut the stages apart');
   }
   if (slo.drift) {
     if (paired) at(['slo', 'drift'], 'cannot be judged in a paired run: its blocks cut the run apart');
-    if (slo.drift.memory !== undefined && !target.image) at(['slo', 'drift', 'memory'], "needs a container target (`target.image`): a URL's memory is not seen");
+    if (slo.drift.memory !== undefined && !target.image)
+      at(['slo', 'drift', 'memory'], "needs a container target (`target.image`): a URL's memory is not seen");
   }
 }
 
@@ -198,15 +307,20 @@ function compileCapacity(raw: NonNullable<RawScenario['capacity']>, load: LoadPl
     if (slo.error_rate !== undefined) limits.error_rate = slo.error_rate;
   }
   if (!CAPACITY_PERCENTILES.some((k) => limits[k] !== undefined) && limits.error_rate === undefined) {
-    at(raw.slo ? [...path, 'slo'] : path, 'needs a percentile or error_rate limit to search against (capacity.slo, or the scenario\'s slo)');
+    at(
+      raw.slo ? [...path, 'slo'] : path,
+      "needs a percentile or error_rate limit to search against (capacity.slo, or the scenario's slo)",
+    );
     limits = {};
   }
   const own = load.model === 'open' ? (load.stages[0]?.fromRate ?? 1) : (load.stages[0]?.users ?? 1);
   const start = raw.start ?? Math.max(1, Math.min(own, raw.max));
   if (raw.start !== undefined && raw.start >= raw.max) at([...path, 'max'], `is not above start (${raw.start})`);
-  if (load.model === 'closed' && (!Number.isInteger(start) || !Number.isInteger(raw.max))) at(path, 'counts users in the closed model: start and max must be whole numbers');
+  if (load.model === 'closed' && (!Number.isInteger(start) || !Number.isInteger(raw.max)))
+    at(path, 'counts users in the closed model: start and max must be whole numbers');
   const precision = raw.precision !== undefined ? parsePercent(raw.precision) : 0.05;
-  if (Number.isFinite(precision) && !(precision > 0 && precision < 1)) at([...path, 'precision'], 'must be above 0% and below 100%');
+  if (Number.isFinite(precision) && !(precision > 0 && precision < 1))
+    at([...path, 'precision'], 'must be above 0% and below 100%');
   const ms = (text: string | undefined, fallback: number, key: Path) => {
     const v = text !== undefined ? parseDuration(text) : fallback;
     if (!(v > 0)) at(key, 'must be longer than 0');
@@ -218,8 +332,20 @@ function compileCapacity(raw: NonNullable<RawScenario['capacity']>, load: LoadPl
   const minProbeMs = ms(raw.probe?.min, 10_000, [...path, 'probe', 'min']);
   const maxProbeMs = ms(raw.probe?.max, 30_000, [...path, 'probe', 'max']);
   if (maxProbeMs < minProbeMs) at([...path, 'probe', 'max'], `is shorter than probe.min (${raw.probe?.min ?? '10s'})`);
-  if (settleMs + maxProbeMs > maxDurationMs) at([...path, 'max_duration'], 'leaves no time for one probe (probe.settle + probe.max)');
-  return { slo: limits, start, max: raw.max, precision, maxDurationMs, confidence: raw.confidence ?? 0.99, settleMs, minProbeMs, maxProbeMs, required: raw.required ?? true };
+  if (settleMs + maxProbeMs > maxDurationMs)
+    at([...path, 'max_duration'], 'leaves no time for one probe (probe.settle + probe.max)');
+  return {
+    slo: limits,
+    start,
+    max: raw.max,
+    precision,
+    maxDurationMs,
+    confidence: raw.confidence ?? 0.99,
+    settleMs,
+    minProbeMs,
+    maxProbeMs,
+    required: raw.required ?? true,
+  };
 }
 
 function compileCompare(raw: RawScenario, target: TargetSpec, overrides: ScenarioOverrides, at: At): ComparePlan {
@@ -228,11 +354,22 @@ function compileCompare(raw: RawScenario, target: TargetSpec, overrides: Scenari
   const url = overrides.baselineImage ? null : (c.baseline_url ?? null);
   const against = overrides.baselineImage ? 'image' : (c.against ?? 'baseline');
   if (against === 'image') {
-    if (!image && !url) at(['compare'], 'with `against: image` needs `baseline_image` (or `baseline_url`): the reference build to run beside the target');
+    if (!image && !url)
+      at(
+        ['compare'],
+        'with `against: image` needs `baseline_image` (or `baseline_url`): the reference build to run beside the target',
+      );
     if (image && url) at(['compare'], 'has both `baseline_image` and `baseline_url`; give one');
-    if (image && !target.image) at(['compare', 'baseline_image'], 'needs the target to be a container too (`target.image`), so both builds run the same way');
+    if (image && !target.image)
+      at(
+        ['compare', 'baseline_image'],
+        'needs the target to be a container too (`target.image`), so both builds run the same way',
+      );
     if (image && target.network === 'host' && !target.portEnv) {
-      at(['target'], 'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port');
+      at(
+        ['target'],
+        'runs two containers on the host network in paired mode: give `port_env` so each listens on its own port',
+      );
     }
   }
   const p = c.prior ?? {};
@@ -243,7 +380,15 @@ function compileCompare(raw: RawScenario, target: TargetSpec, overrides: Scenari
     throughput: p.throughput ? parsePercent(p.throughput) : DEFAULT_PRIOR.throughput,
   };
   const maxNoise = c.max_noise ? parsePercent(c.max_noise) : DEFAULT_MAX_NOISE;
-  return { against, historyRuns: c.history_runs ?? 10, reference: { image, url }, blocks: c.blocks ?? 8, confidence: c.confidence ?? DEFAULT_CONFIDENCE[against], prior, maxNoise };
+  return {
+    against,
+    historyRuns: c.history_runs ?? 10,
+    reference: { image, url },
+    blocks: c.blocks ?? 8,
+    confidence: c.confidence ?? DEFAULT_CONFIDENCE[against],
+    prior,
+    maxNoise,
+  };
 }
 
 type At = (path: Path, message: string, key?: string) => void;
@@ -251,28 +396,45 @@ type At = (path: Path, message: string, key?: string) => void;
 function compileLoad(load: RawLoad, overrides: ScenarioOverrides, at: At): LoadPlan {
   const open = load.rate !== undefined || load.arrival !== undefined || load.max_in_flight !== undefined;
   const closed = load.users !== undefined || load.spawn_rate !== undefined || load.think_time !== undefined;
-  const stageKinds = new Set((load.stages ?? []).map((s) => (s.rate !== undefined ? 'rate' : s.users !== undefined ? 'users' : 'none')));
+  const stageKinds = new Set(
+    (load.stages ?? []).map((s) => (s.rate !== undefined ? 'rate' : s.users !== undefined ? 'users' : 'none')),
+  );
   const warmupMs = load.warmup ? parseDuration(load.warmup) : 0;
   const workers = load.workers === 'auto' ? availableParallelism() : (load.workers ?? 1);
 
-  if (open && closed) at(['load'], 'mixes the open model (rate, arrival, max_in_flight) with the closed model (users, spawn_rate, think_time)');
-  if (stageKinds.size > 1) at(['load', 'stages'], 'every stage needs `rate` (open model) or every stage needs `users` (closed model), not a mix');
+  if (open && closed)
+    at(
+      ['load'],
+      'mixes the open model (rate, arrival, max_in_flight) with the closed model (users, spawn_rate, think_time)',
+    );
+  if (stageKinds.size > 1)
+    at(
+      ['load', 'stages'],
+      'every stage needs `rate` (open model) or every stage needs `users` (closed model), not a mix',
+    );
   (load.stages ?? []).forEach((s, i) => {
     if (s.rate === undefined && s.users === undefined) at(['load', 'stages', i], 'needs `rate` or `users`');
   });
   const usesRate = open || stageKinds.has('rate');
   const usesUsers = closed || stageKinds.has('users');
-  if (usesRate && usesUsers && !(open && closed)) at(['load', 'stages'], 'stages must use the same model as the load (rate with rate, users with users)');
+  if (usesRate && usesUsers && !(open && closed))
+    at(['load', 'stages'], 'stages must use the same model as the load (rate with rate, users with users)');
   if (!usesRate && !usesUsers) at(['load'], 'needs `rate` (open model) or `users` (closed model), or `stages`');
   if (!load.duration && !load.stages) at(['load'], 'needs `duration` or `stages`');
-  if (load.duration && load.stages) at(['load', 'duration'], 'cannot be combined with `stages` (their durations add up to the run)');
+  if (load.duration && load.stages)
+    at(['load', 'duration'], 'cannot be combined with `stages` (their durations add up to the run)');
 
   const stagesMs = (load.stages ?? []).map((s) => parseDuration(s.duration));
   let durationMs = load.duration ? parseDuration(load.duration) : stagesMs.reduce((a, b) => a + b, 0);
   if (overrides.durationMs !== undefined) durationMs = overrides.durationMs;
   // A run that measures nothing cannot pass a gate; one past a week overflows timers and sends nothing.
-  if (durationMs === 0) at(['load', load.duration ? 'duration' : 'stages'], 'adds up to 0s: a run must measure something');
-  if (warmupMs + durationMs > MAX_RUN_MS) at(['load', load.duration ? 'duration' : 'stages'], 'with the warm-up runs longer than 7 days: split it into shorter runs');
+  if (durationMs === 0)
+    at(['load', load.duration ? 'duration' : 'stages'], 'adds up to 0s: a run must measure something');
+  if (warmupMs + durationMs > MAX_RUN_MS)
+    at(
+      ['load', load.duration ? 'duration' : 'stages'],
+      'with the warm-up runs longer than 7 days: split it into shorter runs',
+    );
 
   if (usesUsers && !usesRate) {
     const stages = load.stages
@@ -317,7 +479,8 @@ function truncateStages<S extends { durationMs: number }>(stages: S[], durationM
     out.push({ ...s, durationMs: Math.min(s.durationMs, left) });
     left -= s.durationMs;
   }
-  if (left > 0 && out.length > 0) out[out.length - 1] = { ...out[out.length - 1]!, durationMs: out[out.length - 1]!.durationMs + left };
+  if (left > 0 && out.length > 0)
+    out[out.length - 1] = { ...out[out.length - 1]!, durationMs: out[out.length - 1]!.durationMs + left };
   return out;
 }
 
@@ -327,20 +490,24 @@ function truncateStages<S extends { durationMs: number }>(stages: S[], durationM
  */
 export function unsafeDockerArgs(args: string[]): string | null {
   for (let i = 0; i < args.length; i++) {
-    const [flag, inline] = args[i]!.startsWith('--') ? (args[i]!.split(/=(.*)/s) as [string, string?]) : [args[i]!.slice(0, 2), args[i]!.length > 2 ? args[i]!.slice(2) : undefined];
+    const [flag, inline] = args[i]!.startsWith('--')
+      ? (args[i]!.split(/=(.*)/s) as [string, string?])
+      : [args[i]!.slice(0, 2), args[i]!.length > 2 ? args[i]!.slice(2) : undefined];
     const value = inline ?? args[i + 1] ?? '';
     switch (flag) {
       case '-e':
       case '--env':
-        if (!value.includes('=')) return `\`${flag} ${value}\` copies ${value || 'a variable'} from the runner's environment into the container (it may hold a token): give a value (NAME=value) in \`target.env\``;
+        if (!value.includes('='))
+          return `\`${flag} ${value}\` copies ${value || 'a variable'} from the runner's environment into the container (it may hold a token): give a value (NAME=value) in \`target.env\``;
         break;
       case '--env-file':
         return '`--env-file` reads a file of the runner into the container: put the variables in `target.env`';
       case '--privileged':
-        return '`--privileged` gives the container the host\'s devices and privileges';
+        return "`--privileged` gives the container the host's devices and privileges";
       case '-v':
       case '--volume':
-        if (/^[/.~]|^[A-Za-z]:/.test(value) || value.includes('docker.sock')) return `\`${flag} ${value}\` mounts a host path into the container`;
+        if (/^[/.~]|^[A-Za-z]:/.test(value) || value.includes('docker.sock'))
+          return `\`${flag} ${value}\` mounts a host path into the container`;
         break;
       case '--mount':
         if (/(^|,)type=bind(,|$)/.test(value)) return '`--mount type=bind` mounts a host path into the container';
@@ -364,7 +531,8 @@ export function unsafeDockerArgs(args: string[]): string | null {
 function checkHeaders(headers: Record<string, string>, path: Path, at: At): void {
   for (const [name, value] of Object.entries(headers)) {
     if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) at(path, 'is not a valid header name', name);
-    else if (typeof value === 'string' && /[\x00-\x08\x0a-\x1f\x7f]/.test(value)) at(path, 'contains a line break or control character', name);
+    else if (typeof value === 'string' && /[\x00-\x08\x0a-\x1f\x7f]/.test(value))
+      at(path, 'contains a line break or control character', name);
   }
 }
 
@@ -380,14 +548,20 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
   const image = overrides.url ? undefined : (overrides.image ?? t.image);
   if (!url && !image) at(['target'], 'needs `url` (a running service) or `image` (a container to start)');
   if (t.url && t.image && !overrides.url && !overrides.image) at(['target'], 'has both `url` and `image`; give one');
-  if (image && t.port === undefined) at(['target'], 'needs `port`: the port the server listens on inside the container');
+  if (image && t.port === undefined)
+    at(['target'], 'needs `port`: the port the server listens on inside the container');
   if (url) {
     try {
       const u = new URL(url);
-      if (u.pathname !== '/' && u.pathname !== '') at(['target', 'url'], 'must be a base URL without a path; put paths in requests');
+      if (u.pathname !== '/' && u.pathname !== '')
+        at(['target', 'url'], 'must be a base URL without a path; put paths in requests');
       // Never silently dropped, and never printed: credentials belong in a header from a secret.
-      if (u.username || u.password) at(['target', 'url'], 'carries a user name or password: send credentials in `target.headers` (Authorization), from a secret');
-      if (u.search || u.hash) at(['target', 'url'], 'has a query string or fragment: put them in the requests\' paths');
+      if (u.username || u.password)
+        at(
+          ['target', 'url'],
+          'carries a user name or password: send credentials in `target.headers` (Authorization), from a secret',
+        );
+      if (u.search || u.hash) at(['target', 'url'], "has a query string or fragment: put them in the requests' paths");
     } catch {
       at(['target', 'url'], 'is not a valid URL');
     }
@@ -423,7 +597,13 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
   };
 }
 
-function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at: At, problems: Problem[]): RequestSpec[] {
+function requestSpecs(
+  raws: RawRequest[],
+  baseDir: string,
+  timeoutMs: number,
+  at: At,
+  problems: Problem[],
+): RequestSpec[] {
   raws = raws.map((r, i) => {
     if (r.invalid_of === undefined) return r;
     if (r.body) at(['requests', i, 'invalid_of'], 'is short for `body: { invalid_of: … }`: give one or the other');
@@ -447,26 +627,43 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       if (spec) keep(r.name, spec);
     } else {
       for (const k of ['prompts', 'max_tokens', 'stream', 'temperature'] as const) {
-        if (r[k] !== undefined) at(['requests', i, k], 'only applies with `protocol: openai-chat` or `openai-completions`');
+        if (r[k] !== undefined)
+          at(['requests', i, k], 'only applies with `protocol: openai-chat` or `openai-completions`');
       }
     }
     const b = r.body;
     if (!b) return;
     if (r.protocol && isGenerative(r.protocol) && b.invalid_of === undefined) {
-      at(['requests', i, 'body'], `with protocol: ${r.protocol} the body is built from \`prompts\`: leave \`body\` out`);
+      at(
+        ['requests', i, 'body'],
+        `with protocol: ${r.protocol} the body is built from \`prompts\`: leave \`body\` out`,
+      );
       return;
     }
     const sources = (['json', 'file', 'fields', 'invalid_of', 'raw'] as const).filter((k) => b[k] !== undefined);
     if (sources.length !== 1) {
-      at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`);
+      at(
+        ['requests', i, 'body'],
+        `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`,
+      );
       return;
     }
     if (r.protocol && !isGenerative(r.protocol)) {
-      if (!b.fields) at(['requests', i, 'body'], `with protocol: ${r.protocol} needs \`fields:\`, from which the ${r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are'} built`);
+      if (!b.fields)
+        at(
+          ['requests', i, 'body'],
+          `with protocol: ${r.protocol} needs \`fields:\`, from which the ${r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are'} built`,
+        );
       else {
         checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
         checkTensorFields(r.protocol, b.fields, ['requests', i, 'body', 'fields'], at);
-        keep(r.name, { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1, ...(r.format ? { format: r.format } : {}) });
+        keep(r.name, {
+          kind: 'tensors',
+          protocol: r.protocol,
+          fields: b.fields,
+          batch: r.batch ?? 1,
+          ...(r.format ? { format: r.format } : {}),
+        });
       }
     } else if (b.fields) {
       checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
@@ -475,7 +672,8 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
     else if (b.file) {
       const before = problems.length;
       const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
-      if (lines.length === 0 && problems.length === before) at(['requests', i, 'body', 'file'], 'names a file with no payloads');
+      if (lines.length === 0 && problems.length === before)
+        at(['requests', i, 'body', 'file'], 'names a file with no payloads');
       if (lines.length > 0) keep(r.name, { kind: 'list', values: lines.map((l) => l.value) });
     }
     if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
@@ -489,28 +687,40 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
       const of = breakable.get(b.invalid_of);
       if (!of) {
         const known = raws.filter((q) => breakable.has(q.name)).map((q) => q.name);
-        at(['requests', i, 'body', 'invalid_of'], `names no request with a json, file or fields body${known.length ? ` (known: ${known.join(', ')})` : ''}`);
+        at(
+          ['requests', i, 'body', 'invalid_of'],
+          `names no request with a json, file or fields body${known.length ? ` (known: ${known.join(', ')})` : ''}`,
+        );
       } else {
         const allowed = b.mutations ?? MUTATIONS;
         if (!of.mutations.some((m) => allowed.includes(m))) {
-          at(['requests', i, 'body', 'mutations'], `none of these apply to ${b.invalid_of}'s payloads (possible: ${of.mutations.join(', ')})`);
+          at(
+            ['requests', i, 'body', 'mutations'],
+            `none of these apply to ${b.invalid_of}'s payloads (possible: ${of.mutations.join(', ')})`,
+          );
         } else body = { kind: 'invalid', of: b.invalid_of, mutations: allowed };
       }
     }
     // A protocol gives the path; a request that breaks another one goes where it goes.
     const pathOf = (q: RawRequest) => q.path ?? (q.protocol && q.model ? protocolPath(q.protocol, q.model) : undefined);
     const broken = b?.invalid_of !== undefined ? byName.get(b.invalid_of) : undefined;
-    if (r.protocol && !r.model && !r.path) at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
-    if (!r.protocol && (r.model !== undefined || r.batch !== undefined)) at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
-    if (r.format !== undefined && r.protocol !== 'tfserving') at(['requests', i, 'format'], 'applies to protocol: tfserving only');
+    if (r.protocol && !r.model && !r.path)
+      at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
+    if (!r.protocol && (r.model !== undefined || r.batch !== undefined))
+      at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
+    if (r.format !== undefined && r.protocol !== 'tfserving')
+      at(['requests', i, 'format'], 'applies to protocol: tfserving only');
     const path = pathOf(r) ?? (broken ? pathOf(broken) : undefined);
-    if (path === undefined) at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
+    if (path === undefined)
+      at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
     // Sent as written on the request line: a space, CR or LF would split the request.
-    if (path && /[\x00-\x20\x7f]/.test(path)) at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
+    if (path && /[\x00-\x20\x7f]/.test(path))
+      at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
     checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
     const method = r.method ?? (body ? 'POST' : 'GET');
     if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
-    const streams = r.protocol && isGenerative(r.protocol) && b?.invalid_of === undefined && r.stream !== false ? r.protocol : null;
+    const streams =
+      r.protocol && isGenerative(r.protocol) && b?.invalid_of === undefined && r.stream !== false ? r.protocol : null;
     // A stream is checked as it is read, not as one JSON document.
     const answer = r.protocol && b?.invalid_of === undefined && !streams ? protocolAnswer(r.protocol) : null;
     return {
@@ -532,17 +742,34 @@ function requestSpecs(raws: RawRequest[], baseDir: string, timeoutMs: number, at
 const MAX_OUTPUT_TOKENS = 1_000_000;
 
 /** An OpenAI-compatible request: its model, prompts (a JSON Lines file, or generated), max_tokens, stream. */
-function generativeSpec(r: RawRequest, i: number, baseDir: string, at: At, problems: Problem[]): (BodySpec & { kind: 'generative' }) | null {
+function generativeSpec(
+  r: RawRequest,
+  i: number,
+  baseDir: string,
+  at: At,
+  problems: Problem[],
+): (BodySpec & { kind: 'generative' }) | null {
   const protocol = r.protocol as StreamProtocol;
   if (!r.model) at(['requests', i], `with protocol: ${protocol} needs \`model\`: the model's name the server serves`);
-  if (!r.prompts) at(['requests', i], `with protocol: ${protocol} needs \`prompts\`: { file: prompts.jsonl } or { generated: { tokens: { mean: 512, stddev: 128 } } }`);
-  if (r.max_tokens === undefined) at(['requests', i], `with protocol: ${protocol} needs \`max_tokens\`: the output tokens to ask for`);
+  if (!r.prompts)
+    at(
+      ['requests', i],
+      `with protocol: ${protocol} needs \`prompts\`: { file: prompts.jsonl } or { generated: { tokens: { mean: 512, stddev: 128 } } }`,
+    );
+  if (r.max_tokens === undefined)
+    at(['requests', i], `with protocol: ${protocol} needs \`max_tokens\`: the output tokens to ask for`);
   else if (r.max_tokens > MAX_OUTPUT_TOKENS) at(['requests', i, 'max_tokens'], `must be <= ${MAX_OUTPUT_TOKENS}`);
   if (r.batch !== undefined) at(['requests', i, 'batch'], `does not apply to ${protocol}: one prompt a request`);
   if (!r.model || !r.prompts || r.max_tokens === undefined) return null;
   let prompts: PromptSource | null = null;
-  if (r.prompts.file !== undefined && r.prompts.generated !== undefined) at(['requests', i, 'prompts'], 'needs one of `file` or `generated`, not both');
-  else if (r.prompts.generated) prompts = { kind: 'generated', mean: r.prompts.generated.tokens.mean, stddev: r.prompts.generated.tokens.stddev ?? 0 };
+  if (r.prompts.file !== undefined && r.prompts.generated !== undefined)
+    at(['requests', i, 'prompts'], 'needs one of `file` or `generated`, not both');
+  else if (r.prompts.generated)
+    prompts = {
+      kind: 'generated',
+      mean: r.prompts.generated.tokens.mean,
+      stddev: r.prompts.generated.tokens.stddev ?? 0,
+    };
   else if (r.prompts.file !== undefined) {
     const file = r.prompts.file;
     const before = problems.length;
@@ -552,14 +779,37 @@ function generativeSpec(r: RawRequest, i: number, baseDir: string, at: At, probl
     for (const { value, line } of lines) {
       const p = promptOf(value, protocol);
       if (p !== null) list.push(p);
-      else if (++bad <= MAX_LINE_PROBLEMS) problems.push({ file, line, col: 1, key: '', message: `is not a prompt: a string, {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}` });
+      else if (++bad <= MAX_LINE_PROBLEMS)
+        problems.push({
+          file,
+          line,
+          col: 1,
+          key: '',
+          message: `is not a prompt: a string, {"prompt": "…"} or {"messages": [{"role": "user", "content": "…"}]}`,
+        });
     }
-    if (bad > MAX_LINE_PROBLEMS) problems.push({ file, line: 0, col: 0, key: '', message: `and ${bad - MAX_LINE_PROBLEMS} more lines that are not prompts` });
-    if (list.length === 0 && problems.length === before) at(['requests', i, 'prompts', 'file'], 'names a file with no prompts');
+    if (bad > MAX_LINE_PROBLEMS)
+      problems.push({
+        file,
+        line: 0,
+        col: 0,
+        key: '',
+        message: `and ${bad - MAX_LINE_PROBLEMS} more lines that are not prompts`,
+      });
+    if (list.length === 0 && problems.length === before)
+      at(['requests', i, 'prompts', 'file'], 'names a file with no prompts');
     if (list.length > 0) prompts = { kind: 'list', prompts: list };
   } else at(['requests', i, 'prompts'], 'needs `file` or `generated`');
   if (!prompts) return null;
-  return { kind: 'generative', protocol, model: r.model, prompts, maxTokens: r.max_tokens, stream: r.stream !== false, temperature: r.temperature ?? null };
+  return {
+    kind: 'generative',
+    protocol,
+    model: r.model,
+    prompts,
+    maxTokens: r.max_tokens,
+    stream: r.stream !== false,
+    temperature: r.temperature ?? null,
+  };
 }
 
 const ROLES = new Set(['system', 'user', 'assistant', 'developer', 'tool']);
@@ -572,7 +822,8 @@ function promptOf(value: unknown, protocol: StreamProtocol): string | ChatMessag
   if (typeof v.prompt === 'string' && v.prompt.length > 0) return v.prompt;
   if (!Array.isArray(v.messages) || v.messages.length === 0) return null;
   const messages = v.messages as Array<{ role?: unknown; content?: unknown }>;
-  if (!messages.every((m) => m && typeof m.role === 'string' && ROLES.has(m.role) && typeof m.content === 'string')) return null;
+  if (!messages.every((m) => m && typeof m.role === 'string' && ROLES.has(m.role) && typeof m.content === 'string'))
+    return null;
   const list = messages.map((m) => ({ role: m.role as string, content: m.content as string }));
   return protocol === 'openai-chat' ? list : list.map((m) => m.content).join('\n');
 }
@@ -586,9 +837,20 @@ function protocolHealthOf(requests: RawRequest[]): string | null {
 /** A tensor is rectangular and flat: each field a scalar or an array of fixed length, no objects. */
 function checkTensorFields(protocol: Protocol, specs: Record<string, FieldSpec>, path: Path, at: At): void {
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.object) at([...path, name], `is an object: with protocol: ${protocol} each field is one ${protocol === 'kserve-v2' ? 'input tensor' : 'feature'}, a value or an array of values`);
-    if (protocol === 'kserve-v2' && spec.array && (typeof spec.length !== 'number' || spec.array.array || spec.array.object)) {
-      at([...path, name], 'is an array of varying length or of arrays: a KServe v2 tensor needs one fixed `length` of plain values');
+    if (spec.object)
+      at(
+        [...path, name],
+        `is an object: with protocol: ${protocol} each field is one ${protocol === 'kserve-v2' ? 'input tensor' : 'feature'}, a value or an array of values`,
+      );
+    if (
+      protocol === 'kserve-v2' &&
+      spec.array &&
+      (typeof spec.length !== 'number' || spec.array.array || spec.array.object)
+    ) {
+      at(
+        [...path, name],
+        'is an array of varying length or of arrays: a KServe v2 tensor needs one fixed `length` of plain values',
+      );
     }
   }
 }
@@ -599,10 +861,16 @@ function checkRanges(specs: Record<string, FieldSpec>, path: Path, at: At): void
     const here = [...path, name];
     for (const k of ['int', 'float'] as const) {
       const range = spec[k];
-      if (range && range[0] > range[1]) at([...here, k], `is [${range[0]}, ${range[1]}]: the low end is above the high end (write [${range[1]}, ${range[0]}])`);
+      if (range && range[0] > range[1])
+        at(
+          [...here, k],
+          `is [${range[0]}, ${range[1]}]: the low end is above the high end (write [${range[1]}, ${range[0]}])`,
+        );
     }
-    if (Array.isArray(spec.length) && spec.length[0] > spec.length[1]) at([...here, 'length'], 'has its low end above its high end');
-    if (spec.string?.length && spec.string.length[0] > spec.string.length[1]) at([...here, 'string', 'length'], 'has its low end above its high end');
+    if (Array.isArray(spec.length) && spec.length[0] > spec.length[1])
+      at([...here, 'length'], 'has its low end above its high end');
+    if (spec.string?.length && spec.string.length[0] > spec.string.length[1])
+      at([...here, 'string', 'length'], 'has its low end above its high end');
     if (spec.object) checkRanges(spec.object, [...here, 'object'], at);
     if (spec.array) checkRanges({ array: spec.array }, here, at);
   }
@@ -618,15 +886,24 @@ const MAX_LINE_PROBLEMS = 20;
  * workspace (an absolute path is taken as meant); only a regular file is read, and at most
  * MAX_PAYLOAD_FILE of it. Errors never quote the file's contents.
  */
-function readJsonLines(baseDir: string, file: string, key: Path, at: At, problems: Problem[]): Array<{ value: unknown; line: number }> {
+function readJsonLines(
+  baseDir: string,
+  file: string,
+  key: Path,
+  at: At,
+  problems: Problem[],
+): Array<{ value: unknown; line: number }> {
   const path = resolve(baseDir, file);
   let real: string;
-  let stat;
+  let stat: ReturnType<typeof statSync>;
   try {
     real = realpathSync(path);
     stat = statSync(real);
   } catch (err) {
-    at(key, `cannot read payload file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
+    at(
+      key,
+      `cannot read payload file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+    );
     return [];
   }
   if (!isAbsolute(file)) {
@@ -638,7 +915,10 @@ function readJsonLines(baseDir: string, file: string, key: Path, at: At, problem
       }
     });
     if (!roots.some((root) => real === root || real.startsWith(root + sep))) {
-      at(key, `${file} leads outside the scenario's folder and the workspace: give an absolute path if that file is meant`);
+      at(
+        key,
+        `${file} leads outside the scenario's folder and the workspace: give an absolute path if that file is meant`,
+      );
       return [];
     }
   }
@@ -661,24 +941,55 @@ function readJsonLines(baseDir: string, file: string, key: Path, at: At, problem
       // JSON.parse quotes the text it failed on: keep only where.
       if (++broken <= MAX_LINE_PROBLEMS) {
         const position = /position (\d+)/.exec((err as Error).message)?.[1];
-        problems.push({ file, line: i + 1, col: position ? Number(position) + 1 : 1, key: '', message: 'not a JSON line' });
+        problems.push({
+          file,
+          line: i + 1,
+          col: position ? Number(position) + 1 : 1,
+          key: '',
+          message: 'not a JSON line',
+        });
       }
     }
   });
-  if (broken > MAX_LINE_PROBLEMS) problems.push({ file, line: 0, col: 0, key: '', message: `and ${broken - MAX_LINE_PROBLEMS} more lines that are not JSON` });
+  if (broken > MAX_LINE_PROBLEMS)
+    problems.push({
+      file,
+      line: 0,
+      col: 0,
+      key: '',
+      message: `and ${broken - MAX_LINE_PROBLEMS} more lines that are not JSON`,
+    });
   return out;
 }
 
-/** What a response must be: as declared, else a 4xx for a broken payload, a 2xx (holding the protocol's answer field) for the rest. */
-function expectSpec(raw: RawStatus | undefined, invalid: boolean, protocolAnswerField: string | null = null): ExpectSpec {
-  const statuses = raw?.status === undefined ? [invalid ? '4xx' : '2xx'] : Array.isArray(raw.status) ? raw.status : [raw.status];
-  const json = raw?.json === undefined ? (protocolAnswerField ? [protocolAnswerField] : []) : Array.isArray(raw.json) ? raw.json : [raw.json];
+/**
+ * What a response must be: as declared, else a 4xx for a broken payload, a 2xx (holding the protocol's answer field)
+ * for the rest.
+ */
+function expectSpec(
+  raw: RawStatus | undefined,
+  invalid: boolean,
+  protocolAnswerField: string | null = null,
+): ExpectSpec {
+  const statuses =
+    raw?.status === undefined ? [invalid ? '4xx' : '2xx'] : Array.isArray(raw.status) ? raw.status : [raw.status];
+  const json =
+    raw?.json === undefined
+      ? protocolAnswerField
+        ? [protocolAnswerField]
+        : []
+      : Array.isArray(raw.json)
+        ? raw.json
+        : [raw.json];
   return { statuses, json: json.map((p) => p.split('.')) };
 }
 
 const LIMIT_KEYS = ['p50', 'p90', 'p95', 'p99', 'p999', 'max', 'mean', 'cold_start', 'first_prediction'] as const;
 
-/** Streamed answers' timings, limited at a percentile: `ttft: 500ms` is p95, `ttft: { p50: 200ms, p99: 1s }` any of p50/p90/p95/p99. */
+/**
+ * Streamed answers' timings, limited at a percentile: `ttft: 500ms` is p95, `ttft: { p50: 200ms, p99: 1s }` any of
+ * p50/p90/p95/p99.
+ */
 const TOKEN_TIMINGS = ['ttft', 'tpot', 'itl'] as const;
 const TOKEN_PERCENTILES = ['p50', 'p90', 'p95', 'p99'] as const;
 
@@ -715,7 +1026,19 @@ function limitsOf(raw: Record<string, unknown>): Limits {
 
 function tolerancesOf(raw: Record<string, unknown>): Tolerances {
   const out: Tolerances = {};
-  for (const k of ['p50', 'p90', 'p95', 'p99', 'p999', 'mean', 'rps', 'error_rate', 'capacity', 'output_tokens_per_s', 'goodput'] as const) {
+  for (const k of [
+    'p50',
+    'p90',
+    'p95',
+    'p99',
+    'p999',
+    'mean',
+    'rps',
+    'error_rate',
+    'capacity',
+    'output_tokens_per_s',
+    'goodput',
+  ] as const) {
     if (typeof raw[k] === 'string') out[k] = parsePercent(raw[k]);
   }
   tokenTimings(raw, parsePercent, out as Record<string, number>);
@@ -741,7 +1064,15 @@ function splitPerRequest<T>(
 /** Scenario identity for baselines: the load and the requests, not names of limits or the target. */
 function scenarioHash(raw: RawScenario): string {
   // The capacity section joins the hash only when present: older baselines keep theirs.
-  const canonical = JSON.stringify({ seed: raw.seed ?? 1, load: raw.load, requests: raw.requests, ...(raw.capacity ? { capacity: raw.capacity } : {}) }, sortedKeys);
+  const canonical = JSON.stringify(
+    {
+      seed: raw.seed ?? 1,
+      load: raw.load,
+      requests: raw.requests,
+      ...(raw.capacity ? { capacity: raw.capacity } : {}),
+    },
+    sortedKeys,
+  );
   return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 

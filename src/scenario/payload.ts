@@ -82,7 +82,11 @@ export function compileField(spec: FieldSpec): Field {
   if (spec.choice) {
     const choices = spec.choice;
     const allNumbers = choices.every((c) => typeof c === 'number');
-    return { draw: (rng) => rng.pick(choices), wrongType: () => (allNumbers ? 'not-a-number' : 12345), outOfRange: null };
+    return {
+      draw: (rng) => rng.pick(choices),
+      wrongType: () => (allNumbers ? 'not-a-number' : 12345),
+      outOfRange: null,
+    };
   }
   if (spec.array) {
     const item = compileField(spec.array);
@@ -133,7 +137,9 @@ function compileFields(specs: Record<string, FieldSpec>): FieldSet {
   const fields = names.map((n) => compileField(specs[n]!));
   const leaves = names.flatMap((n, i): Leaf[] => {
     const f = fields[i]!;
-    return f.children && f.children.leaves.length > 0 ? f.children.leaves.map((l) => ({ path: [n, ...l.path], field: l.field })) : [{ path: [n], field: f }];
+    return f.children && f.children.leaves.length > 0
+      ? f.children.leaves.map((l) => ({ path: [n, ...l.path], field: l.field }))
+      : [{ path: [n], field: f }];
   });
   return {
     names,
@@ -217,7 +223,9 @@ const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typ
 
 /** Paths of every value of a JSON object that is not itself a non-empty object, at any depth. */
 function jsonLeaves(value: Record<string, unknown>, prefix: string[] = []): string[][] {
-  return Object.entries(value).flatMap(([k, v]) => (isObject(v) && Object.keys(v).length > 0 ? jsonLeaves(v, [...prefix, k]) : [[...prefix, k]]));
+  return Object.entries(value).flatMap(([k, v]) =>
+    isObject(v) && Object.keys(v).length > 0 ? jsonLeaves(v, [...prefix, k]) : [[...prefix, k]],
+  );
 }
 
 function wrongTypeOf(v: unknown): unknown {
@@ -238,7 +246,9 @@ export function listGenerator(values: readonly unknown[]): Generator {
     cursor = cursor + 1 === serialised.length ? 0 : cursor + 1;
     return i;
   };
-  const mutations: Mutation[] = objects ? ['drop_field', 'wrong_type', 'malformed_json', 'empty_body'] : ['malformed_json', 'empty_body'];
+  const mutations: Mutation[] = objects
+    ? ['drop_field', 'wrong_type', 'malformed_json', 'empty_body']
+    : ['malformed_json', 'empty_body'];
   return {
     mutations,
     next: () => ({ data: serialised[pickIndex()]!, contentType: JSON_TYPE }),

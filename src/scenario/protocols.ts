@@ -1,4 +1,12 @@
-import { compileField, EMPTY, jsonPayload as json, malformed, type FieldSpec, type Generator, type Mutation } from './payload.ts';
+import {
+  compileField,
+  EMPTY,
+  jsonPayload as json,
+  malformed,
+  type FieldSpec,
+  type Generator,
+  type Mutation,
+} from './payload.ts';
 import type { Rng } from './rng.ts';
 
 /** OpenAI-compatible generative APIs (vLLM, TGI, llama.cpp, Ollama, Triton): chat or plain completions. */
@@ -17,7 +25,9 @@ export function protocolPath(protocol: Protocol, model: string): string {
   return protocol === 'kserve-v2' ? `/v2/models/${m}/infer` : `/v1/models/${m}:predict`;
 }
 
-/** The protocol's readiness path: the server's (KServe v2), the model's status (TF Serving), the model list (OpenAI). */
+/**
+ * The protocol's readiness path: the server's (KServe v2), the model's status (TF Serving), the model list (OpenAI).
+ */
 export function protocolHealth(protocol: Protocol, model: string): string {
   if (isGenerative(protocol)) return '/v1/models';
   return protocol === 'kserve-v2' ? '/v2/health/ready' : `/v1/models/${encodeURIComponent(model)}`;
@@ -36,7 +46,9 @@ export interface ChatMessage {
 }
 
 /** Prompts: a list from a file (a prompt, or a chat's messages, each), or generated to a length in tokens. */
-export type PromptSource = { kind: 'list'; prompts: Array<string | ChatMessage[]> } | { kind: 'generated'; mean: number; stddev: number };
+export type PromptSource =
+  | { kind: 'list'; prompts: Array<string | ChatMessage[]> }
+  | { kind: 'generated'; mean: number; stddev: number };
 
 /** An OpenAI-compatible request as declared: everything but the prompt fixed. */
 export interface GenerativeBody {
@@ -49,9 +61,10 @@ export interface GenerativeBody {
 }
 
 // Common short English words: about one token each for the usual BPE tokenizers.
-const WORDS = (
-  'the of and to in is it you that he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part'
-).split(' ');
+const WORDS =
+  'the of and to in is it you that he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part'.split(
+    ' ',
+  );
 
 /** A prompt of about `tokens` tokens, one word a token. */
 function generatedPrompt(rng: Rng, mean: number, stddev: number): string {
@@ -91,7 +104,15 @@ export function generativeGenerator(spec: GenerativeBody): Generator {
     }
     return b;
   };
-  const mutations: Mutation[] = [chat ? 'missing_messages' : 'missing_prompt', ...(chat ? (['bad_role'] as const) : []), 'negative_max_tokens', 'temperature_out_of_range', 'wrong_type', 'malformed_json', 'empty_body'];
+  const mutations: Mutation[] = [
+    chat ? 'missing_messages' : 'missing_prompt',
+    ...(chat ? (['bad_role'] as const) : []),
+    'negative_max_tokens',
+    'temperature_out_of_range',
+    'wrong_type',
+    'malformed_json',
+    'empty_body',
+  ];
   return {
     mutations,
     next: (rng) => json(body(rng)),
@@ -156,16 +177,34 @@ interface Tensor {
  */
 export function kserveGenerator(specs: Record<string, FieldSpec>, batch: number): Generator {
   // `row` draws a field's value for one row (an array field: its whole array); `leaf` one element.
-  const fields = Object.entries(specs).map(([name, spec]) => ({ name, spec, row: compileField(spec), leaf: compileField(spec.array ?? spec), datatype: datatypeOf(spec) }));
+  const fields = Object.entries(specs).map(([name, spec]) => ({
+    name,
+    spec,
+    row: compileField(spec),
+    leaf: compileField(spec.array ?? spec),
+    datatype: datatypeOf(spec),
+  }));
   const ranged = fields.filter((f) => f.leaf.outOfRange);
   const draw = (rng: Rng): Tensor[] =>
     fields.map((f) => {
       const rows = Array.from({ length: batch }, () => f.row.draw(rng));
       return f.spec.array
-        ? { name: f.name, shape: [batch, f.spec.length as number], datatype: f.datatype, data: (rows as unknown[][]).flat() }
+        ? {
+            name: f.name,
+            shape: [batch, f.spec.length as number],
+            datatype: f.datatype,
+            data: (rows as unknown[][]).flat(),
+          }
         : { name: f.name, shape: [batch], datatype: f.datatype, data: rows };
     });
-  const mutations: Mutation[] = ['missing_inputs', 'wrong_shape', 'wrong_datatype', 'wrong_type', 'malformed_json', 'empty_body'];
+  const mutations: Mutation[] = [
+    'missing_inputs',
+    'wrong_shape',
+    'wrong_datatype',
+    'wrong_type',
+    'malformed_json',
+    'empty_body',
+  ];
   if (ranged.length > 0) mutations.splice(4, 0, 'out_of_range');
   return {
     mutations,
@@ -210,15 +249,30 @@ export type TfServingFormat = 'rows' | 'bare-rows' | 'columns';
  * `{"inputs": {"field": [..], ..}}` (columns), `batch` rows each.
  * Mutations: no instances, a field left out of one row (or one column), a value of another type or out of range.
  */
-export function tfservingGenerator(specs: Record<string, FieldSpec>, batch: number, format: TfServingFormat = 'rows'): Generator {
+export function tfservingGenerator(
+  specs: Record<string, FieldSpec>,
+  batch: number,
+  format: TfServingFormat = 'rows',
+): Generator {
   const fields = Object.entries(specs).map(([name, spec]) => ({ name, field: compileField(spec) }));
   const ranged = fields.filter((f) => f.field.outOfRange);
-  const draw = (rng: Rng) => Array.from({ length: batch }, () => Object.fromEntries(fields.map((f) => [f.name, f.field.draw(rng)])) as Record<string, unknown>);
+  const draw = (rng: Rng) =>
+    Array.from(
+      { length: batch },
+      () => Object.fromEntries(fields.map((f) => [f.name, f.field.draw(rng)])) as Record<string, unknown>,
+    );
   // Rows as drawn, laid out in the request's format; a field a mutation dropped is left out of its row (or its column).
   const body = (rows: Array<Record<string, unknown>>) => {
     if (format === 'rows') return { instances: rows };
-    if (format === 'bare-rows') return { instances: rows.map((r) => fields.filter((f) => Object.hasOwn(r, f.name)).map((f) => r[f.name])) };
-    return { inputs: Object.fromEntries(fields.filter((f) => rows.every((r) => Object.hasOwn(r, f.name))).map((f) => [f.name, rows.map((r) => r[f.name])])) };
+    if (format === 'bare-rows')
+      return { instances: rows.map((r) => fields.filter((f) => Object.hasOwn(r, f.name)).map((f) => r[f.name])) };
+    return {
+      inputs: Object.fromEntries(
+        fields
+          .filter((f) => rows.every((r) => Object.hasOwn(r, f.name)))
+          .map((f) => [f.name, rows.map((r) => r[f.name])]),
+      ),
+    };
   };
   const mutations: Mutation[] = ['missing_instances', 'drop_field', 'wrong_type', 'malformed_json', 'empty_body'];
   if (ranged.length > 0) mutations.splice(3, 0, 'out_of_range');

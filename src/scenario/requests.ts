@@ -2,11 +2,17 @@ import { fieldsGenerator, invalidSource, listGenerator, rawSource, type Generato
 import { generativeGenerator, kserveGenerator, tfservingGenerator } from './protocols.ts';
 import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, RequestSpec } from './types.ts';
 
-/** A generator for a body other requests can break (`invalid_of`): fields, a list of JSON payloads, a protocol's tensors. */
+/**
+ * A generator for a body other requests can break (`invalid_of`): fields, a list of JSON payloads, a protocol's
+ * tensors.
+ */
 export function generatorOf(body: BodySpec): Generator | null {
   if (body.kind === 'fields') return fieldsGenerator(body.fields);
   if (body.kind === 'list') return listGenerator(body.values);
-  if (body.kind === 'tensors') return body.protocol === 'kserve-v2' ? kserveGenerator(body.fields, body.batch) : tfservingGenerator(body.fields, body.batch, body.format);
+  if (body.kind === 'tensors')
+    return body.protocol === 'kserve-v2'
+      ? kserveGenerator(body.fields, body.batch)
+      : tfservingGenerator(body.fields, body.batch, body.format);
   if (body.kind === 'generative') return generativeGenerator(body);
   return null;
 }
@@ -40,6 +46,17 @@ export function compileRequests(specs: readonly RequestSpec[]): RequestPlan[] {
       if (!of) throw new Error(`invalid_of names ${s.body.of}, which has no json, file or fields body`);
       body = invalidSource(of, s.body.mutations);
     }
-    return { name: s.name, method: s.method, path: s.path, weight: s.weight, headers: s.headers, timeoutMs: s.timeoutMs, body, expect: expectationOf(s.expect), stream: s.stream, maxTokens: s.maxTokens ?? null };
+    return {
+      name: s.name,
+      method: s.method,
+      path: s.path,
+      weight: s.weight,
+      headers: s.headers,
+      timeoutMs: s.timeoutMs,
+      body,
+      expect: expectationOf(s.expect),
+      stream: s.stream,
+      maxTokens: s.maxTokens ?? null,
+    };
   });
 }

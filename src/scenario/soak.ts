@@ -10,7 +10,9 @@ export const DRIFT_VISIBLE = { p95: 0.05, memoryMb: 5 } as const;
  */
 export function minimumSoakMs(limits: Limits): number | null {
   const needs: number[] = [];
-  if (limits.drift?.p95 !== undefined && limits.drift.p95 > 0) needs.push((DRIFT_VISIBLE.p95 / limits.drift.p95) * 3_600_000);
-  if (limits.drift?.memory !== undefined && limits.drift.memory > 0) needs.push((DRIFT_VISIBLE.memoryMb / limits.drift.memory) * 3_600_000);
+  if (limits.drift?.p95 !== undefined && limits.drift.p95 > 0)
+    needs.push((DRIFT_VISIBLE.p95 / limits.drift.p95) * 3_600_000);
+  if (limits.drift?.memory !== undefined && limits.drift.memory > 0)
+    needs.push((DRIFT_VISIBLE.memoryMb / limits.drift.memory) * 3_600_000);
   return needs.length > 0 ? Math.max(...needs) : null;
 }

@@ -9,7 +9,10 @@ export const SPIKE_RISE_MS = 10_000;
 export interface Spike {
   /** Index of the stage that rises. */
   stage: number;
-  /** Engine clock (warm-up included) of the rise's start, and of the end of its watch: the next spike, or the schedule's end. */
+  /**
+   * Engine clock (warm-up included) of the rise's start, and of the end of its watch: the next spike, or the schedule's
+   * end.
+   */
   startMs: number;
   endMs: number;
   /** The load before and at the top of the rise: req/s (open model) or users (closed). */
@@ -33,10 +36,11 @@ export function spikesOf(load: LoadPlan): Spike[] {
   let at = load.warmupMs;
   load.stages.forEach((stage, i) => {
     const r = rises[i]!;
-    if (r.to > r.from && r.to >= SPIKE_FACTOR * r.from && r.riseMs <= SPIKE_RISE_MS) spikes.push({ stage: i, startMs: at, endMs: 0, from: r.from, to: r.to });
+    if (r.to > r.from && r.to >= SPIKE_FACTOR * r.from && r.riseMs <= SPIKE_RISE_MS)
+      spikes.push({ stage: i, startMs: at, endMs: 0, from: r.from, to: r.to });
     at += stage.durationMs;
   });
   const end = load.warmupMs + load.durationMs;
-  spikes.forEach((s, k) => (s.endMs = spikes[k + 1]?.startMs ?? end));
+  for (const [k, s] of spikes.entries()) s.endMs = spikes[k + 1]?.startMs ?? end;
   return spikes;
 }

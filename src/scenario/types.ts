@@ -203,7 +203,10 @@ export interface CapacityPlan {
 
 /** What regressions are measured against. */
 export interface ComparePlan {
-  /** 'baseline': the committed file; 'history': the last runs of the default branch; 'image': a reference build run beside the target, in interleaved blocks. */
+  /**
+   * 'baseline': the committed file; 'history': the last runs of the default branch; 'image': a reference build run
+   * beside the target, in interleaved blocks.
+   */
   against: 'baseline' | 'history' | 'image';
   /** 'history': how many of the latest comparable runs make the reference. */
   historyRuns: number;
@@ -215,11 +218,16 @@ export interface ComparePlan {
   confidence: number;
   /** Baseline-file mode: the run-to-run spread assumed before the baseline's own runs are seen. */
   prior: SpreadPriors;
-  /** Baseline-file mode: the widest an interval gets either side (0.5: ×/÷1.5); a larger change is never put down to noise. */
+  /**
+   * Baseline-file mode: the widest an interval gets either side (0.5: ×/÷1.5); a larger change is never put down to
+   * noise.
+   */
   maxNoise: number;
 }
 
-/** Standard deviation of a whole run's value from run to run (0.1 ≈ 10%), by kind of metric, worth `runs` baseline runs. */
+/**
+ * Standard deviation of a whole run's value from run to run (0.1 ≈ 10%), by kind of metric, worth `runs` baseline runs.
+ */
 export interface SpreadPriors {
   runs: number;
   /** p50, p90, p95, mean */
@@ -261,4 +269,8 @@ export interface Scenario {
 /** The error-rate limit when the scenario sets none (`slo.error_rate`): a run that mostly fails never passes. */
 export const DEFAULT_ERROR_RATE = 0.01;
 
-export const DEFAULT_CONFIDENCE: Readonly<Record<'baseline' | 'history' | 'image', number>> = { baseline: 0.95, history: 0.95, image: 0.99 };
+export const DEFAULT_CONFIDENCE: Readonly<Record<'baseline' | 'history' | 'image', number>> = {
+  baseline: 0.95,
+  history: 0.95,
+  image: 0.99,
+};

@@ -1,7 +1,17 @@
 import { readFileSync, statSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { closest, distance } from 'fastest-levenshtein';
-import { isCollection, isMap, isPair, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import {
+  isCollection,
+  isMap,
+  isPair,
+  isScalar,
+  LineCounter,
+  parseDocument,
+  visit,
+  type Document,
+  type Node,
+} from 'yaml';
 
 /** One problem in a file a user wrote: printed as `file:line:col key: message`. */
 export interface Problem {
@@ -79,7 +89,15 @@ export class SourceDocument {
         },
       });
       const pos = tree.lines.linePos(at);
-      throw new InvalidFileError([{ file, line: pos.line, col: pos.col, key: '', message: `cannot expand the YAML aliases: ${(err as Error).message}` }]);
+      throw new InvalidFileError([
+        {
+          file,
+          line: pos.line,
+          col: pos.col,
+          key: '',
+          message: `cannot expand the YAML aliases: ${(err as Error).message}`,
+        },
+      ]);
     }
     return new SourceDocument(file, text, value, tree);
   }
@@ -104,11 +122,14 @@ export class SourceDocument {
     try {
       const stat = statSync(file);
       if (!stat.isFile()) throw new Error('not a regular file');
-      if (stat.size > maxBytes) throw new Error(`larger than ${maxBytes / 1048576} MiB (${(stat.size / 1048576).toFixed(0)} MiB)`);
+      if (stat.size > maxBytes)
+        throw new Error(`larger than ${maxBytes / 1048576} MiB (${(stat.size / 1048576).toFixed(0)} MiB)`);
       text = readFileSync(file, 'utf8');
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new InvalidFileError([{ file, line: 0, col: 0, key: '', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}` }]);
+      throw new InvalidFileError([
+        { file, line: 0, col: 0, key: '', message: `cannot read: ${e.code === 'ENOENT' ? 'no such file' : e.message}` },
+      ]);
     }
     return SourceDocument.parse(file, text);
   }
@@ -136,7 +157,8 @@ export class SourceDocument {
   }
 }
 
-// Ajv's code optimisation passes cost more at start-up (a third of compiling the scenario schema) than they save on one document.
+// Ajv's code optimisation passes cost more at start-up (a third of compiling the scenario schema) than they save on one
+// document.
 const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, code: { optimize: false } });
 const compiled = new Map<object, ValidateFunction>();
 
@@ -162,7 +184,12 @@ function toProblem(doc: SourceDocument, e: ErrorObject): Problem {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
       const known = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {});
       const near = known.length > 0 ? closest(extra, known) : '';
-      const hint = near && distance(extra, near) <= Math.max(2, Math.floor(extra.length / 3)) ? `; did you mean \`${near}\`?` : known.length > 0 ? ` (known: ${known.join(', ')})` : '';
+      const hint =
+        near && distance(extra, near) <= Math.max(2, Math.floor(extra.length / 3))
+          ? `; did you mean \`${near}\`?`
+          : known.length > 0
+            ? ` (known: ${known.join(', ')})`
+            : '';
       return doc.problem(path, `is not a known key${hint}`, extra);
     }
     case 'required': {
@@ -170,15 +197,26 @@ function toProblem(doc: SourceDocument, e: ErrorObject): Problem {
       return { ...doc.problem(path, `is required`), key: formatPath([...path, missing]) };
     }
     case 'enum':
-      return doc.problem(path, `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`);
+      return doc.problem(
+        path,
+        `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`,
+      );
     case 'pattern':
       return doc.problem(path, describePattern(e));
     case 'anyOf':
       // One line naming what is allowed, not one complaint per branch.
-      return doc.problem(path, `must be ${lowerFirst(((e.parentSchema as { description?: string }).description ?? 'one of the allowed forms').replace(/\.$/, ''))}`);
+      return doc.problem(
+        path,
+        `must be ${lowerFirst(((e.parentSchema as { description?: string }).description ?? 'one of the allowed forms').replace(/\.$/, ''))}`,
+      );
     case 'type':
       // `duration: 20` is a type error, but the helpful answer is the pattern's description.
-      return doc.problem(path, (e.parentSchema as { pattern?: string } | undefined)?.pattern ? describePattern(e) : (e.message ?? 'is invalid'));
+      return doc.problem(
+        path,
+        (e.parentSchema as { pattern?: string } | undefined)?.pattern
+          ? describePattern(e)
+          : (e.message ?? 'is invalid'),
+      );
     default:
       return doc.problem(path, e.message ?? 'is invalid');
   }
@@ -197,7 +235,11 @@ function lowerFirst(s: string): string {
 function dedupe(errors: ErrorObject[]): ErrorObject[] {
   const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
   // An anyOf whose schema says in words what it allows speaks for all its branches.
-  const described = new Set(errors.filter((e) => e.keyword === 'anyOf' && (e.parentSchema as { description?: string } | undefined)?.description).map((e) => e.instancePath));
+  const described = new Set(
+    errors
+      .filter((e) => e.keyword === 'anyOf' && (e.parentSchema as { description?: string } | undefined)?.description)
+      .map((e) => e.instancePath),
+  );
   const seen = new Set<string>();
   const out: ErrorObject[] = [];
   for (const e of errors) {

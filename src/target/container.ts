@@ -7,13 +7,22 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { processAlive } from '../shared/pids.ts';
 import type { TargetSpec } from '../scenario/index.ts';
-import { docker, dockerStream, HOST_LABEL, inspectState, LABEL, lastLogLines, parseStats, PID_LABEL, RUN_LABEL } from './docker.ts';
+import {
+  docker,
+  dockerStream,
+  HOST_LABEL,
+  inspectState,
+  LABEL,
+  lastLogLines,
+  parseStats,
+  PID_LABEL,
+  RUN_LABEL,
+} from './docker.ts';
 
 export { HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL } from './docker.ts';
 import { tcpProbe, waitForHealth } from './probe.ts';
 import { TargetError, type Target, type TargetFigures } from './types.ts';
 import type { StartOptions } from './index.ts';
-
 
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -31,7 +40,13 @@ export function freePort(): Promise<number> {
  * `docker run` arguments for a spec: an array, so nothing in the scenario reaches a shell. The
  * container's environment goes in a file (`envFile`), so no value shows in a process list or an error.
  */
-export function runArgs(spec: TargetSpec & { image: string }, name: string, runLabel: string, hostPort: number, envFile: string | null): string[] {
+export function runArgs(
+  spec: TargetSpec & { image: string },
+  name: string,
+  runLabel: string,
+  hostPort: number,
+  envFile: string | null,
+): string[] {
   const args = ['run', '--detach', '--name', name, '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${runLabel}`];
   args.push('--label', `${PID_LABEL}=${process.pid}`, '--label', `${HOST_LABEL}=${hostname()}`);
   if (spec.network === 'host') args.push('--network', 'host');
@@ -53,7 +68,13 @@ function writeEnvFile(env: Record<string, string>): { file: string | null; remov
   if (Object.keys(env).length === 0) return { file: null, remove: () => {} };
   const dir = mkdtempSync(join(tmpdir(), 'mlload-env-'));
   const file = join(dir, 'env');
-  writeFileSync(file, Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(''), { mode: 0o600 });
+  writeFileSync(
+    file,
+    Object.entries(env)
+      .map(([k, v]) => `${k}=${v}\n`)
+      .join(''),
+    { mode: 0o600 },
+  );
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
@@ -62,17 +83,39 @@ function writeEnvFile(env: Record<string, string>): { file: string | null; remov
  * with SIGKILL): left running, one could answer this run's health check in place of the new build.
  */
 export async function removeLeftovers(log: (line: string) => void): Promise<void> {
-  const rows = (await docker(['ps', '--all', '--filter', `label=${LABEL}=true`, '--format', `{{.ID}} {{.Label "${PID_LABEL}"}} {{.Label "${HOST_LABEL}"}} {{.Names}}`], 30_000))
+  const rows = (
+    await docker(
+      [
+        'ps',
+        '--all',
+        '--filter',
+        `label=${LABEL}=true`,
+        '--format',
+        `{{.ID}} {{.Label "${PID_LABEL}"}} {{.Label "${HOST_LABEL}"}} {{.Names}}`,
+      ],
+      30_000,
+    )
+  )
     .split('\n')
     .filter(Boolean)
     .map((line) => line.split(' '));
-  const left = rows.filter(([, pid, host]) => host === hostname() && Number(pid) > 0 && Number(pid) !== process.pid && !processAlive(Number(pid)));
+  const left = rows.filter(
+    ([, pid, host]) =>
+      host === hostname() && Number(pid) > 0 && Number(pid) !== process.pid && !processAlive(Number(pid)),
+  );
   if (left.length === 0) return;
   await docker(['rm', '--force', ...left.map(([id]) => id!)], 60_000);
-  log(`removed ${left.length} container(s) left by an earlier run that was killed: ${left.map((r) => r[3]).join(', ')}`);
+  log(
+    `removed ${left.length} container(s) left by an earlier run that was killed: ${left.map((r) => r[3]).join(', ')}`,
+  );
 }
 
-async function ensureImage(image: string, pull: TargetSpec['pull'], log: (l: string) => void, signal?: AbortSignal): Promise<void> {
+async function ensureImage(
+  image: string,
+  pull: TargetSpec['pull'],
+  log: (l: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
   let present = true;
   try {
     await docker(['image', 'inspect', '--format', '{{.Id}}', image], 30_000, signal);
@@ -111,7 +154,10 @@ async function describeExit(id: string): Promise<string> {
 }
 
 /** Starts the image, waits until it is healthy, and watches it (exit, CPU, memory) until stopped. */
-export async function startContainer(spec: TargetSpec & { image: string }, options: StartOptions = {}): Promise<Target> {
+export async function startContainer(
+  spec: TargetSpec & { image: string },
+  options: StartOptions = {},
+): Promise<Target> {
   const log = options.log ?? (() => {});
   const signal = options.signal;
   await removeLeftovers(log).catch(() => {});
@@ -122,7 +168,9 @@ export async function startContainer(spec: TargetSpec & { image: string }, optio
   const origin = `http://127.0.0.1:${hostPort}`;
   // On the host network with a fixed port, whatever already listens there would answer for the new build.
   if (fixedPort && (await tcpProbe('127.0.0.1', hostPort, 1000)) === null) {
-    throw new TargetError(`port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`);
+    throw new TargetError(
+      `port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`,
+    );
   }
 
   const t0 = performance.now();
@@ -201,7 +249,12 @@ export async function startContainer(spec: TargetSpec & { image: string }, optio
       if (firstPrediction === undefined) firstPrediction = runStart - t0 + atMs;
     },
     figures(): TargetFigures {
-      const f: TargetFigures = { kind: 'container', url: origin, image: spec.image, cold_start_ms: Math.round(coldStart) };
+      const f: TargetFigures = {
+        kind: 'container',
+        url: origin,
+        image: spec.image,
+        cold_start_ms: Math.round(coldStart),
+      };
       if (digest) f.image_digest = digest;
       if (firstPrediction !== undefined) f.first_prediction_ms = Math.round(firstPrediction);
       if (cpu.length > 0) {
@@ -219,7 +272,14 @@ export async function startContainer(spec: TargetSpec & { image: string }, optio
   };
 }
 
-async function waitReady(spec: TargetSpec, id: string, origin: string, t0: number, exited: Promise<string>, signal?: AbortSignal): Promise<void> {
+async function waitReady(
+  spec: TargetSpec,
+  id: string,
+  origin: string,
+  t0: number,
+  exited: Promise<string>,
+  signal?: AbortSignal,
+): Promise<void> {
   const deadline = t0 + spec.health.timeoutMs;
   let gone = false;
   void exited.then(() => (gone = true));
@@ -227,23 +287,34 @@ async function waitReady(spec: TargetSpec, id: string, origin: string, t0: numbe
   void exited.then(() => abort.abort());
   signal?.addEventListener('abort', () => abort.abort(), { once: true });
   const health = spec.health.path
-    ? waitForHealth(`${origin}${spec.health.path}`, deadline, spec.health.intervalMs, () => performance.now(), abort.signal)
+    ? waitForHealth(
+        `${origin}${spec.health.path}`,
+        deadline,
+        spec.health.intervalMs,
+        () => performance.now(),
+        abort.signal,
+      )
     : Promise.resolve({ ok: true, last: '' });
   const result = await health;
   if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${spec.image} to become healthy`);
   if (gone) throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
-  if (!result.ok) throw new TargetError(`${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`);
+  if (!result.ok)
+    throw new TargetError(
+      `${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`,
+    );
   // An image's own HEALTHCHECK is honoured too.
   while (performance.now() < deadline) {
     if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${spec.image} to become healthy`);
     const state = await inspectState(id);
-    if (!state.running) throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
+    if (!state.running)
+      throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
     if (state.health === null || state.health === 'healthy') return;
     await sleep(250);
   }
-  throw new TargetError(`${spec.image} did not report healthy (its HEALTHCHECK) within ${spec.health.timeoutMs / 1000} s`);
+  throw new TargetError(
+    `${spec.image} did not report healthy (its HEALTHCHECK) within ${spec.health.timeoutMs / 1000} s`,
+  );
 }
-
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -12,9 +12,27 @@ export const HOST_LABEL = 'io.mlload.host';
  * among them) and the runner's own tokens must not reach docker, nor through it a container.
  */
 const DOCKER_ENV = [
-  'PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'TMPDIR', 'XDG_RUNTIME_DIR',
-  'DOCKER_HOST', 'DOCKER_CONFIG', 'DOCKER_CONTEXT', 'DOCKER_CERT_PATH', 'DOCKER_TLS_VERIFY', 'DOCKER_API_VERSION',
-  'SSL_CERT_FILE', 'SSL_CERT_DIR', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy',
+  'PATH',
+  'HOME',
+  'USER',
+  'LANG',
+  'LC_ALL',
+  'TMPDIR',
+  'XDG_RUNTIME_DIR',
+  'DOCKER_HOST',
+  'DOCKER_CONFIG',
+  'DOCKER_CONTEXT',
+  'DOCKER_CERT_PATH',
+  'DOCKER_TLS_VERIFY',
+  'DOCKER_API_VERSION',
+  'SSL_CERT_FILE',
+  'SSL_CERT_DIR',
+  'HTTP_PROXY',
+  'HTTPS_PROXY',
+  'NO_PROXY',
+  'http_proxy',
+  'https_proxy',
+  'no_proxy',
 ];
 
 export function dockerEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
@@ -27,22 +45,27 @@ export function dockerEnv(from: NodeJS.ProcessEnv = process.env): NodeJS.Process
  */
 export function docker(args: string[], timeoutMs = 120_000, signal?: AbortSignal): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('docker', args, { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: dockerEnv(), signal }, (err, stdout, stderr) => {
-      if (err) {
-        const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
-        const why =
-          e.code === 'ENOENT'
-            ? 'the docker CLI is not installed'
-            : e.name === 'AbortError'
-              ? 'interrupted'
-              : stderr.trim()
-                ? stderr.trim().split('\n').slice(-3).join(' ')
-                : e.killed
-                  ? `no answer within ${timeoutMs / 1000} s`
-                  : `exited with code ${e.code ?? e.signal ?? 'unknown'} and printed nothing`;
-        reject(new Error(`docker ${args[0]} failed: ${why}`));
-      } else resolve(stdout);
-    });
+    execFile(
+      'docker',
+      args,
+      { timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024, encoding: 'utf8', env: dockerEnv(), signal },
+      (err, stdout, stderr) => {
+        if (err) {
+          const e = err as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null; code?: string | number };
+          const why =
+            e.code === 'ENOENT'
+              ? 'the docker CLI is not installed'
+              : e.name === 'AbortError'
+                ? 'interrupted'
+                : stderr.trim()
+                  ? stderr.trim().split('\n').slice(-3).join(' ')
+                  : e.killed
+                    ? `no answer within ${timeoutMs / 1000} s`
+                    : `exited with code ${e.code ?? e.signal ?? 'unknown'} and printed nothing`;
+          reject(new Error(`docker ${args[0]} failed: ${why}`));
+        } else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -53,9 +76,14 @@ export function dockerStream(args: string[]): ChildProcess {
 
 export async function lastLogLines(id: string, lines = 30): Promise<string> {
   return new Promise((resolve) => {
-    execFile('docker', ['logs', '--tail', String(lines), id], { timeout: 10_000, encoding: 'utf8', env: dockerEnv() }, (_err, stdout, stderr) => {
-      resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
-    });
+    execFile(
+      'docker',
+      ['logs', '--tail', String(lines), id],
+      { timeout: 10_000, encoding: 'utf8', env: dockerEnv() },
+      (_err, stdout, stderr) => {
+        resolve(`${stdout ?? ''}${stderr ?? ''}`.trim());
+      },
+    );
   });
 }
 
@@ -69,8 +97,20 @@ export interface ContainerState {
 
 export async function inspectState(id: string): Promise<ContainerState> {
   const out = await docker(['inspect', '--format', '{{json .State}}', id], 10_000);
-  const s = JSON.parse(out) as { Running: boolean; ExitCode: number; OOMKilled: boolean; Health?: { Status: string }; Error?: string };
-  return { running: s.Running, exitCode: s.ExitCode, oomKilled: s.OOMKilled, health: s.Health?.Status ?? null, error: s.Error ?? '' };
+  const s = JSON.parse(out) as {
+    Running: boolean;
+    ExitCode: number;
+    OOMKilled: boolean;
+    Health?: { Status: string };
+    Error?: string;
+  };
+  return {
+    running: s.Running,
+    exitCode: s.ExitCode,
+    oomKilled: s.OOMKilled,
+    health: s.Health?.Status ?? null,
+    error: s.Error ?? '',
+  };
 }
 
 /** "12.5%" → 12.5; "45.6MiB / 1GiB" → 45.6 (MB of the first figure). */
@@ -82,7 +122,16 @@ export function parseStats(line: string): { cpu_percent: number; memory_mb: numb
     const cpu = Number.parseFloat(s.CPUPerc ?? '');
     const m = /^([\d.]+)\s*([KMGT]?i?B)/.exec(s.MemUsage ?? '');
     if (!Number.isFinite(cpu) || !m) return null;
-    const unit: Record<string, number> = { B: 1 / 1048576, KiB: 1 / 1024, KB: 1 / 1048.576, MiB: 1, MB: 1 / 1.048576, GiB: 1024, GB: 1000 / 1.048576, TiB: 1048576 };
+    const unit: Record<string, number> = {
+      B: 1 / 1048576,
+      KiB: 1 / 1024,
+      KB: 1 / 1048.576,
+      MiB: 1,
+      MB: 1 / 1.048576,
+      GiB: 1024,
+      GB: 1000 / 1.048576,
+      TiB: 1048576,
+    };
     return { cpu_percent: cpu, memory_mb: Math.round(Number(m[1]) * (unit[m[2]!] ?? 1) * 10) / 10 };
   } catch {
     return null;
@@ -91,7 +140,9 @@ export function parseStats(line: string): { cpu_percent: number; memory_mb: numb
 
 /** Removes every container of a run label (the action's post step, after a cancel). */
 export async function removeLabelled(runLabel: string): Promise<number> {
-  const ids = (await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runLabel}`], 30_000)).split('\n').filter(Boolean);
+  const ids = (await docker(['ps', '--all', '--quiet', '--filter', `label=${RUN_LABEL}=${runLabel}`], 30_000))
+    .split('\n')
+    .filter(Boolean);
   if (ids.length > 0) await docker(['rm', '--force', ...ids], 60_000);
   return ids.length;
 }

@@ -1,4 +1,3 @@
-
 /** What a run reports about its target: cold start, resources, image. */
 export interface TargetFigures {
   kind: 'url' | 'container';

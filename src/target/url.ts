@@ -11,7 +11,10 @@ const PROGRESS_MS = 5_000;
  * A service that is already running, or still starting: connect until it accepts (within
  * `health.timeout`, as a container is given), check its health path, then hand out its origin.
  */
-export async function useUrl(spec: TargetSpec & { url: string }, options: { signal?: AbortSignal; log?: (line: string) => void } = {}): Promise<Target> {
+export async function useUrl(
+  spec: TargetSpec & { url: string },
+  options: { signal?: AbortSignal; log?: (line: string) => void } = {},
+): Promise<Target> {
   const { signal, log } = options;
   const url = new URL(spec.url);
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
@@ -24,17 +27,34 @@ export async function useUrl(spec: TargetSpec & { url: string }, options: { sign
     if (!refused) break;
     const now = performance.now();
     if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${url.origin} to accept connections`);
-    if (now >= deadline) throw new TargetError(`target ${url.origin} is unreachable: ${describeCode(refused)} for ${Math.round((now - start) / 1000)} s (health.timeout ${spec.health.timeoutMs / 1000} s)`);
+    if (now >= deadline)
+      throw new TargetError(
+        `target ${url.origin} is unreachable: ${describeCode(refused)} for ${Math.round((now - start) / 1000)} s (health.timeout ${spec.health.timeoutMs / 1000} s)`,
+      );
     if (now - reported >= PROGRESS_MS) {
       reported = now;
-      log?.(`waiting for ${url.origin}: ${describeCode(refused)} (${Math.round((now - start) / 1000)} s of ${spec.health.timeoutMs / 1000} s)`);
+      log?.(
+        `waiting for ${url.origin}: ${describeCode(refused)} (${Math.round((now - start) / 1000)} s of ${spec.health.timeoutMs / 1000} s)`,
+      );
     }
-    await sleep(Math.min(spec.health.intervalMs, Math.max(0, deadline - now)), undefined, { signal }).catch(() => undefined);
+    await sleep(Math.min(spec.health.intervalMs, Math.max(0, deadline - now)), undefined, { signal }).catch(
+      () => undefined,
+    );
   }
   if (spec.health.path) {
-    const health = await waitForHealth(`${url.origin}${spec.health.path}`, deadline, spec.health.intervalMs, () => performance.now(), signal);
-    if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${url.origin}${spec.health.path} to answer`);
-    if (!health.ok) throw new TargetError(`target ${url.origin}${spec.health.path} did not answer 200 within ${spec.health.timeoutMs} ms (last: ${health.last})`);
+    const health = await waitForHealth(
+      `${url.origin}${spec.health.path}`,
+      deadline,
+      spec.health.intervalMs,
+      () => performance.now(),
+      signal,
+    );
+    if (signal?.aborted)
+      throw new TargetError(`interrupted while waiting for ${url.origin}${spec.health.path} to answer`);
+    if (!health.ok)
+      throw new TargetError(
+        `target ${url.origin}${spec.health.path} did not answer 200 within ${spec.health.timeoutMs} ms (last: ${health.last})`,
+      );
   }
   return {
     origin: url.origin,

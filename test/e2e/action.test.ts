@@ -43,9 +43,15 @@ describe('the bundled action, run as a runner runs it', () => {
   it("12.9 never takes over someone else's comment that quotes the marker", async () => {
     const github = await new FakeGitHub(0).start();
     try {
-      const mallory = github.addComment('mallory', '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!');
+      const mallory = github.addComment(
+        'mallory',
+        '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!',
+      );
       const ws = await workspace(fast.url, baseline);
-      const first = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const first = await runAction(
+        { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(first.code, 0, first.stdout);
       assert.equal(mallory.body, '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!', 'untouched');
       assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 0);
@@ -53,7 +59,10 @@ describe('the bundled action, run as a runner runs it', () => {
       const ours = github.comments[1]!;
       assert.equal(ours.user.login, 'github-actions[bot]');
       // The next push updates our own comment, still not hers.
-      const second = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const second = await runAction(
+        { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(second.code, 0, second.stdout);
       assert.equal(github.comments.length, 2);
       assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 1);
@@ -67,7 +76,10 @@ describe('the bundled action, run as a runner runs it', () => {
     const github = await new FakeGitHub(150).start();
     try {
       const ws = await workspace(fast.url, baseline);
-      const first = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const first = await runAction(
+        { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(first.code, 0, first.stdout);
       assert.equal(first.outputs.verdict, 'pass');
       assert.ok(Number(first.outputs.p95) > 20 && Number(first.outputs.p95) < 45, first.outputs.p95);
@@ -87,10 +99,16 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.equal(readFileSync(join(dir, 'pull-request.txt'), 'utf8'), '7\n');
       assert.match(readFileSync(join(dir, 'report.md'), 'utf8'), /<!-- mlload-action:comment:example -->/);
       // The runner masks what ::add-mask:: names; the token appears nowhere else.
-      assert.deepEqual(first.stdout.split('\n').filter((l) => l.includes('ghs_secret')), ['::add-mask::ghs_secret']);
+      assert.deepEqual(
+        first.stdout.split('\n').filter((l) => l.includes('ghs_secret')),
+        ['::add-mask::ghs_secret'],
+      );
       assert.ok(github.calls.every((c) => c.auth === 'token ghs_secret'));
 
-      const second = await runAction({ scenario: 'perf.yml', 'github-token': 'ghs_secret' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const second = await runAction(
+        { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(second.code, 0, second.stdout);
       assert.equal(github.comments.length, 151, 'updated in place, not duplicated');
       assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 1);
@@ -107,17 +125,29 @@ describe('the bundled action, run as a runner runs it', () => {
     const github = await new FakeGitHub().start();
     try {
       const ws = await workspace(slow.url, baseline);
-      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const r = await runAction(
+        { scenario: 'perf.yml', 'github-token': 't' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.outputs.verdict, 'fail');
-      assert.match(r.summary, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/);
+      assert.match(
+        r.summary,
+        /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/,
+      );
       // The change against the tolerance, both in percent (it once printed a raw millisecond value against
       // "≤ +50%"); a workflow command escapes % as %25.
-      assert.match(r.stdout, /::error title=mlload%3A example,file=perf.yml::p95 \+[\d.]+%25 \[\+[\d.]+%25, \+[\d.]+%25\] vs baseline breaches the regression tolerance ≤ \+50%25/);
+      assert.match(
+        r.stdout,
+        /::error title=mlload%3A example,file=perf.yml::p95 \+[\d.]+%25 \[\+[\d.]+%25, \+[\d.]+%25\] vs baseline breaches the regression tolerance ≤ \+50%25/,
+      );
       assert.match(r.stdout, /::error::mlload: example failed: /);
       assert.match(github.comments[0]!.body, /❌ mlload `example`: failed/);
       // fail-on: slo lets a pure regression through, with the verdict still fail.
-      const lenient = await runAction({ scenario: 'perf.yml', 'github-token': 't', 'fail-on': 'slo', comment: 'never' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const lenient = await runAction(
+        { scenario: 'perf.yml', 'github-token': 't', 'fail-on': 'slo', comment: 'never' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(lenient.code, 0, lenient.stdout);
       assert.equal(lenient.outputs.verdict, 'fail');
     } finally {
@@ -129,13 +159,22 @@ describe('the bundled action, run as a runner runs it', () => {
     const github = await new FakeGitHub().start();
     try {
       const ws = await workspace(slow.url);
-      writeFileSync(join(ws, 'perf.yml'), readFileSync(join(ws, 'perf.yml'), 'utf8') + `compare:\n  against: image\n  baseline_url: ${fast.url}\n  blocks: 4\n`);
-      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      writeFileSync(
+        join(ws, 'perf.yml'),
+        `${readFileSync(join(ws, 'perf.yml'), 'utf8')}compare:\n  against: image\n  baseline_url: ${fast.url}\n  blocks: 4\n`,
+      );
+      const r = await runAction(
+        { scenario: 'perf.yml', 'github-token': 't' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.outputs.verdict, 'fail');
       const body = github.comments[0]!.body;
       assert.match(body, /Paired A\/B run: \*\*A\*\* is the reference build `http:\/\/127\.0\.0\.1:\d+`/);
-      assert.match(body, /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/);
+      assert.match(
+        body,
+        /\| p95 \| [\d.]+ ms \| [\d.]+ ms \| \+\d+\.\d% \| \[\+\d+\.\d%, \+\d+\.\d%\] \| ≤ \+50% \| ❌ fail \|/,
+      );
       assert.equal((body.match(/^\| [1-4] \| (A, B|B, A) \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/gm) ?? []).length, 4, body);
       const results = JSON.parse(readFileSync(r.outputs.results!, 'utf8'));
       assert.equal(results.comparison.against, 'image');
@@ -153,7 +192,10 @@ describe('the bundled action, run as a runner runs it', () => {
         join(ws, 'perf.yml'),
         `name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 3s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 6\nslo:\n  ttft: 20ms\n  tpot: 50ms\n`,
       );
-      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: ws });
+      const r = await runAction(
+        { scenario: 'perf.yml', 'github-token': 't' },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+      );
       assert.equal(r.code, 1, r.stdout);
       assert.equal(r.outputs.verdict, 'fail');
       const body = github.comments[0]!.body;
@@ -163,7 +205,10 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.match(r.summary, /TTFT p95/);
       const results = JSON.parse(readFileSync(r.outputs.results!, 'utf8'));
       assert.equal(results.requests.chat.tokens.output_tokens, results.requests.chat.tokens.answers * 6);
-      assert.match(readFileSync(join(dirname(r.outputs.results!), 'tokens.csv'), 'utf8'), /^Type,Name,Answers,Output Tokens/);
+      assert.match(
+        readFileSync(join(dirname(r.outputs.results!), 'tokens.csv'), 'utf8'),
+        /^Type,Name,Answers,Output Tokens/,
+      );
     } finally {
       await llm.close();
       await github.close();
@@ -174,10 +219,16 @@ describe('the bundled action, run as a runner runs it', () => {
     const github = await new FakeGitHub().start();
     github.failWrites = 403;
     try {
-      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) });
+      const r = await runAction(
+        { scenario: 'perf.yml', 'github-token': 't' },
+        { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) },
+      );
       assert.equal(r.code, 0, r.stdout);
       assert.equal(r.outputs.verdict, 'pass');
-      assert.match(r.stdout, /::warning::mlload: could not comment on the pull request: GitHub API: creating the pull request comment failed: 403/);
+      assert.match(
+        r.stdout,
+        /::warning::mlload: could not comment on the pull request: GitHub API: creating the pull request comment failed: 403/,
+      );
       assert.match(r.summary, /mlload `example`: passed/);
       // 403 is final: not retried.
       assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 1);
@@ -190,7 +241,10 @@ describe('the bundled action, run as a runner runs it', () => {
     const github = await new FakeGitHub().start();
     github.flakyWrites = 1;
     try {
-      const r = await runAction({ scenario: 'perf.yml', 'github-token': 't' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) });
+      const r = await runAction(
+        { scenario: 'perf.yml', 'github-token': 't' },
+        { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url, baseline) },
+      );
       assert.equal(r.code, 0, r.stdout);
       assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 2);
       assert.equal(github.comments.length, 1);
@@ -203,13 +257,19 @@ describe('the bundled action, run as a runner runs it', () => {
   it('without a baseline the verdict is no-baseline with a notice, not a failure', async () => {
     const github = await new FakeGitHub().start();
     try {
-      const r = await runAction({ scenario: 'perf.yml', comment: 'never' }, { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url) });
+      const r = await runAction(
+        { scenario: 'perf.yml', comment: 'never' },
+        { apiUrl: github.url, pullNumber: 7, workspace: await workspace(fast.url) },
+      );
       assert.equal(r.code, 0, r.stdout);
       assert.equal(r.outputs.verdict, 'no-baseline');
       assert.match(r.stdout, /::notice title=mlload%3A example::No baseline yet/);
       assert.match(r.stdout, /not on a GitHub runner with artifact storage: results stay in /);
       // Only the history is read (for the trend; there is none yet): nothing is written.
-      assert.deepEqual(github.calls.map((c) => `${c.method} ${c.path}`), ['GET /repos/acme/model/contents/history/example.json?ref=mlload-history']);
+      assert.deepEqual(
+        github.calls.map((c) => `${c.method} ${c.path}`),
+        ['GET /repos/acme/model/contents/history/example.json?ref=mlload-history'],
+      );
     } finally {
       await github.close();
     }
@@ -220,16 +280,25 @@ describe('the bundled action, run as a runner runs it', () => {
     writeFileSync(join(ws, 'perf.yml'), readFileSync(join(ws, 'perf.yml'), 'utf8').replace('weight: 4', 'weight: -1'));
     const r = await runAction({ scenario: 'perf.yml' }, { apiUrl: 'http://127.0.0.1:9', workspace: ws });
     assert.equal(r.code, 1);
-    assert.match(r.stdout, /::error title=mlload%3A invalid file,file=perf.yml,line=\d+,col=13::requests\[0\]\.weight: must be > 0/);
+    assert.match(
+      r.stdout,
+      /::error title=mlload%3A invalid file,file=perf.yml,line=\d+,col=13::requests\[0\]\.weight: must be > 0/,
+    );
   });
 
   it('update-baseline merges runs, writes the file and opens a pull request with it', async () => {
     const github = await new FakeGitHub().start();
     try {
       const ws = await workspace(fast.url);
-      const r = await runAction({ scenario: 'perf.yml', mode: 'update-baseline', 'baseline-runs': '2', 'github-token': 't' }, { apiUrl: github.url, workspace: ws });
+      const r = await runAction(
+        { scenario: 'perf.yml', mode: 'update-baseline', 'baseline-runs': '2', 'github-token': 't' },
+        { apiUrl: github.url, workspace: ws },
+      );
       assert.equal(r.code, 0, r.stdout);
-      const written = JSON.parse(readFileSync(join(ws, 'baselines', 'example.json'), 'utf8')) as { runs: number; overall: { count: number } };
+      const written = JSON.parse(readFileSync(join(ws, 'baselines', 'example.json'), 'utf8')) as {
+        runs: number;
+        overall: { count: number };
+      };
       assert.equal(written.runs, 2);
       assert.equal(written.overall.count, 600);
       assert.equal(r.outputs['baseline-url'], 'https://github.example/pull/99');

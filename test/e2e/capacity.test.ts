@@ -12,9 +12,8 @@ import { runCli } from '../helpers/cli.ts';
 import { capacityTruth } from '../helpers/queue.ts';
 import { limitedServer, startQueueServer, startServer } from '../helpers/servers.ts';
 
-
 describe('capacity search against the truth', () => {
-  it('finds the capacity of an M/D/4 queue (20 ms, p99 ≤ 100 ms) within ±5% of the truth simulated from the server\'s own service times, for each of 5 seeds', async (t) => {
+  it("finds the capacity of an M/D/4 queue (20 ms, p99 ≤ 100 ms) within ±5% of the truth simulated from the server's own service times, for each of 5 seeds", async (t) => {
     // Five searches at once, each against its own server process, with the scenario's defaults.
     const seeds = [1, 2, 3, 4, 5];
     const servers = await Promise.all(seeds.map(() => startQueueServer(4, 20)));
@@ -22,7 +21,9 @@ describe('capacity search against the truth', () => {
       const runs = await Promise.all(
         seeds.map(async (seed, i) => {
           const out = tempDir('mlload-out-');
-          const file = writeScenario(`name: truth\nseed: ${seed}\ntarget: { url: "${servers[i]!.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 100\n  max: 400\n`);
+          const file = writeScenario(
+            `name: truth\nseed: ${seed}\ntarget: { url: "${servers[i]!.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 100\n  max: 400\n`,
+          );
           const r = await runCli(['run', file, '--out', out]);
           assert.equal(r.code, 0, r.stderr);
           return JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
@@ -32,15 +33,22 @@ describe('capacity search against the truth', () => {
       for (const [i, results] of runs.entries()) {
         const c = results.capacity!;
         const truth = capacityTruth({ servers: 4, service: await servers[i]!.serviceTimes() }, 0.99, 100);
-        rows.push(`seed ${seeds[i]}: ${c.value} req/s against ${truth.toFixed(1)} (${(((c.value ?? 0) / truth - 1) * 100).toFixed(1)}%), bracket ${c.bracket}, interval ${c.interval}, ${c.probes.length} probes, ${c.seconds} s`);
+        rows.push(
+          `seed ${seeds[i]}: ${c.value} req/s against ${truth.toFixed(1)} (${(((c.value ?? 0) / truth - 1) * 100).toFixed(1)}%), bracket ${c.bracket}, interval ${c.interval}, ${c.probes.length} probes, ${c.seconds} s`,
+        );
         assert.equal(c.ended, 'precision', rows.at(-1));
         assert.ok(c.bracket[0]! <= c.value! && c.value! <= c.bracket[1]!, rows.at(-1));
         // The sure interval holds the bracket: a sure pass is never above a sure fail.
         assert.ok((c.interval![0] ?? 0) < (c.interval![1] ?? Infinity), rows.at(-1));
       }
       for (const row of rows) t.diagnostic(row);
-      const off = runs.map((r, i) => Math.abs(r.capacity!.value! / Number(rows[i]!.split(' against ')[1]!.split(' ')[0]) - 1));
-      assert.ok(off.every((x) => x <= 0.05), rows.join('\n'));
+      const off = runs.map((r, i) =>
+        Math.abs(r.capacity!.value! / Number(rows[i]!.split(' against ')[1]!.split(' ')[0]) - 1),
+      );
+      assert.ok(
+        off.every((x) => x <= 0.05),
+        rows.join('\n'),
+      );
     } finally {
       for (const s of servers) s.close();
     }
@@ -54,7 +62,11 @@ describe('capacity search', () => {
       // The test's own sweep: fixed-rate runs, the highest whose p99 holds.
       let swept = 0;
       for (const rate of [130, 145, 160, 175, 190]) {
-        const s = loadScenario(writeScenario(`name: sweep\ntarget: { url: "${server.url}" }\nload: { rate: ${rate}, arrival: poisson, duration: 2s, warmup: 1s }\n${PREDICT_REQUESTS}`));
+        const s = loadScenario(
+          writeScenario(
+            `name: sweep\ntarget: { url: "${server.url}" }\nload: { rate: ${rate}, arrival: poisson, duration: 2s, warmup: 1s }\n${PREDICT_REQUESTS}`,
+          ),
+        );
         const { results } = await measure(s);
         if (results.overall.latency_ms.p99 <= 100 && results.overall.error_rate === 0) swept = rate;
       }
@@ -77,8 +89,14 @@ ${PREDICT_REQUESTS}capacity:
       assert.ok(c, 'no capacity in the results');
       assert.equal(c.unit, 'req/s');
       assert.ok(c.value !== null && c.value <= 200, `capacity ${c.value} above saturation (200 req/s)`);
-      assert.ok(Math.abs(c.value - swept) <= 0.1 * swept + 0.1 * 15, `capacity ${c.value} against the sweep's ${swept} (sweep steps of 15)`);
-      assert.ok(c.bracket[1] !== null && c.bracket[0] !== null && c.bracket[0] <= c.value && c.value <= c.bracket[1], `value ${c.value}, bracket ${c.bracket}`);
+      assert.ok(
+        Math.abs(c.value - swept) <= 0.1 * swept + 0.1 * 15,
+        `capacity ${c.value} against the sweep's ${swept} (sweep steps of 15)`,
+      );
+      assert.ok(
+        c.bracket[1] !== null && c.bracket[0] !== null && c.bracket[0] <= c.value && c.value <= c.bracket[1],
+        `value ${c.value}, bracket ${c.bracket}`,
+      );
       assert.equal(c.failure?.kind === 'latency' || c.failure?.kind === 'saturation', true, JSON.stringify(c.failure));
       assert.ok(c.probes.length >= 3 && c.probes.every((p) => p.load <= 400));
     } finally {
@@ -103,7 +121,9 @@ describe('capacity: failure modes and the baseline', () => {
     }, false);
     try {
       const scenario = loadScenario(
-        writeScenario(`name: errors\ntarget: { url: "${server.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 500ms, error_rate: 1% }\n  start: 40\n  max: 1000\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 4s }\n`),
+        writeScenario(
+          `name: errors\ntarget: { url: "${server.url}" }\nload: { rate: 20, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 500ms, error_rate: 1% }\n  start: 40\n  max: 1000\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 4s }\n`,
+        ),
       );
       const { results } = await measure(scenario);
       const c = results.capacity!;
@@ -131,7 +151,11 @@ describe('capacity: failure modes and the baseline', () => {
       const verdict = judge(results, scenario, baseline);
       const check = verdict.checks.find((c) => c.metric === 'capacity')!;
       assert.ok(check, 'a capacity check');
-      assert.equal(check.status, 'fail', `capacity ${results.capacity?.value} against ${baseline.capacity?.value}: ${JSON.stringify(check)}`);
+      assert.equal(
+        check.status,
+        'fail',
+        `capacity ${results.capacity?.value} against ${baseline.capacity?.value}: ${JSON.stringify(check)}`,
+      );
       assert.equal(verdict.status, 'fail');
       assert.match(headline(verdict), /capacity -\d+\.\d% \[.*\] vs baseline \(limit ≥ -10%\)/);
     } finally {
@@ -142,7 +166,7 @@ describe('capacity: failure modes and the baseline', () => {
 });
 
 describe('capacity in a paired run', () => {
-  it('searches both builds taking turns, probe by probe, and fails regression.capacity when this build has half the reference\'s', async () => {
+  it("searches both builds taking turns, probe by probe, and fails regression.capacity when this build has half the reference's", async () => {
     const reference = await startServer(limitedServer(4, 20), false);
     const candidate = await startServer(limitedServer(4, 40), false);
     try {
@@ -158,7 +182,9 @@ describe('capacity in a paired run', () => {
       // Saturation at 200 and 100 req/s.
       assert.ok(b.value <= 100 && a.value > 1.4 * b.value, `this build ${b.value}, the reference ${a.value}`);
       // Turns: the reference's first probe, then this build's, and so on while both search.
-      const order = lines.filter((l) => l.startsWith('capacity probe')).map((l) => (l.includes('(reference build)') ? 'A' : 'B'));
+      const order = lines
+        .filter((l) => l.startsWith('capacity probe'))
+        .map((l) => (l.includes('(reference build)') ? 'A' : 'B'));
       // (a failed probe is repeated within its turn).
       assert.equal(order[0], 'A');
       assert.ok(order.indexOf('B') > 0 && order.indexOf('B') <= 2, order.join(''));
@@ -178,7 +204,9 @@ describe('capacity in the closed model', () => {
     const server = await startServer(limitedServer(4, 20), false);
     try {
       const scenario = loadScenario(
-        writeScenario(`name: users\ntarget: { url: "${server.url}" }\nload: { users: 2, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 4\n  max: 200\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`),
+        writeScenario(
+          `name: users\ntarget: { url: "${server.url}" }\nload: { users: 2, duration: 1s }\n${PREDICT_REQUESTS}capacity:\n  slo: { p99: 100ms }\n  start: 4\n  max: 200\n  precision: 10%\n  probe: { settle: 1s, min: 2s, max: 3s }\n`,
+        ),
       );
       const { results } = await measure(scenario);
       const c = results.capacity!;

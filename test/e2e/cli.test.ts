@@ -34,7 +34,10 @@ describe('the CLI judges and reports what a run did', () => {
       const r = await runCli(['run', writeScenario(text), '--out', out, '--markdown', md]);
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.match(r.stdout, /^FAIL: p95 [\d.]+ ms \(SLO ≤ 30\.0 ms\)/m);
-      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { verdict: string; checks: Array<{ kind: string; status: string }> };
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+        verdict: string;
+        checks: Array<{ kind: string; status: string }>;
+      };
       assert.equal(results.verdict, 'fail');
       assert.ok(results.checks.some((c) => c.kind === 'slo' && c.status === 'fail'));
       assert.match(readFileSync(md, 'utf8'), /❌ mlload `example`: failed/);
@@ -61,11 +64,21 @@ describe('the CLI judges and reports what a run did', () => {
     }, false);
     try {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(exampleScenario(server.url, '  rate: 200\n  duration: 3s')), '--out', out]);
+      const r = await runCli([
+        'run',
+        writeScenario(exampleScenario(server.url, '  rate: 200\n  duration: 3s')),
+        '--out',
+        out,
+      ]);
       assert.ok(r.code === 0 || r.code === 1, r.stderr);
-      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { count: number; rps: number; offered_rps: number } };
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+        overall: { count: number; rps: number; offered_rps: number };
+      };
       const servedRate = served / ((last - first) / 1000);
-      assert.ok(Math.abs(results.overall.rps / servedRate - 1) < 0.05, `achieved ${results.overall.rps} req/s, the server served ${servedRate.toFixed(1)} req/s`);
+      assert.ok(
+        Math.abs(results.overall.rps / servedRate - 1) < 0.05,
+        `achieved ${results.overall.rps} req/s, the server served ${servedRate.toFixed(1)} req/s`,
+      );
       assert.ok(Math.abs(results.overall.offered_rps - 200) < 5, String(results.overall.offered_rps));
       assert.ok(results.overall.rps < 150, String(results.overall.rps));
       assert.match(r.stdout, /Throughput: [\d.]+ req\/s achieved of [\d.]+ req\/s offered/);
@@ -80,10 +93,19 @@ describe('the CLI judges and reports what a run did', () => {
     const server = await startServer(uniformLatency(5, 10), false);
     try {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(exampleScenario(server.url, '  users: 3\n  spawn_rate: 10\n  duration: 3s')), '--out', out]);
+      const r = await runCli([
+        'run',
+        writeScenario(exampleScenario(server.url, '  users: 3\n  spawn_rate: 10\n  duration: 3s')),
+        '--out',
+        out,
+      ]);
       assert.equal(r.code, 0, r.stderr);
       assert.doesNotMatch(r.stdout, /coordinated-omission/);
-      const rows = readFileSync(join(out, 'stats_history.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      const rows = readFileSync(join(out, 'stats_history.csv'), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => l.split(','));
       const stamps = rows.map((c) => c[0]);
       assert.equal(new Set(stamps).size, stamps.length, stamps.join(' '));
       assert.equal(rows.at(-1)![1], '3', rows.at(-1)!.join(','));

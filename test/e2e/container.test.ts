@@ -24,7 +24,9 @@ function engineAnswers(): boolean {
 }
 
 function ours(): string[] {
-  return execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${LABEL}=true`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  return execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${LABEL}=true`], { encoding: 'utf8' })
+    .split('\n')
+    .filter(Boolean);
 }
 
 function scenario(image: string, extra = '', load = '  rate: 50\n  duration: 4s'): string {
@@ -58,20 +60,47 @@ slo:
 
 describe('docker run arguments', () => {
   const spec: TargetSpec & { image: string } = {
-    url: null, image: 'm:1', port: 8080, network: 'publish', portEnv: null, env: { A: 'x; rm -rf /' }, args: ['--cpus', '1'], pull: 'missing', headers: {},
+    url: null,
+    image: 'm:1',
+    port: 8080,
+    network: 'publish',
+    portEnv: null,
+    env: { A: 'x; rm -rf /' },
+    args: ['--cpus', '1'],
+    pull: 'missing',
+    headers: {},
     health: { path: '/health', timeoutMs: 1000, intervalMs: 100 },
   };
   it('publish maps a free loopback port, and nothing passes through a shell', () => {
     assert.deepEqual(runArgs(spec, 'mlload-x', 'job-1', 41234, '/tmp/e/env'), [
-      'run', '--detach', '--name', 'mlload-x', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=job-1`,
-      '--label', `${PID_LABEL}=${process.pid}`, '--label', `${HOST_LABEL}=${hostname()}`,
-      '--publish', '127.0.0.1:41234:8080', '--env-file', '/tmp/e/env', '--cpus', '1', 'm:1',
+      'run',
+      '--detach',
+      '--name',
+      'mlload-x',
+      '--label',
+      `${LABEL}=true`,
+      '--label',
+      `${RUN_LABEL}=job-1`,
+      '--label',
+      `${PID_LABEL}=${process.pid}`,
+      '--label',
+      `${HOST_LABEL}=${hostname()}`,
+      '--publish',
+      '127.0.0.1:41234:8080',
+      '--env-file',
+      '/tmp/e/env',
+      '--cpus',
+      '1',
+      'm:1',
     ]);
   });
   it('host network passes the chosen port in port_env, through the env file', () => {
     const args = runArgs({ ...spec, network: 'host', portEnv: 'PORT', env: {} }, 'n', 'l', 5555, '/tmp/e/env');
     assert.deepEqual(args.slice(12), ['--network', 'host', '--env-file', '/tmp/e/env', '--cpus', '1', 'm:1']);
-    assert.deepEqual(containerEnv({ ...spec, network: 'host', portEnv: 'PORT' }, 5555), { A: 'x; rm -rf /', PORT: '5555' });
+    assert.deepEqual(containerEnv({ ...spec, network: 'host', portEnv: 'PORT' }, 5555), {
+      A: 'x; rm -rf /',
+      PORT: '5555',
+    });
   });
 });
 
@@ -79,14 +108,25 @@ describe('a real container engine', { concurrency: false }, () => {
   let available = false;
   before(() => {
     available = engineAnswers();
-    if (!available && process.env.CI) throw new Error('no container engine answers `docker info` (CI=true: the container tests must run; see scripts/setup-engine.sh)');
+    if (!available && process.env.CI)
+      throw new Error(
+        'no container engine answers `docker info` (CI=true: the container tests must run; see scripts/setup-engine.sh)',
+      );
     if (!available) return;
     // Containers left by an engine or a session killed earlier are not this run's: clear them first.
     const stale = ours();
     if (stale.length > 0) execFileSync('docker', ['rm', '--force', ...stale], { stdio: 'ignore' });
-    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], { stdio: 'inherit' });
-    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), CRASHING, join(ROOT, 'test/fixtures/crashing')], { stdio: 'inherit' });
-    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), LEAKING, join(ROOT, 'test/fixtures/leaking')], { stdio: 'inherit' });
+    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), IMAGE, join(ROOT, 'examples/model')], {
+      stdio: 'inherit',
+    });
+    execFileSync(
+      'bash',
+      [join(ROOT, 'scripts/build-scratch-image.sh'), CRASHING, join(ROOT, 'test/fixtures/crashing')],
+      { stdio: 'inherit' },
+    );
+    execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), LEAKING, join(ROOT, 'test/fixtures/leaking')], {
+      stdio: 'inherit',
+    });
   });
 
   it('starts the example model, measures cold start and resources, runs the scenario, and leaves nothing behind', async (t) => {
@@ -97,7 +137,10 @@ describe('a real container engine', { concurrency: false }, () => {
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
     assert.equal(results.target.kind, 'container');
     assert.equal(results.target.image, IMAGE);
-    assert.ok(results.target.cold_start_ms! > 0 && results.target.cold_start_ms! < 20_000, String(results.target.cold_start_ms));
+    assert.ok(
+      results.target.cold_start_ms! > 0 && results.target.cold_start_ms! < 20_000,
+      String(results.target.cold_start_ms),
+    );
     assert.ok(results.target.first_prediction_ms! >= results.target.cold_start_ms!);
     assert.ok(results.target.image_digest?.startsWith('sha256:'));
     assert.ok(results.target.memory_mb!.peak > 1, JSON.stringify(results.target));
@@ -111,7 +154,7 @@ describe('a real container engine', { concurrency: false }, () => {
   it('paired A/B: both builds run side by side on their own ports, the load alternates, and both are removed', async (t) => {
     if (!available) return t.skip('no container engine');
     const out = tempDir('mlload-out-');
-    const text = scenario(IMAGE, '', '  rate: 50\n  duration: 4s') + 'compare:\n  blocks: 4\n';
+    const text = `${scenario(IMAGE, '', '  rate: 50\n  duration: 4s')}compare:\n  blocks: 4\n`;
     const r = await runCli(['run', writeScenario(text), '--out', out, '--baseline-image', IMAGE]);
     assert.equal(r.code, 0, r.stderr + r.stdout);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
@@ -131,10 +174,13 @@ describe('a real container engine', { concurrency: false }, () => {
     const out = tempDir('mlload-out-');
     // Warm-up rounds take 4 s and the blocks 16 s; the reference dies 12 s after it started, in the
     // measured blocks however long a busy machine takes to start the two containers (up to 8 s).
-    const text = scenario(IMAGE, '  env: { CRASH_AFTER_MS: 12000 }\n', '  rate: 50\n  duration: 8s') + 'compare:\n  blocks: 4\n';
+    const text = `${scenario(IMAGE, '  env: { CRASH_AFTER_MS: 12000 }\n', '  rate: 50\n  duration: 8s')}compare:\n  blocks: 4\n`;
     const r = await runCli(['run', writeScenario(text), '--out', out, '--baseline-image', CRASHING]);
     assert.equal(r.code, 3, r.stderr);
-    assert.match(r.stderr, /the reference build: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3 during the run/);
+    assert.match(
+      r.stderr,
+      /the reference build: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3 during the run/,
+    );
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     assert.ok(results.overall.count > 0);
     assert.equal(results.interrupted, true);
@@ -144,7 +190,12 @@ describe('a real container engine', { concurrency: false }, () => {
   it('a container that dies mid-run fails the run with its exit code and log tail, and is removed', async (t) => {
     if (!available) return t.skip('no container engine');
     const out = tempDir('mlload-out-');
-    const r = await runCli(['run', writeScenario(scenario(CRASHING, '  env: { CRASH_AFTER_MS: 1500 }\n', '  rate: 50\n  duration: 20s')), '--out', out]);
+    const r = await runCli([
+      'run',
+      writeScenario(scenario(CRASHING, '  env: { CRASH_AFTER_MS: 1500 }\n', '  rate: 50\n  duration: 20s')),
+      '--out',
+      out,
+    ]);
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3 during the run/);
     assert.match(r.stderr, /fatal: model weights corrupted \(simulated\)/);
@@ -163,7 +214,7 @@ describe('a real container engine', { concurrency: false }, () => {
   it('a capacity search whose container crashes above a rate names the crash, its exit code and its log as the failure mode', async (t) => {
     if (!available) return t.skip('no container engine');
     const out = tempDir('mlload-out-');
-    const text = scenario(CRASHING, '  env: { CRASH_ABOVE_RPS: 100 }\n', '  rate: 10\n  duration: 1s') + 'capacity:\n  slo: { p99: 500ms }\n  start: 20\n  max: 400\n  probe: { settle: 1s, min: 1s, max: 2s }\n';
+    const text = `${scenario(CRASHING, '  env: { CRASH_ABOVE_RPS: 100 }\n', '  rate: 10\n  duration: 1s')}capacity:\n  slo: { p99: 500ms }\n  start: 20\n  max: 400\n  probe: { settle: 1s, min: 1s, max: 2s }\n`;
     const r = await runCli(['run', writeScenario(text), '--out', out]);
     assert.equal(r.code, 3, r.stderr);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
@@ -172,7 +223,10 @@ describe('a real container engine', { concurrency: false }, () => {
     assert.equal(c.failure?.kind, 'crash');
     assert.match(c.failure.kind === 'crash' ? c.failure.message : '', /exited with code 3/);
     assert.ok(c.value !== null && c.value >= 20 && c.value < 100, `capacity ${c.value}`);
-    assert.match(r.stdout, /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3/);
+    assert.match(
+      r.stdout,
+      /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-crashing:test\) exited with code 3/,
+    );
     assert.deepEqual(ours(), []);
   });
 
@@ -181,14 +235,20 @@ describe('a real container engine', { concurrency: false }, () => {
     const out = tempDir('mlload-out-');
     // 8 MB held per request in flight for 50 ms, under a 96 MB limit: about 10 in flight (200 req/s) is too many.
     const extra = '  env: { HOLD_MB: "8", SERVICE_MS: "50" }\n  args: ["--memory", "96m", "--memory-swap", "96m"]\n';
-    const text = scenario(LEAKING, extra, '  rate: 10\n  duration: 1s') + 'capacity:\n  slo: { p99: 500ms }\n  start: 25\n  max: 1600\n  probe: { settle: 1s, min: 1s, max: 2s }\n';
+    const text = `${scenario(LEAKING, extra, '  rate: 10\n  duration: 1s')}capacity:\n  slo: { p99: 500ms }\n  start: 25\n  max: 1600\n  probe: { settle: 1s, min: 1s, max: 2s }\n`;
     const r = await runCli(['run', writeScenario(text), '--out', out]);
     assert.equal(r.code, 3, r.stderr + r.stdout);
     const c = (JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results).capacity!;
     assert.equal(c.ended, 'target-failed');
     assert.equal(c.failure?.kind, 'crash');
-    assert.match(c.failure.kind === 'crash' ? c.failure.message : '', /exited with code 137 \(OOM-killed: out of memory\)/);
-    assert.match(r.stdout, /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-leaking:test\) exited with code 137 \(OOM-killed/);
+    assert.match(
+      c.failure.kind === 'crash' ? c.failure.message : '',
+      /exited with code 137 \(OOM-killed: out of memory\)/,
+    );
+    assert.match(
+      r.stdout,
+      /Failure mode: the target crashed: container mlload-[0-9a-f]+ \(mlload-leaking:test\) exited with code 137 \(OOM-killed/,
+    );
     assert.deepEqual(ours(), []);
   });
 
@@ -196,15 +256,25 @@ describe('a real container engine', { concurrency: false }, () => {
     if (!available) return t.skip('no container engine');
     const outs = [tempDir('mlload-out-'), tempDir('mlload-out-')];
     const soak = (leakKb: number) =>
-      scenario(LEAKING, `  env: { LEAK_KB: "${leakKb}", SERVICE_MS: "5" }\n`, '  rate: 50\n  warmup: 5s\n  duration: 40s') + '  drift: { memory: 50MB/h }\n';
+      `${scenario(LEAKING, `  env: { LEAK_KB: "${leakKb}", SERVICE_MS: "5" }\n`, '  rate: 50\n  warmup: 5s\n  duration: 40s')}  drift: { memory: 50MB/h }\n`;
     // 64 KB a request at 50 a second: about 11 GB an hour.
-    const [leak, steady] = (await Promise.all(outs.map((out, i) => runCli(['run', writeScenario(soak(i === 0 ? 64 : 0)), '--out', out])))) as [RunResult, RunResult];
-    const checks = outs.map((out) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { checks: Array<{ metric: string; status: string; value: number }> });
+    const [leak, steady] = (await Promise.all(
+      outs.map((out, i) => runCli(['run', writeScenario(soak(i === 0 ? 64 : 0)), '--out', out])),
+    )) as [RunResult, RunResult];
+    const checks = outs.map(
+      (out) =>
+        JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & {
+          checks: Array<{ metric: string; status: string; value: number }>;
+        },
+    );
     const memory = checks.map((r) => r.checks.find((c) => c.metric === 'memory_drift')!);
     assert.equal(memory[0]!.status, 'fail', leak.stdout);
     assert.equal(leak.code, 1);
     assert.ok(memory[0]!.value > 1000, String(memory[0]!.value));
-    assert.match(leak.stdout, /memory drift \+\d+\.\d MB\/h \[\+\d+\.\d MB\/h, \+\d+\.\d MB\/h\] \(SLO ≤ \+50\.0 MB\/h\)/);
+    assert.match(
+      leak.stdout,
+      /memory drift \+\d+\.\d MB\/h \[\+\d+\.\d MB\/h, \+\d+\.\d MB\/h\] \(SLO ≤ \+50\.0 MB\/h\)/,
+    );
     assert.notEqual(memory[1]!.status, 'fail', steady.stdout);
     assert.equal(steady.code, 0, steady.stdout + steady.stderr);
     assert.deepEqual(ours(), []);
@@ -217,7 +287,10 @@ describe('a real container engine', { concurrency: false }, () => {
     const r = await runCli(['run', writeScenario(text)]);
     assert.equal(r.code, 3);
     assert.ok(Date.now() - started < 15_000);
-    assert.match(r.stderr, /did not become healthy within 3 s: http:\/\/127\.0\.0\.1:\d+\/health last answered HTTP 503/);
+    assert.match(
+      r.stderr,
+      /did not become healthy within 3 s: http:\/\/127\.0\.0\.1:\d+\/health last answered HTTP 503/,
+    );
     assert.match(r.stderr, /--- last container log lines ---\nmodel server heart-risk-logreg/);
     assert.deepEqual(ours(), []);
   });
@@ -247,11 +320,38 @@ describe('a real container engine', { concurrency: false }, () => {
   it("the action's post step removes the job's containers after a cancel", async (t) => {
     if (!available) return t.skip('no container engine');
     const label = `cancelled-${process.pid}`;
-    execFileSync('docker', ['run', '--detach', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=${label}`, '--network', 'host', '--env', 'PORT=0', IMAGE]);
-    execFileSync('docker', ['run', '--detach', '--label', `${LABEL}=true`, '--label', `${RUN_LABEL}=someone-else`, '--network', 'host', '--env', 'PORT=0', IMAGE]);
+    execFileSync('docker', [
+      'run',
+      '--detach',
+      '--label',
+      `${LABEL}=true`,
+      '--label',
+      `${RUN_LABEL}=${label}`,
+      '--network',
+      'host',
+      '--env',
+      'PORT=0',
+      IMAGE,
+    ]);
+    execFileSync('docker', [
+      'run',
+      '--detach',
+      '--label',
+      `${LABEL}=true`,
+      '--label',
+      `${RUN_LABEL}=someone-else`,
+      '--network',
+      'host',
+      '--env',
+      'PORT=0',
+      IMAGE,
+    ]);
     const stateFile = join(tempDir(), 'state');
     writeFileSync(stateFile, '');
-    const r = await runCli([], { script: join(ROOT, 'dist/post/index.js'), env: { [`STATE_run-label`]: label, GITHUB_STATE: stateFile } });
+    const r = await runCli([], {
+      script: join(ROOT, 'dist/post/index.js'),
+      env: { 'STATE_run-label': label, GITHUB_STATE: stateFile },
+    });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /removed 1 leftover container/);
     const left = ours();
@@ -260,7 +360,11 @@ describe('a real container engine', { concurrency: false }, () => {
   });
   it('3. the action token in the runner environment never reaches the container, even with allow_unsafe_args', async (t) => {
     if (!available) return t.skip('no container engine');
-    const text = scenario(IMAGE, '  allow_unsafe_args: true\n  args: ["--env", "INPUT_GITHUB-TOKEN", "--env", "ACTIONS_RUNTIME_TOKEN"]\n  env: { API_KEY: supersecret }\n', '  rate: 20\n  duration: 3s');
+    const text = scenario(
+      IMAGE,
+      '  allow_unsafe_args: true\n  args: ["--env", "INPUT_GITHUB-TOKEN", "--env", "ACTIONS_RUNTIME_TOKEN"]\n  env: { API_KEY: supersecret }\n',
+      '  rate: 20\n  duration: 3s',
+    );
     let env = '';
     let cmdline = '';
     const r = await runCli(['run', writeScenario(text), '--out', tempDir('mlload-out-')], {
@@ -286,7 +390,10 @@ describe('a real container engine', { concurrency: false }, () => {
   it('6. a container left by a CLI killed with SIGKILL is removed, not measured, by the next run', async (t) => {
     if (!available) return t.skip('no container engine');
     const port = 18000 + (process.pid % 1000);
-    const text = scenario(IMAGE, '', '  rate: 20\n  duration: 30s').replace('  port: 8080\n  network: host\n  port_env: PORT', `  port: ${port}\n  network: host\n  env: { PORT: ${port} }`);
+    const text = scenario(IMAGE, '', '  rate: 20\n  duration: 30s').replace(
+      '  port: 8080\n  network: host\n  port_env: PORT',
+      `  port: ${port}\n  network: host\n  env: { PORT: ${port} }`,
+    );
     const file = writeScenario(text);
     const killed = await runCli(['run', file, '--out', tempDir('mlload-out-')], {
       onStart: (child) => {
@@ -312,7 +419,10 @@ describe('a real container engine', { concurrency: false }, () => {
     await new Promise<void>((resolve) => squatter.listen(0, '127.0.0.1', resolve));
     const port = (squatter.address() as { port: number }).port;
     try {
-      const text = scenario(IMAGE).replace('  port: 8080\n  network: host\n  port_env: PORT', `  port: ${port}\n  network: host\n  env: { PORT: ${port} }`);
+      const text = scenario(IMAGE).replace(
+        '  port: 8080\n  network: host\n  port_env: PORT',
+        `  port: ${port}\n  network: host\n  env: { PORT: ${port} }`,
+      );
       const r = await runCli(['run', writeScenario(text), '--out', tempDir('mlload-out-')]);
       assert.equal(r.code, 3, r.stderr);
       assert.match(r.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 already has a server`));
@@ -326,6 +436,10 @@ describe('a real container engine', { concurrency: false }, () => {
     if (!available) return t.skip('no container engine');
     const { docker } = await import('../../src/target/docker.ts');
     // `docker events` prints nothing and never ends: killed at the timeout with empty stderr.
-    await assert.rejects(docker(['events', '--filter', 'label=API_KEY=supersecret'], 500), (err: Error) => !err.message.includes('supersecret') && /docker events failed: no answer within 0.5 s/.test(err.message));
+    await assert.rejects(
+      docker(['events', '--filter', 'label=API_KEY=supersecret'], 500),
+      (err: Error) =>
+        !err.message.includes('supersecret') && /docker events failed: no answer within 0.5 s/.test(err.message),
+    );
   });
 });

@@ -8,7 +8,10 @@ import { ROOT, runCli } from '../helpers/cli.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { freePort, json, modelAnswer, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
-async function runScenario(text: string, extra: string[] = []): Promise<{ results: Results; code: number | null; stderr: string; stdout: string; out: string }> {
+async function runScenario(
+  text: string,
+  extra: string[] = [],
+): Promise<{ results: Results; code: number | null; stderr: string; stdout: string; out: string }> {
   const out = tempDir('mlload-out-');
   const r = await runCli(['run', writeScenario(text), '--out', out, ...extra]);
   const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
@@ -51,7 +54,9 @@ describe('engine against a server with latency uniform in 10–110 ms', () => {
   });
 
   it('closed model: 20 users without think time give about 20 / 60 ms = 333 req/s', async () => {
-    const { results, code } = await runScenario(exampleScenario(server.url, '  users: 20\n  spawn_rate: 100\n  think_time: 0s\n  duration: 10s\n  warmup: 1s'));
+    const { results, code } = await runScenario(
+      exampleScenario(server.url, '  users: 20\n  spawn_rate: 100\n  think_time: 0s\n  duration: 10s\n  warmup: 1s'),
+    );
     assert.equal(code, 0);
     assert.ok(Math.abs(results.overall.rps - 333) / 333 < 0.05, `rps ${results.overall.rps}`);
     assert.ok(Math.max(...results.series.map((p) => p.users)) === 20);
@@ -63,13 +68,18 @@ describe('engine stages', () => {
   it('ramps the open model from stage to stage, and the series shows it', async () => {
     const server = await startServer((_req, body, res) => modelAnswer(body, res), false);
     try {
-      const { results, code } = await runScenario(exampleScenario(server.url, '  stages:\n    - { duration: 2s, rate: 50 }\n    - { duration: 2s, rate: 250 }'));
+      const { results, code } = await runScenario(
+        exampleScenario(server.url, '  stages:\n    - { duration: 2s, rate: 50 }\n    - { duration: 2s, rate: 250 }'),
+      );
       assert.equal(code, 0);
       assert.equal(results.duration_s, 4);
       // 50/s for 2 s, then a linear ramp from 50 to 250/s over 2 s: 100 + 300 requests.
       assert.ok(Math.abs(results.overall.count - 400) <= 2, `count ${results.overall.count}`);
       const measured = results.series.filter((p) => p.phase === 'measure');
-      assert.ok(measured[0]!.rps < 70 && measured[measured.length - 1]!.rps > 150, measured.map((p) => p.rps).join(' '));
+      assert.ok(
+        measured[0]!.rps < 70 && measured[measured.length - 1]!.rps > 150,
+        measured.map((p) => p.rps).join(' '),
+      );
     } finally {
       await server.close();
     }
@@ -78,7 +88,12 @@ describe('engine stages', () => {
   it('steps the closed model between user counts', async () => {
     const server = await startServer(uniformLatency(5, 15), false);
     try {
-      const { results, code } = await runScenario(exampleScenario(server.url, '  spawn_rate: 100\n  stages:\n    - { duration: 2s, users: 2 }\n    - { duration: 2s, users: 10 }'));
+      const { results, code } = await runScenario(
+        exampleScenario(
+          server.url,
+          '  spawn_rate: 100\n  stages:\n    - { duration: 2s, users: 2 }\n    - { duration: 2s, users: 10 }',
+        ),
+      );
       assert.equal(code, 0);
       const users = results.series.filter((p) => p.phase === 'measure').map((p) => p.users);
       assert.equal(users[0], 2, users.join(' '));
@@ -101,7 +116,10 @@ describe('engine with worker threads', () => {
       for (const script of [undefined, join(ROOT, 'dist/cli/index.js')]) {
         const out = tempDir('mlload-out-');
         received = 0;
-        const text = exampleScenario(server.url, '  rate: 200\n  arrival: poisson\n  duration: 4s\n  warmup: 1s\n  workers: 2');
+        const text = exampleScenario(
+          server.url,
+          '  rate: 200\n  arrival: poisson\n  duration: 4s\n  warmup: 1s\n  workers: 2',
+        );
         const r = await runCli(['run', writeScenario(text), '--out', out], { script });
         assert.equal(r.code, 0, r.stderr);
         const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
@@ -112,10 +130,16 @@ describe('engine with worker threads', () => {
         assert.equal(results.overall.count, results.requests.valid!.count + results.requests.invalid!.count);
         assert.equal(results.overall.failure_count, 0);
         // Uniform(10, 110): p50 60; a busy machine only adds (the generator runs late), so the margin is one-sided.
-        assert.ok(results.overall.latency_ms.p50 > 55 && results.overall.latency_ms.p50 < 75, `p50 ${results.overall.latency_ms.p50}`);
+        assert.ok(
+          results.overall.latency_ms.p50 > 55 && results.overall.latency_ms.p50 < 75,
+          `p50 ${results.overall.latency_ms.p50}`,
+        );
         const measured = results.series.filter((p) => p.phase === 'measure');
         // Seconds by completion time: each near 200/s, the last one partial.
-        assert.ok(measured.length >= 3 && measured.slice(0, -1).every((p) => Math.abs(p.rps - 200) < 70), measured.map((p) => p.rps).join(' '));
+        assert.ok(
+          measured.length >= 3 && measured.slice(0, -1).every((p) => Math.abs(p.rps - 200) < 70),
+          measured.map((p) => p.rps).join(' '),
+        );
       }
     } finally {
       await server.close();
@@ -140,7 +164,9 @@ describe('engine and coordinated omission', () => {
   after(() => server.close());
 
   it('a 1 s stall under 200 req/s raises p99 above 400 ms in the open model', async () => {
-    const { results } = await runScenario(exampleScenario(server.url, '  rate: 200\n  arrival: constant\n  duration: 10s'));
+    const { results } = await runScenario(
+      exampleScenario(server.url, '  rate: 200\n  arrival: constant\n  duration: 10s'),
+    );
     assert.ok(stallUntil > 0);
     assert.ok(results.overall.latency_ms.p99 > 400, `p99 ${results.overall.latency_ms.p99}`);
     // Service time (from the actual send) is reported beside it.
@@ -173,7 +199,9 @@ describe('engine failures', () => {
       json: y
 slo:`,
       );
-      const { results, code, out } = await runScenario(text.replace('  - name: fieldless\n', '  - name: fieldless\n    headers: { x-test: "1" }\n'));
+      const { results, code, out } = await runScenario(
+        text.replace('  - name: fieldless\n', '  - name: fieldless\n    headers: { x-test: "1" }\n'),
+      );
       assert.equal(code, 1, 'the error-rate SLO is judged on every run: breached');
       const reasons = Object.fromEntries(results.overall.failures.map((f) => [`${f.request}: ${f.reason}`, f]));
       const invalid = reasons['invalid: HTTP 500 (expected 400)'];
@@ -211,11 +239,22 @@ slo:`,
     const url = server.url;
     await server.close();
     const started = Date.now();
-    const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 10\n  duration: 2s').replace(`  url: ${url}`, `  url: ${url}\n  health: { timeout: 2s }`))]);
+    const r = await runCli([
+      'run',
+      writeScenario(
+        exampleScenario(url, '  rate: 10\n  duration: 2s').replace(
+          `  url: ${url}`,
+          `  url: ${url}\n  health: { timeout: 2s }`,
+        ),
+      ),
+    ]);
     assert.equal(r.code, 3);
     // Retried until health.timeout, then the last error named.
     assert.ok(Date.now() - started >= 2000, `gave up after ${Date.now() - started} ms`);
-    assert.match(r.stderr, new RegExp(`mlload: target ${url} is unreachable: connection refused for 2 s \\(health.timeout 2 s\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(`mlload: target ${url} is unreachable: connection refused for 2 s \\(health.timeout 2 s\\)`),
+    );
   });
 
   it('a URL target still starting is waited for within health.timeout, with a progress line, then measured', async () => {
@@ -225,15 +264,32 @@ slo:`,
     // Refused until the CLI has said it is waiting (about 5 s into its wait); the server comes up then.
     const comeUp = (child: ChildProcess) =>
       child.stderr!.on('data', (d: Buffer) => {
-        if (!late && d.toString().includes(`waiting for ${url}`)) late = startServer((_req, body, res) => modelAnswer(body, res), false, port);
+        if (!late && d.toString().includes(`waiting for ${url}`))
+          late = startServer((_req, body, res) => modelAnswer(body, res), false, port);
       });
     try {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(exampleScenario(url, '  rate: 20\n  duration: 2s').replace(`  url: ${url}`, `  url: ${url}\n  health: { timeout: 30s }`)), '--out', out], { onStart: comeUp });
+      const r = await runCli(
+        [
+          'run',
+          writeScenario(
+            exampleScenario(url, '  rate: 20\n  duration: 2s').replace(
+              `  url: ${url}`,
+              `  url: ${url}\n  health: { timeout: 30s }`,
+            ),
+          ),
+          '--out',
+          out,
+        ],
+        { onStart: comeUp },
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, new RegExp(`waiting for ${url}: connection refused \\(\\d+ s of 30 s\\)`));
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
-      assert.ok(results.overall.count >= 30 && results.overall.failure_count === 0, JSON.stringify(results.overall.failures));
+      assert.ok(
+        results.overall.count >= 30 && results.overall.failure_count === 0,
+        JSON.stringify(results.overall.failures),
+      );
     } finally {
       await (await (late as Promise<TestServer> | null))?.close();
     }
@@ -243,18 +299,21 @@ slo:`,
     const server = await startServer(uniformLatency(1, 5), false);
     const out = tempDir('mlload-out-');
     try {
-      const r = await runCli(['run', writeScenario(exampleScenario(server.url, '  rate: 100\n  duration: 60s')), '--out', out], {
-        // 2.5 s after the load starts, not after the process does: on a busy machine starting Node takes seconds.
-        onStart: (child) => {
-          let seen = false;
-          child.stderr?.on('data', (d: Buffer) => {
-            if (!seen && d.toString().includes('open model')) {
-              seen = true;
-              setTimeout(() => child.kill('SIGTERM'), 2500);
-            }
-          });
+      const r = await runCli(
+        ['run', writeScenario(exampleScenario(server.url, '  rate: 100\n  duration: 60s')), '--out', out],
+        {
+          // 2.5 s after the load starts, not after the process does: on a busy machine starting Node takes seconds.
+          onStart: (child) => {
+            let seen = false;
+            child.stderr?.on('data', (d: Buffer) => {
+              if (!seen && d.toString().includes('open model')) {
+                seen = true;
+                setTimeout(() => child.kill('SIGTERM'), 2500);
+              }
+            });
+          },
         },
-      });
+      );
       assert.equal(r.code, 143);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
       assert.equal(results.interrupted, true);

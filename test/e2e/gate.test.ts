@@ -48,7 +48,8 @@ describe('gate: baseline and compare', () => {
   it('compare passes on an identical model, does not pass a 30% slower one, and fails a 2× slower one on p95', async () => {
     const same = await runCli(['compare', await runTo(fast.url, scenarioFile), '--baseline', baselineFile]);
     assert.equal(same.code, 0, same.stdout);
-    // Never a failure; a 5 s run against two baseline runs may know too little to pass (an interval many times the tolerance).
+    // Never a failure; a 5 s run against two baseline runs may know too little to pass (an interval many times the
+    // tolerance).
     assert.match(same.stdout, /^(PASS|INCONCLUSIVE)/);
     if (same.stdout.startsWith('INCONCLUSIVE')) assert.match(same.stdout, /so this run tells nothing either way/);
     // Two baseline runs and the prior spread (15%, worth 4 runs): 30% is found or left undecided, never passed.
@@ -56,7 +57,14 @@ describe('gate: baseline and compare', () => {
     assert.match(thirty.stdout, /^(FAIL|INCONCLUSIVE): .*p95 \+\d+\.\d%/);
     const doubled = await startServer(uniformLatency(40, 80), false);
     const md = join(tempDir(), 'report.md');
-    const slower = await runCli(['compare', await runTo(doubled.url, scenarioFile), '--baseline', baselineFile, '--markdown', md]);
+    const slower = await runCli([
+      'compare',
+      await runTo(doubled.url, scenarioFile),
+      '--baseline',
+      baselineFile,
+      '--markdown',
+      md,
+    ]);
     await doubled.close();
     assert.equal(slower.code, 1, slower.stdout);
     assert.match(slower.stdout, /^FAIL: .*p95 \+\d+\.\d% \[\+\d+\.\d%, \+\d+\.\d%\] vs baseline \(limit ≤ \+10%\)/);
@@ -64,7 +72,7 @@ describe('gate: baseline and compare', () => {
     assert.match(readFileSync(md, 'utf8'), /\| p95 \| .* \| ≤ \+10% \| ❌ fail \|/);
   });
 
-  it('a change the baseline\'s own run-to-run spread explains is inconclusive; it fails only when asked to', async () => {
+  it("a change the baseline's own run-to-run spread explains is inconclusive; it fails only when asked to", async () => {
     // The same baseline, but its two runs a factor 2.3 apart: a runner that noisy cannot show a 30% change.
     const noisy = JSON.parse(readFileSync(baselineFile, 'utf8'));
     const p95 = noisy.overall.latency_ms.p95;
@@ -78,7 +86,10 @@ describe('gate: baseline and compare', () => {
     // Two runs far apart: the interval widens, up to max_noise (×/÷1.5), and stays bounded.
     assert.match(r.stdout, /^INCONCLUSIVE: p95 \+\d+\.\d% \[-\d+\.\d%, \+\d+\.\d%\] vs baseline/);
     assert.doesNotMatch(r.stdout, /e\+\d+%|9900%/);
-    assert.match(r.stdout, /inconclusive: overall p95: .* includes no change: the baseline's own runs differ too much for a longer run to decide/);
+    assert.match(
+      r.stdout,
+      /inconclusive: overall p95: .* includes no change: the baseline's own runs differ too much for a longer run to decide/,
+    );
     const strict = await runCli(['compare', slowerRun, '--baseline', noisyFile, '--fail-on-inconclusive']);
     assert.equal(strict.code, 1, strict.stdout);
   });
@@ -106,7 +117,18 @@ describe('gate: baseline and compare', () => {
 
   it('a mistyped --baseline is an error, and a results file given as a baseline says how to make one', async () => {
     const results = await runTo(fast.url, scenarioFile);
-    const missing = await runCli(['run', scenarioFile, '--url', fast.url, '--out', tempDir(), '--duration', '1s', '--baseline', 'baselines/nope.json']);
+    const missing = await runCli([
+      'run',
+      scenarioFile,
+      '--url',
+      fast.url,
+      '--out',
+      tempDir(),
+      '--duration',
+      '1s',
+      '--baseline',
+      'baselines/nope.json',
+    ]);
     assert.equal(missing.code, 2, missing.stderr);
     assert.match(missing.stderr, /baselines\/nope\.json:0:0 no such baseline file/);
     const compared = await runCli(['compare', results, '--baseline', 'nope.json']);
@@ -114,7 +136,10 @@ describe('gate: baseline and compare', () => {
     const wrong = await runCli(['compare', results, '--baseline', results]);
     assert.equal(wrong.code, 2);
     assert.equal(wrong.stderr.trim().split('\n').length, 1, wrong.stderr);
-    assert.match(wrong.stderr, /is the results of one run \(written by mlload run\), not a baseline: make a baseline from it with `mlload baseline /);
+    assert.match(
+      wrong.stderr,
+      /is the results of one run \(written by mlload run\), not a baseline: make a baseline from it with `mlload baseline /,
+    );
   });
 
   it('run --baseline judges the run and writes the verdict and intervals into results.json', async () => {
@@ -126,9 +151,15 @@ describe('gate: baseline and compare', () => {
     const written = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
     assert.equal(written.verdict, 'fail');
     assert.equal(written.comparison.against, 'baseline');
-    const p95 = written.checks.find((c: { kind: string; metric: string; scope: string }) => c.kind === 'regression' && c.metric === 'p95' && c.scope === 'overall');
+    const p95 = written.checks.find(
+      (c: { kind: string; metric: string; scope: string }) =>
+        c.kind === 'regression' && c.metric === 'p95' && c.scope === 'overall',
+    );
     assert.equal(p95.status, 'fail');
-    assert.ok(p95.interval.low > 0 && p95.interval.low <= p95.change && p95.change <= p95.interval.high, JSON.stringify(p95));
+    assert.ok(
+      p95.interval.low > 0 && p95.interval.low <= p95.change && p95.change <= p95.interval.high,
+      JSON.stringify(p95),
+    );
     assert.ok(written.windows.length >= 4, 'the run is cut into windows');
   });
 
@@ -145,4 +176,3 @@ describe('gate: baseline and compare', () => {
     assert.match(f.stderr, /future\.json:1:\d+ schema_version: is 9; this mlload reads version 1 baselines/);
   });
 });
-

@@ -64,8 +64,15 @@ describe('hostile input to the CLI', () => {
     const server = await startServer((_req, _body, res) => setTimeout(() => json(res, 200, { y: 1 }), 200), false);
     try {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(simple(server.url, '  rate: 100\n  max_in_flight: 10\n  duration: 5s')), '--out', out]);
-      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as { overall: { count: number; latency_ms: { p99: number; max: number } } };
+      const r = await runCli([
+        'run',
+        writeScenario(simple(server.url, '  rate: 100\n  max_in_flight: 10\n  duration: 5s')),
+        '--out',
+        out,
+      ]);
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+        overall: { count: number; latency_ms: { p99: number; max: number } };
+      };
       // 500 scheduled: every one recorded, sent late or counted as not sent; the wait shows in the tail.
       assert.equal(results.overall.count, 500, r.stderr);
       assert.ok(results.overall.latency_ms.max > 2000, `max ${results.overall.latency_ms.max} ms`);
@@ -75,11 +82,19 @@ describe('hostile input to the CLI', () => {
   });
 
   it('13. a URL with credentials or a query string is refused without printing the password', async () => {
-    const creds = await runCli(['run', writeScenario(simple('http://admin:hunter2@127.0.0.1:9', '  rate: 1\n  duration: 1s'))]);
+    const creds = await runCli([
+      'run',
+      writeScenario(simple('http://admin:hunter2@127.0.0.1:9', '  rate: 1\n  duration: 1s')),
+    ]);
     assert.equal(creds.code, 2);
     assert.match(creds.stderr, /target\.url: carries a user name or password/);
     assert.doesNotMatch(creds.stderr + creds.stdout, /hunter2/);
-    const flag = await runCli(['run', writeScenario(simple('http://127.0.0.1:9', '  rate: 1\n  duration: 1s')), '--url', 'http://u:hunter2@127.0.0.1:9']);
+    const flag = await runCli([
+      'run',
+      writeScenario(simple('http://127.0.0.1:9', '  rate: 1\n  duration: 1s')),
+      '--url',
+      'http://u:hunter2@127.0.0.1:9',
+    ]);
     assert.equal(flag.code, 2);
     assert.doesNotMatch(flag.stderr + flag.stdout, /hunter2/);
     const query = await runCli(['run', writeScenario(simple('http://127.0.0.1:9?key=1', '  rate: 1\n  duration: 1s'))]);
@@ -98,7 +113,10 @@ describe('hostile input to the CLI', () => {
   });
 
   it('14. a YAML alias bomb is one clear error line and exit 2, fast', async () => {
-    const levels = Array.from({ length: 12 }, (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`);
+    const levels = Array.from(
+      { length: 12 },
+      (_, i) => `l${i + 1}: &l${i + 1} [${Array(9).fill(`*l${i}`).join(', ')}]`,
+    );
     const bomb = `l0: &l0 [lol]\n${levels.join('\n')}\nname: bomb\n`;
     const started = performance.now();
     const r = await runCli(['validate', writeScenario(bomb)]);
@@ -111,7 +129,10 @@ describe('hostile input to the CLI', () => {
   it('14. 200,000 broken JSON lines print at most 21 problems', async () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'payloads.jsonl'), 'not json\n'.repeat(200_000));
-    const text = simple('http://127.0.0.1:9', '  rate: 1\n  duration: 1s').replace('json: { x: 1 }', 'file: payloads.jsonl');
+    const text = simple('http://127.0.0.1:9', '  rate: 1\n  duration: 1s').replace(
+      'json: { x: 1 }',
+      'file: payloads.jsonl',
+    );
     const r = await runCli(['validate', writeScenario(text, dir)]);
     assert.equal(r.code, 2);
     const lines = r.stderr.trim().split('\n');
@@ -167,9 +188,13 @@ describe('hostile input to the CLI', () => {
   it('11. Ctrl-C while waiting for a URL target to become healthy stops at once; a second one exits at once', async () => {
     const server = await startServer((_req, _body, res) => json(res, 503, { loading: true }), false);
     try {
-      const text = simple(server.url, '  rate: 10\n  duration: 5s').replace(`  url: ${server.url}`, `  url: ${server.url}\n  health:\n    path: /health\n    timeout: 60s`);
+      const text = simple(server.url, '  rate: 10\n  duration: 5s').replace(
+        `  url: ${server.url}`,
+        `  url: ${server.url}\n  health:\n    path: /health\n    timeout: 60s`,
+      );
       const started = performance.now();
-      // Signalled once the CLI has said what it runs (its handlers are in place by then; a busy machine starts it slowly).
+      // Signalled once the CLI has said what it runs (its handlers are in place by then; a busy machine starts it
+      // slowly).
       const afterStart = (child: ReturnType<typeof spawn>, then: () => void) => {
         let seen = '';
         const listen = (d: Buffer) => {
@@ -190,13 +215,16 @@ describe('hostile input to the CLI', () => {
       const hang = await startServer(() => {}, false);
       try {
         const t0 = performance.now();
-        const r2 = await runCli(['run', writeScenario(simple(hang.url, '  rate: 10\n  duration: 30s')), '--out', tempDir('mlload-out-')], {
-          onStart: (child) =>
-            afterStart(child, () => {
-              setTimeout(() => child.kill('SIGINT'), 1000);
-              setTimeout(() => child.kill('SIGINT'), 1100);
-            }),
-        });
+        const r2 = await runCli(
+          ['run', writeScenario(simple(hang.url, '  rate: 10\n  duration: 30s')), '--out', tempDir('mlload-out-')],
+          {
+            onStart: (child) =>
+              afterStart(child, () => {
+                setTimeout(() => child.kill('SIGINT'), 1000);
+                setTimeout(() => child.kill('SIGINT'), 1100);
+              }),
+          },
+        );
         assert.equal(r2.code, 130, r2.stderr);
         assert.match(r2.stderr, /second SIGINT: exiting without waiting/);
         assert.ok(performance.now() - t0 < 10_000);

@@ -28,7 +28,10 @@ requests:
 slo: { error_rate: 100% }
 `;
 
-/** Streams `piece` for ever (as fast as the client reads, for at most 15 s): a server that never ends its event or its line. */
+/**
+ * Streams `piece` for ever (as fast as the client reads, for at most 15 s): a server that never ends its event or its
+ * line.
+ */
 function endless(piece: string) {
   return startServer((req, _body, res: ServerResponse) => {
     if (req.method === 'GET') return json(res, 200, { object: 'list', data: [] });
@@ -60,7 +63,10 @@ describe('hostile names and reasons (second round)', () => {
       const failures = results.requests.chat!.failures;
       assert.ok(results.overall.failure_count >= 1000, String(results.overall.failure_count));
       assert.equal(failures.length, 101);
-      assert.equal(failures.reduce((a, f) => a + f.count, 0), results.requests.chat!.failure_count);
+      assert.equal(
+        failures.reduce((a, f) => a + f.count, 0),
+        results.requests.chat!.failure_count,
+      );
       assert.equal(failures[0]!.reason, 'other reasons (more than 100 distinct)');
       assert.ok(text.length < 400_000, `results.json ${text.length} bytes`);
     } finally {
@@ -73,8 +79,16 @@ describe('hostile names and reasons (second round)', () => {
     try {
       const dir = tempDir();
       const history = join(dir, 'history.json');
-      const requests = ['constructor', 'toString', '__proto__'].map((name) => `  - { name: ${name}, method: POST, path: /predict, body: { json: { x: 1 } }, expect: { status: 200 } }`).join('\n');
-      const file = writeScenario(`name: names\ntarget: { url: "${server.url}" }\nload: { rate: 60, duration: 1s }\nrequests:\n${requests}\ncompare: { against: history }\n`, dir);
+      const requests = ['constructor', 'toString', '__proto__']
+        .map(
+          (name) =>
+            `  - { name: ${name}, method: POST, path: /predict, body: { json: { x: 1 } }, expect: { status: 200 } }`,
+        )
+        .join('\n');
+      const file = writeScenario(
+        `name: names\ntarget: { url: "${server.url}" }\nload: { rate: 60, duration: 1s }\nrequests:\n${requests}\ncompare: { against: history }\n`,
+        dir,
+      );
       for (let i = 0; i < 3; i++) {
         const out = join(dir, `run-${i}`);
         const r = await runCli(['run', file, '--out', out, '--history', history]);
@@ -86,7 +100,9 @@ describe('hostile names and reasons (second round)', () => {
       }
       const b = await runCli(['history', 'baseline', '--file', history, '--out', join(dir, 'baseline.json')]);
       assert.equal(b.code, 0, b.stderr);
-      const baseline = JSON.parse(readFileSync(join(dir, 'baseline.json'), 'utf8')) as { requests: Record<string, unknown> };
+      const baseline = JSON.parse(readFileSync(join(dir, 'baseline.json'), 'utf8')) as {
+        requests: Record<string, unknown>;
+      };
       assert.deepEqual(Object.keys(baseline.requests).sort(), ['__proto__', 'constructor', 'toString']);
       const judged = await runCli(['run', file, '--out', join(dir, 'judged'), '--history', history]);
       assert.equal(judged.code, 0, judged.stderr);
@@ -105,7 +121,9 @@ describe('hostile streams (second round)', () => {
       if (req.method === 'GET') return json(res, 200, { object: 'list', data: [] });
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const claim = ['1e308', '21', '5'][n++ % 3];
-      res.end(`data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\ndata: {"choices":[],"usage":{"completion_tokens":${claim}}}\n\ndata: [DONE]\n\n`);
+      res.end(
+        `data: {"choices":[{"index":0,"delta":{"content":"a"}}]}\n\ndata: {"choices":[],"usage":{"completion_tokens":${claim}}}\n\ndata: [DONE]\n\n`,
+      );
     }, false);
     try {
       const dir = tempDir();
@@ -114,9 +132,16 @@ describe('hostile streams (second round)', () => {
       assert.equal(r.code, 0, r.stderr);
       const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
       const reasons = results.overall.failures.map((f) => f.reason).sort();
-      assert.deepEqual(reasons, ['usage.completion_tokens 21 is above the max_tokens asked for (20)', 'usage.completion_tokens is not a token count (a whole number from 0 to 2^31 − 1)']);
+      assert.deepEqual(reasons, [
+        'usage.completion_tokens 21 is above the max_tokens asked for (20)',
+        'usage.completion_tokens is not a token count (a whole number from 0 to 2^31 − 1)',
+      ]);
       assert.ok(results.requests.chat!.tokens && Number.isFinite(results.requests.chat!.tokens.output_tokens_per_s));
-      for (const args of [['report', join(out, 'results.json'), '--html', join(dir, 'r.html')], ['baseline', join(out, 'results.json'), '--out', join(dir, 'b.json')], ['history', 'add', join(out, 'results.json'), '--file', join(dir, 'h.json')]]) {
+      for (const args of [
+        ['report', join(out, 'results.json'), '--html', join(dir, 'r.html')],
+        ['baseline', join(out, 'results.json'), '--out', join(dir, 'b.json')],
+        ['history', 'add', join(out, 'results.json'), '--file', join(dir, 'h.json')],
+      ]) {
         const c = await runCli(args);
         assert.equal(c.code, 0, `${args[0]}: ${c.stderr}`);
       }
@@ -126,24 +151,33 @@ describe('hostile streams (second round)', () => {
   });
 
   for (const [kind, piece, reason] of [
-    ['data lines of 64 KiB for ever with no blank line', `${'x'.repeat(65_536)}\ndata: `, 'malformed SSE: an event longer than 1 MiB'],
+    [
+      'data lines of 64 KiB for ever with no blank line',
+      `${'x'.repeat(65_536)}\ndata: `,
+      'malformed SSE: an event longer than 1 MiB',
+    ],
     ['one data line that never ends', 'x'.repeat(65_536), 'malformed SSE: a line longer than 1 MiB'],
   ] as const) {
     it(`${kind}: each answer fails at once, named, in a CLI capped at 160 MB of heap`, async () => {
-        const server = await endless(piece);
-        try {
-          const out = tempDir('mlload-out-');
-          const r = await runCli(['run', writeScenario(chat(server.url)), '--out', out], { env: { NODE_OPTIONS: '--max-old-space-size=160' } });
-          assert.equal(r.code, 0, r.stderr.slice(-2000));
-          const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
-          const o = results.overall;
-          assert.ok(o.count >= 10 && o.failure_count === o.count, JSON.stringify(o.failures));
-          assert.deepEqual(o.failures.map((f) => f.reason), [reason]);
-          // As soon as the limit is passed, not at the 20 s timeout.
-          assert.ok(o.latency_ms.max < 5000, `max ${o.latency_ms.max} ms`);
-        } finally {
-          await server.close();
-        }
+      const server = await endless(piece);
+      try {
+        const out = tempDir('mlload-out-');
+        const r = await runCli(['run', writeScenario(chat(server.url)), '--out', out], {
+          env: { NODE_OPTIONS: '--max-old-space-size=160' },
+        });
+        assert.equal(r.code, 0, r.stderr.slice(-2000));
+        const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results;
+        const o = results.overall;
+        assert.ok(o.count >= 10 && o.failure_count === o.count, JSON.stringify(o.failures));
+        assert.deepEqual(
+          o.failures.map((f) => f.reason),
+          [reason],
+        );
+        // As soon as the limit is passed, not at the 20 s timeout.
+        assert.ok(o.latency_ms.max < 5000, `max ${o.latency_ms.max} ms`);
+      } finally {
+        await server.close();
+      }
     });
 
     it(`${kind}: undici (the https client) stops reading at the limit too, with the same reason`, async () => {
@@ -152,7 +186,17 @@ describe('hostile streams (second round)', () => {
       const clock = () => performance.now() - t0;
       const client = new UndiciClient(server.url, 1, 5000, {}, clock);
       try {
-        const plan: RequestPlan = { name: 'chat', method: 'POST', path: '/v1/chat/completions', weight: 1, headers: {}, timeoutMs: 20_000, body: null, stream: 'openai-chat', expect: { statusText: '2xx', accepts: (s) => s < 300, jsonFields: [] } };
+        const plan: RequestPlan = {
+          name: 'chat',
+          method: 'POST',
+          path: '/v1/chat/completions',
+          weight: 1,
+          headers: {},
+          timeoutMs: 20_000,
+          body: null,
+          stream: 'openai-chat',
+          expect: { statusText: '2xx', accepts: (s) => s < 300, jsonFields: [] },
+        };
         for (let i = 0; i < 3; i++) {
           const o = await new Promise<Outcome>((resolve) => client.send(plan, null, clock(), resolve));
           assert.equal(o.failure, reason);
@@ -171,7 +215,10 @@ describe('hostile shards (second round)', () => {
     const server = await startServer((_req, _body, res) => json(res, 200, { y: 1 }), false);
     try {
       const dir = tempDir();
-      const file = writeScenario(`name: shards\ntarget: { url: "${server.url}" }\nload: { rate: 40, duration: 1s }\nrequests:\n  - { name: predict, method: POST, path: /predict, body: { json: { x: 1 } }, expect: { status: 200 } }\n`, dir);
+      const file = writeScenario(
+        `name: shards\ntarget: { url: "${server.url}" }\nload: { rate: 40, duration: 1s }\nrequests:\n  - { name: predict, method: POST, path: /predict, body: { json: { x: 1 } }, expect: { status: 200 } }\n`,
+        dir,
+      );
       const shard = (i: number) => join(dir, `shard-${i}`, 'results.json');
       for (const i of [0, 1]) {
         const r = await runCli(['run', file, '--out', join(dir, `shard-${i}`), '--shard', `${i}/2`]);
@@ -186,11 +233,18 @@ describe('hostile shards (second round)', () => {
       };
       const merge = (...files: string[]) => runCli(['merge', ...files, '--out', tempDir('mlload-out-')]);
       const t0 = performance.now();
-      const huge = await merge(shard(0), edited('huge.json', (r) => (r.shard.count = 1_000_000_000)));
+      const huge = await merge(
+        shard(0),
+        edited('huge.json', (r) => (r.shard.count = 1_000_000_000)),
+      );
       assert.equal(huge.code, 2, huge.stderr);
       assert.match(huge.stderr, /huge\.json/);
       assert.ok(performance.now() - t0 < 10_000);
-      const seven = await merge(shard(0), shard(1), edited('seven.json', (r) => (r.shard.index = 7)));
+      const seven = await merge(
+        shard(0),
+        shard(1),
+        edited('seven.json', (r) => (r.shard.index = 7)),
+      );
       assert.equal(seven.code, 2, seven.stderr);
       assert.match(seven.stderr, /seven\.json claims to be shard 7 of 2/);
       const decade = 10 * 365 * 86_400_000;
@@ -200,7 +254,10 @@ describe('hostile shards (second round)', () => {
       });
       const refused = await merge(shard(0), apart);
       assert.equal(refused.code, 2, refused.stderr);
-      assert.match(refused.stderr, /shard 1\/2 began \d+ s after another had ended: shards of one run overlap in time \(give --allow-apart/);
+      assert.match(
+        refused.stderr,
+        /shard 1\/2 began \d+ s after another had ended: shards of one run overlap in time \(give --allow-apart/,
+      );
       const allowed = await runCli(['merge', shard(0), apart, '--out', tempDir('mlload-out-'), '--allow-apart']);
       assert.equal(allowed.code, 0, allowed.stderr);
       // Property: 300 mutations of a shard's file are merged or refused naming the file, never another error.
@@ -210,9 +267,15 @@ describe('hostile shards (second round)', () => {
         const text = mutateJson(good, new Rng(seed));
         writeFileSync(mutant, text);
         try {
-          mergeShards([{ file: shard(0), results: readResults(shard(0)) }, { file: mutant, results: readResults(mutant) }]);
+          mergeShards([
+            { file: shard(0), results: readResults(shard(0)) },
+            { file: mutant, results: readResults(mutant) },
+          ]);
         } catch (err) {
-          assert.ok(err instanceof InvalidFileError || err instanceof ShardMergeError, `seed ${seed}: ${(err as Error).stack}`);
+          assert.ok(
+            err instanceof InvalidFileError || err instanceof ShardMergeError,
+            `seed ${seed}: ${(err as Error).stack}`,
+          );
           assert.match((err as Error).message, /mutant\.json|shard/, `seed ${seed}`);
         }
       }
@@ -227,15 +290,25 @@ describe('a large history (second round)', () => {
     const server = await startServer((_req, _body, res) => json(res, 200, { y: 1 }), false);
     try {
       const dir = tempDir();
-      const file = writeScenario(`name: big\ntarget: { url: "${server.url}" }\nload: { rate: 40, duration: 1s }\nrequests:\n  - { name: a, method: POST, path: /p, body: { json: { x: 1 } }, expect: { status: 200 } }\n  - { name: b, method: POST, path: /p, body: { json: { x: 1 } }, expect: { status: 200 } }\n`, dir);
+      const file = writeScenario(
+        `name: big\ntarget: { url: "${server.url}" }\nload: { rate: 40, duration: 1s }\nrequests:\n  - { name: a, method: POST, path: /p, body: { json: { x: 1 } }, expect: { status: 200 } }\n  - { name: b, method: POST, path: /p, body: { json: { x: 1 } }, expect: { status: 200 } }\n`,
+        dir,
+      );
       const out = join(dir, 'run');
       assert.equal((await runCli(['run', file, '--out', out])).code, 0);
       const history = join(dir, 'history.json');
-      assert.equal((await runCli(['history', 'add', join(out, 'results.json'), '--file', history, '--commit', 'c0'])).code, 0);
+      assert.equal(
+        (await runCli(['history', 'add', join(out, 'results.json'), '--file', history, '--commit', 'c0'])).code,
+        0,
+      );
       const h = JSON.parse(readFileSync(history, 'utf8')) as { entries: Array<{ commit: string; time: string }> };
       const one = h.entries[0]!;
       const n = Math.floor((16 * 1024 * 1024) / JSON.stringify(one).length);
-      h.entries = Array.from({ length: n }, (_, i) => ({ ...one, commit: `c${i}`, time: new Date(Date.parse(one.time) - (n - i) * 3_600_000).toISOString() }));
+      h.entries = Array.from({ length: n }, (_, i) => ({
+        ...one,
+        commit: `c${i}`,
+        time: new Date(Date.parse(one.time) - (n - i) * 3_600_000).toISOString(),
+      }));
       writeFileSync(history, JSON.stringify(h));
       const capped = { env: { NODE_OPTIONS: '--max-old-space-size=200' } };
       const t0 = performance.now();
@@ -243,7 +316,10 @@ describe('a large history (second round)', () => {
       assert.equal(show.code, 0, show.stderr.slice(-1000));
       assert.match(show.stdout, new RegExp(`c${n - 1}`));
       assert.ok(performance.now() - t0 < 30_000, `history show took ${(performance.now() - t0).toFixed(0)} ms`);
-      const baseline = await runCli(['history', 'baseline', '--file', history, '--out', join(dir, 'baseline.json')], capped);
+      const baseline = await runCli(
+        ['history', 'baseline', '--file', history, '--out', join(dir, 'baseline.json')],
+        capped,
+      );
       assert.equal(baseline.code, 0, baseline.stderr.slice(-1000));
     } finally {
       await server.close();

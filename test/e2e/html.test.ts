@@ -11,7 +11,8 @@ import { chatStream, limitedServer, startServer, uniformLatency, type TestServer
 const SHOTS = join(ROOT, 'test-results');
 
 function browserPath(): string | null {
-  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) if (p && existsSync(p)) return p;
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser'])
+    if (p && existsSync(p)) return p;
   return null;
 }
 
@@ -52,7 +53,8 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
   let queue: TestServer;
   before(async () => {
     const path = browserPath();
-    if (!path && process.env.CI) throw new Error('no chromium (CI=true: the browser tests must run; see scripts/setup-browser.sh)');
+    if (!path && process.env.CI)
+      throw new Error('no chromium (CI=true: the browser tests must run; see scripts/setup-browser.sh)');
     if (path) browser = await chromium.launch({ executablePath: path, args: ['--no-sandbox', '--disable-gpu'] });
     server = await startServer(uniformLatency(5, 15), false);
     reference = await startServer(uniformLatency(5, 15), false);
@@ -66,12 +68,17 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
   it('a plain run with a history: loads offline with no console error, every chart draws', async (t) => {
     if (!browser) return t.skip('no chromium');
     const dir = tempDir();
-    const file = writeScenario(`name: plain\ntarget: { url: "${server.url}" }\nload: { rate: 80, arrival: poisson, duration: 3s, warmup: 1s }\n${PREDICT_AND_INVALID_REQUESTS}slo: { p95: 200ms }\n`);
+    const file = writeScenario(
+      `name: plain\ntarget: { url: "${server.url}" }\nload: { rate: 80, arrival: poisson, duration: 3s, warmup: 1s }\n${PREDICT_AND_INVALID_REQUESTS}slo: { p95: 200ms }\n`,
+    );
     const history = join(dir, 'history.json');
     for (let i = 0; i < 3; i++) {
       const out = join(dir, `run-${i}`);
       assert.equal((await runCli(['run', file, '--out', out])).code, 0);
-      assert.equal((await runCli(['history', 'add', join(out, 'results.json'), '--file', history, '--commit', `abc${i}`])).code, 0);
+      assert.equal(
+        (await runCli(['history', 'add', join(out, 'results.json'), '--file', history, '--commit', `abc${i}`])).code,
+        0,
+      );
     }
     const html = join(dir, 'report.html');
     const r = await runCli(['report', join(dir, 'run-2', 'results.json'), '--html', html, '--history', history]);
@@ -80,14 +87,17 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
     assert.ok(existsSync(join(dir, 'run-0', 'report.html')));
     const { errors, charts } = await inspect(browser, html, 'report-plain.png');
     assert.deepEqual(errors, []);
-    assert.deepEqual(charts.map((c) => c.title.replace(/ \(.*$/, '').replace(/: the last \d+ main runs.*/, '')), [
-      'Latency per second, all requests',
-      'Latency per second: predict',
-      'Latency per second: bad-input',
-      'Latency distribution: ms at each percentile',
-      'Throughput',
-      'Trend',
-    ]);
+    assert.deepEqual(
+      charts.map((c) => c.title.replace(/ \(.*$/, '').replace(/: the last \d+ main runs.*/, '')),
+      [
+        'Latency per second, all requests',
+        'Latency per second: predict',
+        'Latency per second: bad-input',
+        'Latency distribution: ms at each percentile',
+        'Throughput',
+        'Trend',
+      ],
+    );
     for (const c of charts) assert.ok(c.drawn > 2000, `${c.title}: ${c.drawn} pixels drawn`);
     const text = readFileSync(html, 'utf8');
     assert.doesNotMatch(text, /<script[^>]+src=|<link[^>]+href=|<img[^>]+src=/i, 'nothing is loaded from anywhere');
@@ -96,7 +106,9 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
   it('a paired A/B run: the block ratios draw', async (t) => {
     if (!browser) return t.skip('no chromium');
     const dir = tempDir();
-    const file = writeScenario(`name: paired\ntarget: { url: "${server.url}" }\nload: { rate: 80, duration: 4s }\n${PREDICT_AND_INVALID_REQUESTS}compare: { against: image, baseline_url: "${reference.url}", blocks: 4 }\nregression: { p95: 50% }\n`);
+    const file = writeScenario(
+      `name: paired\ntarget: { url: "${server.url}" }\nload: { rate: 80, duration: 4s }\n${PREDICT_AND_INVALID_REQUESTS}compare: { against: image, baseline_url: "${reference.url}", blocks: 4 }\nregression: { p95: 50% }\n`,
+    );
     const out = join(dir, 'out');
     assert.equal((await runCli(['run', file, '--out', out])).code, 0);
     const { errors, charts } = await inspect(browser, join(out, 'report.html'), 'report-paired.png');
@@ -126,7 +138,9 @@ describe('the HTML report in a real browser (Debian chromium, driven by playwrig
     const llm = await startServer(chatStream(8, [20, 40], [3, 7]), false);
     try {
       const dir = tempDir();
-      const file = writeScenario(`name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 3s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 8\n`);
+      const file = writeScenario(
+        `name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 3s }\nrequests:\n  - name: chat\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 8\n`,
+      );
       const out = join(dir, 'out');
       assert.equal((await runCli(['run', file, '--out', out])).code, 0);
       const { errors, charts } = await inspect(browser, join(out, 'report.html'), 'report-streaming.png');

@@ -7,7 +7,6 @@ import { runCli } from '../helpers/cli.ts';
 import { PREDICT_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { json, startServer } from '../helpers/servers.ts';
 
-
 interface Checked {
   metric: string;
   status: string;
@@ -15,7 +14,8 @@ interface Checked {
   interval?: { low: number; high: number } | null;
 }
 
-const readResults = (out: string) => JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { checks: Checked[] };
+const readResults = (out: string) =>
+  JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { checks: Checked[] };
 
 /**
  * A model behind an autoscaler: one worker (20 ms a prediction, 50 a second), FIFO. Five seconds
@@ -37,7 +37,8 @@ async function autoscalingServer() {
       setTimeout(() => {
         busy--;
         done();
-        if (scaledAt !== null && drainedAt === null && queue.length === 0) drainedAt = performance.timeOrigin + performance.now();
+        if (scaledAt !== null && drainedAt === null && queue.length === 0)
+          drainedAt = performance.timeOrigin + performance.now();
         next();
       }, serviceMs);
     }
@@ -85,14 +86,18 @@ ${PREDICT_REQUESTS}slo:
       assert.equal(spike.stage, 1);
       assert.equal(spike.start_s, 5);
       assert.deepEqual([spike.from, spike.to], [20, 150]);
-      // The truth, from the server's own clock: the schedule's first arrival is due 25 ms after its start (constant, 20/s).
+      // The truth, from the server's own clock: the schedule's first arrival is due 25 ms after its start (constant,
+      // 20/s).
       const drained = model.drained();
       assert.ok(drained !== null && model.scaled() !== null, 'the server scaled and drained');
       const spikeStart = model.arrivals[0]! - 25 + 5000;
       const truth = (drained - spikeStart) / 1000;
       assert.ok(truth > 5 && truth < 10, `truth ${truth}`);
       t.diagnostic(`recovery_s ${spike.recovery_s}, truth ${truth.toFixed(2)} s`);
-      assert.ok(spike.recovery_s !== null && Math.abs(spike.recovery_s - truth) <= 1, `recovery_s ${spike.recovery_s} against the truth ${truth.toFixed(2)} s`);
+      assert.ok(
+        spike.recovery_s !== null && Math.abs(spike.recovery_s - truth) <= 1,
+        `recovery_s ${spike.recovery_s} against the truth ${truth.toFixed(2)} s`,
+      );
       // Recovery took longer than the 4 s allowed: the gate fails, naming it.
       assert.equal(r.code, 1, r.stderr);
       const check = results.checks.find((c) => c.metric === 'recovery')!;
@@ -128,21 +133,30 @@ ${PREDICT_REQUESTS}slo:
     const [leaking, steady] = await Promise.all([slowingServer(0.5), slowingServer(0)]);
     try {
       const outs = [tempDir('mlload-out-'), tempDir('mlload-out-')];
-      const [a, b] = await Promise.all([runCli(['run', writeScenario(soak(leaking.url)), '--out', outs[0]!]), runCli(['run', writeScenario(soak(steady.url)), '--out', outs[1]!])]);
+      const [a, b] = await Promise.all([
+        runCli(['run', writeScenario(soak(leaking.url)), '--out', outs[0]!]),
+        runCli(['run', writeScenario(soak(steady.url)), '--out', outs[1]!]),
+      ]);
       const [leak, flat] = outs.map(readResults);
       // 0.5 ms more each second on a p95 of about 15 ms: several hundred percent an hour.
       const leakCheck = leak!.checks.find((c) => c.metric === 'p95_drift')!;
       assert.equal(leakCheck.status, 'fail', a.stdout);
       assert.equal(a.code, 1);
       assert.ok(leak!.drift!.p95!.low > 0, JSON.stringify(leak!.drift));
-      assert.match(a.stdout, /p95 drift \+\d+\.\d%\/h \[\+\d+\.\d%\/h, \+\d+\.\d%\/h\] breaches|p95 drift \+\d+\.\d%\/h \[/);
+      assert.match(
+        a.stdout,
+        /p95 drift \+\d+\.\d%\/h \[\+\d+\.\d%\/h, \+\d+\.\d%\/h\] breaches|p95 drift \+\d+\.\d%\/h \[/,
+      );
       const flatCheck = flat!.checks.find((c) => c.metric === 'p95_drift')!;
       // 40 s cannot show a drift of 10%/h either way: its interval is hundreds of times the limit.
       // Never a pass on an interval that reaches past the limit: inconclusive, saying why.
       assert.notEqual(flatCheck.status, 'fail', b.stdout);
       if (flatCheck.status === 'pass') assert.ok(flatCheck.interval!.high <= 0.1, JSON.stringify(flatCheck.interval));
       else assert.equal(flatCheck.status, 'inconclusive', b.stdout);
-      assert.match(b.stderr, /note: slo\.drift: 40 s of measured load is shorter than the 30 min these drift limits need/);
+      assert.match(
+        b.stderr,
+        /note: slo\.drift: 40 s of measured load is shorter than the 30 min these drift limits need/,
+      );
       assert.equal(b.code, 0, b.stdout + b.stderr);
       assert.ok(flat!.drift!.p95!.low <= 0.1 * flat!.drift!.p95!.level, JSON.stringify(flat!.drift));
     } finally {
@@ -154,7 +168,12 @@ ${PREDICT_REQUESTS}slo:
     const steady = await slowingServer(0);
     try {
       const out = tempDir('mlload-out-');
-      const r = await runCli(['run', writeScenario(soak(steady.url).replace('duration: 40s', 'duration: 10s')), '--out', out]);
+      const r = await runCli([
+        'run',
+        writeScenario(soak(steady.url).replace('duration: 40s', 'duration: 10s')),
+        '--out',
+        out,
+      ]);
       assert.equal(r.code, 1);
       assert.equal(readResults(out).checks.find((c) => c.metric === 'p95_drift')!.status, 'fail');
       assert.match(r.stdout, /p95 drift n\/a \(SLO ≤ \+10\.0%\/h\)/);
@@ -166,10 +185,23 @@ ${PREDICT_REQUESTS}slo:
 
 describe('verdicts that know nothing do not pass', () => {
   it('validate says how long a soak its drift limits need', async () => {
-    const r = await runCli(['validate', writeScenario(`name: soak\ntarget: { url: "http://127.0.0.1:9" }\nload: { rate: 40, duration: 40s }\n${PREDICT_REQUESTS}slo:\n  drift: { p95: 10%/h }\n`)]);
+    const r = await runCli([
+      'validate',
+      writeScenario(
+        `name: soak\ntarget: { url: "http://127.0.0.1:9" }\nload: { rate: 40, duration: 40s }\n${PREDICT_REQUESTS}slo:\n  drift: { p95: 10%/h }\n`,
+      ),
+    ]);
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /note: slo\.drift: 40 s of measured load is shorter than the 30 min these drift limits need/);
-    const long = await runCli(['validate', writeScenario(`name: soak\ntarget: { url: "http://127.0.0.1:9" }\nload: { rate: 40, duration: 45m }\n${PREDICT_REQUESTS}slo:\n  drift: { p95: 10%/h }\n`)]);
+    assert.match(
+      r.stdout,
+      /note: slo\.drift: 40 s of measured load is shorter than the 30 min these drift limits need/,
+    );
+    const long = await runCli([
+      'validate',
+      writeScenario(
+        `name: soak\ntarget: { url: "http://127.0.0.1:9" }\nload: { rate: 40, duration: 45m }\n${PREDICT_REQUESTS}slo:\n  drift: { p95: 10%/h }\n`,
+      ),
+    ]);
     assert.doesNotMatch(long.stdout, /note:/);
   });
 
@@ -183,7 +215,12 @@ describe('verdicts that know nothing do not pass', () => {
       const check = readResults(out).checks.find((c) => c.metric === 'error_rate')!;
       assert.equal(check.status, 'fail');
       assert.equal((check as Checked & { threshold: number }).threshold, 0.01);
-      const allowed = await runCli(['run', writeScenario(text + 'slo: { error_rate: 100% }\n'), '--out', tempDir('mlload-out-')]);
+      const allowed = await runCli([
+        'run',
+        writeScenario(`${text}slo: { error_rate: 100% }\n`),
+        '--out',
+        tempDir('mlload-out-'),
+      ]);
       assert.equal(allowed.code, 0, allowed.stdout + allowed.stderr);
     } finally {
       await server.close();
@@ -201,7 +238,12 @@ describe('verdicts that know nothing do not pass', () => {
       assert.equal(results.capacity!.value, null, JSON.stringify(results.capacity));
       assert.equal(r.code, 1, r.stdout + r.stderr);
       assert.equal(results.checks.find((c) => c.metric === 'capacity')!.status, 'fail');
-      const reported = await runCli(['run', writeScenario(text('  required: false\n')), '--out', tempDir('mlload-out-')]);
+      const reported = await runCli([
+        'run',
+        writeScenario(text('  required: false\n')),
+        '--out',
+        tempDir('mlload-out-'),
+      ]);
       assert.equal(reported.code, 0, reported.stdout + reported.stderr);
     } finally {
       await server.close();

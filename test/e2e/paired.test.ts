@@ -20,9 +20,12 @@ describe('paired A/B run', () => {
 
   const paired = (target: string, reference: string) =>
     writeScenario(
-      // Constant arrivals: the blocks differ only by the builds' latency, so four pairs decide (Poisson bursts are the arrivals tests' subject).
-      exampleScenario(target, '  rate: 150\n  arrival: constant\n  duration: 8s\n  warmup: 1s').replace('  p99: 15%\n', '') +
-        `compare:\n  against: image\n  baseline_url: ${reference}\n  blocks: 4\n`,
+      // Constant arrivals: the blocks differ only by the builds' latency, so four pairs decide (Poisson bursts are the
+      // arrivals tests' subject).
+      `${exampleScenario(target, '  rate: 150\n  arrival: constant\n  duration: 8s\n  warmup: 1s').replace(
+        '  p99: 15%\n',
+        '',
+      )}compare:\n  against: image\n  baseline_url: ${reference}\n  blocks: 4\n`,
     );
 
   it('fails a 30% slower build on p95 from the paired block ratios, and says so in results.json', async () => {
@@ -36,7 +39,11 @@ describe('paired A/B run', () => {
     assert.equal(results.comparison.against, 'image');
     assert.equal(results.comparison.reference, fast.url);
     assert.equal(results.comparison.blocks.length, 4);
-    assert.deepEqual(results.comparison.blocks.map((b: { first: string }) => b.first), ['reference', 'reference', 'reference', 'reference'], 'A, B, A, B, …');
+    assert.deepEqual(
+      results.comparison.blocks.map((b: { first: string }) => b.first),
+      ['reference', 'reference', 'reference', 'reference'],
+      'A, B, A, B, …',
+    );
     for (const b of results.comparison.blocks) assert.ok(b.p95 > 1.1 && b.p95 < 1.6, `block ratio ${b.p95}`);
     // Each build got the full measured duration and rate, in four blocks.
     assert.equal(results.windows.length, 4);
@@ -59,7 +66,10 @@ describe('paired A/B run', () => {
 
   it('an unreachable reference build is one clear error, before any load', async () => {
     const file = paired(fast.url, 'http://127.0.0.1:9');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(`  url: ${fast.url}`, `  url: ${fast.url}\n  health: { timeout: 2s }`));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(`  url: ${fast.url}`, `  url: ${fast.url}\n  health: { timeout: 2s }`),
+    );
     const r = await runCli(['run', file, '--out', tempDir()]);
     assert.equal(r.code, 3);
     assert.match(r.stderr, /reference build: target http:\/\/127\.0\.0\.1:9 is unreachable/);

@@ -12,7 +12,9 @@ describe('pipeline: what the stages hand each other', () => {
   it('load workers run the plan they are handed: overrides included, the scenario file not read again', async () => {
     const server = await startServer(uniformLatency(2, 6), false);
     try {
-      const file = writeScenario(exampleScenario(server.url, '  rate: 100\n  arrival: constant\n  duration: 30s\n  warmup: 1s\n  workers: 2'));
+      const file = writeScenario(
+        exampleScenario(server.url, '  rate: 100\n  arrival: constant\n  duration: 30s\n  warmup: 1s\n  workers: 2'),
+      );
       const scenario = loadScenario(file, { durationMs: 2000 });
       // Workers once re-read the file: gone, or edited since, they ran something else or nothing.
       rmSync(file);
@@ -31,7 +33,9 @@ describe('pipeline: what the stages hand each other', () => {
   it('a failure of the load generator itself ends the run, keeps what was measured and says so in exceptions.csv', async () => {
     const server = await startServer(uniformLatency(2, 6), false);
     try {
-      const scenario = loadScenario(writeScenario(exampleScenario(server.url, '  rate: 100\n  arrival: constant\n  duration: 3s')));
+      const scenario = loadScenario(
+        writeScenario(exampleScenario(server.url, '  rate: 100\n  arrival: constant\n  duration: 3s')),
+      );
       const valid = scenario.requests[0]!;
       const source = valid.body!;
       let sent = 0;
@@ -48,7 +52,10 @@ describe('pipeline: what the stages hand each other', () => {
       assert.ok(results.overall.count >= 90 && results.overall.count < 300, `count ${results.overall.count}`);
       const out = tempDir('mlload-out-');
       writeResultFiles(out, results);
-      assert.match(readFileSync(join(out, 'exceptions.csv'), 'utf8'), /^1,the load generator failed: payload source broke,,local$/m);
+      assert.match(
+        readFileSync(join(out, 'exceptions.csv'), 'utf8'),
+        /^1,the load generator failed: payload source broke,,local$/m,
+      );
     } finally {
       await server.close();
     }

@@ -16,13 +16,23 @@ const FIELDS = `    body:
         max_heart_rate: { float: [71, 202] }
 `;
 const MUTATIONS = {
-  'kserve-v2': ['missing_inputs', 'wrong_shape', 'wrong_datatype', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body'],
+  'kserve-v2': [
+    'missing_inputs',
+    'wrong_shape',
+    'wrong_datatype',
+    'wrong_type',
+    'out_of_range',
+    'malformed_json',
+    'empty_body',
+  ],
   tfserving: ['missing_instances', 'drop_field', 'wrong_type', 'out_of_range', 'malformed_json', 'empty_body'],
 } as const;
 
 /** A scenario of valid requests of `protocol`, and one request per mutation of it. */
 function scenario(url: string, protocol: keyof typeof MUTATIONS, format?: string): string {
-  const broken = MUTATIONS[protocol].map((m) => `  - name: ${m}\n    body: { invalid_of: infer, mutations: [${m}] }\n`).join('');
+  const broken = MUTATIONS[protocol]
+    .map((m) => `  - name: ${m}\n    body: { invalid_of: infer, mutations: [${m}] }\n`)
+    .join('');
   return `name: ${protocol}\ntarget: { url: "${url}" }\nload: { rate: 120, duration: 3s }\nrequests:\n  - name: infer\n    weight: 3\n    protocol: ${protocol}\n    model: heart-risk-logreg\n    batch: 3\n${format ? `    format: ${format}\n` : ''}${FIELDS}${broken}`;
 }
 
@@ -36,7 +46,12 @@ describe('KServe v2 and TF Serving presets against the example model speaking th
     model.kill();
   });
 
-  for (const [protocol, format] of [['kserve-v2'], ['tfserving'], ['tfserving', 'bare-rows'], ['tfserving', 'columns']] as const) {
+  for (const [protocol, format] of [
+    ['kserve-v2'],
+    ['tfserving'],
+    ['tfserving', 'bare-rows'],
+    ['tfserving', 'columns'],
+  ] as const) {
     it(`${protocol}${format ? ` (${format})` : ''}: valid requests get 200 with the protocol's answer, and every mutation gets its 4xx`, async () => {
       const out = tempDir('mlload-out-');
       const r = await runCli(['run', writeScenario(scenario(url, protocol, format)), '--out', out]);
@@ -49,24 +64,30 @@ describe('KServe v2 and TF Serving presets against the example model speaking th
         const f = results.requests[m]!;
         assert.ok(f.count > 0, `${m} was sent`);
         assert.deepEqual(Object.keys(f.status_codes), ['400'], `${m}: ${JSON.stringify(f.status_codes)}`);
-        assert.equal(f.path, protocol === 'kserve-v2' ? '/v2/models/heart-risk-logreg/infer' : '/v1/models/heart-risk-logreg:predict');
+        assert.equal(
+          f.path,
+          protocol === 'kserve-v2' ? '/v2/models/heart-risk-logreg/infer' : '/v1/models/heart-risk-logreg:predict',
+        );
       }
     });
   }
 });
 
 describe('a server that speaks a protocol wrongly', () => {
-  it('accepting a mutation is a failure in the report; the health check asks the protocol\'s readiness path', async () => {
+  it("accepting a mutation is a failure in the report; the health check asks the protocol's readiness path", async () => {
     const server = await startServer((_req, _body, res) => json(res, 200, { outputs: [] }));
     try {
       const out = tempDir('mlload-out-');
       const r = await runCli(['run', writeScenario(scenario(server.url, 'kserve-v2')), '--out', out]);
       // Every accepted mutation is a failed request: far over the default error rate of 1%, so the gate fails.
       assert.equal(r.code, 1, r.stderr);
-      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & { checks: Array<{ metric: string; status: string }> };
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results & {
+        checks: Array<{ metric: string; status: string }>;
+      };
       assert.equal(results.checks.find((c) => c.metric === 'error_rate')?.status, 'fail');
       assert.equal(results.requests.infer!.failure_count, 0);
-      for (const m of MUTATIONS['kserve-v2']) assert.equal(results.requests[m]!.failure_count, results.requests[m]!.count, m);
+      for (const m of MUTATIONS['kserve-v2'])
+        assert.equal(results.requests[m]!.failure_count, results.requests[m]!.count, m);
       assert.match(results.overall.failures.map((f) => f.reason).join('\n'), /HTTP 200 \(expected 4xx\)/);
       assert.match(r.stdout, /wrong_shape: HTTP 200 \(expected 4xx\)/);
       assert.ok(server.paths.includes('/v2/health/ready'), server.paths.slice(0, 3).join(' '));

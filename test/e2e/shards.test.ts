@@ -31,7 +31,9 @@ describe('shards of one schedule', () => {
   it('the shards together send the whole schedule: the same arrival times, requests and payloads', async () => {
     const server = await startServer(uniformLatency(1, 3), true);
     try {
-      const scenario = loadScenario(writeScenario(scenarioText(server.url, '  rate: 300\n  arrival: poisson\n  duration: 2s\n  warmup: 500ms')));
+      const scenario = loadScenario(
+        writeScenario(scenarioText(server.url, '  rate: 300\n  arrival: poisson\n  duration: 2s\n  warmup: 500ms')),
+      );
       const run = async (shard?: { index: number; count: number }) => {
         const seen: Array<{ scheduled: number; name: string }> = [];
         const first = server.bodies.length;
@@ -40,7 +42,10 @@ describe('shards of one schedule', () => {
           requests: scenario.requests,
           load: scenario.load,
           seed: scenario.seed,
-          sink: { record: (i: number, o: Outcome) => seen.push({ scheduled: o.scheduled, name: scenario.requests[i]!.name }), second() {} },
+          sink: {
+            record: (i: number, o: Outcome) => seen.push({ scheduled: o.scheduled, name: scenario.requests[i]!.name }),
+            second() {},
+          },
           shard,
         });
         return { seen, bodies: server.bodies.slice(first) };
@@ -53,7 +58,8 @@ describe('shards of one schedule', () => {
       assert.ok(Math.abs(whole.seen.length - 750) < 140, String(whole.seen.length));
       assert.deepEqual(parts.flatMap((p) => p.seen.map(key)).sort(), whole.seen.map(key).sort());
       // Each shard sent a third, every third arrival.
-      for (const p of parts) assert.ok(Math.abs(p.seen.length - whole.seen.length / 3) < 1, `${p.seen.length} of ${whole.seen.length}`);
+      for (const p of parts)
+        assert.ok(Math.abs(p.seen.length - whole.seen.length / 3) < 1, `${p.seen.length} of ${whole.seen.length}`);
       assert.deepEqual(parts.flatMap((p) => p.bodies).sort(), [...whole.bodies].sort());
     } finally {
       await server.close();
@@ -64,13 +70,18 @@ describe('shards of one schedule', () => {
     const server = await startServer(uniformLatency(5, 15), false);
     try {
       const dir = tempDir();
-      const file = writeScenario(scenarioText(server.url, '  rate: 400\n  arrival: constant\n  duration: 4s\n  warmup: 1s'), dir);
+      const file = writeScenario(
+        scenarioText(server.url, '  rate: 400\n  arrival: constant\n  duration: 4s\n  warmup: 1s'),
+        dir,
+      );
       const single = join(dir, 'single');
       const one = await runCli(['run', file, '--out', single]);
       assert.equal(one.code, 0, one.stderr);
       const startAt = new Date(Date.now() + 4000).toISOString();
       const shardDirs = [0, 1, 2, 3].map((i) => join(dir, `shard-${i}`));
-      const runs = await Promise.all(shardDirs.map((out, i) => runCli(['run', file, '--out', out, '--shard', `${i}/4`, '--start-at', startAt])));
+      const runs = await Promise.all(
+        shardDirs.map((out, i) => runCli(['run', file, '--out', out, '--shard', `${i}/4`, '--start-at', startAt])),
+      );
       for (const r of runs) assert.equal(r.code, 0, r.stderr);
       const merged = join(dir, 'merged');
       const m = await runCli(['merge', ...shardDirs.map((d) => join(d, 'results.json')), '--out', merged]);
@@ -87,7 +98,8 @@ describe('shards of one schedule', () => {
       // The merged percentiles are those of every shard's requests together, exactly.
       const together = latencyHistogram();
       for (const d of shardDirs) together.add(decodeHistogram(readResults(d).overall.histogram));
-      for (const p of [50, 95, 99]) assert.equal(b.overall.latency_ms[`p${p}` as 'p50'], percentileMs(together, p), `p${p}`);
+      for (const p of [50, 95, 99])
+        assert.equal(b.overall.latency_ms[`p${p}` as 'p50'], percentileMs(together, p), `p${p}`);
       // The median within the run-to-run noise of a server answering in 5–15 ms. The tail is left to
       // BENCHMARKS.md ("Shards"): four generators beside two busy loops wait for a core far more than
       // one does (p99 75 ms against 23 ms seen here), a figure of the machine, not of the merge.
@@ -97,7 +109,9 @@ describe('shards of one schedule', () => {
       // The merged results are ordinary results: the series lines up by second, windows are cut, it compares.
       assert.ok(b.series.length >= 5 && b.series.length <= 8, String(b.series.length));
       assert.ok(b.windows.length >= 4, String(b.windows.length));
-      const measured = b.series.filter((s) => s.phase === 'measure').reduce((x, s) => x + (s.requests?.predict?.rps ?? 0), 0);
+      const measured = b.series
+        .filter((s) => s.phase === 'measure')
+        .reduce((x, s) => x + (s.requests?.predict?.rps ?? 0), 0);
       assert.ok(measured > 1000, String(measured));
       const baseline = join(dir, 'baseline.json');
       assert.equal((await runCli(['baseline', join(single, 'results.json'), '--out', baseline])).code, 0);
@@ -113,7 +127,8 @@ describe('shards of one schedule', () => {
       const shuffled = mergeShards([inputs[2]!, inputs[0]!, inputs[3]!, inputs[1]!]);
       for (const other of [backward, shuffled]) {
         assert.equal(other.overall.histogram, forward.overall.histogram);
-        for (const n of ['predict', 'bad-input']) assert.equal(other.requests[n]!.histogram, forward.requests[n]!.histogram);
+        for (const n of ['predict', 'bad-input'])
+          assert.equal(other.requests[n]!.histogram, forward.requests[n]!.histogram);
       }
 
       // Refused, naming the file: a shard missing, one given twice, one of another scenario.
@@ -123,7 +138,10 @@ describe('shards of one schedule', () => {
       assert.match(missing.stderr, /shard 2\/4 is missing \(given: 0, 1, 3\)/);
       const twice = await runCli(['merge', files[0]!, files[1]!, files[2]!, files[1]!, '--out', join(dir, 'x')]);
       assert.equal(twice.code, 2);
-      assert.match(twice.stderr, new RegExp(`shard 1/4 appears twice: ${files[1]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} and`));
+      assert.match(
+        twice.stderr,
+        new RegExp(`shard 1/4 appears twice: ${files[1]!.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} and`),
+      );
       const foreign = readResults(shardDirs[3]!);
       foreign.scenario = { ...foreign.scenario, name: 'another', hash: 'ffffffffffffffff' };
       const foreignFile = join(dir, 'foreign.json');
@@ -137,7 +155,9 @@ describe('shards of one schedule', () => {
   });
 
   it('refuses what cannot be sharded, and a shard written wrong', async () => {
-    const file = writeScenario(scenarioText('http://127.0.0.1:9', '  rate: 10\n  duration: 1s') + 'compare: { against: image, baseline_url: "http://127.0.0.1:9" }\n');
+    const file = writeScenario(
+      `${scenarioText('http://127.0.0.1:9', '  rate: 10\n  duration: 1s')}compare: { against: image, baseline_url: "http://127.0.0.1:9" }\n`,
+    );
     const paired = await runCli(['run', file, '--shard', '0/2']);
     assert.equal(paired.code, 2);
     assert.match(paired.stderr, /a paired run \(compare\.against: image\) cannot be sharded/);
@@ -169,12 +189,27 @@ describe('shards in the action: a matrix of shard jobs, then one merge job', () 
       const single = join(tempDir(), 'single');
       assert.equal((await runCli(['run', join(ws, 'perf.yml'), '--out', single])).code, 0);
       mkdirSync(join(ws, 'baselines'), { recursive: true });
-      assert.equal((await runCli(['baseline', join(single, 'results.json'), '--out', join(ws, 'baselines', 'sharded.json')])).code, 0);
+      assert.equal(
+        (await runCli(['baseline', join(single, 'results.json'), '--out', join(ws, 'baselines', 'sharded.json')])).code,
+        0,
+      );
       // This PR's build is the slow server: the same scenario (same hash) pointed at it with the url input.
       // The shards' start: 120 s after the run began (the default), 8 s or so from now.
       github.runStartedAt = new Date(Date.now() - 112_000).toISOString();
       const shards = await Promise.all(
-        [0, 1].map((i) => runAction({ scenario: 'perf.yml', mode: 'shard', shard: `${i}/2`, url: slow.url, comment: 'never', 'results-dir': join(ws, `shard-${i}`) }, { apiUrl: github.url, workspace: ws })),
+        [0, 1].map((i) =>
+          runAction(
+            {
+              scenario: 'perf.yml',
+              mode: 'shard',
+              shard: `${i}/2`,
+              url: slow.url,
+              comment: 'never',
+              'results-dir': join(ws, `shard-${i}`),
+            },
+            { apiUrl: github.url, workspace: ws },
+          ),
+        ),
       );
       for (const r of shards) {
         assert.equal(r.code, 0, r.stdout);
@@ -184,11 +219,24 @@ describe('shards in the action: a matrix of shard jobs, then one merge job', () 
       }
       assert.equal(github.comments.length, 0, 'a shard does not comment');
       // What upload-artifact would have stored, served as artifact storage serves it.
-      for (const i of [0, 1]) github.artifacts.set(`mlload-shard-sharded-${i}`, { file: 'results.json', content: readFileSync(join(ws, `shard-${i}`, 'results.json'), 'utf8') });
+      for (const i of [0, 1])
+        github.artifacts.set(`mlload-shard-sharded-${i}`, {
+          file: 'results.json',
+          content: readFileSync(join(ws, `shard-${i}`, 'results.json'), 'utf8'),
+        });
       github.artifacts.set('mlload-other-thing', { file: 'results.json', content: '{}' });
       const merged = await runAction(
         { scenario: 'perf.yml', mode: 'merge', url: slow.url, 'github-token': 't' },
-        { apiUrl: github.url, pullNumber: 7, workspace: ws, env: { ACTIONS_RUNTIME_TOKEN: runtimeToken(), ACTIONS_RESULTS_URL: `${github.url}/`, GITHUB_SERVER_URL: 'https://github.com' } },
+        {
+          apiUrl: github.url,
+          pullNumber: 7,
+          workspace: ws,
+          env: {
+            ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+            ACTIONS_RESULTS_URL: `${github.url}/`,
+            GITHUB_SERVER_URL: 'https://github.com',
+          },
+        },
       );
       assert.equal(merged.code, 1, merged.stdout);
       assert.equal(merged.outputs.verdict, 'fail');

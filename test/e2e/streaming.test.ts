@@ -55,7 +55,8 @@ function streamer(truth: Truth, options: { tokens: number; gapMs: number; stallM
       truth.tpot.push((last - first) / (options.tokens - 1));
       truth.tokens += options.tokens;
       truth.lastWrite = now;
-      if (options.usage !== false) res.write(`data: ${JSON.stringify({ choices: [], usage: { completion_tokens: options.tokens } })}\n\n`);
+      if (options.usage !== false)
+        res.write(`data: ${JSON.stringify({ choices: [], usage: { completion_tokens: options.tokens } })}\n\n`);
       res.end('data: [DONE]\n\n');
     };
     setTimeout(next, 100 + Math.random() * 100);
@@ -75,7 +76,9 @@ requests:
     max_tokens: 20
 ${extra}`;
 
-async function runScenario(text: string): Promise<{ code: number | null; stderr: string; stdout: string; results: Results }> {
+async function runScenario(
+  text: string,
+): Promise<{ code: number | null; stderr: string; stdout: string; results: Results }> {
   const out = tempDir('mlload-out-');
   const r = await runCli(['run', writeScenario(text), '--out', out]);
   return { ...r, results: JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as Results };
@@ -93,7 +96,10 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
       assert.equal(t.answers, truth.ttft.length, `${t.answers} answers, ${truth.ttft.length} served`);
       assert.equal(t.output_tokens, truth.tokens);
       const near = (what: string, measured: number, expected: number, within: number) =>
-        assert.ok(Math.abs(measured - expected) <= within, `${what}: measured ${measured.toFixed(3)} against ${expected.toFixed(3)} (±${within})`);
+        assert.ok(
+          Math.abs(measured - expected) <= within,
+          `${what}: measured ${measured.toFixed(3)} against ${expected.toFixed(3)} (±${within})`,
+        );
       // On a quiet machine within 3 ms (TTFT) and 1 ms (ITL): `npm run bench:streaming`. Here margins for a
       // busy one, where the client's and the server's processes wait for a core between the two clocks (a
       // 16 ms wait seen at TTFT p99 beside two busy loops), still far inside what a wrong definition costs:
@@ -105,7 +111,9 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
       near('TPOT p50', t.tpot_ms.p50, percentile(truth.tpot, 50), percentile(truth.tpot, 50) * 0.04);
       const seconds = (truth.lastWrite - truth.firstArrival) / 1000;
       near('output tokens/s', t.output_tokens_per_s, truth.tokens / seconds, (0.03 * truth.tokens) / seconds);
-      console.log(`streaming accuracy: TTFT p50 ${t.ttft_ms.p50} (truth ${percentile(truth.ttft, 50).toFixed(3)}), p99 ${t.ttft_ms.p99} (${percentile(truth.ttft, 99).toFixed(3)}); ITL p50 ${t.itl_ms.p50} (${percentile(truth.gaps, 50).toFixed(3)}); TPOT p50 ${t.tpot_ms.p50} (${percentile(truth.tpot, 50).toFixed(3)}); ${t.output_tokens_per_s} tokens/s (${(truth.tokens / seconds).toFixed(2)})`);
+      console.log(
+        `streaming accuracy: TTFT p50 ${t.ttft_ms.p50} (truth ${percentile(truth.ttft, 50).toFixed(3)}), p99 ${t.ttft_ms.p99} (${percentile(truth.ttft, 99).toFixed(3)}); ITL p50 ${t.itl_ms.p50} (${percentile(truth.gaps, 50).toFixed(3)}); TPOT p50 ${t.tpot_ms.p50} (${percentile(truth.tpot, 50).toFixed(3)}); ${t.output_tokens_per_s} tokens/s (${(truth.tokens / seconds).toFixed(2)})`,
+      );
       // The results, the CSV and the baseline carry them.
       assert.ok(r.stdout.includes('Streamed answers'), r.stdout);
     } finally {
@@ -153,10 +161,10 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
           return void setTimeout(() => res.socket?.destroy(), 20);
         case '/garbage-line':
           head();
-          return void res.end(chunk('a') + 'this is not a field\n\n' + 'data: [DONE]\n\n');
+          return void res.end(`${chunk('a')}this is not a field\n\ndata: [DONE]\n\n`);
         case '/not-json':
           head();
-          return void res.end(chunk('a') + 'data: {"choices": [\n\n' + 'data: [DONE]\n\n');
+          return void res.end(`${chunk('a')}data: {"choices": [\n\ndata: [DONE]\n\n`);
         case '/whole-json':
           return json(res, 200, { choices: [{ message: { role: 'assistant', content: 'all at once' } }] });
         case '/no-done':
@@ -168,10 +176,10 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
           return;
         case '/error':
           head();
-          return void res.end(chunk('a') + `data: ${JSON.stringify({ error: { message: 'out of KV cache' } })}\n\n`);
+          return void res.end(`${chunk('a')}data: ${JSON.stringify({ error: { message: 'out of KV cache' } })}\n\n`);
         default:
           head();
-          return void res.end(chunk('a') + chunk('b') + 'data: [DONE]\n\n');
+          return void res.end(`${chunk('a') + chunk('b')}data: [DONE]\n\n`);
       }
     });
     try {
@@ -185,7 +193,10 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
         error: /^stream error: out of KV cache$/,
       };
       const requests = Object.keys(cases)
-        .map((name) => `  - name: ${name}\n    path: /${name}\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 4 } } }\n    max_tokens: 2\n    timeout: 1s\n`)
+        .map(
+          (name) =>
+            `  - name: ${name}\n    path: /${name}\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 4 } } }\n    max_tokens: 2\n    timeout: 1s\n`,
+        )
         .join('');
       const text = `name: bad-streams\ntarget:\n  url: ${server.url}\nload:\n  users: 7\n  duration: 3s\nrequests:\n${requests}  - name: good\n    path: /good\n    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 4 } } }\n    max_tokens: 2\n`;
       const started = performance.now();
@@ -195,7 +206,10 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
         const s = r.results.requests[name]!;
         assert.ok(s.count > 0, name);
         assert.equal(s.failure_count, s.count, `${name}: ${JSON.stringify(s.failures)}`);
-        assert.ok(s.failures.every((f) => reason.test(f.reason)), `${name}: ${s.failures.map((f) => f.reason).join('; ')}`);
+        assert.ok(
+          s.failures.every((f) => reason.test(f.reason)),
+          `${name}: ${s.failures.map((f) => f.reason).join('; ')}`,
+        );
       }
       assert.equal(r.results.requests.good!.failure_count, 0, JSON.stringify(r.results.requests.good!.failures));
       assert.ok(r.results.requests.good!.tokens!.answers > 0);
@@ -206,8 +220,17 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
 
   it('a prompts file with a broken line names the file and the line', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'prompts.jsonl'), '"fine"\n{"messages": [{"role": "wizard", "content": "x"}]}\n{"prompt": \n');
-    const file = writeScenario(chatScenario('http://127.0.0.1:9', '  users: 1\n  duration: 1s').replace('prompts: { generated: { tokens: { mean: 64, stddev: 8 } } }', 'prompts: { file: prompts.jsonl }'), dir);
+    writeFileSync(
+      join(dir, 'prompts.jsonl'),
+      '"fine"\n{"messages": [{"role": "wizard", "content": "x"}]}\n{"prompt": \n',
+    );
+    const file = writeScenario(
+      chatScenario('http://127.0.0.1:9', '  users: 1\n  duration: 1s').replace(
+        'prompts: { generated: { tokens: { mean: 64, stddev: 8 } } }',
+        'prompts: { file: prompts.jsonl }',
+      ),
+      dir,
+    );
     const r = await runCli(['run', file]);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /prompts\.jsonl:2:1 .*is not a prompt/);
@@ -217,23 +240,43 @@ describe('streamed answers: TTFT, TPOT, ITL, tokens', () => {
 
 describe('the gate on the example LLM server', () => {
   it('a build 20% slower per token fails regression.tpot; the same build passes or is inconclusive', async () => {
-    const servers = await Promise.all([{ TOKEN_MS: '10' }, { TOKEN_MS: '10' }, { TOKEN_MS: '12' }].map((env) => startExample('llm/server.mjs', env, '/v1/models')));
+    const servers = await Promise.all(
+      [{ TOKEN_MS: '10' }, { TOKEN_MS: '10' }, { TOKEN_MS: '12' }].map((env) =>
+        startExample('llm/server.mjs', env, '/v1/models'),
+      ),
+    );
     const [reference, same, slower] = servers;
     try {
       const scenario = (url: string) =>
-        readFileSync(join(ROOT, 'examples/scenario-llm.yml'), 'utf8')
+        `${readFileSync(join(ROOT, 'examples/scenario-llm.yml'), 'utf8')
           .replace('url: http://127.0.0.1:8000', `url: ${url}`)
-          .replace('prompts: { file: llm/prompts.jsonl }', 'prompts: { generated: { tokens: { mean: 32, stddev: 8 } } }')
-          .replace(/duration: 20s/, 'duration: 12s') + `compare:\n  against: image\n  baseline_url: ${reference!.url}\n  blocks: 6\n`;
+          .replace(
+            'prompts: { file: llm/prompts.jsonl }',
+            'prompts: { generated: { tokens: { mean: 32, stddev: 8 } } }',
+          )
+          .replace(
+            /duration: 20s/,
+            'duration: 12s',
+          )}compare:\n  against: image\n  baseline_url: ${reference!.url}\n  blocks: 6\n`;
       const fast = await runScenario(scenario(same!.url));
-      const fastTpot = (fast as unknown as { results: { checks: Array<{ metric: string; kind: string; status: string }> } }).results.checks.find((c) => c.metric === 'tpot_p95' && c.kind === 'regression')!;
+      const fastTpot = (
+        fast as unknown as { results: { checks: Array<{ metric: string; kind: string; status: string }> } }
+      ).results.checks.find((c) => c.metric === 'tpot_p95' && c.kind === 'regression')!;
       assert.ok(fastTpot.status === 'pass' || fastTpot.status === 'inconclusive', JSON.stringify(fastTpot));
       // Every mutation of the chat body got its 400 from the example server.
       assert.ok(fast.results.requests.chat_invalid!.count > 0);
-      assert.equal(fast.results.requests.chat_invalid!.failure_count, 0, JSON.stringify(fast.results.requests.chat_invalid!.failures));
+      assert.equal(
+        fast.results.requests.chat_invalid!.failure_count,
+        0,
+        JSON.stringify(fast.results.requests.chat_invalid!.failures),
+      );
       const slow = await runScenario(scenario(slower!.url));
       assert.equal(slow.code, 1, slow.stdout);
-      const slowTpot = (slow as unknown as { results: { checks: Array<{ metric: string; kind: string; status: string; change: number }> } }).results.checks.find((c) => c.metric === 'tpot_p95' && c.kind === 'regression')!;
+      const slowTpot = (
+        slow as unknown as {
+          results: { checks: Array<{ metric: string; kind: string; status: string; change: number }> };
+        }
+      ).results.checks.find((c) => c.metric === 'tpot_p95' && c.kind === 'regression')!;
       assert.equal(slowTpot.status, 'fail', JSON.stringify(slowTpot));
       assert.ok(slowTpot.change > 0.12 && slowTpot.change < 0.3, JSON.stringify(slowTpot));
       assert.match(slow.stdout, /TPOT p95/);

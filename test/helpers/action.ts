@@ -53,9 +53,14 @@ function evaluate(value: string, github: { token: string }): string {
  * gets its value or its default as INPUT_<NAME> (upper case, spaces to underscores), a required one
  * without a value is an error, an undeclared one is refused.
  */
-export function inputEnv(manifest: ActionManifest, withInputs: Record<string, string>, github: { token: string }): Record<string, string> {
+export function inputEnv(
+  manifest: ActionManifest,
+  withInputs: Record<string, string>,
+  github: { token: string },
+): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const name of Object.keys(withInputs)) if (!(name in manifest.inputs)) throw new Error(`unexpected input '${name}': action.yml does not declare it`);
+  for (const name of Object.keys(withInputs))
+    if (!(name in manifest.inputs)) throw new Error(`unexpected input '${name}': action.yml does not declare it`);
   for (const [name, spec] of Object.entries(manifest.inputs)) {
     const value = withInputs[name] ?? (spec.default !== undefined ? evaluate(String(spec.default), github) : '');
     if (spec.required && value === '') throw new Error(`input required and not supplied: ${name}`);
@@ -67,7 +72,11 @@ export function inputEnv(manifest: ActionManifest, withInputs: Record<string, st
 function step(entry: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve, reject) => {
     // runs.using node24: the Node 24 the project installs (node_modules/.bin/node), not whatever runs the tests.
-    const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, entry)], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(join(ROOT, 'node_modules/.bin/node'), [join(ROOT, entry)], {
+      cwd,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -83,14 +92,24 @@ function step(entry: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ cod
  */
 export async function runAction(
   withInputs: Record<string, string>,
-  options: { apiUrl: string; pullNumber?: number; workspace?: string; env?: NodeJS.ProcessEnv; token?: string; event?: Record<string, unknown> },
+  options: {
+    apiUrl: string;
+    pullNumber?: number;
+    workspace?: string;
+    env?: NodeJS.ProcessEnv;
+    token?: string;
+    event?: Record<string, unknown>;
+  },
 ): Promise<ActionRun> {
   const manifest = readManifest();
-  if (manifest.runs.using !== 'node24') throw new Error(`runs.using is ${manifest.runs.using}; the test runner runs node24 actions`);
+  if (manifest.runs.using !== 'node24')
+    throw new Error(`runs.using is ${manifest.runs.using}; the test runner runs node24 actions`);
   const workspace = options.workspace ?? tempDir('mlload-ws-');
   const runnerDir = tempDir('mlload-runner-');
   const eventPath = join(runnerDir, 'event.json');
-  const event = options.event ?? (options.pullNumber ? { pull_request: { number: options.pullNumber } } : { ref: 'refs/heads/main' });
+  const event =
+    options.event ??
+    (options.pullNumber ? { pull_request: { number: options.pullNumber } } : { ref: 'refs/heads/main' });
   writeFileSync(eventPath, JSON.stringify(event));
   const outputFile = join(runnerDir, 'output');
   const summaryFile = join(runnerDir, 'summary');
@@ -124,7 +143,9 @@ export async function runAction(
   const main = await step(manifest.runs.main, env, workspace);
   let post = { code: null as number | null, stdout: '' };
   if (manifest.runs.post) {
-    const state = Object.fromEntries(Object.entries(parseOutputs(readFileSync(stateFile, 'utf8'))).map(([k, v]) => [`STATE_${k}`, v]));
+    const state = Object.fromEntries(
+      Object.entries(parseOutputs(readFileSync(stateFile, 'utf8'))).map(([k, v]) => [`STATE_${k}`, v]),
+    );
     post = await step(manifest.runs.post, { ...env, ...state }, workspace);
   }
   return {

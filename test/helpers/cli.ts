@@ -12,7 +12,10 @@ export interface RunResult {
 }
 
 /** Runs the CLI from source as a separate process; `onStart` gets the child (to signal it). */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; onStart?: (child: ReturnType<typeof spawn>) => void; script?: string } = {}): Promise<RunResult> {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; onStart?: (child: ReturnType<typeof spawn>) => void; script?: string } = {},
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [options.script ?? CLI, ...args], {
       cwd: ROOT,

@@ -35,7 +35,9 @@ export class FakeGitHub {
   branchesCreated = 0;
   private readonly shas = new Map<string, string>();
   private nextSha = 1;
-  /** Who the token acts as: GraphQL's viewer; comments it posts are by `<login>[bot]`, as with the job's GITHUB_TOKEN. */
+  /**
+   * Who the token acts as: GraphQL's viewer; comments it posts are by `<login>[bot]`, as with the job's GITHUB_TOKEN.
+   */
   viewer: string | null = 'github-actions';
   /** The workflow run's start, as GET /repos/{o}/{r}/actions/runs/{id} answers it. */
   runStartedAt = new Date().toISOString();
@@ -54,7 +56,12 @@ export class FakeGitHub {
 
   /** A comment already on the pull request, by `login`. */
   addComment(login: string, body: string): Comment {
-    const c: Comment = { id: this.nextId++, body, html_url: `https://github.example/comment/${this.nextId}`, user: { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' } };
+    const c: Comment = {
+      id: this.nextId++,
+      body,
+      html_url: `https://github.example/comment/${this.nextId}`,
+      user: { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' },
+    };
     this.comments.push(c);
     return c;
   }
@@ -66,7 +73,12 @@ export class FakeGitHub {
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
         const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
-        this.calls.push({ method: req.method ?? '', path: url.pathname + url.search, body, auth: req.headers.authorization });
+        this.calls.push({
+          method: req.method ?? '',
+          path: url.pathname + url.search,
+          body,
+          auth: req.headers.authorization,
+        });
         const send = (status: number, data: unknown, headers: Record<string, string> = {}) => {
           res.writeHead(status, { 'content-type': 'application/json', ...headers });
           res.end(JSON.stringify(data));
@@ -79,24 +91,36 @@ export class FakeGitHub {
           const names = [...this.artifacts.keys()];
           if (twirp[1] === 'ListArtifacts') {
             const only = (body?.id_filter as string | undefined) ?? null;
-            const list = names.map((name, i) => ({ workflow_run_backend_id: 'run-1', workflow_job_run_backend_id: 'job-1', database_id: String(i + 1), name, size: String(this.artifacts.get(name)!.content.length), created_at: this.runStartedAt }));
+            const list = names.map((name, i) => ({
+              workflow_run_backend_id: 'run-1',
+              workflow_job_run_backend_id: 'job-1',
+              database_id: String(i + 1),
+              name,
+              size: String(this.artifacts.get(name)!.content.length),
+              created_at: this.runStartedAt,
+            }));
             return send(200, { artifacts: only ? list.filter((a) => a.database_id === String(only)) : list });
           }
-          if (twirp[1] === 'GetSignedArtifactURL') return send(200, { signed_url: `${this.url}/blob/${encodeURIComponent(String(body?.name))}` });
+          if (twirp[1] === 'GetSignedArtifactURL')
+            return send(200, { signed_url: `${this.url}/blob/${encodeURIComponent(String(body?.name))}` });
           return send(404, { msg: `fake artifact storage has no ${twirp[1]}`, code: 'not_found' });
         }
         if (req.method === 'GET' && url.pathname.startsWith('/blob/')) {
           const a = this.artifacts.get(decodeURIComponent(url.pathname.slice('/blob/'.length)));
           if (!a) return send(404, { message: 'BlobNotFound' });
           // One file, not zipped: the client saves it under its Content-Disposition name.
-          res.writeHead(200, { 'content-type': 'application/json', 'content-disposition': `attachment; filename="${a.file}"` });
+          res.writeHead(200, {
+            'content-type': 'application/json',
+            'content-disposition': `attachment; filename="${a.file}"`,
+          });
           return void res.end(a.content);
         }
         if (req.method === 'POST' && url.pathname === '/graphql') {
           if (this.viewer === null) return send(401, { message: 'Bad credentials' });
           return send(200, { data: { viewer: { login: this.viewer } } });
         }
-        if (req.method !== 'GET' && this.failWrites) return send(this.failWrites, { message: 'Resource not accessible by integration' });
+        if (req.method !== 'GET' && this.failWrites)
+          return send(this.failWrites, { message: 'Resource not accessible by integration' });
         if (req.method !== 'GET' && this.flakyWrites > 0) {
           this.flakyWrites--;
           return send(502, { message: 'Bad Gateway' });
@@ -132,17 +156,25 @@ export class FakeGitHub {
           this.branchesCreated++;
           return send(201, { ref: body?.ref });
         }
-        if (req.method === 'POST' && /\/git\/trees$/.test(url.pathname)) return send(201, { sha: `tree${this.nextSha++}` });
-        if (req.method === 'POST' && /\/git\/commits$/.test(url.pathname)) return send(201, { sha: `commit${this.nextSha++}` });
+        if (req.method === 'POST' && /\/git\/trees$/.test(url.pathname))
+          return send(201, { sha: `tree${this.nextSha++}` });
+        if (req.method === 'POST' && /\/git\/commits$/.test(url.pathname))
+          return send(201, { sha: `commit${this.nextSha++}` });
         if ((m = /^\/repos\/[^/]+\/[^/]+\/contents\/(.+)$/.exec(url.pathname))) {
           const path = decodeURIComponent(m[1]!);
           if (req.method === 'GET') {
             const ref = url.searchParams.get('ref');
             const answer = () => {
-              if (ref && this.branches && !this.branches.has(ref)) return send(404, { message: 'No commit found for the ref' });
+              if (ref && this.branches && !this.branches.has(ref))
+                return send(404, { message: 'No commit found for the ref' });
               const text = this.files.get(path);
               if (text === undefined) return send(404, { message: 'Not Found' });
-              send(200, { sha: this.shaOf(path), size: Buffer.byteLength(text), encoding: 'base64', content: Buffer.from(text).toString('base64') });
+              send(200, {
+                sha: this.shaOf(path),
+                size: Buffer.byteLength(text),
+                encoding: 'base64',
+                content: Buffer.from(text).toString('base64'),
+              });
             };
             if (this.readDelayMs > 0) setTimeout(answer, this.readDelayMs);
             else answer();
@@ -157,14 +189,17 @@ export class FakeGitHub {
             }
             if (this.files.has(path) && given !== this.shaOf(path)) {
               this.conflicts++;
-              return given ? send(409, { message: `${path} does not match ${given}` }) : send(422, { message: 'Invalid request. "sha" wasn\'t supplied.' });
+              return given
+                ? send(409, { message: `${path} does not match ${given}` })
+                : send(422, { message: 'Invalid request. "sha" wasn\'t supplied.' });
             }
             this.files.set(path, Buffer.from(String(body?.content), 'base64').toString('utf8'));
             this.shas.set(path, `blob${this.nextSha++}`);
             return send(201, { commit: { html_url: `https://github.example/commit/${this.nextSha}` } });
           }
         }
-        if (req.method === 'POST' && /\/pulls$/.test(url.pathname)) return send(201, { html_url: 'https://github.example/pull/99' });
+        if (req.method === 'POST' && /\/pulls$/.test(url.pathname))
+          return send(201, { html_url: 'https://github.example/pull/99' });
         send(404, { message: `fake GitHub has no ${req.method} ${url.pathname}` });
       });
     });

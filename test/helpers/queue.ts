@@ -8,12 +8,24 @@ export interface QueueModel {
   service: number[];
 }
 
-/** Each request of `seconds` of Poisson arrivals at `rate` into the queue, from empty: its arrival time and latency (ms). */
-export function queueRequests(model: QueueModel, rate: number, seconds: number, seed: number): Array<{ t: number; latency: number }> {
+/**
+ * Each request of `seconds` of Poisson arrivals at `rate` into the queue, from empty: its arrival time and latency
+ * (ms).
+ */
+export function queueRequests(
+  model: QueueModel,
+  rate: number,
+  seconds: number,
+  seed: number,
+): Array<{ t: number; latency: number }> {
   const rng = new Rng(seed);
   const free = new Float64Array(model.servers);
   const out: Array<{ t: number; latency: number }> = [];
-  for (let t = (-Math.log(1 - rng.next()) * 1000) / rate; t < seconds * 1000; t += (-Math.log(1 - rng.next()) * 1000) / rate) {
+  for (
+    let t = (-Math.log(1 - rng.next()) * 1000) / rate;
+    t < seconds * 1000;
+    t += (-Math.log(1 - rng.next()) * 1000) / rate
+  ) {
     let k = 0;
     for (let j = 1; j < free.length; j++) if (free[j]! < free[k]!) k = j;
     const start = Math.max(t, free[k]!);
@@ -23,7 +35,9 @@ export function queueRequests(model: QueueModel, rate: number, seconds: number, 
   return out;
 }
 
-/** Latencies (ms) of a FIFO queue with `servers` slots of `serviceMs` fed by the given arrival times (ms, ascending). */
+/**
+ * Latencies (ms) of a FIFO queue with `servers` slots of `serviceMs` fed by the given arrival times (ms, ascending).
+ */
 export function queueLatencies(servers: number, serviceMs: number, arrivals: number[]): Float64Array {
   const free = new Float64Array(servers);
   const latency = new Float64Array(arrivals.length);
@@ -41,7 +55,13 @@ export function queueLatencies(servers: number, serviceMs: number, arrivals: num
  * Poisson arrivals at `rate` per second, over `requests` arrivals from an empty queue (the first
  * tenth left out).
  */
-export function simulateQueue(model: QueueModel, rate: number, quantile: number, requests: number, seed: number): number {
+export function simulateQueue(
+  model: QueueModel,
+  rate: number,
+  quantile: number,
+  requests: number,
+  seed: number,
+): number {
   const rng = new Rng(seed);
   const free = new Float64Array(model.servers);
   const latency = new Float64Array(requests);
@@ -58,7 +78,10 @@ export function simulateQueue(model: QueueModel, rate: number, quantile: number,
   return kept[Math.min(kept.length - 1, Math.floor(quantile * kept.length))]!;
 }
 
-/** The highest Poisson rate at which the latency's `quantile` stays within `limitMs`: bisection on long simulations, three seeds pooled by their median. */
+/**
+ * The highest Poisson rate at which the latency's `quantile` stays within `limitMs`: bisection on long simulations,
+ * three seeds pooled by their median.
+ */
 export function capacityTruth(model: QueueModel, quantile: number, limitMs: number, requests = 600_000): number {
   const mean = model.service.reduce((a, b) => a + b, 0) / model.service.length;
   let lo = 0;

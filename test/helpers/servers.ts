@@ -108,19 +108,44 @@ export async function freePort(): Promise<number> {
  * An M/D/c server in a process of its own (`test/fixtures/queue/server.mjs`): `servers` slots of
  * `serviceMs`; `serviceTimes()` reads the service times it really gave, from its own clock.
  */
-export async function startQueueServer(servers: number, serviceMs: number): Promise<{ url: string; serviceTimes(): Promise<number[]>; close(): void }> {
-  const { url, child } = await startProcess(join(ROOT, 'test/fixtures/queue/server.mjs'), { SERVERS: String(servers), SERVICE_MS: String(serviceMs) }, '/health');
-  return { url, serviceTimes: async () => (await (await fetch(`${url}/service-times`)).json()) as number[], close: () => child.kill() };
+export async function startQueueServer(
+  servers: number,
+  serviceMs: number,
+): Promise<{ url: string; serviceTimes(): Promise<number[]>; close(): void }> {
+  const { url, child } = await startProcess(
+    join(ROOT, 'test/fixtures/queue/server.mjs'),
+    { SERVERS: String(servers), SERVICE_MS: String(serviceMs) },
+    '/health',
+  );
+  return {
+    url,
+    serviceTimes: async () => (await (await fetch(`${url}/service-times`)).json()) as number[],
+    close: () => child.kill(),
+  };
 }
 
-/** One of the example servers (`examples/<script>`) on a free port, its settings from `env`; ready when `readyPath` answers. */
-export function startExample(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
+/**
+ * One of the example servers (`examples/<script>`) on a free port, its settings from `env`; ready when `readyPath`
+ * answers.
+ */
+export function startExample(
+  script: string,
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<{ url: string; child: ChildProcess }> {
   return startProcess(join(ROOT, 'examples', script), env, readyPath);
 }
 
-async function startProcess(script: string, env: Record<string, string>, readyPath: string): Promise<{ url: string; child: ChildProcess }> {
+async function startProcess(
+  script: string,
+  env: Record<string, string>,
+  readyPath: string,
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [script], { env: { ...process.env, PORT: String(port), ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [script], {
+    env: { ...process.env, PORT: String(port), ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
@@ -138,8 +163,13 @@ async function startProcess(script: string, env: Record<string, string>, readyPa
  * the rest `gapMs` apart (each drawn anew when given as [lo, hi]), a usage chunk, then [DONE];
  * GET (the readiness check) answers an empty model list.
  */
-export function chatStream(tokens: number, firstMs: number | [number, number], gapMs: number | [number, number]): Handler {
-  const draw = (ms: number | [number, number]) => (typeof ms === 'number' ? ms : ms[0] + Math.random() * (ms[1] - ms[0]));
+export function chatStream(
+  tokens: number,
+  firstMs: number | [number, number],
+  gapMs: number | [number, number],
+): Handler {
+  const draw = (ms: number | [number, number]) =>
+    typeof ms === 'number' ? ms : ms[0] + Math.random() * (ms[1] - ms[0]);
   return (req, _body, res) => {
     if (req.method === 'GET') return json(res, 200, { object: 'list', data: [] });
     res.writeHead(200, { 'content-type': 'text/event-stream' });

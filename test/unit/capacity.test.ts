@@ -6,8 +6,16 @@ import { capacityTruth, queueRequests } from '../helpers/queue.ts';
 const MODEL = { servers: 4, service: [20] };
 const SLO = { p99: 100 };
 
-/** A probe's counts from simulated requests: settle 2 s left out, blocks of 2 s; decided as the search does, each second from `minS`. */
-function probeOf(rate: number, seconds: number, seed: number, minS = 10): { counts: ProbeCounts; sure: 'pass' | 'fail' | null; at: number } {
+/**
+ * A probe's counts from simulated requests: settle 2 s left out, blocks of 2 s; decided as the search does, each second
+ * from `minS`.
+ */
+function probeOf(
+  rate: number,
+  seconds: number,
+  seed: number,
+  minS = 10,
+): { counts: ProbeCounts; sure: 'pass' | 'fail' | null; at: number } {
   const counts: ProbeCounts = { blocks: [] };
   const requests = queueRequests(MODEL, rate, 2 + seconds, seed).filter((r) => r.t >= 2000);
   let i = 0;
@@ -72,7 +80,10 @@ describe('capacity probes: queued requests are not independent', () => {
 
   it('interpolates the capacity where the margins cross 1 on a log scale, within the bracket', () => {
     assert.ok(Math.abs(interpolateCapacity({ load: 100, margin: 0.1 }, { load: 200, margin: 10 }) - 150) < 1e-9);
-    assert.equal(interpolateCapacity({ load: 100, margin: 0.5 }, { load: 200, margin: Number.POSITIVE_INFINITY }) >= 100, true);
+    assert.equal(
+      interpolateCapacity({ load: 100, margin: 0.5 }, { load: 200, margin: Number.POSITIVE_INFINITY }) >= 100,
+      true,
+    );
     // Margins that do not straddle 1 (a failing probe by a crash, say): the passing load.
     assert.equal(interpolateCapacity({ load: 100, margin: 0.5 }, { load: 200, margin: 0.8 }), 100);
     const counts: ProbeCounts = { blocks: [{ ...emptyBlock(), count: 1000, over: { p99: 20 } }] };

@@ -14,7 +14,9 @@ import { ROOT } from '../helpers/cli.ts';
 registerHooks({
   resolve(specifier, context, next) {
     const r = next(specifier, context);
-    return r.url.includes('/@actions/workflow-parser/') && r.url.endsWith('.json') ? { ...r, importAttributes: { type: 'json' } } : r;
+    return r.url.includes('/@actions/workflow-parser/') && r.url.endsWith('.json')
+      ? { ...r, importAttributes: { type: 'json' } }
+      : r;
   },
 });
 const { parseWorkflow, NoOperationTraceWriter } = await import('@actions/workflow-parser');
@@ -37,7 +39,9 @@ function yamlBlocks(markdown: string): Array<{ line: number; text: string }> {
 
 /** The inputs a workflow step passes to this action (`uses: ./` or `…/mlload-action@…`). */
 function ourSteps(workflow: string): Array<Record<string, unknown>> {
-  const doc = parse(workflow) as { jobs?: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, unknown> }> }> };
+  const doc = parse(workflow) as {
+    jobs?: Record<string, { steps?: Array<{ uses?: string; with?: Record<string, unknown> }> }>;
+  };
   return Object.values(doc.jobs ?? {})
     .flatMap((j) => j.steps ?? [])
     .filter((s) => s.uses === './' || /\/mlload-action@/.test(s.uses ?? ''))
@@ -45,7 +49,7 @@ function ourSteps(workflow: string): Array<Record<string, unknown>> {
 }
 
 describe('action.yml, workflows and README, as GitHub reads them', () => {
-  it('action.yml is valid YAML and a valid action by GitHub\'s own schema (@actions/workflow-parser)', () => {
+  it("action.yml is valid YAML and a valid action by GitHub's own schema (@actions/workflow-parser)", () => {
     assert.deepEqual(errorsOf(parseAction({ name: 'action.yml', content: ACTION }, new NoOperationTraceWriter())), []);
     const manifest = readManifest(ACTION);
     assert.equal(manifest.runs.using, 'node24');
@@ -54,17 +58,45 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
   });
 
   it('the validator is not a rubber stamp: it rejects the unquoted `: ` that broke action.yml, and an unknown runtime', () => {
-    const broken = ACTION.replace(/description: "Token for the PR comment, the baseline commit and the history\. Needs `pull-requests: write`[^\n]*/, 'description: Needs `pull-requests: write` (comments)');
+    const broken = ACTION.replace(
+      /description: "Token for the PR comment, the baseline commit and the history\. Needs `pull-requests: write`[^\n]*/,
+      'description: Needs `pull-requests: write` (comments)',
+    );
     assert.notEqual(broken, ACTION);
-    assert.notDeepEqual(errorsOf(parseAction({ name: 'action.yml', content: broken }, new NoOperationTraceWriter())), []);
-    assert.notDeepEqual(errorsOf(parseAction({ name: 'action.yml', content: ACTION.replace('using: node24', 'using: node99') }, new NoOperationTraceWriter())), []);
+    assert.notDeepEqual(
+      errorsOf(parseAction({ name: 'action.yml', content: broken }, new NoOperationTraceWriter())),
+      [],
+    );
+    assert.notDeepEqual(
+      errorsOf(
+        parseAction(
+          { name: 'action.yml', content: ACTION.replace('using: node24', 'using: node99') },
+          new NoOperationTraceWriter(),
+        ),
+      ),
+      [],
+    );
   });
 
   it('the README documents every input and output of action.yml, and no other', () => {
-    const manifest = parse(ACTION) as { inputs: Record<string, { description?: string }>; outputs: Record<string, { description?: string }> };
-    const section = (title: string) => README.slice(README.indexOf(`### ${title}`), README.indexOf('\n#', README.indexOf(`### ${title}`) + 4));
-    const named = (text: string) => new Set([...text.matchAll(/^\| `([a-z-]+)`/gm)].map((m) => m[1]!).concat([...text.matchAll(/^\| `[a-z0-9-]+`(?:, `([a-z0-9-]+)`)+/gm)].flatMap((m) => m[0].match(/`([a-z0-9-]+)`/g)!.map((x) => x.slice(1, -1)))));
-    for (const [name, spec] of Object.entries(manifest.inputs)) assert.ok(spec.description, `input ${name} has no description`);
+    const manifest = parse(ACTION) as {
+      inputs: Record<string, { description?: string }>;
+      outputs: Record<string, { description?: string }>;
+    };
+    const section = (title: string) =>
+      README.slice(README.indexOf(`### ${title}`), README.indexOf('\n#', README.indexOf(`### ${title}`) + 4));
+    const named = (text: string) =>
+      new Set(
+        [...text.matchAll(/^\| `([a-z-]+)`/gm)]
+          .map((m) => m[1]!)
+          .concat(
+            [...text.matchAll(/^\| `[a-z0-9-]+`(?:, `([a-z0-9-]+)`)+/gm)].flatMap((m) =>
+              m[0].match(/`([a-z0-9-]+)`/g)!.map((x) => x.slice(1, -1)),
+            ),
+          ),
+      );
+    for (const [name, spec] of Object.entries(manifest.inputs))
+      assert.ok(spec.description, `input ${name} has no description`);
     assert.deepEqual([...named(section('Inputs'))].sort(), Object.keys(manifest.inputs).sort());
     assert.deepEqual([...named(section('Outputs'))].sort(), Object.keys(manifest.outputs).sort());
   });
@@ -74,11 +106,13 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
       const text = readFileSync(join(ROOT, '.github/workflows', file), 'utf8');
       assert.deepEqual(errorsOf(parseWorkflow({ name: file, content: text }, new NoOperationTraceWriter())), []);
       const declared = Object.keys(readManifest(ACTION).inputs);
-      for (const inputs of ourSteps(text)) for (const k of Object.keys(inputs)) assert.ok(declared.includes(k), `${file}: input ${k} is not in action.yml`);
+      for (const inputs of ourSteps(text))
+        for (const k of Object.keys(inputs))
+          assert.ok(declared.includes(k), `${file}: input ${k} is not in action.yml`);
     });
   }
 
-  it('every YAML block of the README is valid: workflows by GitHub\'s schema, scenarios and their parts by ours', () => {
+  it("every YAML block of the README is valid: workflows by GitHub's schema, scenarios and their parts by ours", () => {
     const blocks = yamlBlocks(README);
     assert.ok(blocks.length >= 4, `found ${blocks.length} blocks`);
     const declared = Object.keys(readManifest(ACTION).inputs);
@@ -90,16 +124,26 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
       const value = parse(text) as Record<string, unknown>;
       if ('jobs' in value) {
         workflows++;
-        assert.deepEqual(errorsOf(parseWorkflow({ name: where, content: text }, new NoOperationTraceWriter())), [], where);
-        for (const inputs of ourSteps(text)) for (const k of Object.keys(inputs)) assert.ok(declared.includes(k), `${where}: input ${k} is not in action.yml`);
+        assert.deepEqual(
+          errorsOf(parseWorkflow({ name: where, content: text }, new NoOperationTraceWriter())),
+          [],
+          where,
+        );
+        for (const inputs of ourSteps(text))
+          for (const k of Object.keys(inputs))
+            assert.ok(declared.includes(k), `${where}: input ${k} is not in action.yml`);
       } else if ('apiVersion' in value && 'kind' in value) {
         // A Kubernetes Indexed Job running shards: its mlload arguments must be ones `run` takes.
-        const job = value as { kind: string; spec: { completionMode: string; template: { spec: { containers: Array<{ args: string[] }> } } } };
+        const job = value as {
+          kind: string;
+          spec: { completionMode: string; template: { spec: { containers: Array<{ args: string[] }> } } };
+        };
         assert.equal(job.kind, 'Job', where);
         assert.equal(job.spec.completionMode, 'Indexed', where);
         const args = job.spec.template.spec.containers[0]!.args;
         assert.equal(args[0], 'run', where);
-        for (const flag of args.filter((a) => a.startsWith('--'))) assert.ok(['--shard', '--start-at', '--out', '--url', '--baseline'].includes(flag), `${where}: ${flag}`);
+        for (const flag of args.filter((a) => a.startsWith('--')))
+          assert.ok(['--shard', '--start-at', '--out', '--url', '--baseline'].includes(flag), `${where}: ${flag}`);
         assert.ok(args.includes('$(JOB_COMPLETION_INDEX)/4'), where);
       } else if ('requests' in value) {
         scenarios++;
@@ -109,7 +153,11 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
         for (const key of Object.keys(value)) {
           assert.ok(key in properties, `${where}: ${key} is not a scenario key`);
           const part = { ...properties[key], definitions: (schema as { definitions: object }).definitions };
-          assert.deepEqual(validate(SourceDocument.parse(where, JSON.stringify(value[key])), part), [], `${where}: ${key}`);
+          assert.deepEqual(
+            validate(SourceDocument.parse(where, JSON.stringify(value[key])), part),
+            [],
+            `${where}: ${key}`,
+          );
         }
       }
     }
@@ -117,6 +165,7 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
   });
 
   it('the example scenarios load', () => {
-    for (const f of readdirSync(join(ROOT, 'examples')).filter((x) => x.endsWith('.yml'))) loadScenario(join(ROOT, 'examples', f));
+    for (const f of readdirSync(join(ROOT, 'examples')).filter((x) => x.endsWith('.yml')))
+      loadScenario(join(ROOT, 'examples', f));
   });
 });

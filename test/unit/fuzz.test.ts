@@ -9,7 +9,39 @@ import { InvalidFileError } from '../../src/shared/document.ts';
 import { mutateJson } from '../helpers/fuzz.ts';
 import { historyEntry, MACHINE } from '../helpers/history.ts';
 
-const FRAGMENTS = ['data: ', 'data:', '\n', '\r\n', '\n\n', ':keep-alive\n', 'event: x\n', '{', '}', '[', ']', '"', ',', ':', '"choices"', '"delta"', '"content"', '"text"', '"usage"', '"completion_tokens"', '1e308', '-1', '2.5', '42', 'null', '"error"', '\\u0000', '[DONE]', 'x'.repeat(4096), '\u00e9', '\ud800'];
+const FRAGMENTS = [
+  'data: ',
+  'data:',
+  '\n',
+  '\r\n',
+  '\n\n',
+  ':keep-alive\n',
+  'event: x\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  '"',
+  ',',
+  ':',
+  '"choices"',
+  '"delta"',
+  '"content"',
+  '"text"',
+  '"usage"',
+  '"completion_tokens"',
+  '1e308',
+  '-1',
+  '2.5',
+  '42',
+  'null',
+  '"error"',
+  '\\u0000',
+  '[DONE]',
+  'x'.repeat(4096),
+  '\u00e9',
+  '\ud800',
+];
 
 /** A random stream: fragments, or a valid chunk, or raw bytes. */
 function randomStream(rng: Rng): Buffer {
@@ -18,7 +50,12 @@ function randomStream(rng: Rng): Buffer {
   for (let i = 0; i < n; i++) {
     const r = rng.next();
     if (r < 0.6) parts.push(Buffer.from(rng.pick(FRAGMENTS)));
-    else if (r < 0.85) parts.push(Buffer.from(`data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'w' } }], usage: rng.next() < 0.2 ? { completion_tokens: rng.pick([1, 5, 1e308, -3, 2.5, null]) } : undefined })}\n\n`));
+    else if (r < 0.85)
+      parts.push(
+        Buffer.from(
+          `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content: 'w' } }], usage: rng.next() < 0.2 ? { completion_tokens: rng.pick([1, 5, 1e308, -3, 2.5, null]) } : undefined })}\n\n`,
+        ),
+      );
     else parts.push(Buffer.from(Array.from({ length: rng.int(1, 64) }, () => rng.int(0, 255))));
   }
   return Buffer.concat(parts);
@@ -38,8 +75,13 @@ describe('property: the SSE reader', () => {
         from += n;
       }
       const timing = s.end();
-      if (timing === null) assert.ok(typeof s.failure === 'string' && s.failure.length > 0 && s.detail.length <= 300, `seed ${seed}`);
-      else assert.ok(timing.tokens >= 0 && timing.tokens <= 2 ** 31 - 1 && timing.gaps.every((g) => Number.isFinite(g)), `seed ${seed}`);
+      if (timing === null)
+        assert.ok(typeof s.failure === 'string' && s.failure.length > 0 && s.detail.length <= 300, `seed ${seed}`);
+      else
+        assert.ok(
+          timing.tokens >= 0 && timing.tokens <= 2 ** 31 - 1 && timing.gaps.every((g) => Number.isFinite(g)),
+          `seed ${seed}`,
+        );
     }
     const s = new TokenStream();
     s.reset('openai-chat');
@@ -54,7 +96,12 @@ describe('property: the SSE reader', () => {
 describe('property: the history reader', () => {
   it('reads 1,500 mutations of a valid history (cut, spliced, bytes flipped, values swapped) and makes a baseline of it, or refuses it naming the file; never another error', () => {
     let history = null;
-    for (let i = 0; i < 3; i++) history = appendEntry(history, 'fuzz', historyEntry(new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString(), 100, undefined, 100, 'constructor'));
+    for (let i = 0; i < 3; i++)
+      history = appendEntry(
+        history,
+        'fuzz',
+        historyEntry(new Date(Date.UTC(2026, 0, 1) + i * 86_400_000).toISOString(), 100, undefined, 100, 'constructor'),
+      );
     const good = formatHistory(history!);
     assert.equal(parseHistory('fuzz.json', good).entries.length, 3);
     const here = { scenario: { hash: 'abc' }, environment: { ...MACHINE, node: 'v24' } };

@@ -27,7 +27,13 @@ import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts'
 
 describe('2. large response bodies', () => {
   const plan = (extra: Partial<RequestPlan['expect']> = {}): RequestPlan => ({
-    name: 'big', method: 'GET', path: '/', weight: 1, headers: {}, timeoutMs: 60_000, body: null,
+    name: 'big',
+    method: 'GET',
+    path: '/',
+    weight: 1,
+    headers: {},
+    timeoutMs: 60_000,
+    body: null,
     expect: { statusText: '2xx', accepts: (s) => s < 300, jsonFields: [], ...extra },
   });
 
@@ -60,7 +66,10 @@ describe('2. large response bodies', () => {
         assert.equal(o.bytes, 512 * 1024 * 1024, path);
         assert.equal(o.sample!.length, 1024 * 1024, 'kept up to MAX_KEPT_BODY');
       }
-      assert.ok(process.memoryUsage().rss - rss < 200 * 1024 * 1024, `rss grew ${((process.memoryUsage().rss - rss) / 1048576).toFixed(0)} MiB`);
+      assert.ok(
+        process.memoryUsage().rss - rss < 200 * 1024 * 1024,
+        `rss grew ${((process.memoryUsage().rss - rss) / 1048576).toFixed(0)} MiB`,
+      );
     } finally {
       await target.destroy();
       server.closeAllConnections();
@@ -76,7 +85,9 @@ describe('2. large response bodies', () => {
     const clock = () => performance.now() - t0;
     const target = new Http1Client(`http://127.0.0.1:${(server.address() as AddressInfo).port}`, 1, {}, clock);
     try {
-      const o = await new Promise<Outcome>((resolve) => target.send(plan({ jsonFields: [['y']] }), null, clock(), resolve));
+      const o = await new Promise<Outcome>((resolve) =>
+        target.send(plan({ jsonFields: [['y']] }), null, clock(), resolve),
+      );
       assert.equal(o.failure, 'response body over 1 MiB: JSON fields not checked');
     } finally {
       await target.destroy();
@@ -87,7 +98,10 @@ describe('2. large response bodies', () => {
 
 describe('3, 12. the container sees only what the scenario gives it', () => {
   it('refuses args that copy the runner environment or reach the host, unless allowed', () => {
-    assert.match(unsafeDockerArgs(['--env', 'INPUT_GITHUB-TOKEN'])!, /copies INPUT_GITHUB-TOKEN from the runner's environment/);
+    assert.match(
+      unsafeDockerArgs(['--env', 'INPUT_GITHUB-TOKEN'])!,
+      /copies INPUT_GITHUB-TOKEN from the runner's environment/,
+    );
     assert.match(unsafeDockerArgs(['-eACTIONS_RUNTIME_TOKEN'])!, /copies ACTIONS_RUNTIME_TOKEN/);
     assert.match(unsafeDockerArgs(['--env-file', '/proc/self/environ'])!, /--env-file/);
     assert.match(unsafeDockerArgs(['--privileged'])!, /privileges/);
@@ -95,16 +109,39 @@ describe('3, 12. the container sees only what the scenario gives it', () => {
     assert.match(unsafeDockerArgs(['--mount=type=bind,src=/,dst=/h'])!, /bind/);
     assert.match(unsafeDockerArgs(['--pid=host'])!, /namespace/);
     assert.equal(unsafeDockerArgs(['--cpus', '1', '--env', 'A=1', '-v', 'models:/models', '--shm-size=1g']), null);
-    const text = exampleScenario('http://127.0.0.1:9').replace('  url: http://127.0.0.1:9', '  image: m:1\n  port: 8080\n  args: ["--env", "INPUT_GITHUB-TOKEN"]');
-    assert.throws(() => loadScenario(writeScenario(text)), /target\.args: `--env INPUT_GITHUB-TOKEN` copies .* set `allow_unsafe_args: true`/);
-    assert.doesNotThrow(() => loadScenario(writeScenario(text.replace('  args:', '  allow_unsafe_args: true\n  args:'))));
+    const text = exampleScenario('http://127.0.0.1:9').replace(
+      '  url: http://127.0.0.1:9',
+      '  image: m:1\n  port: 8080\n  args: ["--env", "INPUT_GITHUB-TOKEN"]',
+    );
+    assert.throws(
+      () => loadScenario(writeScenario(text)),
+      /target\.args: `--env INPUT_GITHUB-TOKEN` copies .* set `allow_unsafe_args: true`/,
+    );
+    assert.doesNotThrow(() =>
+      loadScenario(writeScenario(text.replace('  args:', '  allow_unsafe_args: true\n  args:'))),
+    );
   });
 
   it('docker runs with a clean environment, and no env value is on its command line', () => {
-    const env = dockerEnv({ PATH: '/bin', HOME: '/root', DOCKER_HOST: 'unix:///x', 'INPUT_GITHUB-TOKEN': 'ghs_secret', ACTIONS_RUNTIME_TOKEN: 'rt', GITHUB_TOKEN: 'g' });
+    const env = dockerEnv({
+      PATH: '/bin',
+      HOME: '/root',
+      DOCKER_HOST: 'unix:///x',
+      'INPUT_GITHUB-TOKEN': 'ghs_secret',
+      ACTIONS_RUNTIME_TOKEN: 'rt',
+      GITHUB_TOKEN: 'g',
+    });
     assert.deepEqual(env, { PATH: '/bin', HOME: '/root', DOCKER_HOST: 'unix:///x' });
     const spec = {
-      url: null, image: 'm:1', port: 8080, network: 'publish' as const, portEnv: 'PORT', env: { API_KEY: 'supersecret' }, args: [], pull: 'missing' as const, headers: {},
+      url: null,
+      image: 'm:1',
+      port: 8080,
+      network: 'publish' as const,
+      portEnv: 'PORT',
+      env: { API_KEY: 'supersecret' },
+      args: [],
+      pull: 'missing' as const,
+      headers: {},
       health: { path: '/health', timeoutMs: 1000, intervalMs: 100 },
     };
     const args = runArgs(spec, 'n', 'l', 5555, '/tmp/env-file');
@@ -114,13 +151,27 @@ describe('3, 12. the container sees only what the scenario gives it', () => {
 });
 
 describe('5. numbers in a baseline are checked', () => {
+  // biome-ignore lint/suspicious/noExplicitAny: the test breaks a baseline's fields at will
   function baselineFile(edit: (b: Record<string, any>) => void = () => {}): string {
     const h = latencyHistogram();
     for (let i = 1; i <= 1000; i++) recordMs(h, i / 10);
-    const figures = { count: 1000, failure_count: 0, rps: 100, error_rate: 0, latency_ms: summarize(h), histogram: encodeHistogram(h) };
+    const figures = {
+      count: 1000,
+      failure_count: 0,
+      rps: 100,
+      error_rate: 0,
+      latency_ms: summarize(h),
+      histogram: encodeHistogram(h),
+    };
+    // biome-ignore lint/suspicious/noExplicitAny: as above
     const b: Record<string, any> = {
-      schema_version: 1, scenario: { name: 'x', hash: 'h' }, created_at: '2026-01-01T00:00:00Z', runs: 1,
-      environment: { os: 'linux', cpu_model: 'c', cores: 2 }, overall: figures, requests: { a: structuredClone(figures) },
+      schema_version: 1,
+      scenario: { name: 'x', hash: 'h' },
+      created_at: '2026-01-01T00:00:00Z',
+      runs: 1,
+      environment: { os: 'linux', cpu_model: 'c', cores: 2 },
+      overall: figures,
+      requests: { a: structuredClone(figures) },
     };
     edit(b);
     const file = join(tempDir(), 'baseline.json');
@@ -133,10 +184,22 @@ describe('5. numbers in a baseline are checked', () => {
   });
 
   it('refuses negative, zero and absurd latencies, naming the key', () => {
-    assert.throws(() => readBaseline(baselineFile((b) => (b.overall.latency_ms.p95 = -5))), /overall\.latency_ms\.p95: must be >= 0/);
-    assert.throws(() => readBaseline(baselineFile((b) => (b.overall.latency_ms.p95 = 0))), /overall\.latency_ms\.p95: is 0 ms but the histogram says 95/);
-    assert.throws(() => readBaseline(baselineFile((b) => (b.requests.a.latency_ms.p99 = 1e308))), /requests\.a\.latency_ms\.p99: must be <= 3600000/);
-    assert.throws(() => readBaseline(baselineFile((b) => (b.overall.count = 5))), /overall\.count: is 5 but the histogram holds 1000/);
+    assert.throws(
+      () => readBaseline(baselineFile((b) => (b.overall.latency_ms.p95 = -5))),
+      /overall\.latency_ms\.p95: must be >= 0/,
+    );
+    assert.throws(
+      () => readBaseline(baselineFile((b) => (b.overall.latency_ms.p95 = 0))),
+      /overall\.latency_ms\.p95: is 0 ms but the histogram says 95/,
+    );
+    assert.throws(
+      () => readBaseline(baselineFile((b) => (b.requests.a.latency_ms.p99 = 1e308))),
+      /requests\.a\.latency_ms\.p99: must be <= 3600000/,
+    );
+    assert.throws(
+      () => readBaseline(baselineFile((b) => (b.overall.count = 5))),
+      /overall\.count: is 5 but the histogram holds 1000/,
+    );
   });
 
   it('a histogram that inflates to gigabytes (a zlib bomb) is refused at once', () => {
@@ -150,7 +213,10 @@ describe('5. numbers in a baseline are checked', () => {
     const bomb = Buffer.concat([prefix, deflated]).toString('base64');
     assert.ok(bomb.length < 1024 * 1024, `${bomb.length} chars`);
     const started = performance.now();
-    assert.throws(() => readBaseline(baselineFile((b) => (b.overall.histogram = bomb))), /overall\.histogram: is not a valid encoded HDR histogram/);
+    assert.throws(
+      () => readBaseline(baselineFile((b) => (b.overall.histogram = bomb))),
+      /overall\.histogram: is not a valid encoded HDR histogram/,
+    );
     assert.ok(performance.now() - started < 5000);
   });
 
@@ -167,7 +233,7 @@ describe('5. numbers in a baseline are checked', () => {
   });
 });
 
-describe('8. the report keeps a server\'s text inert', () => {
+describe("8. the report keeps a server's text inert", () => {
   const scenario = loadScenario(writeScenario(exampleScenario('http://127.0.0.1:9')));
   const hostile = [
     'see https://evil.example/phish and www.evil.example',
@@ -178,9 +244,14 @@ describe('8. the report keeps a server\'s text inert', () => {
   const results = {
     scenario: { name: 'example', file: '', hash: scenario.hash },
     overall: {
-      count: 100, failure_count: 3, rps: 10, error_rate: 0.03,
+      count: 100,
+      failure_count: 3,
+      rps: 10,
+      error_rate: 0.03,
       latency_ms: { p50: 10, p90: 20, p95: 30, p99: 40, p999: 50, min: 1, max: 60, mean: 12 },
-      failures: [{ request: 'predict|x`y\n@z', method: 'POST', reason: 'HTTP 500 (expected 2xx)', count: 3, samples: [hostile] }],
+      failures: [
+        { request: 'predict|x`y\n@z', method: 'POST', reason: 'HTTP 500 (expected 2xx)', count: 3, samples: [hostile] },
+      ],
     },
     requests: {},
     target: { kind: 'url', url: '' },
@@ -192,14 +263,22 @@ describe('8. the report keeps a server\'s text inert', () => {
     load: { model: 'open' },
   } as unknown as Results;
   const md = markdownReport(results, judge(results, scenario, null));
-  const html = micromark(md, { allowDangerousHtml: true, extensions: [gfm(), math()], htmlExtensions: [gfmHtml(), mathHtml()] });
+  const html = micromark(md, {
+    allowDangerousHtml: true,
+    extensions: [gfm(), math()],
+    htmlExtensions: [gfmHtml(), mathHtml()],
+  });
   // What GitHub could turn into links, references, mentions or math: text outside code and pre.
   const outside = html.replace(/<pre>[\s\S]*?<\/pre>/g, '').replace(/<code>[\s\S]*?<\/code>/g, '');
 
   it('renders the body only inside a code block', () => {
     assert.match(html, /<pre><code class="language-text">see https:\/\/evil\.example\/phish/);
-    for (const s of ['evil.example', '#1', 'model#2', 'GH-3', '@admin', '@z', 'struck', 'color', '<img', 'desrever']) assert.ok(!outside.includes(s), `${s} outside code:\n${outside}`);
-    assert.ok(!/<a |<del>|<strong>bold|class="math/.test(html.replace(/<pre>[\s\S]*?<\/pre>/g, '')), 'no link, strike-through, emphasis or math from the body');
+    for (const s of ['evil.example', '#1', 'model#2', 'GH-3', '@admin', '@z', 'struck', 'color', '<img', 'desrever'])
+      assert.ok(!outside.includes(s), `${s} outside code:\n${outside}`);
+    assert.ok(
+      !/<a |<del>|<strong>bold|class="math/.test(html.replace(/<pre>[\s\S]*?<\/pre>/g, '')),
+      'no link, strike-through, emphasis or math from the body',
+    );
     // Not in a table cell either, where GitHub renders markdown inside raw <code>.
     assert.ok(!/<td>[^\n]*evil/.test(html));
   });
@@ -221,17 +300,30 @@ describe('8. the report keeps a server\'s text inert', () => {
 });
 
 describe('10. file payloads stay in the workspace, are regular files, and are never echoed', () => {
-  const withFile = (file: string, dir = tempDir()) => writeScenario(exampleScenario('http://127.0.0.1:9').replace('fields:\n        x: { float: [0, 10] }', `file: ${JSON.stringify(file)}`), dir);
+  const withFile = (file: string, dir = tempDir()) =>
+    writeScenario(
+      exampleScenario('http://127.0.0.1:9').replace(
+        'fields:\n        x: { float: [0, 10] }',
+        `file: ${JSON.stringify(file)}`,
+      ),
+      dir,
+    );
 
   it('a relative path out of the folder and the workspace is refused; its contents are not shown', () => {
     assert.throws(
       () => loadScenario(withFile('../../../../../../../etc/passwd')),
-      (err: Error) => /requests\[0\]\.body\.file: \.\.\/.*etc\/passwd leads outside the scenario's folder and the workspace/.test(err.message) && !/root:/.test(err.message),
+      (err: Error) =>
+        /requests\[0\]\.body\.file: \.\.\/.*etc\/passwd leads outside the scenario's folder and the workspace/.test(
+          err.message,
+        ) && !/root:/.test(err.message),
     );
   });
 
   it('an absolute path is read as meant, but only a regular file, never echoed', () => {
-    assert.throws(() => loadScenario(withFile('/etc/passwd')), (err: Error) => /not a JSON line/.test(err.message) && !/root:|bin\/bash|daemon/.test(err.message));
+    assert.throws(
+      () => loadScenario(withFile('/etc/passwd')),
+      (err: Error) => /not a JSON line/.test(err.message) && !/root:|bin\/bash|daemon/.test(err.message),
+    );
     assert.throws(() => loadScenario(withFile('/dev/zero')), /\/dev\/zero is not a regular file/);
     const dir = tempDir();
     execFileSync('mkfifo', [join(dir, 'fifo')]);

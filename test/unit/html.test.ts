@@ -6,15 +6,27 @@ import { describe, it } from 'node:test';
 import { Recorder } from '../../src/metrics/recorder.ts';
 import type { Results } from '../../src/metrics/types.ts';
 import { htmlReport } from '../../src/report/html.ts';
-import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from '../../src/report/uplot.ts';
+import { UPLOT_CSS, UPLOT_JS, UPLOT_VERSION } from '../../vendor/uplot.ts';
 
 /** A run of `count` requests over `seconds`, two request names, as the recorder makes it. */
 function run(count: number, seconds: number, names = ['predict', 'bad-input']): Results {
-  const recorder = new Recorder(names.map((name) => ({ name, method: 'POST', path: '/p' })), 0, seconds * 1000);
+  const recorder = new Recorder(
+    names.map((name) => ({ name, method: 'POST', path: '/p' })),
+    0,
+    seconds * 1000,
+  );
   const every = (seconds * 1000) / count;
   let t = 0;
   for (let s = 1; s <= seconds; s++) {
-    for (; t < s * 1000; t += every) recorder.record(t % 4 < 3 ? 0 : 1, { scheduled: t, sent: t, done: t + 5 + (t % 97), status: 200, bytes: 100, failure: null });
+    for (; t < s * 1000; t += every)
+      recorder.record(t % 4 < 3 ? 0 : 1, {
+        scheduled: t,
+        sent: t,
+        done: t + 5 + (t % 97),
+        status: 200,
+        bytes: 100,
+        failure: null,
+      });
     recorder.second(s * 1000, { inFlight: 3, users: 0, phase: 'measure' });
   }
   const { overall, requests } = recorder.finish(seconds);
@@ -41,7 +53,10 @@ function run(count: number, seconds: number, names = ['predict', 'bad-input']): 
 describe('the HTML report', () => {
   it('carries the installed uPlot (scripts/vendor-uplot.mjs after an upgrade)', () => {
     const root = dirname(createRequire(import.meta.url).resolve('uplot/package.json'));
-    assert.equal(UPLOT_VERSION, (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version);
+    assert.equal(
+      UPLOT_VERSION,
+      (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version,
+    );
     assert.equal(UPLOT_JS, readFileSync(join(root, 'dist/uPlot.iife.min.js'), 'utf8'));
     assert.equal(UPLOT_CSS, readFileSync(join(root, 'dist/uPlot.min.css'), 'utf8'));
   });
@@ -62,6 +77,8 @@ describe('the HTML report', () => {
     assert.ok(!page.includes('<script>alert(1)'), 'no script element from the name');
     assert.ok(!page.includes('<!--'), 'no comment opened');
     const data = /<script id="mlload-data" type="application\/json">([\s\S]*?)<\/script>/.exec(page)![1]!;
-    assert.deepEqual(Object.keys((JSON.parse(data) as { series: { names: Record<string, unknown> } }).series.names), [evil]);
+    assert.deepEqual(Object.keys((JSON.parse(data) as { series: { names: Record<string, unknown> } }).series.names), [
+      evil,
+    ]);
   });
 });

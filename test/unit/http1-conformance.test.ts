@@ -85,7 +85,7 @@ function readVectors(): Vector[] {
       const line = lines[i]!;
       if (block !== null) {
         if (line === '```') {
-          if (block === 'http') http = buf.join('\n') + '\n';
+          if (block === 'http') http = `${buf.join('\n')}\n`;
           else if (block === 'log' && meta && http !== null) {
             // Strict parsing only: the lenient modes and callback pauses test llhttp's options, not HTTP.
             if (meta.type === 'response' && !meta.pause && !meta.skipBody && !NOT_HTTP.has(name)) {
@@ -127,7 +127,11 @@ function vectorServer(): Promise<{ server: Server; port: number; answers: Buffer
       socket.end(answer ?? Buffer.alloc(0));
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, answers })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port, answers }),
+    ),
+  );
 }
 
 const plan: RequestPlan = {
@@ -164,7 +168,10 @@ describe('the lean HTTP/1.1 client against llhttp response vectors', () => {
       try {
         const o = await new Promise<Outcome>((resolve) => target.send(plan, null, clock(), resolve));
         if (v.expected === null) {
-          assert.ok(o.status === 0 || !/^HTTP \d+ \(expected/.test(o.failure ?? ''), `llhttp rejects this response; the client read HTTP ${o.status} (${o.failure})`);
+          assert.ok(
+            o.status === 0 || !/^HTTP \d+ \(expected/.test(o.failure ?? ''),
+            `llhttp rejects this response; the client read HTTP ${o.status} (${o.failure})`,
+          );
           assert.notEqual(o.failure, null);
         } else {
           assert.equal(o.status, v.expected.status, `status (failure: ${o.failure})`);

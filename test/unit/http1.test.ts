@@ -24,13 +24,25 @@ function rawServer(): Promise<{ server: Server; port: number; requests: string[]
         buffered = buffered.slice(end + 4 + length);
         requests.push(`${head}\r\n\r\n${body}`);
         const path = head.split(' ')[1];
-        const send = (parts: string[]) => parts.forEach((p, i) => setTimeout(() => socket.write(p), i * 5));
+        const send = (parts: string[]) => {
+          for (const [i, p] of parts.entries()) setTimeout(() => socket.write(p), i * 5);
+        };
         switch (path) {
           case '/split':
-            send(['HTTP/1.1 200 OK\r\nContent-Ty', 'pe: application/json\r\nContent-Length: 11\r\n', '\r\n{"ok":', 'true}']);
+            send([
+              'HTTP/1.1 200 OK\r\nContent-Ty',
+              'pe: application/json\r\nContent-Length: 11\r\n',
+              '\r\n{"ok":',
+              'true}',
+            ]);
             break;
           case '/chunked':
-            send(['HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n', '6\r\n{"ok":\r\n', '5\r\ntrue}\r\n', '0\r\n\r\n']);
+            send([
+              'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n',
+              '6\r\n{"ok":\r\n',
+              '5\r\ntrue}\r\n',
+              '0\r\n\r\n',
+            ]);
             break;
           case '/close':
             socket.end('HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\n{}');
@@ -52,11 +64,25 @@ function rawServer(): Promise<{ server: Server; port: number; requests: string[]
       }
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as { port: number }).port, requests })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, port: (server.address() as { port: number }).port, requests }),
+    ),
+  );
 }
 
 function plan(path: string, extra: Partial<RequestPlan> = {}): RequestPlan {
-  return { name: path, method: 'GET', path, weight: 1, headers: {}, timeoutMs: 2000, body: null, expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [] }, ...extra };
+  return {
+    name: path,
+    method: 'GET',
+    path,
+    weight: 1,
+    headers: {},
+    timeoutMs: 2000,
+    body: null,
+    expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [] },
+    ...extra,
+  };
 }
 
 describe('the lean HTTP/1.1 client', () => {
@@ -80,21 +106,33 @@ describe('the lean HTTP/1.1 client', () => {
     const o = await send(plan('/split', { method: 'POST' }), { data: '{"x":"é"}', contentType: 'application/json' });
     assert.equal(o.failure, null);
     const req = srv.requests.at(-1)!;
-    assert.match(req, /^POST \/split HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nx-run: test\r\ncontent-type: application\/json\r\ncontent-length: 10\r\n\r\n/);
+    assert.match(
+      req,
+      /^POST \/split HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\nx-run: test\r\ncontent-type: application\/json\r\ncontent-length: 10\r\n\r\n/,
+    );
   });
 
   it('reads heads and bodies split across packets, chunked bodies, and checks JSON fields', async () => {
-    const split = await send(plan('/split', { expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [['ok']] } }));
+    const split = await send(
+      plan('/split', { expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [['ok']] } }),
+    );
     assert.deepEqual([split.status, split.bytes, split.failure], [200, 11, null]);
-    const chunked = await send(plan('/chunked', { expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [['missing']] } }));
-    assert.deepEqual([chunked.status, chunked.bytes, chunked.failure, chunked.sample], [200, 11, 'missing JSON field "missing"', '{"ok":true}']);
+    const chunked = await send(
+      plan('/chunked', { expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [['missing']] } }),
+    );
+    assert.deepEqual(
+      [chunked.status, chunked.bytes, chunked.failure, chunked.sample],
+      [200, 11, 'missing JSON field "missing"', '{"ok":true}'],
+    );
   });
 
   it('handles Connection: close, close-delimited bodies and 204 by reconnecting', async () => {
     for (let i = 0; i < 3; i++) assert.equal((await send(plan('/close'))).failure, null);
     const eof = await send(plan('/eof'));
     assert.deepEqual([eof.status, eof.failure, eof.bytes], [200, null, 14]);
-    const empty = await send(plan('/nocontent', { expect: { statusText: '204', accepts: (s) => s === 204, jsonFields: [] } }));
+    const empty = await send(
+      plan('/nocontent', { expect: { statusText: '204', accepts: (s) => s === 204, jsonFields: [] } }),
+    );
     assert.deepEqual([empty.status, empty.failure], [204, null]);
     assert.equal((await send(plan('/split'))).failure, null);
   });
@@ -115,10 +153,13 @@ describe('the lean HTTP/1.1 client', () => {
 
   it('reads chunked bodies split anywhere, and only when complete', () => {
     const expect = { statusText: '200', accepts: () => false, jsonFields: [] };
-    const wire = Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: 1\r\n\r\n');
+    const wire = Buffer.from(
+      'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nx-trailer: 1\r\n\r\n',
+    );
     const reader = new ResponseReader();
     reader.reset(expect, false);
-    for (let i = 0; i < wire.length - 1; i++) assert.equal(reader.feed(wire.subarray(i, i + 1)), Read.More, `byte ${i}`);
+    for (let i = 0; i < wire.length - 1; i++)
+      assert.equal(reader.feed(wire.subarray(i, i + 1)), Read.More, `byte ${i}`);
     assert.equal(reader.feed(wire.subarray(wire.length - 1)), Read.Complete);
     assert.equal(reader.body().toString(), 'hello world');
     assert.equal(reader.bytes, 11);
@@ -127,7 +168,10 @@ describe('the lean HTTP/1.1 client', () => {
   it('rejects a bad chunk size instead of counting a success', () => {
     const reader = new ResponseReader();
     reader.reset({ statusText: '2xx', accepts: (s) => s < 300, jsonFields: [] }, false);
-    assert.equal(reader.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n')), Read.Malformed);
+    assert.equal(
+      reader.feed(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n')),
+      Read.Malformed,
+    );
     assert.match(reader.error, /malformed chunked body/);
   });
 
@@ -137,7 +181,8 @@ describe('the lean HTTP/1.1 client', () => {
     reader.feed(Buffer.from('HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n'));
     const piece = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(65536, 97), Buffer.from('\r\n')]);
     const before = process.memoryUsage().rss;
-    // Re-joining and re-decoding on every read (the old client) took minutes here; reading on takes well under a second.
+    // Re-joining and re-decoding on every read (the old client) took minutes here; reading on takes well under a
+    // second.
     for (let i = 0; i < 4096; i++) assert.equal(reader.feed(piece), Read.More);
     assert.equal(reader.feed(Buffer.from('0\r\n\r\n')), Read.Complete);
     assert.equal(reader.bytes, 256 * 1024 * 1024);

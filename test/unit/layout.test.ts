@@ -11,7 +11,19 @@ const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '../../src');
  * The pipeline's order: a module may import from its own folder, from `shared/`, and from an
  * earlier stage through that stage's index.ts; never from a later stage. The shells sit on top.
  */
-const ORDER = ['shared', 'scenario', 'target', 'engine', 'metrics', 'gate', 'report', 'github', 'pipeline', 'action', 'cli'];
+const ORDER = [
+  'shared',
+  'scenario',
+  'target',
+  'engine',
+  'metrics',
+  'gate',
+  'report',
+  'github',
+  'pipeline',
+  'action',
+  'cli',
+];
 /** Deliberate exceptions, each with its reason. */
 const ALLOWED: Record<string, string> = {
   // The post step runs `docker rm` alone: through target/index.ts its bundle would carry an HTTP client.
@@ -55,7 +67,8 @@ export function violations(edges: Edge[]): string[] {
     const [i, j] = [ORDER.indexOf(a), ORDER.indexOf(b)];
     if (i < 0 || j < 0) out.push(`${from} -> ${to}: ${i < 0 ? a : b} is not a stage of the pipeline`);
     else if (j > i) out.push(`${from} -> ${to}: ${a} comes before ${b} in the pipeline, so it may not import from it`);
-    else if (!to.endsWith('/index.ts')) out.push(`${from} -> ${to}: import ${b}/index.ts, the stage's interface, not its inside`);
+    else if (!to.endsWith('/index.ts'))
+      out.push(`${from} -> ${to}: import ${b}/index.ts, the stage's interface, not its inside`);
   }
   return out;
 }
@@ -67,10 +80,19 @@ describe('layout: imports flow one way along the pipeline', () => {
     assert.deepEqual(violations(edges), []);
   });
 
-  it('catches an import that runs backwards, or into a stage\'s inside', () => {
+  it("catches an import that runs backwards, or into a stage's inside", () => {
     assert.match(violations([{ from: 'engine/run.ts', to: 'metrics/index.ts' }])[0]!, /engine comes before metrics/);
     assert.match(violations([{ from: 'report/markdown.ts', to: 'gate/verdict.ts' }])[0]!, /import gate\/index\.ts/);
-    assert.match(violations([{ from: 'shared/document.ts', to: 'scenario/index.ts' }])[0]!, /shared comes before scenario/);
-    assert.deepEqual(violations([{ from: 'gate/verdict.ts', to: 'metrics/index.ts' }, { from: 'cli/main.ts', to: 'shared/version.ts' }]), []);
+    assert.match(
+      violations([{ from: 'shared/document.ts', to: 'scenario/index.ts' }])[0]!,
+      /shared comes before scenario/,
+    );
+    assert.deepEqual(
+      violations([
+        { from: 'gate/verdict.ts', to: 'metrics/index.ts' },
+        { from: 'cli/main.ts', to: 'shared/version.ts' },
+      ]),
+      [],
+    );
   });
 });

@@ -45,18 +45,44 @@ describe('scenario', () => {
 
   it('compiles the closed model with think time and stages', () => {
     const url = 'http://127.0.0.1:8080';
-    const closed = loadScenario(writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 1s-5s\n  duration: 60s')));
-    assert.deepEqual(closed.load, { model: 'closed', stages: [{ durationMs: 60_000, users: 20 }], spawnRate: 10, thinkTimeMs: [1000, 5000], warmupMs: 0, durationMs: 60_000, workers: 1 });
-    const none = loadScenario(writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 0s\n  duration: 60s')));
+    const closed = loadScenario(
+      writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 1s-5s\n  duration: 60s')),
+    );
+    assert.deepEqual(closed.load, {
+      model: 'closed',
+      stages: [{ durationMs: 60_000, users: 20 }],
+      spawnRate: 10,
+      thinkTimeMs: [1000, 5000],
+      warmupMs: 0,
+      durationMs: 60_000,
+      workers: 1,
+    });
+    const none = loadScenario(
+      writeScenario(exampleScenario(url, '  users: 20\n  spawn_rate: 10\n  think_time: 0s\n  duration: 60s')),
+    );
     assert.deepEqual((none.load as { thinkTimeMs: number[] }).thinkTimeMs, [0, 0]);
-    const ramp = loadScenario(writeScenario(exampleScenario(url, '  stages:\n    - { duration: 10s, rate: 50 }\n    - { duration: 5s, rate: 500 }\n    - { duration: 30s, rate: 500 }')));
+    const ramp = loadScenario(
+      writeScenario(
+        exampleScenario(
+          url,
+          '  stages:\n    - { duration: 10s, rate: 50 }\n    - { duration: 5s, rate: 500 }\n    - { duration: 30s, rate: 500 }',
+        ),
+      ),
+    );
     assert.deepEqual(ramp.load.stages, [
       { durationMs: 10_000, fromRate: 50, toRate: 50 },
       { durationMs: 5_000, fromRate: 50, toRate: 500 },
       { durationMs: 30_000, fromRate: 500, toRate: 500 },
     ]);
     assert.equal(ramp.load.durationMs, 45_000);
-    const soak = loadScenario(writeScenario(exampleScenario(url, '  spawn_rate: 5\n  stages:\n    - { duration: 1m, users: 10 }\n    - { duration: 10m, users: 30 }')));
+    const soak = loadScenario(
+      writeScenario(
+        exampleScenario(
+          url,
+          '  spawn_rate: 5\n  stages:\n    - { duration: 1m, users: 10 }\n    - { duration: 10m, users: 30 }',
+        ),
+      ),
+    );
     assert.equal(soak.load.model, 'closed');
     assert.equal(soak.load.durationMs, 660_000);
   });
@@ -85,18 +111,38 @@ describe('scenario', () => {
 
   it('catches what a schema pattern cannot: reversed ranges, error rates over 100%, and says what a status may be', () => {
     const base = exampleScenario('http://127.0.0.1:8080');
-    const problems = problemsOf(base.replace('x: { float: [0, 10] }', 'x: { int: [77, 29] }').replace('error_rate: 1%', 'error_rate: 150%').replace('status: 400', 'status: bad'));
+    const problems = problemsOf(
+      base
+        .replace('x: { float: [0, 10] }', 'x: { int: [77, 29] }')
+        .replace('error_rate: 1%', 'error_rate: 150%')
+        .replace('status: 400', 'status: bad'),
+    );
     assert.equal(problems.length, 3, problems.join('\n'));
-    assert.match(problems.join('\n'), /requests\[0\]\.body\.fields\.x\.int: is \[77, 29\]: the low end is above the high end/);
-    assert.match(problems.join('\n'), /requests\[1\]\.expect\.status: must be an HTTP status \(200\), a class of them \("4xx"\), or a list of these/);
+    assert.match(
+      problems.join('\n'),
+      /requests\[0\]\.body\.fields\.x\.int: is \[77, 29\]: the low end is above the high end/,
+    );
+    assert.match(
+      problems.join('\n'),
+      /requests\[1\]\.expect\.status: must be an HTTP status \(200\), a class of them \("4xx"\), or a list of these/,
+    );
     assert.match(problems.join('\n'), /slo\.error_rate: must be a percentage from 0% to 100%/);
   });
 
   it('checks what the schema cannot: references, duplicates, model mixes', () => {
     const base = exampleScenario('http://127.0.0.1:8080');
-    assert.match(problemsOf(base.replace('invalid_of: valid', 'invalid_of: nope')).join('\n'), /requests\[1\]\.body\.invalid_of: names no request with a json, file or fields body \(known: valid\)/);
-    assert.match(problemsOf(base.replace('name: invalid', 'name: valid')).join('\n'), /requests\[1\]\.name: repeats the name of requests\[0\]/);
-    assert.match(problemsOf(base.replace('rate: 200', 'rate: 200\n  users: 4')).join('\n'), /load: mixes the open model/);
+    assert.match(
+      problemsOf(base.replace('invalid_of: valid', 'invalid_of: nope')).join('\n'),
+      /requests\[1\]\.body\.invalid_of: names no request with a json, file or fields body \(known: valid\)/,
+    );
+    assert.match(
+      problemsOf(base.replace('name: invalid', 'name: valid')).join('\n'),
+      /requests\[1\]\.name: repeats the name of requests\[0\]/,
+    );
+    assert.match(
+      problemsOf(base.replace('rate: 200', 'rate: 200\n  users: 4')).join('\n'),
+      /load: mixes the open model/,
+    );
     assert.match(problemsOf(base.replace('  duration: 20s\n', '')).join('\n'), /load: needs `duration` or `stages`/);
   });
 
@@ -108,24 +154,60 @@ describe('scenario', () => {
   it('reports a bad line of a JSON Lines payload file by its line', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'payloads.jsonl'), '{"x": 1}\n{"x": 2\n');
-    const text = exampleScenario('http://127.0.0.1:8080').replace('fields:\n        x: { float: [0, 10] }', 'file: payloads.jsonl');
+    const text = exampleScenario('http://127.0.0.1:8080').replace(
+      'fields:\n        x: { float: [0, 10] }',
+      'file: payloads.jsonl',
+    );
     const file = writeScenario(text, dir);
-    assert.throws(() => loadScenario(file), (err: Error) => /payloads\.jsonl:2:\d+ not a JSON line/.test(err.message));
+    assert.throws(
+      () => loadScenario(file),
+      (err: Error) => /payloads\.jsonl:2:\d+ not a JSON line/.test(err.message),
+    );
   });
 });
 
 describe('scenario: capacity', () => {
   const base = exampleScenario('http://127.0.0.1:8080');
-  it('defaults to the scenario\'s slo and load, and names file, line and key of a wrong capacity section', () => {
+  it("defaults to the scenario's slo and load, and names file, line and key of a wrong capacity section", () => {
     const s = loadScenario(writeScenario(`${base}capacity:\n  max: 800\n`));
-    assert.deepEqual(s.capacity && { start: s.capacity.start, max: s.capacity.max, slo: s.capacity.slo, precision: s.capacity.precision, confidence: s.capacity.confidence }, { start: 200, max: 800, slo: { p95: 300, error_rate: 0.01 }, precision: 0.05, confidence: 0.99 });
-    const problems = problemsOf(`${base}capacity:\n  start: 500\n  max: 400\n  probe: { min: 5s, max: 2s }\n  precision: 5 percent\n`);
-    assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.max: is not above start \(500\)/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.probe\.max: is shorter than probe\.min/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^F:\d+:\d+ capacity\.precision/.test(p)), problems.join('\n'));
-    assert.ok(problemsOf(`${base.replace(/regression:[\s\S]*?(?=\n\S|$)/, '')}regression:\n  capacity: 10%\n`).some((p) => /regression\.capacity: needs a `capacity:` section/.test(p)));
+    assert.deepEqual(
+      s.capacity && {
+        start: s.capacity.start,
+        max: s.capacity.max,
+        slo: s.capacity.slo,
+        precision: s.capacity.precision,
+        confidence: s.capacity.confidence,
+      },
+      { start: 200, max: 800, slo: { p95: 300, error_rate: 0.01 }, precision: 0.05, confidence: 0.99 },
+    );
+    const problems = problemsOf(
+      `${base}capacity:\n  start: 500\n  max: 400\n  probe: { min: 5s, max: 2s }\n  precision: 5 percent\n`,
+    );
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ capacity\.max: is not above start \(500\)/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ capacity\.probe\.max: is shorter than probe\.min/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ capacity\.precision/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problemsOf(`${base.replace(/regression:[\s\S]*?(?=\n\S|$)/, '')}regression:\n  capacity: 10%\n`).some((p) =>
+        /regression\.capacity: needs a `capacity:` section/.test(p),
+      ),
+    );
     // Paired runs search both builds.
-    assert.ok(loadScenario(writeScenario(`${base}capacity:\n  max: 800\ncompare:\n  against: image\n  baseline_url: http://127.0.0.1:8081\n`)).capacity);
+    assert.ok(
+      loadScenario(
+        writeScenario(
+          `${base}capacity:\n  max: 800\ncompare:\n  against: image\n  baseline_url: http://127.0.0.1:8081\n`,
+        ),
+      ).capacity,
+    );
   });
 });
 
@@ -139,28 +221,77 @@ describe('scenario: recovery and drift', () => {
     - { duration: 0s, rate: 20 }
     - { duration: 5s, rate: 60 }`;
   it('finds the spikes of a load: rises to 1.5× or more within 10 s, open and closed', () => {
-    const s = loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080', spiky).replace('slo:\n', 'slo:\n  recovery: 30s\n  drift: { p95: 10%/h }\n')));
+    const s = loadScenario(
+      writeScenario(
+        exampleScenario('http://127.0.0.1:8080', spiky).replace(
+          'slo:\n',
+          'slo:\n  recovery: 30s\n  drift: { p95: 10%/h }\n',
+        ),
+      ),
+    );
     assert.deepEqual(spikesOf(s.load), [
       { stage: 1, startMs: 10_000, endMs: 62_000, from: 20, to: 200 },
       { stage: 5, startMs: 62_000, endMs: 67_000, from: 20, to: 60 },
     ]);
     assert.equal(s.slo.overall.recovery, 30_000);
     assert.deepEqual(s.slo.overall.drift, { p95: 0.1 });
-    assert.deepEqual(['50MB/h', '1GB/h', '512KB/min', '0.5%/min'].map((x) => (x.includes('%') ? parsePercentRate(x) : parseMemoryRate(x))), [50, 1024, 30, 0.3]);
+    assert.deepEqual(
+      ['50MB/h', '1GB/h', '512KB/min', '0.5%/min'].map((x) =>
+        x.includes('%') ? parsePercentRate(x) : parseMemoryRate(x),
+      ),
+      [50, 1024, 30, 0.3],
+    );
     // A slow ramp is no spike; the closed model's users arrive at the spawn rate.
-    const ramp = loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080', '  stages:\n    - { duration: 10s, rate: 20 }\n    - { duration: 60s, rate: 200 }')));
+    const ramp = loadScenario(
+      writeScenario(
+        exampleScenario(
+          'http://127.0.0.1:8080',
+          '  stages:\n    - { duration: 10s, rate: 20 }\n    - { duration: 60s, rate: 200 }',
+        ),
+      ),
+    );
     assert.deepEqual(spikesOf(ramp.load), []);
-    const users = (spawn: number) => loadScenario(writeScenario(exampleScenario('http://127.0.0.1:8080', `  spawn_rate: ${spawn}\n  stages:\n    - { duration: 10s, users: 2 }\n    - { duration: 20s, users: 20 }`)));
-    assert.deepEqual(spikesOf(users(10).load).map((x) => [x.stage, x.from, x.to]), [[1, 2, 20]]);
+    const users = (spawn: number) =>
+      loadScenario(
+        writeScenario(
+          exampleScenario(
+            'http://127.0.0.1:8080',
+            `  spawn_rate: ${spawn}\n  stages:\n    - { duration: 10s, users: 2 }\n    - { duration: 20s, users: 20 }`,
+          ),
+        ),
+      );
+    assert.deepEqual(
+      spikesOf(users(10).load).map((x) => [x.stage, x.from, x.to]),
+      [[1, 2, 20]],
+    );
     assert.deepEqual(spikesOf(users(1).load), []);
   });
   it('names file, line and key of recovery without p95 or spike, a drift unit that does not parse, and memory drift of a URL', () => {
-    const flat = exampleScenario('http://127.0.0.1:8080').replace('slo:\n  p95: 300ms\n', 'slo:\n  recovery: 30s\n  drift: { p95: 10 percent/h, memory: 50MB/h }\n');
+    const flat = exampleScenario('http://127.0.0.1:8080').replace(
+      'slo:\n  p95: 300ms\n',
+      'slo:\n  recovery: 30s\n  drift: { p95: 10 percent/h, memory: 50MB/h }\n',
+    );
     const problems = problemsOf(flat);
-    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.recovery: needs `slo\.p95`/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.recovery: needs a spike in `load\.stages`/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.drift\.p95/.test(p)), problems.join('\n'));
-    assert.ok(problems.some((p) => /^F:\d+:\d+ slo\.drift\.memory: needs a container target/.test(p)), problems.join('\n'));
-    assert.ok(problemsOf(exampleScenario('http://127.0.0.1:8080').replace('slo:\n', 'slo:\n  requests:\n    valid: { recovery: 3s }\n')).some((p) => /slo\.requests\.valid.*recovery/.test(p)));
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ slo\.recovery: needs `slo\.p95`/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ slo\.recovery: needs a spike in `load\.stages`/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ slo\.drift\.p95/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problems.some((p) => /^F:\d+:\d+ slo\.drift\.memory: needs a container target/.test(p)),
+      problems.join('\n'),
+    );
+    assert.ok(
+      problemsOf(
+        exampleScenario('http://127.0.0.1:8080').replace('slo:\n', 'slo:\n  requests:\n    valid: { recovery: 3s }\n'),
+      ).some((p) => /slo\.requests\.valid.*recovery/.test(p)),
+    );
   });
 });

@@ -22,66 +22,110 @@ function read(wire: string, cuts: number[] = [], protocol: 'openai-chat' | 'open
 
 describe('streamed answers: the SSE reader', () => {
   it('times each event as it arrives, whatever the cuts between reads', () => {
-    const wire = chunk('Hello') + chunk(' world') + chunk('!') + 'data: [DONE]\n\n';
+    const wire = `${chunk('Hello') + chunk(' world') + chunk('!')}data: [DONE]\n\n`;
     const starts = [0, chunk('Hello').length, chunk('Hello').length + chunk(' world').length];
     // One read per event: TTFT at 0, then gaps of 10.
     const one = read(wire, starts.slice(1));
     assert.deepEqual(one.timing, { first: 0, last: 20, tokens: 3, gaps: [10, 10] });
     // Every byte its own read: an event is timed when its blank line arrives.
-    const bytewise = read(wire, Array.from({ length: Buffer.byteLength(wire) - 1 }, (_, i) => i + 1));
+    const bytewise = read(
+      wire,
+      Array.from({ length: Buffer.byteLength(wire) - 1 }, (_, i) => i + 1),
+    );
     assert.equal(bytewise.timing!.tokens, 3);
     assert.equal(bytewise.timing!.gaps.length, 2);
     // A multi-byte character cut in two is read whole.
-    const accents = chunk('café') + 'data: [DONE]\n\n';
+    const accents = `${chunk('café')}data: [DONE]\n\n`;
     const cut = Buffer.from(accents).indexOf(Buffer.from('é')) + 1;
     assert.equal(read(accents, [cut]).timing!.tokens, 1);
   });
 
   it('reads CRLF lines, comments, other fields and multi-line data as the SSE standard says', () => {
-    const wire = ': keep-alive\r\nevent: message\r\nid: 1\r\n' + chunk('a').replace(/\n/g, '\r\n') + 'data: {"choices":\ndata: [{"delta":{"content":"b"}}]}\n\n' + 'data: [DONE]\n\n';
+    const wire = `: keep-alive\r\nevent: message\r\nid: 1\r\n${chunk('a').replace(/\n/g, '\r\n')}data: {"choices":\ndata: [{"delta":{"content":"b"}}]}\n\ndata: [DONE]\n\n`;
     assert.equal(read(wire).timing!.tokens, 2);
   });
 
   it("takes the server's token count from usage; else counts events that carried text", () => {
     const usage = `data: ${JSON.stringify({ choices: [], usage: { completion_tokens: 7 } })}\n\n`;
-    assert.equal(read(chunk('') + chunk('ab') + usage + 'data: [DONE]\n\n').timing!.tokens, 7);
+    assert.equal(read(`${chunk('') + chunk('ab') + usage}data: [DONE]\n\n`).timing!.tokens, 7);
     // A role-only first chunk (vLLM's) starts the answer but carries no text.
-    assert.equal(read(chunk('') + chunk('ab') + 'data: [DONE]\n\n').timing!.tokens, 1);
+    assert.equal(read(`${chunk('') + chunk('ab')}data: [DONE]\n\n`).timing!.tokens, 1);
     const completion = `data: ${JSON.stringify({ choices: [{ text: 'x' }] })}\n\n`;
-    assert.equal(read(completion + completion + 'data: [DONE]\n\n', [], 'openai-completions').timing!.tokens, 2);
+    assert.equal(read(`${completion + completion}data: [DONE]\n\n`, [], 'openai-completions').timing!.tokens, 2);
   });
 
   it('names what is wrong with a bad stream', () => {
     const fails = (wire: string) => read(wire).s.failure;
     assert.equal(fails(chunk('a')), 'stream ended without [DONE]');
     assert.equal(fails('data: [DONE]\n\n'), 'stream without tokens');
-    assert.equal(fails(chunk('a') + 'nonsense\n\n'), 'malformed SSE line');
+    assert.equal(fails(`${chunk('a')}nonsense\n\n`), 'malformed SSE line');
     assert.equal(fails('data: {"choices": [\n\n'), 'malformed SSE event: data is not JSON');
     assert.equal(fails('data: 42\n\n'), 'malformed SSE event: data is not a JSON object');
-    assert.equal(fails(chunk('a') + 'data: {"error": {"message": "overloaded"}}\n\n'), 'stream error: overloaded');
-    assert.equal(fails(chunk('a') + 'data: [DONE]\n\n' + chunk('b')), 'data after [DONE]');
+    assert.equal(fails(`${chunk('a')}data: {"error": {"message": "overloaded"}}\n\n`), 'stream error: overloaded');
+    assert.equal(fails(`${chunk('a')}data: [DONE]\n\n${chunk('b')}`), 'data after [DONE]');
   });
 });
 
 describe('OpenAI request bodies', () => {
   it('draws prompts in turn or generated, and breaks them the ways a client bug would', () => {
-    const prompts = { kind: 'list' as const, prompts: ['hello', [{ role: 'system', content: 'terse' }, { role: 'user', content: 'hi' }]] };
-    const chat = generativeGenerator({ protocol: 'openai-chat', model: 'm', prompts, maxTokens: 16, stream: true, temperature: null });
+    const prompts = {
+      kind: 'list' as const,
+      prompts: [
+        'hello',
+        [
+          { role: 'system', content: 'terse' },
+          { role: 'user', content: 'hi' },
+        ],
+      ],
+    };
+    const chat = generativeGenerator({
+      protocol: 'openai-chat',
+      model: 'm',
+      prompts,
+      maxTokens: 16,
+      stream: true,
+      temperature: null,
+    });
     const rng = new Rng(1);
     const bodies = [chat.next(rng), chat.next(rng), chat.next(rng)].map((p) => JSON.parse(p.data));
-    assert.deepEqual(bodies[0], { model: 'm', messages: [{ role: 'user', content: 'hello' }], max_tokens: 16, stream: true, stream_options: { include_usage: true } });
+    assert.deepEqual(bodies[0], {
+      model: 'm',
+      messages: [{ role: 'user', content: 'hello' }],
+      max_tokens: 16,
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     assert.equal(bodies[1].messages.length, 2);
     assert.equal(bodies[2].messages[0].content, 'hello');
-    assert.deepEqual(chat.mutations, ['missing_messages', 'bad_role', 'negative_max_tokens', 'temperature_out_of_range', 'wrong_type', 'malformed_json', 'empty_body']);
+    assert.deepEqual(chat.mutations, [
+      'missing_messages',
+      'bad_role',
+      'negative_max_tokens',
+      'temperature_out_of_range',
+      'wrong_type',
+      'malformed_json',
+      'empty_body',
+    ]);
     assert.equal(JSON.parse(chat.mutate(rng, 'bad_role').data).messages[0].role, 'wizard');
     // A mutation leaves the list's own messages as they were.
     for (let i = 0; i < 4; i++) chat.mutate(rng, 'bad_role');
-    assert.ok([chat.next(rng), chat.next(rng)].every((p) => JSON.parse(p.data).messages.every((m: { role: string }) => m.role !== 'wizard')));
+    assert.ok(
+      [chat.next(rng), chat.next(rng)].every((p) =>
+        JSON.parse(p.data).messages.every((m: { role: string }) => m.role !== 'wizard'),
+      ),
+    );
     assert.ok(JSON.parse(chat.mutate(rng, 'negative_max_tokens').data).max_tokens < 0);
     assert.ok(JSON.parse(chat.mutate(rng, 'temperature_out_of_range').data).temperature > 2);
     assert.equal(JSON.parse(chat.mutate(rng, 'missing_messages').data).messages, undefined);
 
-    const completions = generativeGenerator({ protocol: 'openai-completions', model: 'm', prompts: { kind: 'generated', mean: 50, stddev: 0 }, maxTokens: 8, stream: false, temperature: 0.7 });
+    const completions = generativeGenerator({
+      protocol: 'openai-completions',
+      model: 'm',
+      prompts: { kind: 'generated', mean: 50, stddev: 0 },
+      maxTokens: 8,
+      stream: false,
+      temperature: 0.7,
+    });
     const body = JSON.parse(completions.next(rng).data);
     assert.equal(body.prompt.split(' ').length, 50);
     assert.equal(body.temperature, 0.7);
@@ -92,7 +136,7 @@ describe('OpenAI request bodies', () => {
 
 describe('streamed answers: server-reported counts are checked (hostile input, second round)', () => {
   const usage = (n: string) => `data: {"choices":[],"usage":{"completion_tokens":${n}}}\n\n`;
-  const wire = (n: string) => chunk('a') + chunk('b') + usage(n) + 'data: [DONE]\n\n';
+  const wire = (n: string) => `${chunk('a') + chunk('b') + usage(n)}data: [DONE]\n\n`;
   const withMax = (text: string, maxTokens: number | null, cuts: number[] = []) => {
     const s = new TokenStream();
     s.reset('openai-chat', maxTokens);
@@ -117,7 +161,7 @@ describe('streamed answers: server-reported counts are checked (hostile input, s
     assert.equal(withMax(wire('null'), 20).timing?.tokens, 2);
   });
 
-  it('a count above the max_tokens asked for fails; at or below it, it is the answer\'s count', () => {
+  it("a count above the max_tokens asked for fails; at or below it, it is the answer's count", () => {
     const over = withMax(wire('21'), 20);
     assert.equal(over.s.failure, 'usage.completion_tokens 21 is above the max_tokens asked for (20)');
     assert.equal(withMax(wire('20'), 20).timing?.tokens, 20);

@@ -16,7 +16,10 @@ describe('noise: intervals', () => {
     const rng = new Rng(3);
     const pairs = Array.from({ length: 8 }, () => {
       const runner = Math.exp(0.3 * normal(rng)); // the whole runner's speed, shared by the pair
-      return [120 * runner * Math.exp(0.02 * normal(rng)), 100 * runner * Math.exp(0.02 * normal(rng))] as [number, number];
+      return [120 * runner * Math.exp(0.02 * normal(rng)), 100 * runner * Math.exp(0.02 * normal(rng))] as [
+        number,
+        number,
+      ];
     });
     // The whole-run figures passed in don't set the change: the pairs do (their mean log ratio).
     const e = comparePaired(150, 100, pairs, 'log', 0.95)!;
@@ -29,7 +32,10 @@ describe('noise: intervals', () => {
 
   it('paired ratios: a pair caught by a disturbance widens the interval as much as it moves the figure', () => {
     // One block of B met a neighbour starting up: it alone lifts B's whole-run p99 by 40%.
-    const pairs: Array<[number, number]> = [1.01, 0.99, 1.02, 0.98, 2.5, 1.0, 1.01, 0.99, 1.0, 1.02].map((r) => [100 * r, 100]);
+    const pairs: Array<[number, number]> = [1.01, 0.99, 1.02, 0.98, 2.5, 1.0, 1.01, 0.99, 1.0, 1.02].map((r) => [
+      100 * r,
+      100,
+    ]);
     const e = comparePaired(140, 100, pairs, 'log', 0.95)!;
     assert.ok(e.change < 0.12, `moved by a tenth of the pair's ratio: ${JSON.stringify(e)}`);
     assert.ok(e.low < 0, `not a failure: ${JSON.stringify(e)}`);
@@ -60,20 +66,29 @@ describe('noise: intervals', () => {
       if (e.low > 0 || e.high < 0) excluded++;
       const pairs = Array.from({ length: 8 }, () => {
         const shift = 0.3 * normal(rng);
-        return [50 * Math.exp(shift + 0.05 * normal(rng)), 50 * Math.exp(shift + 0.05 * normal(rng))] as [number, number];
+        return [50 * Math.exp(shift + 0.05 * normal(rng)), 50 * Math.exp(shift + 0.05 * normal(rng))] as [
+          number,
+          number,
+        ];
       });
       const geo = (k: 0 | 1) => Math.exp(pairs.reduce((a, p) => a + Math.log(p[k]), 0) / pairs.length);
       const p = comparePaired(geo(0), geo(1), pairs, 'log', 0.95)!;
       if (p.low > 0 || p.high < 0) pairedExcluded++;
     }
     assert.ok(excluded / trials < 0.075, `baseline-file false exclusions ${excluded}/${trials}`);
-    assert.ok(pairedExcluded / trials > 0.03 && pairedExcluded / trials < 0.07, `paired false exclusions ${pairedExcluded}/${trials}`);
+    assert.ok(
+      pairedExcluded / trials > 0.03 && pairedExcluded / trials < 0.07,
+      `paired false exclusions ${pairedExcluded}/${trials}`,
+    );
   });
 
   it('few baseline runs: the prior spread bounds the interval, so a 2× slowdown fails with 1, 2 or 3 runs', () => {
     const rng = new Rng(21);
     const prior = { spread: 0.1, runs: 4 };
-    const run = (v: number) => ({ value: v, windows: Array.from({ length: 10 }, () => v * Math.exp(0.05 * normal(rng))) });
+    const run = (v: number) => ({
+      value: v,
+      windows: Array.from({ length: 10 }, () => v * Math.exp(0.05 * normal(rng))),
+    });
     for (const r of [1, 2, 3]) {
       const runs = Array.from({ length: r }, () => run(50 * Math.exp(0.1 * normal(rng))));
       const base = Math.exp(runs.reduce((a, x) => a + Math.log(x.value), 0) / r);
@@ -87,8 +102,13 @@ describe('noise: intervals', () => {
 
   it('a baseline whose own runs disagree widens the interval, but never past max_noise: 2× still fails', () => {
     const wild = [60, 180].map((v) => ({ value: v, windows: Array.from({ length: 10 }, () => v) }));
-    const loose = compareToBaseline({ value: 1.3 * 104, windows: [] }, 104, wild, 'log', 0.95, { prior: { spread: 0.1, runs: 4 } })!;
-    const capped = compareToBaseline({ value: 2 * 104, windows: [] }, 104, wild, 'log', 0.95, { prior: { spread: 0.1, runs: 4 }, maxHalfWidth: Math.log(1.5) })!;
+    const loose = compareToBaseline({ value: 1.3 * 104, windows: [] }, 104, wild, 'log', 0.95, {
+      prior: { spread: 0.1, runs: 4 },
+    })!;
+    const capped = compareToBaseline({ value: 2 * 104, windows: [] }, 104, wild, 'log', 0.95, {
+      prior: { spread: 0.1, runs: 4 },
+      maxHalfWidth: Math.log(1.5),
+    })!;
     assert.ok(loose.low < 0, JSON.stringify(loose));
     assert.ok(capped.low > 0.3 && capped.high < 2.01, JSON.stringify(capped));
   });
@@ -115,7 +135,10 @@ describe('noise: intervals', () => {
   });
 
   it('says when a longer run would settle it, and when only more baseline runs would', () => {
-    const flat = (v: number, sd: number, rng: Rng) => ({ value: v, windows: Array.from({ length: 10 }, () => v * Math.exp(sd * normal(rng))) });
+    const flat = (v: number, sd: number, rng: Rng) => ({
+      value: v,
+      windows: Array.from({ length: 10 }, () => v * Math.exp(sd * normal(rng))),
+    });
     const rng = new Rng(5);
     // Baseline runs agree; the new run's windows are noisy: a longer run would narrow the interval.
     const quiet = [flat(100, 0.01, rng), flat(100, 0.01, rng), flat(100, 0.01, rng)];
@@ -153,7 +176,15 @@ describe('noise: intervals', () => {
 
 describe('blocks: a paired run cuts the schedule into slices', () => {
   it('slices a ramp so each block pair sees the same part of it', () => {
-    const load: OpenLoad = { model: 'open', arrival: 'constant', stages: [{ durationMs: 8000, fromRate: 0, toRate: 80 }], warmupMs: 2000, durationMs: 8000, maxInFlight: 10, workers: 1 };
+    const load: OpenLoad = {
+      model: 'open',
+      arrival: 'constant',
+      stages: [{ durationMs: 8000, fromRate: 0, toRate: 80 }],
+      warmupMs: 2000,
+      durationMs: 8000,
+      maxInFlight: 10,
+      workers: 1,
+    };
     const second = blockLoad(load, { index: 1, count: 4, warmupMs: 0, measure: true });
     assert.deepEqual(second.stages, [{ durationMs: 2000, fromRate: 20, toRate: 40 }]);
     assert.equal(second.warmupMs, 0);
@@ -164,4 +195,3 @@ describe('blocks: a paired run cuts the schedule into slices', () => {
     assert.equal(warm.durationMs, 0);
   });
 });
-
