@@ -14,10 +14,10 @@ import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFile
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { buildBaseline, readResults } from '../src/gate/baseline.ts';
-import type { Baseline } from '../src/gate/types.ts';
+import { buildBaseline } from '../src/gate/baseline.ts';
+import { appendEntry, historyEntry, readResults, type Baseline, type History } from '../src/store/index.ts';
 import { judge } from '../src/gate/verdict.ts';
-import { appendEntry, baselineFromHistory, historyEntry, type History } from '../src/gate/history.ts';
+import { baselineFromHistory } from '../src/gate/history.ts';
 import { loadScenario } from '../src/scenario/parse.ts';
 import { DEFAULT_CONFIDENCE, DEFAULT_MAX_NOISE, DEFAULT_PRIOR } from '../src/scenario/types.ts';
 

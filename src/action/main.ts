@@ -2,15 +2,7 @@ import * as core from '@actions/core';
 import { existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import {
-  baselineFromHistory,
-  readResults,
-  shouldFail,
-  writeBaseline,
-  type Baseline,
-  type History,
-  type Verdict,
-} from '../gate/index.ts';
+import { baselineFromHistory, shouldFail, type Baseline, type History, type Verdict } from '../gate/index.ts';
 import {
   client,
   commentOnPullRequest,
@@ -59,6 +51,7 @@ import {
 import { loadScenario, type Scenario } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
 import { readInputs, type Inputs } from './inputs.ts';
+import { readResults, writeBaseline } from '../store/index.ts';
 
 /** Labels this job's containers, so the post step removes exactly them. */
 export function runLabel(env: NodeJS.ProcessEnv = process.env): string {

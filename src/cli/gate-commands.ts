@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { buildBaseline, readBaseline, readHistory, readResults, writeBaseline } from '../gate/index.ts';
+import { buildBaseline } from '../gate/index.ts';
 import { ShardMergeError } from '../metrics/index.ts';
 import { mergeAndGate, readAgainst, type BaselineSource } from '../pipeline/index.ts';
 import { judge, shouldFail } from '../gate/index.ts';
@@ -8,6 +8,7 @@ import { verdictText } from '../report/index.ts';
 import { markdownReport } from '../report/index.ts';
 import { loadScenario } from '../scenario/index.ts';
 import { EXIT, UsageError } from './errors.ts';
+import { readBaseline, readHistory, readResults, writeBaseline } from '../store/index.ts';
 
 interface Io {
   out: (s: string) => void;

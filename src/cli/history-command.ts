@@ -2,22 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { baselineFromHistory, DEFAULT_HISTORY_RUNS, historyTrend, type History, type Verdict } from '../gate/index.ts';
+import { historyCsv, historyJsonLines, historyTable, htmlReport } from '../report/index.ts';
+import { EXIT, UsageError } from './errors.ts';
 import {
   appendEntry,
-  baselineFromHistory,
-  DEFAULT_HISTORY_RUNS,
   DEFAULT_KEEP,
   historyEntry,
-  historyTrend,
   readHistory,
   readResults,
   writeBaseline,
   writeHistory,
-  type History,
-  type Verdict,
-} from '../gate/index.ts';
-import { historyCsv, historyJsonLines, historyTable, htmlReport } from '../report/index.ts';
-import { EXIT, UsageError } from './errors.ts';
+} from '../store/index.ts';
 
 interface Io {
   out: (s: string) => void;

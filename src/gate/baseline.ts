@@ -1,26 +1,16 @@
-import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import schema from '../../schema/baseline.schema.json' with { type: 'json' };
-import resultsSchema from '../../schema/results.schema.json' with { type: 'json' };
 import {
-  decodeHistogram,
   encodeHistogram,
+  headlineOf,
   histogramOf,
-  keepHistogram,
   mergeHistograms,
+  mergeTokens,
   summarize,
+  type CapacityFigures,
+  type Results,
+  type TokenStats,
 } from '../metrics/index.ts';
-import { headlineOf, mergeTokens, type TokenStats } from '../metrics/index.ts';
-import type { CapacityFigures, Results } from '../metrics/index.ts';
-import { InvalidFileError, SourceDocument, validate } from '../shared/document.ts';
-import type { Baseline, BaselineFigures } from './types.ts';
 import { own } from '../shared/own.ts';
-
-/** Largest baseline read (ours are tens of KB), and largest results.json (a week-long run's series). */
-const MAX_BASELINE_BYTES = 16 * 1024 * 1024;
-const MAX_RESULTS_BYTES = 128 * 1024 * 1024;
-
-const SCHEMA_REF = 'https://github.com/org/mlload-action/schema/baseline.schema.json';
+import { BASELINE_SCHEMA_REF, type Baseline, type BaselineFigures } from '../store/index.ts';
 
 /** Runs merged exactly: counts and histograms add; throughput is the counts over the time each run's requests took. */
 export function mergeFigures(
@@ -63,7 +53,7 @@ export function buildBaseline(runs: Results[]): Baseline {
   delete target.cpu_percent;
   delete target.memory_mb;
   return {
-    $schema: SCHEMA_REF,
+    $schema: BASELINE_SCHEMA_REF,
     schema_version: 1,
     scenario: { name: first.scenario.name, hash: first.scenario.hash },
     created_at: new Date().toISOString(),
@@ -119,98 +109,4 @@ export function medianCapacity(
       bracket: [median(searched.map((c) => c.bracket[0])), median(searched.map((c) => c.bracket[1]))],
     },
   };
-}
-
-/**
- * Reads and validates a baseline file; null when there is none and `missing: 'none'` (the action's
- * default path before the first baseline is committed); a path given on purpose must exist.
- * Corrupt files throw InvalidFileError.
- */
-export function readBaseline(file: string, missing: 'none' | 'error' = 'error'): Baseline | null {
-  if (!existsSync(file)) {
-    if (missing === 'none') return null;
-    throw new InvalidFileError([
-      {
-        file,
-        line: 0,
-        col: 0,
-        key: '',
-        message:
-          'no such baseline file: make one with `mlload baseline <results.json>... --out FILE`, or check the path',
-      },
-    ]);
-  }
-  const doc = SourceDocument.read(file, MAX_BASELINE_BYTES);
-  const value = doc.value as { schema_version?: unknown; tool?: unknown; started_at?: unknown } | null;
-  if (value && typeof value === 'object' && value.tool !== undefined && value.started_at !== undefined) {
-    throw new InvalidFileError([
-      {
-        ...doc.problem(
-          [],
-          `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``,
-        ),
-        line: 0,
-        col: 0,
-      },
-    ]);
-  }
-  const version = value?.schema_version;
-  if (version !== undefined && version !== 1) {
-    throw new InvalidFileError([
-      doc.problem(
-        ['schema_version'],
-        `is ${JSON.stringify(version)}; this mlload reads version 1 baselines: refresh the baseline`,
-      ),
-    ]);
-  }
-  const problems = validate(doc, schema);
-  if (problems.length > 0) throw new InvalidFileError(problems);
-  const baseline = doc.value as Baseline;
-  if (baseline.overall.count < 1)
-    throw new InvalidFileError([
-      doc.problem(['overall', 'count'], 'is 0: a baseline of no requests compares with nothing'),
-    ]);
-  for (const [scope, f] of [['overall', baseline.overall], ...Object.entries(baseline.requests)] as Array<
-    [string, BaselineFigures]
-  >) {
-    const path = scope === 'overall' ? ['overall'] : ['requests', scope];
-    let histogram: ReturnType<typeof decodeHistogram>;
-    try {
-      histogram = decodeHistogram(f.histogram);
-    } catch (err) {
-      throw new InvalidFileError([
-        doc.problem([...path, 'histogram'], `is not a valid encoded HDR histogram (${(err as Error).message})`),
-      ]);
-    }
-    // The figures must be the histogram's: a hand-edited p95 would be compared while the histogram disagrees.
-    keepHistogram(f, histogram);
-    if (histogram.totalCount !== f.count)
-      throw new InvalidFileError([
-        doc.problem([...path, 'count'], `is ${f.count} but the histogram holds ${histogram.totalCount} requests`),
-      ]);
-    if (f.failure_count > f.count)
-      throw new InvalidFileError([doc.problem([...path, 'failure_count'], 'is larger than count')]);
-    const from = summarize(histogram);
-    for (const k of ['p50', 'p95', 'p99'] as const) {
-      if (Math.abs(f.latency_ms[k] - from[k]) > Math.max(0.01, from[k] * 0.01)) {
-        throw new InvalidFileError([
-          doc.problem([...path, 'latency_ms', k], `is ${f.latency_ms[k]} ms but the histogram says ${from[k]} ms`),
-        ]);
-      }
-    }
-  }
-  return baseline;
-}
-
-export function writeBaseline(file: string, baseline: Baseline): void {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(baseline, null, 2)}\n`);
-}
-
-/** Reads a results.json written by `mlload run`. */
-export function readResults(file: string): Results {
-  const doc = SourceDocument.read(file, MAX_RESULTS_BYTES);
-  const problems = validate(doc, resultsSchema);
-  if (problems.length > 0) throw new InvalidFileError(problems);
-  return doc.value as Results;
 }

@@ -1,41 +1,5 @@
-import type { Environment, HeadlineFigures, RequestStats, TargetFigures, Window } from '../metrics/index.ts';
+import type { HeadlineFigures } from '../metrics/index.ts';
 import type { TokenTiming } from '../scenario/index.ts';
-
-/** A baseline's merged figures, overall or of one request: a run's, less what a comparison does not use. */
-export type BaselineFigures = Pick<
-  RequestStats,
-  'count' | 'failure_count' | 'rps' | 'error_rate' | 'latency_ms' | 'histogram' | 'tokens'
->;
-
-export interface Baseline {
-  $schema?: string;
-  schema_version: 1;
-  scenario: { name: string; hash: string };
-  created_at: string;
-  runs: number;
-  tool_version?: string;
-  environment: Environment;
-  target?: Partial<TargetFigures>;
-  overall: BaselineFigures;
-  requests: Record<string, BaselineFigures>;
-  /** Each run's own figures and windows: the spread the noise-aware comparison works from. */
-  per_run?: BaselineRun[];
-  /** The capacity searches of the runs: their median, and the median bracket's ends. */
-  capacity?: { unit: 'req/s' | 'users'; value: number | null; bracket: [number | null, number | null] };
-}
-
-/** One run of a baseline. Files written before windows were kept hold only the headline figures. */
-export interface BaselineRun extends Partial<HeadlineFigures> {
-  rps: number;
-  error_rate: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  requests?: Record<string, HeadlineFigures>;
-  windows?: Window[];
-  /** This run's capacity (null: even its lowest probe failed), when it searched. */
-  capacity?: number | null;
-}
 
 export type Metric =
   | 'count'

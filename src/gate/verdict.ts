@@ -10,18 +10,8 @@ import {
   type Estimate,
   type Scale,
 } from './noise.ts';
-import type {
-  Baseline,
-  BaselineFigures,
-  BaselineRun,
-  BlockRatio,
-  Check,
-  Comparison,
-  Metric,
-  Notice,
-  Unit,
-  Verdict,
-} from './types.ts';
+import type { Baseline, BaselineFigures, BaselineRun } from '../store/index.ts';
+import type { BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
 import { own } from '../shared/own.ts';
 
 type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms' | 'tokens'>;

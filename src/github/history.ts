@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatHistory, parseHistory, type History } from '../gate/index.ts';
+import type { History } from '../gate/index.ts';
 import { GitHubError, withRetry, type Octokit } from './api.ts';
+import { formatHistory, parseHistory } from '../store/index.ts';
 
 /** Where a scenario's history lives: a file on a branch of its own. */
 export interface HistoryLocation {

@@ -1,10 +1,10 @@
-import { appendEntry, historyEntry } from '../gate/index.ts';
 import type { Results } from '../metrics/index.ts';
 import { client, GitHubError } from './api.ts';
 import { recordToBranch, type HistoryLocation } from './history.ts';
 import { uploadResults } from './artifact.ts';
 import { findComment, tokenLogin, upsertComment } from './comment.ts';
 import type { RunContext } from './context.ts';
+import { appendEntry, historyEntry } from '../store/index.ts';
 
 /** Where the action's messages go: its log and its warnings (annotations). */
 export interface Log {

@@ -4,9 +4,7 @@ import {
   buildBaseline,
   comparableRuns,
   judge,
-  machineOf,
   MIN_HISTORY_RUNS,
-  readBaseline,
   type Baseline,
   type BaselineOrigin,
   type History,
@@ -17,6 +15,7 @@ import { describeEnvironment, type Results } from '../metrics/index.ts';
 import { writeResultFiles, writeRunReport, type ReportLinks, type RunReport } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { measure, measureJudged, type JudgedRun, type MeasureOptions } from './measure.ts';
+import { machineOf, readBaseline } from '../store/index.ts';
 
 export interface BaselineSource {
   file: string;

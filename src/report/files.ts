@@ -4,6 +4,7 @@ import type { Verdict } from '../gate/index.ts';
 import { limitText, undecidedText } from './words.ts';
 import type { Results } from '../metrics/index.ts';
 import { processAlive } from '../shared/pids.ts';
+import { writeResults } from '../store/index.ts';
 import { capacityCsv, exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv, tokensCsv } from './csv.ts';
 
 /**
@@ -12,9 +13,8 @@ import { capacityCsv, exceptionsCsv, failuresCsv, statsCsv, statsHistoryCsv, tok
  */
 export function writeResultFiles(dir: string, results: Results, verdict?: Verdict): string[] {
   mkdirSync(dir, { recursive: true });
-  const judged = verdict ? { ...results, ...verdictFields(verdict) } : results;
+  writeResults(join(dir, 'results.json'), results, verdict ? verdictFields(verdict) : {});
   const files: Array<[string, string]> = [
-    ['results.json', `${JSON.stringify(judged, null, 2)}\n`],
     ['stats.csv', statsCsv(results)],
     ['stats_history.csv', statsHistoryCsv(results)],
     ['failures.csv', failuresCsv(results)],
@@ -22,11 +22,14 @@ export function writeResultFiles(dir: string, results: Results, verdict?: Verdic
     ...(results.capacity ? [['capacity.csv', capacityCsv(results)] as [string, string]] : []),
     ...(results.overall.tokens ? [['tokens.csv', tokensCsv(results)] as [string, string]] : []),
   ];
-  return files.map(([name, text]) => {
-    const path = join(dir, name);
-    writeFileSync(path, text);
-    return path;
-  });
+  return [
+    join(dir, 'results.json'),
+    ...files.map(([name, text]) => {
+      const path = join(dir, name);
+      writeFileSync(path, text);
+      return path;
+    }),
+  ];
 }
 
 /** The verdict as results.json holds it: the checks' numbers, with their limits and notes in words beside them. */

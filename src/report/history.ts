@@ -1,5 +1,6 @@
-import { formatHistory, type History } from '../gate/index.ts';
+import type { History } from '../gate/index.ts';
 import { csvRow } from './csv.ts';
+import { formatHistory } from '../store/index.ts';
 
 const FIGURES = ['count', 'failures', 'rps', 'error_rate', 'p50', 'p90', 'p95', 'p99', 'p999', 'mean'] as const;
 const COLUMNS = [

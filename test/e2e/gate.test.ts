@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { readBaseline } from '../../src/gate/baseline.ts';
 import { runCli } from '../helpers/cli.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+import { readBaseline } from '../../src/store/index.ts';
 
 const LOAD = '  rate: 200\n  arrival: constant\n  duration: 4s\n  warmup: 1s';
 

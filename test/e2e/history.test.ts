@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { parseHistory } from '../../src/gate/history.ts';
 import { runAction } from '../helpers/action.ts';
 import { runCli } from '../helpers/cli.ts';
 import { FakeGitHub } from '../helpers/github.ts';
 import { exampleScenario, tempDir } from '../helpers/scenario.ts';
 import { startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+import { parseHistory } from '../../src/store/index.ts';
 
 const LOAD = '  rate: 100\n  arrival: constant\n  duration: 2s\n  warmup: 1s';
 const HISTORY = 'history/example.json';

@@ -7,7 +7,6 @@ import { describe, it } from 'node:test';
 import type { Outcome } from '../../src/engine/index.ts';
 import { UndiciClient } from '../../src/engine/http.ts';
 import type { Results } from '../../src/metrics/types.ts';
-import { readResults } from '../../src/gate/index.ts';
 import { mergeShards, ShardMergeError } from '../../src/metrics/index.ts';
 import { Rng, type RequestPlan } from '../../src/scenario/index.ts';
 import { InvalidFileError } from '../../src/shared/document.ts';
@@ -15,6 +14,7 @@ import { runCli } from '../helpers/cli.ts';
 import { mutateJson } from '../helpers/fuzz.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 import { json, startServer } from '../helpers/servers.ts';
+import { readResults } from '../../src/store/index.ts';
 
 const chat = (url: string) => `name: hostile-stream
 target: { url: "${url}" }

@@ -3,11 +3,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenStream } from '../../src/engine/sse.ts';
-import { appendEntry, baselineFromHistory, formatHistory, parseHistory } from '../../src/gate/index.ts';
+import { baselineFromHistory } from '../../src/gate/index.ts';
 import { Rng } from '../../src/scenario/rng.ts';
 import { InvalidFileError } from '../../src/shared/document.ts';
 import { mutateJson } from '../helpers/fuzz.ts';
 import { historyEntry, MACHINE } from '../helpers/history.ts';
+import { appendEntry, formatHistory, parseHistory } from '../../src/store/index.ts';
 
 const FRAGMENTS = [
   'data: ',

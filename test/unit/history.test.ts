@@ -1,19 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  appendEntry,
-  baselineFromHistory,
-  DEFAULT_KEEP,
-  formatHistory,
-  historyTrend,
-  parseHistory,
-  thin,
-  type History,
-} from '../../src/gate/history.ts';
+import { baselineFromHistory, historyTrend } from '../../src/gate/history.ts';
 import type { Results } from '../../src/metrics/types.ts';
 import { historyCsv, historyJsonLines } from '../../src/report/history.ts';
 import { InvalidFileError } from '../../src/shared/document.ts';
 import { historyEntry, MACHINE } from '../helpers/history.ts';
+import { appendEntry, DEFAULT_KEEP, formatHistory, parseHistory, thin, type History } from '../../src/store/index.ts';
 
 const entry = historyEntry;
 

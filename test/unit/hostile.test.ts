@@ -12,7 +12,6 @@ import { gfm, gfmHtml } from 'micromark-extension-gfm';
 import { math, mathHtml } from 'micromark-extension-math';
 import { Http1Client } from '../../src/engine/http1.ts';
 import type { Outcome } from '../../src/engine/types.ts';
-import { readBaseline } from '../../src/gate/baseline.ts';
 import { judge } from '../../src/gate/verdict.ts';
 import { encodeHistogram, latencyHistogram, recordMs, summarize } from '../../src/metrics/histogram.ts';
 import type { Results } from '../../src/metrics/types.ts';
@@ -22,6 +21,7 @@ import type { RequestPlan } from '../../src/scenario/types.ts';
 import { dockerEnv } from '../../src/target/docker.ts';
 import { containerEnv, runArgs } from '../../src/target/container.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
+import { readBaseline } from '../../src/store/index.ts';
 
 /** Issue 12, the parts that need no process of their own. */
 

@@ -17,6 +17,7 @@ const ORDER = [
   'target',
   'engine',
   'metrics',
+  'store',
   'gate',
   'report',
   'github',
@@ -72,6 +73,38 @@ export function violations(edges: Edge[]): string[] {
   }
   return out;
 }
+
+/** Node modules each file under src/ imports, as paths relative to src/. */
+function nodeImports(): Array<{ file: string; module: string }> {
+  const out: Array<{ file: string; module: string }> = [];
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith('.ts')) {
+        for (const f of ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles) {
+          if (f.fileName.startsWith('node:')) out.push({ file: relative(SRC, path), module: f.fileName });
+        }
+      }
+    }
+  };
+  walk(SRC);
+  return out;
+}
+
+describe('layout: the gate is pure, the store owns the files', () => {
+  it('no module of gate/ touches the file system: results, baselines and histories are read and written in store/', () => {
+    const all = nodeImports();
+    assert.ok(
+      all.some((i) => i.file.startsWith('store/') && i.module === 'node:fs'),
+      'the walk found no store/ fs import',
+    );
+    assert.deepEqual(
+      all.filter((i) => i.file.startsWith('gate/') && /^node:(fs|fs\/promises)$/.test(i.module)),
+      [],
+    );
+  });
+});
 
 describe('layout: imports flow one way along the pipeline', () => {
   it('holds for src/', () => {
