@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { parseShard, parseStartAt } from '../scenario/index.ts';
+import { parseShard, parseStartAt } from '../pipeline/index.ts';
 
 export type Mode = 'gate' | 'update-baseline' | 'report' | 'record' | 'shard' | 'merge';
 export type CommentPolicy = 'always' | 'on-failure' | 'never';

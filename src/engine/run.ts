@@ -66,168 +66,97 @@ function stopOf(signal: AbortSignal): Stop {
   return { cause: 'interrupted', reason: r instanceof Error ? r.message : typeof r === 'string' ? r : 'stopped' };
 }
 
+/** A run's moving parts, shared by the generator's callbacks. */
+interface RunState {
+  inFlight: number;
+  users: number;
+  /** No new requests. */
+  stopped: boolean;
+  /** Outcomes after the grace period are not counted. */
+  discard: boolean;
+  stop: Stop | null;
+  /** Aborted when no more requests may start: cancels every pending sleep of the generator. */
+  halt: AbortController;
+}
+
+const newRunState = (): RunState => ({
+  inFlight: 0,
+  users: 0,
+  stopped: false,
+  discard: false,
+  stop: null,
+  halt: new AbortController(),
+});
+
 /** Generates the scenario's load against one origin and streams every outcome into the sink. */
 export async function runLoad(run: LoadRun): Promise<EngineResult> {
   const root = new Rng(run.seed);
-  const arrivalRng = root.fork(0);
   const choose = picker(run.requests, root.fork(1));
-  const payloadRng = root.fork(2);
-  const thinkRng = root.fork(3);
-
-  const connections =
-    run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
   const maxTimeout = Math.max(...run.requests.map((r) => r.timeoutMs));
   const startedAt = new Date();
   const t0 = performance.now();
   const clock = () => performance.now() - t0;
-  // Plain http gets the lean client; https goes through undici.
-  const http: Transport = run.origin.startsWith('http:')
-    ? new Http1Client(run.origin, connections, run.headers ?? {}, clock)
-    : new UndiciClient(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
+  const http = transportOf(run, maxTimeout, clock);
   const endMs = run.load.warmupMs + run.load.durationMs;
-
-  let inFlight = 0;
-  let users = 0;
-  let stopped = false; // no new requests
-  let discard = false; // outcomes after the grace period are not counted
-  let stop: Stop | null = null;
-
-  // A second of the series belongs to the phase its middle falls in.
-  const phase = (): Phase => {
-    const mid = clock() - 500;
-    return mid >= endMs || (stop !== null && clock() < endMs)
-      ? 'drain'
-      : mid < run.load.warmupMs
-        ? 'warmup'
-        : 'measure';
-  };
-  // Aborted when no more requests may start: cancels every pending sleep of the generator.
-  const halt = new AbortController();
-  const wake = () => halt.abort();
-  // A throw in a callback of the generator (a payload source, the sink) would be uncaught and lose
-  // the run: it stops the run instead, as an engine error, and what was measured is kept.
-  const fail = (err: unknown) => {
-    if (stop?.cause === 'engine-error') return;
-    stop = {
-      cause: 'engine-error',
-      reason: `the load generator failed: ${err instanceof Error ? err.message : String(err)}`,
-    };
-    stopped = true;
-    wake();
-  };
-  const ticker = setInterval(() => {
-    try {
-      run.sink.second(clock(), { inFlight, users, phase: phase() });
-    } catch (err) {
-      fail(err);
-    }
-  }, 1000);
-  const onAbort = () => {
-    if (stopped) return;
-    stopped = true;
-    stop = stopOf(run.signal!);
-    wake();
-  };
+  const state = newRunState();
+  const { wake, phase, fail, ticker, onAbort } = controls(run, state, clock, endMs);
   let timer: NodeJS.Timeout | undefined;
   try {
     if (run.signal?.aborted) onAbort();
     run.signal?.addEventListener('abort', onAbort, { once: true });
-
-    // A request's payload, drawn in arrival order (FIFO sends keep that order; shards draw every arrival's).
-    const draw = (index: number): Payload | null => {
-      const plan = run.requests[index]!;
-      return plan.body ? plan.body.next(payloadRng) : null;
-    };
-    const send = (index: number, scheduled: number, next: () => void, drawn?: Payload | null): void => {
-      const plan = run.requests[index]!;
-      let payload: Payload | null;
-      try {
-        payload = drawn !== undefined ? drawn : draw(index);
-      } catch (err) {
-        fail(err);
-        return next();
-      }
-      inFlight++;
-      http.send(plan, payload, scheduled, (outcome) => {
-        inFlight--;
-        try {
-          if (!discard) run.sink.record(index, outcome);
-        } catch (err) {
-          fail(err);
-        }
-        next();
-      });
-    };
-    // A shard draws at arrival, outside `send`: a payload source that throws stops the run there too.
-    const drawOrFail = (index: number): Payload | null => {
-      try {
-        return draw(index);
-      } catch (err) {
-        fail(err);
-        return null;
-      }
-    };
+    const { send, drawOrFail } = senders(run, http, state, fail, root.fork(2));
     // An arrival that was due but never sent is a failure, and its wait is its latency.
     const unsent = (scheduled: number, reason: string, index = choose()): void => {
       const now = clock();
       run.sink.record(index, { scheduled, sent: now, done: now, status: 0, bytes: 0, failure: reason });
     };
-
     const finished =
       run.load.model === 'open'
-        ? runOpen(
-            run.load,
-            arrivalRng,
+        ? runOpen(run.load, root.fork(0), {
             choose,
             send,
             unsent,
             clock,
-            () => stop !== null,
-            () => inFlight,
-            halt.signal,
-            run.shard ? { ...run.shard, draw: drawOrFail } : null,
-          )
+            isAborted: () => state.stop !== null,
+            inFlight: () => state.inFlight,
+            halt: state.halt.signal,
+            shard: run.shard ? { ...run.shard, draw: drawOrFail } : null,
+          })
         : runClosed(
             run.load,
-            thinkRng,
+            root.fork(3),
             choose,
             send,
             clock,
-            () => stopped,
-            (n) => (users = n),
-            halt.signal,
+            () => state.stopped,
+            (n) => (state.users = n),
+            state.halt.signal,
           );
 
     // Stop at the end of the schedule, or earlier on abort; then let in-flight requests finish.
     // The closed model's users stop at the end; the open model's schedule ends on its own, every
     // arrival due before the end sent however late a timer fires (none is lost at the edge).
     timer = setTimeout(() => {
-      stopped = true;
+      state.stopped = true;
       if (run.load.model === 'closed') wake();
     }, endMs);
     await finished.generated;
     clearTimeout(timer);
-    stopped = true;
-    const graceMs = stop === null ? maxTimeout + 1000 : STOP_GRACE_MS;
-    const graceOver = new AbortController();
-    const drained = await Promise.race([
-      finished.drained.then(() => true),
-      sleep(graceMs, false, { signal: graceOver.signal }).catch(() => false),
-    ]);
-    graceOver.abort();
+    state.stopped = true;
+    const drained = await drain(finished, state.stop === null ? maxTimeout + 1000 : STOP_GRACE_MS);
     for (const { scheduled, index } of finished.leftover()) unsent(scheduled, 'not sent: queue', index);
-    if (!drained) discard = true;
+    if (!drained) state.discard = true;
     const elapsedMs = clock();
     clearInterval(ticker);
-    run.sink.second(elapsedMs, { inFlight, users, phase: phase() });
+    run.sink.second(elapsedMs, { inFlight: state.inFlight, users: state.users, phase: phase() });
     await (drained ? http.close() : http.destroy());
-
+    const stop = state.stop as Stop | null;
     const measuredMs =
       stop === null ? run.load.durationMs : Math.max(0, Math.min(elapsedMs, endMs) - run.load.warmupMs);
     return { elapsedMs, measuredMs, stop, startedAt, finishedAt: new Date() };
   } catch (err) {
     // Nothing of the run may outlive it: a timer left here keeps the process alive forever.
-    stopped = true;
+    state.stopped = true;
     wake();
     await http.destroy();
     throw err;
@@ -236,6 +165,98 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
     clearTimeout(timer);
     run.signal?.removeEventListener('abort', onAbort);
   }
+}
+
+/** Stopping the run (on a signal, or on a throw in a callback), the phase of a second, and the seconds' ticker. */
+function controls(run: LoadRun, state: RunState, clock: () => number, endMs: number) {
+  const wake = () => state.halt.abort();
+  // A second of the series belongs to the phase its middle falls in.
+  const phase = (): Phase => {
+    const mid = clock() - 500;
+    if (mid >= endMs || (state.stop !== null && clock() < endMs)) return 'drain';
+    return mid < run.load.warmupMs ? 'warmup' : 'measure';
+  };
+  // A throw in a callback of the generator (a payload source, the sink) would be uncaught and lose
+  // the run: it stops the run instead, as an engine error, and what was measured is kept.
+  const fail = (err: unknown) => {
+    if (state.stop?.cause === 'engine-error') return;
+    const reason = `the load generator failed: ${err instanceof Error ? err.message : String(err)}`;
+    state.stop = { cause: 'engine-error', reason };
+    state.stopped = true;
+    wake();
+  };
+  const ticker = setInterval(() => {
+    try {
+      run.sink.second(clock(), { inFlight: state.inFlight, users: state.users, phase: phase() });
+    } catch (err) {
+      fail(err);
+    }
+  }, 1000);
+  const onAbort = () => {
+    if (state.stopped) return;
+    state.stopped = true;
+    state.stop = stopOf(run.signal!);
+    wake();
+  };
+  return { wake, phase, fail, ticker, onAbort };
+}
+
+/** The HTTP client: the lean one for plain http, undici for https. */
+function transportOf(run: LoadRun, maxTimeout: number, clock: () => number): Transport {
+  const connections =
+    run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
+  return run.origin.startsWith('http:')
+    ? new Http1Client(run.origin, connections, run.headers ?? {}, clock)
+    : new UndiciClient(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
+}
+
+/** Whether every started request finished within the grace time. */
+async function drain(phases: Phases, graceMs: number): Promise<boolean> {
+  const graceOver = new AbortController();
+  const drained = await Promise.race([
+    phases.drained.then(() => true),
+    sleep(graceMs, false, { signal: graceOver.signal }).catch(() => false),
+  ]);
+  graceOver.abort();
+  return drained;
+}
+
+/** Sending a request with its payload, drawn in arrival order (FIFO sends keep that order). */
+function senders(run: LoadRun, http: Transport, state: RunState, fail: (err: unknown) => void, payloadRng: Rng) {
+  const draw = (index: number): Payload | null => {
+    const plan = run.requests[index]!;
+    return plan.body ? plan.body.next(payloadRng) : null;
+  };
+  const send = (index: number, scheduled: number, next: () => void, drawn?: Payload | null): void => {
+    const plan = run.requests[index]!;
+    let payload: Payload | null;
+    try {
+      payload = drawn !== undefined ? drawn : draw(index);
+    } catch (err) {
+      fail(err);
+      return next();
+    }
+    state.inFlight++;
+    http.send(plan, payload, scheduled, (outcome) => {
+      state.inFlight--;
+      try {
+        if (!state.discard) run.sink.record(index, outcome);
+      } catch (err) {
+        fail(err);
+      }
+      next();
+    });
+  };
+  // A shard draws every arrival's payload at arrival, outside `send`: a source that throws stops the run there too.
+  const drawOrFail = (index: number): Payload | null => {
+    try {
+      return draw(index);
+    } catch (err) {
+      fail(err);
+      return null;
+    }
+  };
+  return { send, drawOrFail };
 }
 
 interface Phases {
@@ -256,25 +277,44 @@ export const MAX_QUEUED = 1_000_000;
 type Send = (index: number, scheduled: number, next: () => void, drawn?: Payload | null) => void;
 
 /** Open model: requests start at their arrival times, whatever the responses do. */
-function runOpen(
-  load: OpenLoad,
-  rng: Rng,
-  choose: () => number,
-  send: Send,
-  unsent: (scheduled: number, reason: string, index?: number) => void,
-  clock: () => number,
-  isAborted: () => boolean,
-  inFlight: () => number,
-  halt: AbortSignal,
-  shard: (ShardPart & { draw: (index: number) => Payload | null }) | null,
-): Phases {
+/** What the open model's generator uses of the run. */
+interface OpenPorts {
+  choose: () => number;
+  send: Send;
+  unsent: (scheduled: number, reason: string, index?: number) => void;
+  clock: () => number;
+  isAborted: () => boolean;
+  inFlight: () => number;
+  halt: AbortSignal;
+  shard: (ShardPart & { draw: (index: number) => Payload | null }) | null;
+}
+
+/** A drawn arrival: its request and payload. */
+type Drawn = { index: number; payload: Payload | null };
+
+/**
+ * The request and payload of the next arrival of the whole schedule: a shard draws every arrival's, its own and the
+ * others' alike, so its requests are the whole schedule's; undefined when the arrival is another shard's, null when
+ * the generator is not a shard (it draws at sending).
+ */
+function arrivalTaker(shard: OpenPorts['shard'], choose: () => number): () => Drawn | null | undefined {
+  let arrival = 0;
+  return () => {
+    if (!shard) return null;
+    const own = arrival++ % shard.count === shard.index;
+    const index = choose();
+    const payload = shard.draw(index);
+    return own ? { index, payload } : undefined;
+  };
+}
+
+function runOpen(load: OpenLoad, rng: Rng, ports: OpenPorts): Phases {
+  const { choose, send, unsent, clock, isAborted, inFlight, halt, shard } = ports;
   const schedule = new ArrivalSchedule(load.stages, load.warmupMs, load.arrival, rng);
   // Arrivals that found every slot busy wait here; their wait counts as latency.
   const queue: number[] = [];
-  // A shard draws each arrival's request and payload as it comes due, its own and the others'
-  // alike, so its requests are the whole schedule's; its own queued arrivals keep theirs here.
-  const drawn: Array<{ index: number; payload: Payload | null } | undefined> = [];
-  let arrival = 0;
+  // A shard's own queued arrivals keep their drawn request and payload here.
+  const drawn: Array<Drawn | undefined> = [];
   let head = 0;
   let pending = 0;
   let onIdle: (() => void) | null = null;
@@ -295,19 +335,12 @@ function runOpen(
       }
     } else if (pending === 0 && onIdle) onIdle();
   };
-  const start = (scheduled: number, d?: { index: number; payload: Payload | null }) => {
+  const start = (scheduled: number, d?: Drawn) => {
     pending++;
     if (d) send(d.index, scheduled, finished, d.payload);
     else send(choose(), scheduled, finished);
   };
-  /** The request and payload of the next arrival of the whole schedule; undefined when it is another shard's. */
-  const take = (): { index: number; payload: Payload | null } | null | undefined => {
-    if (!shard) return null;
-    const own = arrival++ % shard.count === shard.index;
-    const index = choose();
-    const payload = shard.draw(index);
-    return own ? { index, payload } : undefined;
-  };
+  const take = arrivalTaker(shard, choose);
 
   const generated = new Promise<void>((resolve) => {
     const pump = () => {

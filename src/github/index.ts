@@ -4,6 +4,6 @@ export { downloadArtifacts, uploadResults } from './artifact.ts';
 export { commitBaseline, type BaselineCommit } from './baseline-commit.ts';
 export { findComment, tokenLogin, upsertComment } from './comment.ts';
 export { readRunContext, type RunContext } from './context.ts';
-export { commentOnPullRequest, recordRun, uploadRun, type CommentRequest, type Log } from './publish.ts';
+export { commentOnPullRequest, recordRun, type CommentRequest, type Log } from './publish.ts';
 export { historyLabel, historyPath, readBranchHistory, recordToBranch, type HistoryLocation } from './history.ts';
-export { defaultStartAt, DEFAULT_START_DELAY_S, shardArtifactName, shardArtifactPrefix } from './shards.ts';
+export { defaultStartAt, DEFAULT_START_DELAY_S } from './shards.ts';

@@ -1,32 +1,14 @@
 import type { Results } from '../metrics/index.ts';
 import { client, GitHubError } from './api.ts';
 import { recordToBranch, type HistoryLocation } from './history.ts';
-import { uploadResults } from './artifact.ts';
 import { findComment, tokenLogin, upsertComment } from './comment.ts';
 import type { RunContext } from './context.ts';
 import { appendEntry, historyEntry } from '../store/index.ts';
 
-/** Where the action's messages go: its log and its warnings (annotations). */
+/** Where the github stage's messages go: the action's log and warnings. */
 export interface Log {
   info(line: string): void;
   warning(line: string): void;
-}
-
-/**
- * Uploads the run's files as the artifact `mlload-<name>`; null off a runner or when the upload fails (the files stay).
- */
-export async function uploadRun(name: string, dir: string, files: string[], log: Log): Promise<string | null> {
-  try {
-    const uploaded = await uploadResults(`mlload-${name}`, files, dir);
-    if (!uploaded) {
-      log.info(`mlload: not on a GitHub runner with artifact storage: results stay in ${dir}`);
-      return null;
-    }
-    return uploaded.url;
-  } catch (err) {
-    log.warning(`mlload: uploading the results artifact failed: ${(err as Error).message}; results stay in ${dir}`);
-    return null;
-  }
 }
 
 export interface CommentRequest {

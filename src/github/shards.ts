@@ -1,10 +1,6 @@
 import { client, withRetry } from './api.ts';
 import type { RunContext } from './context.ts';
 
-/** The artifact a shard's results go into, and the prefix the merge job downloads by. */
-export const shardArtifactPrefix = (scenario: string) => `mlload-shard-${scenario}-`;
-export const shardArtifactName = (scenario: string, index: number) => `${shardArtifactPrefix(scenario)}${index}`;
-
 /**
  * Seconds after the workflow run began at which its shards start, by default: time for every matrix job to get a runner
  * and start its target.

@@ -50,6 +50,66 @@ export function mergeShards(inputs: ShardInput[], options: { allowApart?: boolea
 }
 
 function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results {
+  checkShards(inputs);
+  const shards = [...inputs].sort((a, b) => a.results.shard!.index - b.results.shard!.index).map((x) => x.results);
+  const count = shards[0]!.shard!.count;
+  const starts = shardStarts(shards, options);
+  const base = shards[0]!;
+  const names = Object.keys(base.requests);
+  // Achieved time: the longest any shard took to complete its measured requests.
+  const seconds = Math.max(
+    ...shards.map((r) => (r.overall.rps > 0 ? r.overall.count / r.overall.rps : r.duration_s)),
+    1e-3,
+  );
+  const duration = Math.max(...shards.map((r) => r.duration_s));
+  const offered = duration > 0 ? duration : 1;
+  const requests: Record<string, RequestStats> = {};
+  for (const n of names) {
+    const parts = shards.map((r) => own(r.requests, n)).filter((x) => x !== undefined);
+    setOwn(requests, n, { method: parts[0]!.method, path: parts[0]!.path, ...mergeStats(parts, seconds, offered) });
+  }
+  const overall = mergeStats(
+    shards.map((r) => r.overall),
+    seconds,
+    offered,
+  );
+  const t0 = Math.min(...starts);
+  const identities = names.map((name) => ({
+    name,
+    method: own(base.requests, name)!.method,
+    path: own(base.requests, name)!.path,
+  }));
+  const { series, windows } = mergeSeconds(
+    shards,
+    starts.map((s) => (s - t0) / 1000),
+    new Recorder(identities, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000)),
+    t0,
+  );
+  const stopped = shards.filter((r) => r.interrupted);
+  return {
+    schema_version: 1,
+    tool: base.tool,
+    scenario: base.scenario,
+    started_at: new Date(t0).toISOString(),
+    finished_at: new Date(Math.max(...shards.map((r) => Date.parse(r.finished_at)))).toISOString(),
+    duration_s: duration,
+    warmup_s: base.warmup_s,
+    interrupted: stopped.length > 0,
+    stop_reason: stopped.length > 0 ? stopped.map((r) => `shard ${r.shard!.index}: ${r.stop_reason}`).join('; ') : null,
+    stop_cause: stopped[0]?.stop_cause ?? null,
+    load: base.load,
+    overall,
+    requests,
+    series,
+    windows,
+    target: mergeTarget(shards),
+    environment: base.environment,
+    shards: { count, start_spread_ms: Math.max(...starts) - t0, late_ms: shards.map((r) => r.shard!.late_ms) },
+  };
+}
+
+/** Every shard of one run, each once, none out of range: otherwise a ShardMergeError naming the file. */
+function checkShards(inputs: ShardInput[]): void {
   if (inputs.length === 0) throw new ShardMergeError('merge takes the results.json of every shard');
   for (const { file, results } of inputs) {
     if (!results.shard)
@@ -92,28 +152,11 @@ function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results
     throw new ShardMergeError(
       `shard${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${count}`).join(', ')} ${missing.length > 1 ? 'are' : 'is'} missing (given: ${[...byIndex.keys()].sort((a, b) => a - b).join(', ')})`,
     );
+}
 
-  const shards = [...inputs].sort((a, b) => a.results.shard!.index - b.results.shard!.index).map((x) => x.results);
-  const base = shards[0]!;
-  const names = Object.keys(base.requests);
-  // Achieved time: the longest any shard took to complete its measured requests.
-  const seconds = Math.max(
-    ...shards.map((r) => (r.overall.rps > 0 ? r.overall.count / r.overall.rps : r.duration_s)),
-    1e-3,
-  );
-  const duration = Math.max(...shards.map((r) => r.duration_s));
-  const offered = duration > 0 ? duration : 1;
-  const requests: Record<string, RequestStats> = {};
-  for (const n of names) {
-    const parts = shards.map((r) => own(r.requests, n)).filter((x) => x !== undefined);
-    setOwn(requests, n, { method: parts[0]!.method, path: parts[0]!.path, ...mergeStats(parts, seconds, offered) });
-  }
-  const overall = mergeStats(
-    shards.map((r) => r.overall),
-    seconds,
-    offered,
-  );
-
+/** Each shard's start (Unix ms); shards apart in time refused unless asked for, then each from its own start. */
+function shardStarts(shards: Results[], options: { allowApart?: boolean }): number[] {
+  const count = shards[0]!.shard!.count;
   const starts = shards.map((r) => Date.parse(r.started_at));
   const ends = shards.map((r) => Date.parse(r.finished_at));
   if (starts.some((t) => !Number.isFinite(t)) || ends.some((t) => !Number.isFinite(t)))
@@ -128,41 +171,7 @@ function merge(inputs: ShardInput[], options: { allowApart?: boolean }): Results
   }
   // Apart on purpose: each shard's seconds from its own start.
   if (apart > MAX_APART_MS) starts.fill(Math.min(...starts));
-  const t0 = Math.min(...starts);
-  const identities = names.map((name) => ({
-    name,
-    method: own(base.requests, name)!.method,
-    path: own(base.requests, name)!.path,
-  }));
-  const { series, windows } = mergeSeconds(
-    shards,
-    starts.map((s) => (s - t0) / 1000),
-    new Recorder(identities, base.warmup_s * 1000, Number(base.load.duration_ms ?? base.duration_s * 1000)),
-    t0,
-  );
-
-  const stopped = shards.filter((r) => r.interrupted);
-  const merged: Results = {
-    schema_version: 1,
-    tool: base.tool,
-    scenario: base.scenario,
-    started_at: new Date(t0).toISOString(),
-    finished_at: new Date(Math.max(...shards.map((r) => Date.parse(r.finished_at)))).toISOString(),
-    duration_s: duration,
-    warmup_s: base.warmup_s,
-    interrupted: stopped.length > 0,
-    stop_reason: stopped.length > 0 ? stopped.map((r) => `shard ${r.shard!.index}: ${r.stop_reason}`).join('; ') : null,
-    stop_cause: stopped[0]?.stop_cause ?? null,
-    load: base.load,
-    overall,
-    requests,
-    series,
-    windows,
-    target: mergeTarget(shards),
-    environment: base.environment,
-    shards: { count, start_spread_ms: Math.max(...starts) - t0, late_ms: shards.map((r) => r.shard!.late_ms) },
-  };
-  return merged;
+  return starts;
 }
 
 function mergeStats(

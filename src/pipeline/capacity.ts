@@ -55,6 +55,36 @@ function probeLoad(scenario: Scenario, load: number, settleMs: number, measureMs
 const blockMs = (plan: CapacityPlan): number => Math.min(2_000, Math.max(200, plan.minProbeMs / MIN_BLOCKS));
 
 /**
+ * Each outcome to the probe's recorder and, once settled, to its block's counts: requests, failures, and those over
+ * each limit and over half of it (the clustering the decision allows for).
+ */
+function blockSink(
+  recorder: Recorder,
+  counts: ProbeCounts,
+  at: { first: number; blockMs: number; settleMs: number; slo: CapacityPlan['slo'] },
+): OutcomeSink {
+  const bounds = BOUNDS.filter((b) => at.slo[b] !== undefined);
+  return {
+    record(index: number, o: Outcome) {
+      recorder.record(index, o);
+      if (o.scheduled < at.settleMs) return;
+      const i = at.first + Math.floor((o.scheduled - at.settleMs) / at.blockMs);
+      while (counts.blocks.length <= i) counts.blocks.push(emptyBlock());
+      const b = counts.blocks[i]!;
+      b.count++;
+      const failed = o.failure !== null;
+      if (failed) b.failures++;
+      const latency = o.done - o.scheduled;
+      for (const k of bounds) {
+        if (failed || latency > at.slo[k]!) b.over[k] = (b.over[k] ?? 0) + 1;
+        if (failed || latency > at.slo[k]! / 2) b.near[k] = (b.near[k] ?? 0) + 1;
+      }
+    },
+    second: (now, state) => recorder.second(now, state),
+  };
+}
+
+/**
  * Runs one probe until its verdict is sure, or its time is up. `prior`: the counts of an earlier
  * probe at the same load, pooled with this one's (a repeat continues the same evidence).
  */
@@ -72,7 +102,6 @@ async function probe(
   const counts: ProbeCounts = { blocks: [...(prior?.blocks ?? [])] };
   const first = counts.blocks.length;
   const block = blockMs(plan);
-  const bounds = BOUNDS.filter((b) => plan.slo[b] !== undefined);
   const recorder = new Recorder(scenario.requests, settleMs);
   const stop = new AbortController();
   const onAbort = () => stop.abort(options.signal.reason);
@@ -93,24 +122,7 @@ async function probe(
     verdict = decideProbe(counts, plan.slo, plan.confidence);
     if (verdict) stop.abort(new Error(`probe decided: ${verdict}`));
   });
-  const sink: OutcomeSink = {
-    record(index: number, o: Outcome) {
-      recorder.record(index, o);
-      if (o.scheduled < settleMs) return;
-      const i = first + Math.floor((o.scheduled - settleMs) / block);
-      while (counts.blocks.length <= i) counts.blocks.push(emptyBlock());
-      const b = counts.blocks[i]!;
-      b.count++;
-      const failed = o.failure !== null;
-      if (failed) b.failures++;
-      const latency = o.done - o.scheduled;
-      for (const k of bounds) {
-        if (failed || latency > plan.slo[k]!) b.over[k] = (b.over[k] ?? 0) + 1;
-        if (failed || latency > plan.slo[k]! / 2) b.near[k] = (b.near[k] ?? 0) + 1;
-      }
-    },
-    second: (now, state) => recorder.second(now, state),
-  };
+  const sink = blockSink(recorder, counts, { first, blockMs: block, settleMs, slo: plan.slo });
   try {
     const run = await runLoad({
       origin: target.origin,

@@ -212,32 +212,42 @@ function onTimeWatch(scenario: Scenario, spikes: Spike[]): OnTimeWatch | null {
   return first && bound !== undefined ? { boundMs: bound, fromMs: first.startMs } : null;
 }
 
+/** One build of a paired run: its target, its merged figures, and its blocks' series, windows and runs. */
+interface PairedBuild {
+  target: Target;
+  recorder: Recorder;
+  series: SeriesPoint[];
+  windows: Window[];
+  runs: EngineResult[];
+  elapsedMs: number;
+  measuredMs: number;
+}
+
+/** What the blocks of a paired run share: the builds (B, then A), the watch, the start, and whether it stopped. */
+interface PairedLoad {
+  scenario: Scenario;
+  builds: PairedBuild[];
+  watch: ReturnType<typeof watchTargets>;
+  t0: number;
+  options: MeasureOptions;
+  /** A block that stopped early (a signal, a failed target, an engine error) ends the whole run. */
+  halted: boolean;
+}
+
+// A, B, A, B, …: every block follows exactly one block of the other build, so neither comes to
+// its blocks more rested than the other.
+const ORDER = [1, 0];
+const over = (p: PairedLoad) => p.halted || p.watch.signal.aborted;
+
 /**
  * Paired A/B: the target (B) and the reference build (A) run side by side, and the load alternates
  * between them in blocks. Pair i runs the same slice of the schedule with the same seed on both,
  * back to back, so what slows the whole runner in that moment slows both.
  */
 export async function measurePaired(scenario: Scenario, options: MeasureOptions = {}): Promise<PairedMeasurement> {
-  const start = { signal: options.signal, log: options.log, runLabel: options.runLabel };
-  // Started together, so neither build's container start overlaps the other's load.
-  const [candidate, reference] = await Promise.allSettled([
-    startTarget(scenario.target, start),
-    startTarget(referenceSpec(scenario), start),
-  ]);
-  if (candidate.status === 'rejected' || reference.status === 'rejected') {
-    if (candidate.status === 'fulfilled') await candidate.value.stop();
-    if (reference.status === 'fulfilled') await reference.value.stop();
-    const err = (
-      candidate.status === 'rejected' ? candidate.reason : (reference as PromiseRejectedResult).reason
-    ) as Error;
-    if (candidate.status === 'fulfilled')
-      throw err instanceof TargetError ? new TargetError(`reference build: ${err.message}`) : err;
-    throw err;
-  }
-  const targets = [candidate.value, reference.value];
+  const targets = await startBoth(scenario, options);
   try {
     const watch = watchTargets(targets, options.signal, (i) => (i === 0 ? 'the target' : 'the reference build'));
-    const t0 = performance.now();
     const builds = targets.map((target) => ({
       target,
       recorder: new Recorder(
@@ -247,128 +257,148 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
         null,
         scenario.goodput,
       ),
-      series: [] as SeriesPoint[],
-      windows: [] as Window[],
-      runs: [] as EngineResult[],
+      series: [],
+      windows: [],
+      runs: [],
       elapsedMs: 0,
       measuredMs: 0,
     }));
-    const pairs: Array<{ index: number; first: 'candidate' | 'reference'; windows: Window[] }> = [];
-    const count = scenario.compare.blocks;
-    // A, B, A, B, …: every block follows exactly one block of the other build, so neither comes to
-    // its blocks more rested than the other. The warm-up runs the same way, in unmeasured rounds.
-    const order = [1, 0];
-    const blockMs = scenario.load.durationMs / count;
-    const rounds = Math.max(1, Math.ceil(scenario.load.warmupMs / blockMs));
-    // A block that stopped early (a signal, a failed target, an engine error) ends the whole run.
-    let halted = false;
-    const over = () => halted || watch.signal.aborted;
-    for (let round = 0; round < rounds && !over(); round++) {
-      for (const b of order) {
-        if (over()) break;
-        const block: Block = {
-          index: 0,
-          count,
-          warmupMs: Math.max(scenario.load.warmupMs, blockMs) / rounds,
-          measure: false,
-        };
-        const load = blockLoad(scenario.load, block);
-        const recorder = new Recorder(scenario.requests, load.warmupMs, 0, null, scenario.goodput);
-        const wallS = (performance.now() - t0) / 1000;
-        recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
-        const run = await driveKeeping(
-          scenario,
-          builds[b]!.target,
-          load,
-          scenario.seed + 7 * round,
-          recorder,
-          watch.signal,
-          performance.now() - t0,
-        );
-        builds[b]!.elapsedMs += run.elapsedMs;
-        if (run.stop) {
-          // Its stop must reach the results, though a warm-up's figures do not.
-          builds[b]!.runs.push({ ...run, measuredMs: 0 });
-          halted = true;
-        }
-      }
-    }
-    for (let index = 0; index < count && !over(); index++) {
-      const pair = { index, first: 'reference' as const, windows: [] as Window[] };
-      for (const b of order) {
-        if (over()) break;
-        const build = builds[b]!;
-        const block: Block = { index, count, warmupMs: 0, measure: true };
-        const load = blockLoad(scenario.load, block);
-        const recorder = new Recorder(scenario.requests, 0, 0, null, scenario.goodput);
-        const offsetS = build.elapsedMs / 1000;
-        const wallS = (performance.now() - t0) / 1000;
-        recorder.onSecond((point) => {
-          const resources = build.target.sample();
-          if (resources) Object.assign(point, resources);
-          // Each build's series runs on its own clock: its blocks back to back.
-          build.series.push({ ...point, t: Math.round((point.t + offsetS) * 1000) / 1000 });
-          options.onSecond?.({ ...point, t: point.t + wallS });
-        });
-        // Same seed for both builds of a pair: the same arrivals and payloads.
-        const run = await driveKeeping(
-          scenario,
-          build.target,
-          load,
-          scenario.seed + index * 104_729,
-          recorder,
-          watch.signal,
-          performance.now() - t0,
-        );
-        const figures = recorder.finish(run.measuredMs / 1000);
-        build.recorder.merge(recorder);
-        const window: Window = {
-          start_s: build.measuredMs / 1000,
-          seconds: run.measuredMs / 1000,
-          overall: headlineOf(figures.overall),
-          requests: Object.fromEntries(Object.entries(figures.requests).map(([n, r]) => [n, headlineOf(r)])),
-        };
-        build.windows.push(window);
-        build.runs.push(run);
-        build.elapsedMs += run.elapsedMs;
-        build.measuredMs += run.measuredMs;
-        pair.windows[b] = window;
-        if (run.stop) halted = true;
-      }
-      if (pair.windows[0] && pair.windows[1]) pairs.push(pair);
-    }
-    const [candidateResults, referenceResults] = builds.map((build) => {
+    const paired: PairedLoad = { scenario, builds, watch, t0: performance.now(), options, halted: false };
+    await warmUpPaired(paired);
+    const pairs = await measureBlocks(paired);
+    const [candidate, reference] = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
       return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.windows });
     }) as [Results, Results];
-    if (scenario.capacity && !over()) {
+    if (scenario.capacity && !over(paired)) {
+      const c = scenario.capacity;
       options.log?.(
-        `capacity search of both builds, taking turns: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s each`,
+        `capacity search of both builds, taking turns: from ${c.start} to at most ${c.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${c.maxDurationMs / 1000} s each`,
       );
       const found = await searchCapacityPaired(
         scenario,
         { candidate: targets[0]!, reference: targets[1]! },
         { signal: watch.signal, log: options.log, targetError: watch.error },
       );
-      candidateResults.capacity = found.candidate;
-      referenceResults.capacity = found.reference;
+      candidate.capacity = found.candidate;
+      reference.capacity = found.reference;
     }
     watch.done();
-    return {
-      candidate: candidateResults,
-      reference: referenceResults,
-      blocks: pairs.map((p) => ({
-        index: p.index,
-        first: p.first,
-        candidate: p.windows[0]!,
-        reference: p.windows[1]!,
-      })),
-      targetError: watch.error(),
-    };
+    return { candidate, reference, blocks: pairs, targetError: watch.error() };
   } finally {
     await Promise.all(targets.map((t) => t.stop()));
   }
+}
+
+/** Both builds started together, so neither's container start overlaps the other's load; one failing stops both. */
+async function startBoth(scenario: Scenario, options: MeasureOptions): Promise<Target[]> {
+  const start = { signal: options.signal, log: options.log, runLabel: options.runLabel };
+  const [candidate, reference] = await Promise.allSettled([
+    startTarget(scenario.target, start),
+    startTarget(referenceSpec(scenario), start),
+  ]);
+  if (candidate.status === 'fulfilled' && reference.status === 'fulfilled') return [candidate.value, reference.value];
+  if (candidate.status === 'fulfilled') await candidate.value.stop();
+  if (reference.status === 'fulfilled') await reference.value.stop();
+  const err = (
+    candidate.status === 'rejected' ? candidate.reason : (reference as PromiseRejectedResult).reason
+  ) as Error;
+  if (candidate.status === 'fulfilled')
+    throw err instanceof TargetError ? new TargetError(`reference build: ${err.message}`) : err;
+  throw err;
+}
+
+/** The warm-up, in unmeasured rounds of blocks taken in turn as the measured ones are. */
+async function warmUpPaired(p: PairedLoad): Promise<void> {
+  const { scenario, options } = p;
+  const count = scenario.compare.blocks;
+  const blockMs = scenario.load.durationMs / count;
+  const rounds = Math.max(1, Math.ceil(scenario.load.warmupMs / blockMs));
+  for (let round = 0; round < rounds && !over(p); round++) {
+    for (const b of ORDER) {
+      if (over(p)) break;
+      const warmupMs = Math.max(scenario.load.warmupMs, blockMs) / rounds;
+      const load = blockLoad(scenario.load, { index: 0, count, warmupMs, measure: false });
+      const recorder = new Recorder(scenario.requests, load.warmupMs, 0, null, scenario.goodput);
+      const wallS = (performance.now() - p.t0) / 1000;
+      recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
+      const build = p.builds[b]!;
+      const seed = scenario.seed + 7 * round;
+      const run = await driveKeeping(
+        scenario,
+        build.target,
+        load,
+        seed,
+        recorder,
+        p.watch.signal,
+        performance.now() - p.t0,
+      );
+      build.elapsedMs += run.elapsedMs;
+      if (run.stop) {
+        // Its stop must reach the results, though a warm-up's figures do not.
+        build.runs.push({ ...run, measuredMs: 0 });
+        p.halted = true;
+      }
+    }
+  }
+}
+
+/** The measured block pairs: each build's block of one slice of the schedule, back to back, with one seed. */
+async function measureBlocks(p: PairedLoad): Promise<PairedMeasurement['blocks']> {
+  const pairs: PairedMeasurement['blocks'] = [];
+  for (let index = 0; index < p.scenario.compare.blocks && !over(p); index++) {
+    const windows: Window[] = [];
+    for (const b of ORDER) {
+      if (over(p)) break;
+      windows[b] = await measureBlock(p, p.builds[b]!, index);
+    }
+    if (windows[0] && windows[1])
+      pairs.push({ index, first: 'reference', candidate: windows[0], reference: windows[1] });
+  }
+  return pairs;
+}
+
+/** One build's block of a pair: measured, merged into the build's figures, and its window. */
+async function measureBlock(p: PairedLoad, build: PairedBuild, index: number): Promise<Window> {
+  const { scenario, options } = p;
+  const block: Block = { index, count: scenario.compare.blocks, warmupMs: 0, measure: true };
+  const load = blockLoad(scenario.load, block);
+  const recorder = new Recorder(scenario.requests, 0, 0, null, scenario.goodput);
+  const offsetS = build.elapsedMs / 1000;
+  const wallS = (performance.now() - p.t0) / 1000;
+  recorder.onSecond((point) => {
+    const resources = build.target.sample();
+    if (resources) Object.assign(point, resources);
+    // Each build's series runs on its own clock: its blocks back to back.
+    build.series.push({ ...point, t: Math.round((point.t + offsetS) * 1000) / 1000 });
+    options.onSecond?.({ ...point, t: point.t + wallS });
+  });
+  // Same seed for both builds of a pair: the same arrivals and payloads.
+  const seed = scenario.seed + index * 104_729;
+  const run = await driveKeeping(
+    scenario,
+    build.target,
+    load,
+    seed,
+    recorder,
+    p.watch.signal,
+    performance.now() - p.t0,
+  );
+  const figures = recorder.finish(run.measuredMs / 1000);
+  build.recorder.merge(recorder);
+  const window: Window = {
+    start_s: build.measuredMs / 1000,
+    seconds: run.measuredMs / 1000,
+    overall: headlineOf(figures.overall),
+    requests: Object.fromEntries(Object.entries(figures.requests).map(([n, r]) => [n, headlineOf(r)])),
+  };
+  build.windows.push(window);
+  build.runs.push(run);
+  build.elapsedMs += run.elapsedMs;
+  build.measuredMs += run.measuredMs;
+  if (run.stop) p.halted = true;
+  return window;
 }
 
 /** The reference build's target: the scenario's, with the reference image or URL in its place. */

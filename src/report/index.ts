@@ -29,3 +29,4 @@ export {
 } from './words.ts';
 export { historyCsv, historyJsonLines, historyTable } from './history.ts';
 export { htmlReport, type HtmlInput } from './html.ts';
+export { problemAnnotations, verdictAnnotations, type Annotation } from './annotations.ts';

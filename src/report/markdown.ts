@@ -25,7 +25,8 @@ export interface ReportLinks {
   /** What the run is called in the trend's words: "this PR" in a pull request's comment. */
   subject?: string;
   runUrl?: string;
-  artifactUrl?: string;
+  /** The artifact the run's files are uploaded as, listed on the workflow run's page. */
+  artifactName?: string;
   /** Where the files are when no artifact was uploaded. */
   resultsPath?: string;
 }
@@ -200,131 +201,156 @@ export function markdownReport(
     commentMarker(name),
     `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${STATUS_TITLE[verdict.status]}: ${escapeText(headline(verdict))}`,
     '',
+    ...headSection(results),
+    ...comparisonSection(verdict.comparison),
   ];
+  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${noticeMarkdown(noticeText(n))}`, '');
+  lines.push(...checksSection(verdict));
+  if (trend) lines.push(...trendSection(trend, links.subject ?? 'this run'));
+  lines.push(...perRequestSection(verdict));
+  if (verdict.comparison) lines.push(...pairedSection(verdict.comparison));
+  lines.push(...failuresSection(results), ...targetSection(results));
+  if (results.capacity) lines.push(...capacitySection(results.capacity));
+  const drift = verdict.checks.some((c) => c.metric === 'p95_drift' || c.metric === 'memory_drift');
+  lines.push(...limitsOfTimeSection(results, drift));
+  const chart = latencyChart(results.series, results.warmup_s);
+  if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
+  lines.push(footerLine(results, links));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The run in one sentence, the shards it was merged from, the token figures of streamed answers. */
+function headSection(results: Results): string[] {
   const o = results.overall;
-  lines.push(
+  const l = o.latency_ms;
+  const lines = [
     `${o.count} requests in ${results.duration_s.toFixed(1)} s (${o.rps.toFixed(1)} req/s), error rate ${(o.error_rate * 100).toFixed(2)}%, ` +
-      `p50 ${o.latency_ms.p50.toFixed(1)} ms, p95 ${o.latency_ms.p95.toFixed(1)} ms, p99 ${o.latency_ms.p99.toFixed(1)} ms.`,
+      `p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms.`,
     '',
-  );
+  ];
   if (results.shards) lines.push(shardsText(results.shards), '');
   const tokens = tokenTable(results);
-  if (tokens.length > 0) {
-    lines.push(
-      `<details><summary>${escapeText(tokenTableTitle(results))}</summary>`,
-      '',
-      `| ${tokens[0]!.join(' | ')} |`,
-      `|${tokens[0]!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
-      ...tokens.slice(1).map(([name, ...cells]) => `| ${codeSpan(name!)} | ${cells.join(' | ')} |`),
-      '',
-      '</details>',
-      '',
-    );
-  }
-  const comparison = verdict.comparison;
+  if (tokens.length === 0) return lines;
+  return [
+    ...lines,
+    `<details><summary>${escapeText(tokenTableTitle(results))}</summary>`,
+    '',
+    `| ${tokens[0]!.join(' | ')} |`,
+    `|${tokens[0]!.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`,
+    ...tokens.slice(1).map(([name, ...cells]) => `| ${codeSpan(name!)} | ${cells.join(' | ')} |`),
+    '',
+    '</details>',
+    '',
+  ];
+}
+
+/** What the run was compared with, and how the intervals are made. */
+function comparisonSection(comparison: Comparison | null): string[] {
   if (comparison?.against === 'image') {
     const a = comparison.reference_figures;
-    lines.push(
-      `Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.` +
-        (a
-          ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.`
-          : ''),
+    const figures = a
+      ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.`
+      : '';
+    return [
+      `Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.${figures}`,
       '',
-    );
-  } else if (comparison?.against === 'history') {
-    lines.push(
+    ];
+  }
+  if (comparison?.against === 'history')
+    return [
       `Compared with the last ${comparison.baseline_runs} runs of the default branch on this kind of machine (history ${codeSpan(comparison.reference, false)}); intervals weigh the change against the spread of those runs and the noise seen within this run.`,
       '',
-    );
-  } else if (comparison) {
-    const runs = comparison.baseline_runs ?? 1;
-    lines.push(
-      `Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`,
-      '',
-    );
-  }
-  for (const n of verdict.notices) lines.push(`> [!NOTE]\n> ${noticeMarkdown(noticeText(n))}`, '');
+    ];
+  if (!comparison) return [];
+  const runs = comparison.baseline_runs ?? 1;
+  return [
+    `Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`,
+    '',
+  ];
+}
 
+/** The overall checks' table and, for each undecided check, why. */
+function checksSection(verdict: Verdict): string[] {
+  const comparison = verdict.comparison;
   const overall = verdict.checks.filter((c) => c.scope === 'overall');
-  const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
-  if (overall.length > 0) lines.push(...table(overall, false, comparison), '');
-  else lines.push('No SLOs or baseline figures to compare; the figures are in the attached results.', '');
+  const lines =
+    overall.length > 0
+      ? [...table(overall, false, comparison), '']
+      : ['No SLOs or baseline figures to compare; the figures are in the attached results.', ''];
   const undecided = verdict.checks.flatMap((c) => {
     const why = undecidedText(c, comparison);
     return why ? [{ c, why }] : [];
   });
-  if (undecided.length > 0) {
-    lines.push('**Inconclusive**', '');
-    for (const { c, why } of undecided)
-      lines.push(
-        `- ${c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `}${describeMetric(c.metric)}: ${escapeText(why)}.`,
-      );
-    lines.push('');
+  if (undecided.length === 0) return lines;
+  lines.push('**Inconclusive**', '');
+  for (const { c, why } of undecided) {
+    const scope = c.scope === 'overall' ? '' : `${codeSpan(c.scope, false)} `;
+    lines.push(`- ${scope}${describeMetric(c.metric)}: ${escapeText(why)}.`);
   }
-  if (trend) lines.push(...trendSection(trend, links.subject ?? 'this run'));
-  if (perRequest.length > 0) {
-    const failing = perRequest.some((c) => c.status === 'fail' || c.status === 'inconclusive');
-    lines.push(
-      `<details${failing ? ' open' : ''}><summary>Per request</summary>`,
-      '',
-      ...table(perRequest, true, comparison),
-      '',
-      '</details>',
-      '',
-    );
-  }
-  if (comparison) lines.push(...pairedSection(comparison));
+  return [...lines, ''];
+}
 
-  const failures = o.failures;
-  if (failures.length > 0) {
-    const total = failures.reduce((a, f) => a + f.count, 0);
-    const shown = failures.slice(0, 20);
-    lines.push(`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count |', '|---|---|---|');
-    for (const f of shown) lines.push(`| ${codeSpan(f.request)} | ${codeSpan(f.reason)} | ${f.count} |`);
-    if (failures.length > 20) lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | |`);
-    lines.push('');
-    // The server's words go in code blocks only: nothing in them renders as a link, mention or markup.
-    const sampled = shown.filter((f) => f.samples[0]);
-    if (sampled.length > 0) {
-      lines.push('<details><summary>Sample responses</summary>', '');
-      for (const f of sampled)
-        lines.push(
-          `${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`,
-          '',
-          ...fencedBlock(f.samples[0]!),
-          '',
-        );
-      lines.push('</details>', '');
-    }
-  }
+/** Each request name's checks, folded unless one of them failed or is undecided. */
+function perRequestSection(verdict: Verdict): string[] {
+  const perRequest = verdict.checks.filter((c) => c.scope !== 'overall');
+  if (perRequest.length === 0) return [];
+  const failing = perRequest.some((c) => c.status === 'fail' || c.status === 'inconclusive');
+  return [
+    `<details${failing ? ' open' : ''}><summary>Per request</summary>`,
+    '',
+    ...table(perRequest, true, verdict.comparison),
+    '',
+    '</details>',
+    '',
+  ];
+}
 
+/** Why requests failed: the reasons counted, and a sample answer of each in a code block. */
+function failuresSection(results: Results): string[] {
+  const failures = results.overall.failures;
+  if (failures.length === 0) return [];
+  const total = failures.reduce((a, f) => a + f.count, 0);
+  const shown = failures.slice(0, 20);
+  const lines = [`**Failures** (${total}, by reason)`, '', '| Request | Reason | Count |', '|---|---|---|'];
+  for (const f of shown) lines.push(`| ${codeSpan(f.request)} | ${codeSpan(f.reason)} | ${f.count} |`);
+  if (failures.length > 20) lines.push(`| … | ${failures.length - 20} more reasons in failures.csv | |`);
+  lines.push('');
+  // The server's words go in code blocks only: nothing in them renders as a link, mention or markup.
+  const sampled = shown.filter((f) => f.samples[0]);
+  if (sampled.length === 0) return lines;
+  lines.push('<details><summary>Sample responses</summary>', '');
+  for (const f of sampled)
+    lines.push(`${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`, '', ...fencedBlock(f.samples[0]!), '');
+  return [...lines, '</details>', ''];
+}
+
+/** A container target's cold start and resources. */
+function targetSection(results: Results): string[] {
   const t = results.target;
-  if (t.cold_start_ms !== undefined) {
-    lines.push(
-      `Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${t.first_prediction_ms?.toFixed(0) ?? 'n/a'} ms.${t.cpu_percent ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).` : ''}`,
-      '',
-    );
-  }
+  if (t.cold_start_ms === undefined) return [];
+  const first = t.first_prediction_ms?.toFixed(0) ?? 'n/a';
+  const resources = t.cpu_percent
+    ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).`
+    : '';
+  return [
+    `Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${first} ms.${resources}`,
+    '',
+  ];
+}
 
-  if (results.capacity) lines.push(...capacitySection(results.capacity));
-  lines.push(
-    ...limitsOfTimeSection(
-      results,
-      verdict.checks.some((c) => c.metric === 'p95_drift' || c.metric === 'memory_drift'),
-    ),
-  );
-
-  const chart = latencyChart(results.series, results.warmup_s);
-  if (chart.length > 0) lines.push('<details><summary>Latency over time</summary>', '', ...chart, '', '</details>', '');
-
+/** Where the files are, and what the latency means. */
+function footerLine(results: Results, links: ReportLinks): string {
   const footer: string[] = [];
-  if (links.runUrl) footer.push(`[workflow run](${links.runUrl})`);
-  if (links.artifactUrl) footer.push(`[results artifact](${links.artifactUrl})`);
-  else if (links.resultsPath) footer.push(`results in ${codeSpan(links.resultsPath, false)}`);
+  if (links.artifactName) {
+    const artifact = `the ${codeSpan(links.artifactName, false)} artifact`;
+    footer.push(links.runUrl ? `results: ${artifact} of the [workflow run](${links.runUrl})` : `results: ${artifact}`);
+  } else {
+    if (links.runUrl) footer.push(`[workflow run](${links.runUrl})`);
+    if (links.resultsPath) footer.push(`results in ${codeSpan(links.resultsPath, false)}`);
+  }
   if (results.load.model === 'open')
     footer.push("latency is coordinated-omission corrected (measured from each request's scheduled time)");
-  lines.push(`<sub>${footer.join(' · ')}</sub>`);
-  return `${lines.join('\n')}\n`;
+  return `<sub>${footer.join(' · ')}</sub>`;
 }
 
 /** The job summary of a baseline refresh: the merged figures, each run's p95, where it was written. */

@@ -597,6 +597,8 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
   };
 }
 
+type Breakable = Map<string, { spec: BodySpec; mutations: readonly Mutation[] }>;
+
 function requestSpecs(
   raws: RawRequest[],
   baseDir: string,
@@ -610,132 +612,132 @@ function requestSpecs(
     return { ...r, body: r.body ?? { invalid_of: r.invalid_of } };
   });
   const seen = new Map<string, number>();
-  raws.forEach((r, i) => {
+  for (const [i, r] of raws.entries()) {
     if (seen.has(r.name)) at(['requests', i, 'name'], `repeats the name of requests[${seen.get(r.name)}]`);
     else seen.set(r.name, i);
-  });
-
+  }
   // Breakable bodies first: `invalid_of` may name a request defined after it.
-  const breakable = new Map<string, { spec: BodySpec; mutations: readonly Mutation[] }>();
+  const breakable: Breakable = new Map();
+  for (const [i, r] of raws.entries()) {
+    const spec = breakableBody(r, i, baseDir, at, problems);
+    if (spec) breakable.set(r.name, { spec, mutations: generatorOf(spec)!.mutations });
+  }
   const byName = new Map(raws.map((r) => [r.name, r]));
-  const keep = (name: string, spec: BodySpec & { kind: 'fields' | 'list' | 'tensors' | 'generative' }) => {
-    breakable.set(name, { spec, mutations: generatorOf(spec)!.mutations });
-  };
-  raws.forEach((r, i) => {
-    if (r.protocol && isGenerative(r.protocol)) {
-      const spec = generativeSpec(r, i, baseDir, at, problems);
-      if (spec) keep(r.name, spec);
-    } else {
-      for (const k of ['prompts', 'max_tokens', 'stream', 'temperature'] as const) {
-        if (r[k] !== undefined)
-          at(['requests', i, k], 'only applies with `protocol: openai-chat` or `openai-completions`');
-      }
-    }
-    const b = r.body;
-    if (!b) return;
-    if (r.protocol && isGenerative(r.protocol) && b.invalid_of === undefined) {
-      at(
-        ['requests', i, 'body'],
-        `with protocol: ${r.protocol} the body is built from \`prompts\`: leave \`body\` out`,
-      );
-      return;
-    }
-    const sources = (['json', 'file', 'fields', 'invalid_of', 'raw'] as const).filter((k) => b[k] !== undefined);
-    if (sources.length !== 1) {
-      at(
-        ['requests', i, 'body'],
-        `needs exactly one of json, file, fields, invalid_of, raw (has ${sources.join(', ') || 'none'})`,
-      );
-      return;
-    }
-    if (r.protocol && !isGenerative(r.protocol)) {
-      if (!b.fields)
-        at(
-          ['requests', i, 'body'],
-          `with protocol: ${r.protocol} needs \`fields:\`, from which the ${r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are'} built`,
-        );
-      else {
-        checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
-        checkTensorFields(r.protocol, b.fields, ['requests', i, 'body', 'fields'], at);
-        keep(r.name, {
-          kind: 'tensors',
-          protocol: r.protocol,
-          fields: b.fields,
-          batch: r.batch ?? 1,
-          ...(r.format ? { format: r.format } : {}),
-        });
-      }
-    } else if (b.fields) {
-      checkRanges(b.fields, ['requests', i, 'body', 'fields'], at);
-      keep(r.name, { kind: 'fields', fields: b.fields });
-    } else if (b.json !== undefined) keep(r.name, { kind: 'list', values: [b.json] });
-    else if (b.file) {
-      const before = problems.length;
-      const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
-      if (lines.length === 0 && problems.length === before)
-        at(['requests', i, 'body', 'file'], 'names a file with no payloads');
-      if (lines.length > 0) keep(r.name, { kind: 'list', values: lines.map((l) => l.value) });
-    }
-    if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
-  });
+  return raws.map((r, i) => requestSpec(r, i, { raws, byName, breakable, timeoutMs, at }));
+}
 
-  return raws.map((r, i) => {
-    let body: BodySpec | null = breakable.get(r.name)?.spec ?? null;
-    const b = r.body;
-    if (b?.raw !== undefined) body = { kind: 'raw', data: b.raw, contentType: b.content_type ?? 'text/plain' };
-    if (b?.invalid_of !== undefined) {
-      const of = breakable.get(b.invalid_of);
-      if (!of) {
-        const known = raws.filter((q) => breakable.has(q.name)).map((q) => q.name);
-        at(
-          ['requests', i, 'body', 'invalid_of'],
-          `names no request with a json, file or fields body${known.length ? ` (known: ${known.join(', ')})` : ''}`,
-        );
-      } else {
-        const allowed = b.mutations ?? MUTATIONS;
-        if (!of.mutations.some((m) => allowed.includes(m))) {
-          at(
-            ['requests', i, 'body', 'mutations'],
-            `none of these apply to ${b.invalid_of}'s payloads (possible: ${of.mutations.join(', ')})`,
-          );
-        } else body = { kind: 'invalid', of: b.invalid_of, mutations: allowed };
-      }
+/** A request's body that `invalid_of` can break (generated, fields, JSON, a file of payloads); null for none. */
+function breakableBody(r: RawRequest, i: number, baseDir: string, at: At, problems: Problem[]): BodySpec | null {
+  let generated: BodySpec | null = null;
+  if (r.protocol && isGenerative(r.protocol)) generated = generativeSpec(r, i, baseDir, at, problems) ?? null;
+  else {
+    for (const k of ['prompts', 'max_tokens', 'stream', 'temperature'] as const) {
+      if (r[k] !== undefined)
+        at(['requests', i, k], 'only applies with `protocol: openai-chat` or `openai-completions`');
     }
-    // A protocol gives the path; a request that breaks another one goes where it goes.
-    const pathOf = (q: RawRequest) => q.path ?? (q.protocol && q.model ? protocolPath(q.protocol, q.model) : undefined);
-    const broken = b?.invalid_of !== undefined ? byName.get(b.invalid_of) : undefined;
-    if (r.protocol && !r.model && !r.path)
-      at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
-    if (!r.protocol && (r.model !== undefined || r.batch !== undefined))
-      at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
-    if (r.format !== undefined && r.protocol !== 'tfserving')
-      at(['requests', i, 'format'], 'applies to protocol: tfserving only');
-    const path = pathOf(r) ?? (broken ? pathOf(broken) : undefined);
-    if (path === undefined)
-      at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
-    // Sent as written on the request line: a space, CR or LF would split the request.
-    if (path && /[\x00-\x20\x7f]/.test(path))
-      at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
-    checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
-    const method = r.method ?? (body ? 'POST' : 'GET');
-    if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
-    const streams =
-      r.protocol && isGenerative(r.protocol) && b?.invalid_of === undefined && r.stream !== false ? r.protocol : null;
-    // A stream is checked as it is read, not as one JSON document.
-    const answer = r.protocol && b?.invalid_of === undefined && !streams ? protocolAnswer(r.protocol) : null;
-    return {
-      name: r.name,
-      method,
-      path: path ?? '/',
-      weight: r.weight ?? 1,
-      headers: r.headers ?? {},
-      timeoutMs: r.timeout ? parseDuration(r.timeout) : timeoutMs,
-      body,
-      expect: expectSpec(r.expect, b?.invalid_of !== undefined, answer),
-      stream: streams,
-      maxTokens: streams ? (r.max_tokens ?? null) : null,
-    };
-  });
+  }
+  const b = r.body;
+  if (!b) return generated;
+  if (r.protocol && isGenerative(r.protocol) && b.invalid_of === undefined) {
+    at(['requests', i, 'body'], `with protocol: ${r.protocol} the body is built from \`prompts\`: leave \`body\` out`);
+    return generated;
+  }
+  const sources = (['json', 'file', 'fields', 'invalid_of', 'raw'] as const).filter((k) => b[k] !== undefined);
+  if (sources.length !== 1) {
+    const has = sources.join(', ') || 'none';
+    at(['requests', i, 'body'], `needs exactly one of json, file, fields, invalid_of, raw (has ${has})`);
+    return generated;
+  }
+  if (b.mutations && !b.invalid_of) at(['requests', i, 'body', 'mutations'], 'only applies with `invalid_of`');
+  const fieldsKey = ['requests', i, 'body', 'fields'];
+  if (r.protocol && !isGenerative(r.protocol)) {
+    if (!b.fields) {
+      const built = r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are';
+      at(['requests', i, 'body'], `with protocol: ${r.protocol} needs \`fields:\`, from which the ${built} built`);
+      return generated;
+    }
+    checkRanges(b.fields, fieldsKey, at);
+    checkTensorFields(r.protocol, b.fields, fieldsKey, at);
+    const format = r.format ? { format: r.format } : {};
+    return { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1, ...format };
+  }
+  if (b.fields) {
+    checkRanges(b.fields, fieldsKey, at);
+    return { kind: 'fields', fields: b.fields };
+  }
+  if (b.json !== undefined) return { kind: 'list', values: [b.json] };
+  if (!b.file) return generated;
+  const before = problems.length;
+  const lines = readJsonLines(baseDir, b.file, ['requests', i, 'body', 'file'], at, problems);
+  if (lines.length === 0 && problems.length === before)
+    at(['requests', i, 'body', 'file'], 'names a file with no payloads');
+  return lines.length > 0 ? { kind: 'list', values: lines.map((l) => l.value) } : generated;
+}
+
+/** A request that breaks another's payloads: the mutations that apply to them. */
+function invalidBody(r: RawRequest, i: number, raws: RawRequest[], breakable: Breakable, at: At): BodySpec | null {
+  const b = r.body!;
+  const of = breakable.get(b.invalid_of!);
+  if (!of) {
+    const known = raws.filter((q) => breakable.has(q.name)).map((q) => q.name);
+    const list = known.length ? ` (known: ${known.join(', ')})` : '';
+    at(['requests', i, 'body', 'invalid_of'], `names no request with a json, file or fields body${list}`);
+    return null;
+  }
+  const allowed = b.mutations ?? MUTATIONS;
+  if (of.mutations.some((m) => allowed.includes(m))) return { kind: 'invalid', of: b.invalid_of!, mutations: allowed };
+  at(
+    ['requests', i, 'body', 'mutations'],
+    `none of these apply to ${b.invalid_of}'s payloads (possible: ${of.mutations.join(', ')})`,
+  );
+  return null;
+}
+
+/** One request compiled: its body, path, method, what it must answer, whether it streams. */
+function requestSpec(
+  r: RawRequest,
+  i: number,
+  c: { raws: RawRequest[]; byName: Map<string, RawRequest>; breakable: Breakable; timeoutMs: number; at: At },
+): RequestSpec {
+  const { at } = c;
+  const b = r.body;
+  let body: BodySpec | null = c.breakable.get(r.name)?.spec ?? null;
+  if (b?.raw !== undefined) body = { kind: 'raw', data: b.raw, contentType: b.content_type ?? 'text/plain' };
+  if (b?.invalid_of !== undefined) body = invalidBody(r, i, c.raws, c.breakable, at) ?? body;
+  // A protocol gives the path; a request that breaks another one goes where it goes.
+  const pathOf = (q: RawRequest) => q.path ?? (q.protocol && q.model ? protocolPath(q.protocol, q.model) : undefined);
+  const broken = b?.invalid_of !== undefined ? c.byName.get(b.invalid_of) : undefined;
+  if (r.protocol && !r.model && !r.path)
+    at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
+  if (!r.protocol && (r.model !== undefined || r.batch !== undefined))
+    at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
+  if (r.format !== undefined && r.protocol !== 'tfserving')
+    at(['requests', i, 'format'], 'applies to protocol: tfserving only');
+  const path = pathOf(r) ?? (broken ? pathOf(broken) : undefined);
+  if (path === undefined)
+    at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
+  // Sent as written on the request line: a space, CR or LF would split the request.
+  if (path && /[\x00-\x20\x7f]/.test(path))
+    at(['requests', i, 'path'], 'contains a space or control character: percent-encode it (%20)');
+  checkHeaders(r.headers ?? {}, ['requests', i, 'headers'], at);
+  const method = r.method ?? (body ? 'POST' : 'GET');
+  if (body && (method === 'GET' || method === 'HEAD')) at(['requests', i, 'method'], `${method} cannot carry a body`);
+  const streams =
+    r.protocol && isGenerative(r.protocol) && b?.invalid_of === undefined && r.stream !== false ? r.protocol : null;
+  // A stream is checked as it is read, not as one JSON document.
+  const answer = r.protocol && b?.invalid_of === undefined && !streams ? protocolAnswer(r.protocol) : null;
+  return {
+    name: r.name,
+    method,
+    path: path ?? '/',
+    weight: r.weight ?? 1,
+    headers: r.headers ?? {},
+    timeoutMs: r.timeout ? parseDuration(r.timeout) : c.timeoutMs,
+    body,
+    expect: expectSpec(r.expect, b?.invalid_of !== undefined, answer),
+    stream: streams,
+    maxTokens: streams ? (r.max_tokens ?? null) : null,
+  };
 }
 
 /** Output tokens a request may ask for, at most. */

@@ -159,32 +159,9 @@ export async function startContainer(
   options: StartOptions = {},
 ): Promise<Target> {
   const log = options.log ?? (() => {});
-  const signal = options.signal;
   await removeLeftovers(log).catch(() => {});
-  await ensureImage(spec.image, spec.pull, log, signal);
-  const fixedPort = spec.network === 'host' && !spec.portEnv;
-  const hostPort = fixedPort ? spec.port : await freePort();
-  const name = `mlload-${randomBytes(4).toString('hex')}`;
-  const origin = `http://127.0.0.1:${hostPort}`;
-  // On the host network with a fixed port, whatever already listens there would answer for the new build.
-  if (fixedPort && (await tcpProbe('127.0.0.1', hostPort, 1000)) === null) {
-    throw new TargetError(
-      `port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`,
-    );
-  }
-
-  const t0 = performance.now();
-  let id: string;
-  const envFile = writeEnvFile(containerEnv(spec, hostPort));
-  try {
-    id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort, envFile.file), 60_000, signal)).trim();
-  } catch (err) {
-    await docker(['rm', '--force', name], 30_000).catch(() => '');
-    if (signal?.aborted) throw new TargetError(`interrupted while starting ${spec.image}`);
-    throw new TargetError(`cannot start ${spec.image}: ${(err as Error).message}`);
-  } finally {
-    envFile.remove();
-  }
+  await ensureImage(spec.image, spec.pull, log, options.signal);
+  const { id, name, origin, t0 } = await runContainer(spec, options);
   log(`started container ${name} from ${spec.image} on ${origin}`);
 
   let stopped = false;
@@ -212,26 +189,8 @@ export async function startContainer(
   let firstPrediction: number | undefined;
   const cpu: number[] = [];
   const memory: number[] = [];
-  let latest: { cpu_percent: number; memory_mb: number } | null = null;
-  const stats = dockerStream(['stats', '--format', '{{json .}}', id]);
-  let buffered = '';
-  stats.stdout!.on('data', (chunk: Buffer) => {
-    buffered += chunk.toString();
-    const lines = buffered.split('\n');
-    buffered = lines.pop() ?? '';
-    for (const line of lines) {
-      const s = parseStats(line);
-      if (s) latest = s;
-    }
-  });
-
-  const failure = exited.then(async () => {
-    if (stopped) return new Promise<never>(() => {});
-    const why = await describeExit(id);
-    const logs = await lastLogLines(id);
-    throw new TargetError(`container ${name} (${spec.image}) ${why} during the run`, logs);
-  });
-  failure.catch(() => {});
+  const stats = watchStats(id);
+  const failure = exitFailure(exited, id, `container ${name} (${spec.image})`, () => stopped);
   const digest = await imageDigest(spec.image);
   const runStart = performance.now();
 
@@ -239,6 +198,7 @@ export async function startContainer(
     origin,
     failure,
     sample() {
+      const latest = stats.latest();
       if (!latest) return null;
       cpu.push(latest.cpu_percent);
       memory.push(latest.memory_mb);
@@ -265,11 +225,72 @@ export async function startContainer(
     },
     async stop() {
       // docker stats ignores SIGTERM while it streams.
-      stats.kill('SIGKILL');
+      stats.kill();
       waiter.kill('SIGKILL');
       await remove();
     },
   };
+}
+
+/** Rejects when the container exits during the run (not when it is stopped), with why and its last log lines. */
+function exitFailure(exited: Promise<string>, id: string, what: string, stopped: () => boolean): Promise<never> {
+  const failure = exited.then(async () => {
+    if (stopped()) return new Promise<never>(() => {});
+    const why = await describeExit(id);
+    const logs = await lastLogLines(id);
+    throw new TargetError(`${what} ${why} during the run`, logs);
+  });
+  failure.catch(() => {});
+  return failure;
+}
+
+/** `docker run` on a free port (or the fixed one of the host network): the container's id, name and origin. */
+async function runContainer(
+  spec: TargetSpec & { image: string },
+  options: StartOptions,
+): Promise<{ id: string; name: string; origin: string; t0: number }> {
+  const signal = options.signal;
+  const fixedPort = spec.network === 'host' && !spec.portEnv;
+  const hostPort = fixedPort ? spec.port : await freePort();
+  const name = `mlload-${randomBytes(4).toString('hex')}`;
+  const origin = `http://127.0.0.1:${hostPort}`;
+  // On the host network with a fixed port, whatever already listens there would answer for the new build.
+  if (fixedPort && (await tcpProbe('127.0.0.1', hostPort, 1000)) === null) {
+    throw new TargetError(
+      `port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`,
+    );
+  }
+
+  const t0 = performance.now();
+  let id: string;
+  const envFile = writeEnvFile(containerEnv(spec, hostPort));
+  try {
+    id = (await docker(runArgs(spec, name, options.runLabel ?? 'cli', hostPort, envFile.file), 60_000, signal)).trim();
+  } catch (err) {
+    await docker(['rm', '--force', name], 30_000).catch(() => '');
+    if (signal?.aborted) throw new TargetError(`interrupted while starting ${spec.image}`);
+    throw new TargetError(`cannot start ${spec.image}: ${(err as Error).message}`);
+  } finally {
+    envFile.remove();
+  }
+  return { id, name, origin, t0 };
+}
+
+/** `docker stats` streamed: the latest CPU and memory sample. */
+function watchStats(id: string): { latest: () => { cpu_percent: number; memory_mb: number } | null; kill: () => void } {
+  let latest: { cpu_percent: number; memory_mb: number } | null = null;
+  const stats = dockerStream(['stats', '--format', '{{json .}}', id]);
+  let buffered = '';
+  stats.stdout!.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      const sample = parseStats(line);
+      if (sample) latest = sample;
+    }
+  });
+  return { latest: () => latest, kill: () => stats.kill('SIGKILL') };
 }
 
 async function waitReady(
