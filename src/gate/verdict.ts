@@ -1,20 +1,12 @@
 import type { CapacityFigures, PairedBlock, Results, HeadlineFigures, Trend } from '../metrics/index.ts';
 import type { Limits, Scenario, SpreadPriors, Tolerances } from '../scenario/index.ts';
 import { decodeHistogram, histogramOf, slowestRecovery } from '../metrics/index.ts';
+import { figureOf, higherIsBetter, isTokenMetric, scaleOf, unitOf, type Figures } from './metrics.ts';
 import { QUANTILE } from './probe.ts';
-import {
-  compareToBaseline,
-  comparePaired,
-  quantileLogVariance,
-  type Counts,
-  type Estimate,
-  type Scale,
-} from './noise.ts';
-import type { Baseline, BaselineFigures, BaselineRun } from '../store/index.ts';
-import type { BlockRatio, Check, Comparison, Metric, Notice, Unit, Verdict } from './types.ts';
+import { compareToBaseline, comparePaired, quantileLogVariance, type Counts, type Estimate } from './noise.ts';
+import type { Baseline, BaselineRun } from '../store/index.ts';
+import type { BlockRatio, Check, Comparison, Metric, Notice, Verdict } from './types.ts';
 import { own } from '../shared/own.ts';
-
-type Figures = Pick<BaselineFigures, 'rps' | 'error_rate' | 'latency_ms' | 'tokens'>;
 
 const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'mean'> = [
   'p50',
@@ -28,28 +20,8 @@ const LATENCY: ReadonlyArray<'p50' | 'p90' | 'p95' | 'p99' | 'p999' | 'max' | 'm
 /** Shown in the diff table even when no tolerance is set for them. */
 const SHOWN: readonly Metric[] = ['p50', 'p95', 'p99', 'rps', 'error_rate'];
 
-/** Streamed answers' metrics, and whether each is better higher. */
-const TOKEN_TIMING = /^(ttft|tpot|itl)_(p50|p90|p95|p99)$/;
-const isTokenMetric = (m: Metric): boolean => TOKEN_TIMING.test(m) || m === 'output_tokens_per_s' || m === 'goodput';
-/** Throughput-like: a drop is the regression. */
-const higherIsBetter = (m: Metric): boolean =>
-  m === 'rps' || m === 'capacity' || m === 'output_tokens_per_s' || m === 'goodput';
 /** Shown for streamed answers even when no tolerance is set for them. */
 const SHOWN_TOKENS: readonly Metric[] = ['ttft_p95', 'tpot_p95', 'itl_p99', 'output_tokens_per_s'];
-
-function figureOf(f: Figures, m: Metric): number {
-  if (m === 'rps') return f.rps;
-  if (m === 'error_rate') return f.error_rate;
-  if (isTokenMetric(m)) {
-    const t = f.tokens;
-    if (!t) return Number.NaN;
-    if (m === 'output_tokens_per_s') return t.output_tokens_per_s;
-    if (m === 'goodput') return t.goodput ?? Number.NaN;
-    const [, timing, p] = TOKEN_TIMING.exec(m)!;
-    return t[`${timing as 'ttft' | 'tpot' | 'itl'}_ms`][p as 'p50' | 'p90' | 'p95' | 'p99'];
-  }
-  return f.latency_ms[m as (typeof LATENCY)[number]];
-}
 
 /** An SLO row; a value that was not measured (NaN) fails. */
 function slo(scope: string, metric: Metric, value: number, threshold: number, bound: 'max' | 'min'): Check {
@@ -66,21 +38,6 @@ function slo(scope: string, metric: Metric, value: number, threshold: number, bo
     bound,
     status: holds ? 'pass' : 'fail',
   };
-}
-
-const UNITS: Partial<Record<Metric, Unit>> = {
-  rps: 'req/s',
-  error_rate: 'fraction',
-  count: 'requests',
-  recovery: 's',
-  p95_drift: 'fraction/h',
-  memory_drift: 'MB/h',
-  output_tokens_per_s: 'tokens/s',
-  goodput: 'req/s',
-};
-
-function unitOf(m: Metric): Unit {
-  return UNITS[m] ?? 'ms';
 }
 
 /** Absolute limits: latency and error rate may not rise above, throughput may not fall below. */
@@ -212,7 +169,6 @@ function windowValue(f: Partial<HeadlineFigures> | undefined, m: Metric): number
 /** One scope of anything split into overall and per request: results, a baseline, a window. */
 const scopeOf = <T>(x: { overall: T; requests: Record<string, T> }, scope: string): T | undefined =>
   scope === 'overall' ? x.overall : own(x.requests, scope);
-const scaleOf = (m: Metric): Scale => (m === 'error_rate' ? 'linear' : 'log');
 const countsOf = (f: { count: number; failure_count: number } | undefined): Counts => ({
   count: f?.count ?? 0,
   failures: f?.failure_count ?? 0,
@@ -224,7 +180,7 @@ function quantileFloor(
   a: Pick<Figures, 'tokens'> & { histogram: string },
   b: Pick<Figures, 'tokens'> & { histogram: string },
 ): number {
-  const timing = TOKEN_TIMING.exec(m);
+  const timing = /^(ttft|tpot|itl)_(p50|p90|p95|p99)$/.exec(m);
   const q = QUANTILE[(timing ? timing[2] : m) as keyof typeof QUANTILE];
   if (q === undefined) return 0;
   // A token timing's own histogram: its figures hold it beside the request latency's.

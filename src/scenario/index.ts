@@ -6,4 +6,5 @@ export { spikesOf, SPIKE_FACTOR, SPIKE_RISE_MS, type Spike } from './spikes.ts';
 export { DRIFT_VISIBLE, minimumSoakMs } from './soak.ts';
 export { Rng } from './rng.ts';
 export type * from './types.ts';
-export type { StreamProtocol, ChatMessage } from './protocols.ts';
+export type { StreamProtocol, ChatMessage, Preset } from './presets/index.ts';
+export { presetNames, presetOf, registerPreset } from './presets/index.ts';

@@ -27,15 +27,13 @@ import {
 } from './types.ts';
 import {
   isGenerative,
-  protocolAnswer,
-  protocolHealth,
-  protocolPath,
+  presetNames,
+  presetOf,
+  presetsVersion,
   type ChatMessage,
   type PromptSource,
-  type Protocol,
   type StreamProtocol,
-  type TfServingFormat,
-} from './protocols.ts';
+} from './presets/index.ts';
 import { spikesOf } from './spikes.ts';
 import { parseDuration, parseMemoryRate, parsePercent, parsePercentRate } from './units.ts';
 
@@ -80,10 +78,10 @@ interface RawRequest {
   timeout?: string;
   body?: RawBody;
   expect?: RawStatus;
-  protocol?: Protocol;
+  protocol?: string;
   model?: string;
   batch?: number;
-  format?: TfServingFormat;
+  format?: string;
   prompts?: { file?: string; generated?: { tokens: { mean: number; stddev?: number } } };
   max_tokens?: number;
   stream?: boolean;
@@ -152,10 +150,24 @@ interface RawScenario {
   };
 }
 
+let extended: { version: number; schema: typeof schema } | null = null;
+
+/** The scenario schema; once a preset is registered beyond the built-in ones, with `protocol` taking its name too. */
+function scenarioSchema(): typeof schema {
+  if (presetsVersion() === 0) return schema;
+  if (extended?.version !== presetsVersion()) {
+    // Without its $id: the schema compiler keeps one schema an id.
+    const { $id: _id, ...copy } = structuredClone(schema);
+    copy.definitions.request.properties.protocol.enum = presetNames();
+    extended = { version: presetsVersion(), schema: copy as typeof schema };
+  }
+  return extended.schema;
+}
+
 /** Reads, validates and compiles a scenario file. Throws InvalidFileError listing every problem. */
 export function loadScenario(file: string, overrides: ScenarioOverrides = {}): Scenario {
   const doc = SourceDocument.read(file);
-  const problems = validate(doc, schema);
+  const problems = validate(doc, scenarioSchema());
   if (problems.length > 0) {
     // Every problem at once, not the shape's first and the meaning's on the next try: compile what the
     // schema let through, and keep what it finds beyond the schema's complaints.
@@ -652,8 +664,8 @@ function breakableBody(r: RawRequest, i: number, baseDir: string, at: At, proble
   const fieldsKey = ['requests', i, 'body', 'fields'];
   if (r.protocol && !isGenerative(r.protocol)) {
     if (!b.fields) {
-      const built = r.protocol === 'kserve-v2' ? 'input tensors are' : 'instances are';
-      at(['requests', i, 'body'], `with protocol: ${r.protocol} needs \`fields:\`, from which the ${built} built`);
+      const built = presetOf(r.protocol)!.builds?.plural ?? 'body is';
+      at(['requests', i, 'body'], `with protocol: ${r.protocol} needs \`fields:\`, from which the ${built} are built`);
       return generated;
     }
     checkRanges(b.fields, fieldsKey, at);
@@ -705,14 +717,17 @@ function requestSpec(
   if (b?.raw !== undefined) body = { kind: 'raw', data: b.raw, contentType: b.content_type ?? 'text/plain' };
   if (b?.invalid_of !== undefined) body = invalidBody(r, i, c.raws, c.breakable, at) ?? body;
   // A protocol gives the path; a request that breaks another one goes where it goes.
-  const pathOf = (q: RawRequest) => q.path ?? (q.protocol && q.model ? protocolPath(q.protocol, q.model) : undefined);
+  const pathOf = (q: RawRequest) => q.path ?? (q.protocol && q.model ? presetOf(q.protocol)!.path(q.model) : undefined);
   const broken = b?.invalid_of !== undefined ? c.byName.get(b.invalid_of) : undefined;
   if (r.protocol && !r.model && !r.path)
     at(['requests', i], `with protocol: ${r.protocol} needs \`model\` (its name in the path) or a \`path\``);
   if (!r.protocol && (r.model !== undefined || r.batch !== undefined))
     at(['requests', i, r.model !== undefined ? 'model' : 'batch'], 'only applies with `protocol`');
-  if (r.format !== undefined && r.protocol !== 'tfserving')
-    at(['requests', i, 'format'], 'applies to protocol: tfserving only');
+  const formats = r.protocol ? presetOf(r.protocol)?.formats : undefined;
+  if (r.format !== undefined && !formats?.includes(r.format)) {
+    const where = presetNames().filter((n) => presetOf(n)!.formats?.includes(r.format!));
+    at(['requests', i, 'format'], `applies to protocol: ${where.join(' or ') || 'none'} only`);
+  }
   const path = pathOf(r) ?? (broken ? pathOf(broken) : undefined);
   if (path === undefined)
     at(['requests', i], 'needs a `path` (or a `protocol` and `model`, or `invalid_of` a request that has one)');
@@ -725,7 +740,7 @@ function requestSpec(
   const streams =
     r.protocol && isGenerative(r.protocol) && b?.invalid_of === undefined && r.stream !== false ? r.protocol : null;
   // A stream is checked as it is read, not as one JSON document.
-  const answer = r.protocol && b?.invalid_of === undefined && !streams ? protocolAnswer(r.protocol) : null;
+  const answer = r.protocol && b?.invalid_of === undefined && !streams ? presetOf(r.protocol)!.answer : null;
   return {
     name: r.name,
     method,
@@ -833,27 +848,22 @@ function promptOf(value: unknown, protocol: StreamProtocol): string | ChatMessag
 /** The readiness path of the protocol the requests speak, when they speak one. */
 function protocolHealthOf(requests: RawRequest[]): string | null {
   const r = requests.find((q) => q.protocol && q.model);
-  return r ? protocolHealth(r.protocol!, r.model!) : null;
+  return r ? presetOf(r.protocol!)!.health(r.model!) : null;
 }
 
-/** A tensor is rectangular and flat: each field a scalar or an array of fixed length, no objects. */
-function checkTensorFields(protocol: Protocol, specs: Record<string, FieldSpec>, path: Path, at: At): void {
+/** A field its API can carry: never an object (each field is one tensor or feature), and what the preset says. */
+function checkTensorFields(protocol: string, specs: Record<string, FieldSpec>, path: Path, at: At): void {
+  const preset = presetOf(protocol)!;
   for (const [name, spec] of Object.entries(specs)) {
-    if (spec.object)
+    if (spec.object) {
+      const one = preset.builds?.one ?? 'field';
       at(
         [...path, name],
-        `is an object: with protocol: ${protocol} each field is one ${protocol === 'kserve-v2' ? 'input tensor' : 'feature'}, a value or an array of values`,
-      );
-    if (
-      protocol === 'kserve-v2' &&
-      spec.array &&
-      (typeof spec.length !== 'number' || spec.array.array || spec.array.object)
-    ) {
-      at(
-        [...path, name],
-        'is an array of varying length or of arrays: a KServe v2 tensor needs one fixed `length` of plain values',
+        `is an object: with protocol: ${protocol} each field is one ${one}, a value or an array of values`,
       );
     }
+    const problem = preset.fieldProblem?.(spec);
+    if (problem) at([...path, name], problem);
   }
 }
 

@@ -1,5 +1,5 @@
 import { fieldsGenerator, invalidSource, listGenerator, rawSource, type Generator } from './payload.ts';
-import { generativeGenerator, kserveGenerator, tfservingGenerator } from './protocols.ts';
+import { generativeGenerator, presetOf } from './presets/index.ts';
 import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, RequestSpec } from './types.ts';
 
 /**
@@ -9,10 +9,7 @@ import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, Reques
 export function generatorOf(body: BodySpec): Generator | null {
   if (body.kind === 'fields') return fieldsGenerator(body.fields);
   if (body.kind === 'list') return listGenerator(body.values);
-  if (body.kind === 'tensors')
-    return body.protocol === 'kserve-v2'
-      ? kserveGenerator(body.fields, body.batch)
-      : tfservingGenerator(body.fields, body.batch, body.format);
+  if (body.kind === 'tensors') return presetOf(body.protocol)!.generator!(body.fields, body.batch, body.format);
   if (body.kind === 'generative') return generativeGenerator(body);
   return null;
 }

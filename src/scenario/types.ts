@@ -1,5 +1,5 @@
 import type { FieldSpec, Mutation } from './payload.ts';
-import type { GenerativeBody, Protocol, StreamProtocol, TfServingFormat } from './protocols.ts';
+import type { GenerativeBody, StreamProtocol } from './presets/index.ts';
 import type { Rng } from './rng.ts';
 
 /** A payload ready to send. */
@@ -27,7 +27,7 @@ export type BodySpec =
   | { kind: 'list'; values: unknown[] }
   | { kind: 'raw'; data: string; contentType: string }
   /** A standard model API's body built from fields: KServe v2 input tensors, TF Serving instances. */
-  | { kind: 'tensors'; protocol: Protocol; fields: Record<string, FieldSpec>; batch: number; format?: TfServingFormat }
+  | { kind: 'tensors'; protocol: string; fields: Record<string, FieldSpec>; batch: number; format?: string }
   /** An OpenAI-compatible chat or completion request: the prompt drawn per request. */
   | ({ kind: 'generative' } & GenerativeBody)
   | { kind: 'invalid'; of: string; mutations: readonly Mutation[] };

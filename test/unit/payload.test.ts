@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fieldsGenerator, invalidSource, listGenerator, MUTATIONS } from '../../src/scenario/payload.ts';
 import { Rng } from '../../src/scenario/rng.ts';
-import { kserveGenerator, tfservingGenerator } from '../../src/scenario/protocols.ts';
+import { kserveGenerator } from '../../src/scenario/presets/kserve-v2.ts';
+import { tfservingGenerator } from '../../src/scenario/presets/tfserving.ts';
 
 const model = JSON.parse(readFileSync(new URL('../../examples/model/model.json', import.meta.url), 'utf8')) as {
   features: Array<{ name: string; min: number; max: number }>;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { TokenStream } from '../../src/engine/sse.ts';
-import { generativeGenerator } from '../../src/scenario/protocols.ts';
+import { generativeGenerator } from '../../src/scenario/presets/index.ts';
 import { Rng } from '../../src/scenario/rng.ts';
 
 const chunk = (content: string) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`;
