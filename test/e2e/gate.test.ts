@@ -48,10 +48,11 @@ describe('gate: baseline and compare', () => {
   it('compare passes on an identical model, does not pass a 30% slower one, and fails a 2× slower one on p95', async () => {
     const same = await runCli(['compare', await runTo(fast.url, scenarioFile), '--baseline', baselineFile]);
     assert.equal(same.code, 0, same.stdout);
-    // Never a failure; a 5 s run against two baseline runs may know too little to pass (an interval many times the
-    // tolerance).
+    // Never a failure; a 5 s run against two baseline runs may know too little to pass: an interval many times the
+    // tolerance, or an estimate past it within an interval that holds no change (+14.9% [-23.4%, +72.4%] seen in CI).
+    // Either way the report says why.
     assert.match(same.stdout, /^(PASS|INCONCLUSIVE)/);
-    if (same.stdout.startsWith('INCONCLUSIVE')) assert.match(same.stdout, /so this run tells nothing either way/);
+    if (same.stdout.startsWith('INCONCLUSIVE')) assert.match(same.stdout, /\ninconclusive: overall p\d+: /);
     // Two baseline runs and the prior spread (15%, worth 4 runs): 30% is found or left undecided, never passed.
     const thirty = await runCli(['compare', await runTo(slow.url, scenarioFile), '--baseline', baselineFile]);
     assert.match(thirty.stdout, /^(FAIL|INCONCLUSIVE): .*p95 \+\d+\.\d%/);
