@@ -28,6 +28,7 @@ import {
   driftOf,
   Recorder,
   headlineOf,
+  type CapacityFigures,
   type OnTimeWatch,
   type PairedBlock,
   type Results,
@@ -165,39 +166,31 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
     const load = shard ? shardOf(scenario.load, shard.index, shard.count) : scenario.load;
     // The open model's shards take turns through one schedule; the closed model's split the users (in `load`).
     const part = shard && load.model === 'open' ? { index: shard.index, count: shard.count } : undefined;
-    const run = await driveKeeping(scenario, target, load, scenario.seed, recorder, watch.signal, 0, part);
+    const drove = { scenario, target, load, seed: scenario.seed, recorder, signal: watch.signal, offsetMs: 0, part };
+    const run = await driveKeeping(drove);
     const { overall, requests } = recorder.finish(run.measuredMs / 1000);
-    const results = assemble(scenario, target, run, {
+    const shardFigures = shard && {
+      index: shard.index,
+      count: shard.count,
+      start_at: shard.startAtMs === null ? null : new Date(shard.startAtMs).toISOString(),
+      late_ms: Math.round(lateMs),
+      seconds: recorder.shardSeconds(),
+    };
+    // A spike the run stopped before is not reported: its watch was cut short.
+    const watched = spikes.filter((s) => s.endMs <= scenario.load.warmupMs + run.measuredMs + 1);
+    // The target's figures are the fixed load's, before a capacity search samples it further.
+    const targetFigures = target.figures();
+    const results = assemble(scenario, run, {
       overall,
       requests,
       series: recorder.series,
       windows: recorder.windows,
+      target: targetFigures,
+      ...(shardFigures ? { shard: shardFigures } : {}),
+      ...(onTime && watched.length > 0 ? { spikes: recorder.recoveries(watched) } : {}),
+      ...optional('drift', driftOf(recorder.series, scenario.compare.confidence)),
+      ...optional('capacity', await capacityAfter(scenario, target, run, watch, options.log)),
     });
-    if (shard) {
-      results.shard = {
-        index: shard.index,
-        count: shard.count,
-        start_at: shard.startAtMs === null ? null : new Date(shard.startAtMs).toISOString(),
-        late_ms: Math.round(lateMs),
-        seconds: recorder.shardSeconds(),
-      };
-    }
-    // A spike the run stopped before is not reported: its watch was cut short.
-    const watched = spikes.filter((s) => s.endMs <= scenario.load.warmupMs + run.measuredMs + 1);
-    if (onTime && watched.length > 0) results.spikes = recorder.recoveries(watched);
-    const drift = driftOf(results.series, scenario.compare.confidence);
-    if (drift) results.drift = drift;
-    // The capacity search follows the fixed load on the same target (one container start for both).
-    if (scenario.capacity && !run.stop) {
-      options.log?.(
-        `capacity search: from ${scenario.capacity.start} to at most ${scenario.capacity.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${scenario.capacity.maxDurationMs / 1000} s`,
-      );
-      results.capacity = await searchCapacity(scenario, target, {
-        signal: watch.signal,
-        log: options.log,
-        targetError: watch.error,
-      });
-    }
     watch.done();
     return { results, targetError: watch.error() };
   } finally {
@@ -266,24 +259,33 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     const paired: PairedLoad = { scenario, builds, watch, t0: performance.now(), options, halted: false };
     await warmUpPaired(paired);
     const pairs = await measureBlocks(paired);
-    const [candidate, reference] = builds.map((build) => {
+    const measured = builds.map((build) => {
       const run = joinRuns(build.runs, build.measuredMs);
       const { overall, requests } = build.recorder.finish(run.measuredMs / 1000);
-      return assemble(scenario, build.target, run, { overall, requests, series: build.series, windows: build.windows });
-    }) as [Results, Results];
+      const figures = {
+        overall,
+        requests,
+        series: build.series,
+        windows: build.windows,
+        target: build.target.figures(),
+      };
+      return { run, figures };
+    });
+    let found: { candidate: CapacityFigures; reference: CapacityFigures } | null = null;
     if (scenario.capacity && !over(paired)) {
       const c = scenario.capacity;
       options.log?.(
         `capacity search of both builds, taking turns: from ${c.start} to at most ${c.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${c.maxDurationMs / 1000} s each`,
       );
-      const found = await searchCapacityPaired(
+      found = await searchCapacityPaired(
         scenario,
         { candidate: targets[0]!, reference: targets[1]! },
         { signal: watch.signal, log: options.log, targetError: watch.error },
       );
-      candidate.capacity = found.candidate;
-      reference.capacity = found.reference;
     }
+    const [candidate, reference] = measured.map(({ run, figures }, i) =>
+      assemble(scenario, run, { ...figures, ...optional('capacity', found?.[i === 0 ? 'candidate' : 'reference']) }),
+    ) as [Results, Results];
     watch.done();
     return { candidate, reference, blocks: pairs, targetError: watch.error() };
   } finally {
@@ -325,15 +327,15 @@ async function warmUpPaired(p: PairedLoad): Promise<void> {
       recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
       const build = p.builds[b]!;
       const seed = scenario.seed + 7 * round;
-      const run = await driveKeeping(
+      const run = await driveKeeping({
         scenario,
-        build.target,
+        target: build.target,
         load,
         seed,
         recorder,
-        p.watch.signal,
-        performance.now() - p.t0,
-      );
+        signal: p.watch.signal,
+        offsetMs: performance.now() - p.t0,
+      });
       build.elapsedMs += run.elapsedMs;
       if (run.stop) {
         // Its stop must reach the results, though a warm-up's figures do not.
@@ -376,15 +378,15 @@ async function measureBlock(p: PairedLoad, build: PairedBuild, index: number): P
   });
   // Same seed for both builds of a pair: the same arrivals and payloads.
   const seed = scenario.seed + index * 104_729;
-  const run = await driveKeeping(
+  const run = await driveKeeping({
     scenario,
-    build.target,
+    target: build.target,
     load,
     seed,
     recorder,
-    p.watch.signal,
-    performance.now() - p.t0,
-  );
+    signal: p.watch.signal,
+    offsetMs: performance.now() - p.t0,
+  });
   const figures = recorder.finish(run.measuredMs / 1000);
   build.recorder.merge(recorder);
   const window: Window = {
@@ -433,16 +435,21 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
  * Workers get the load and the seed as given here (overrides and the block included) and the
  * requests as data, which they compile as this thread did.
  */
-async function drive(
-  scenario: Scenario,
-  target: Target,
-  load: LoadPlan,
-  seed: number,
-  recorder: Recorder,
-  signal: AbortSignal,
-  offsetMs: number,
-  part?: ShardPart,
-): Promise<EngineResult> {
+/** One load driven at a target: its seed, where its outcomes go, and its place in the run. */
+interface Drive {
+  scenario: Scenario;
+  target: Target;
+  load: LoadPlan;
+  seed: number;
+  recorder: Recorder;
+  signal: AbortSignal;
+  /** When the load begins on the run's clock (a paired run's later blocks). */
+  offsetMs: number;
+  /** This generator's turn through a schedule shared by shards. */
+  part?: ShardPart;
+}
+
+async function drive({ scenario, target, load, seed, recorder, signal, offsetMs, part }: Drive): Promise<EngineResult> {
   let predicted = false;
   const firstPrediction = (ms: number) => {
     predicted = true;
@@ -488,20 +495,12 @@ async function drive(
  * `drive`, but a failure of the generator itself ends the run rather than losing it: what the
  * recorder gathered until then is kept, and the run is marked as stopped by an engine error.
  */
-async function driveKeeping(
-  scenario: Scenario,
-  target: Target,
-  load: LoadPlan,
-  seed: number,
-  recorder: Recorder,
-  signal: AbortSignal,
-  offsetMs: number,
-  part?: ShardPart,
-): Promise<EngineResult> {
+async function driveKeeping(d: Drive): Promise<EngineResult> {
+  const { load } = d;
   const startedAt = new Date();
   const t0 = performance.now();
   try {
-    return await drive(scenario, target, load, seed, recorder, signal, offsetMs, part);
+    return await drive(d);
   } catch (err) {
     const elapsedMs = performance.now() - t0;
     const measuredMs = Math.max(0, Math.min(elapsedMs, load.warmupMs + load.durationMs) - load.warmupMs);
@@ -529,11 +528,31 @@ function joinRuns(runs: EngineResult[], measuredMs: number): EngineResult {
   };
 }
 
-function assemble(
+/** `{ [key]: value }`, or nothing when there is no value. */
+const optional = <K extends string, V>(key: K, value: V | null | undefined) =>
+  (value === null || value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** The capacity search that follows the fixed load on the same target (one container start for both). */
+async function capacityAfter(
   scenario: Scenario,
   target: Target,
   run: EngineResult,
-  measured: Pick<Results, 'overall' | 'requests' | 'series' | 'windows'>,
+  watch: ReturnType<typeof watchTargets>,
+  log: MeasureOptions['log'],
+): Promise<CapacityFigures | null> {
+  const c = scenario.capacity;
+  if (!c || run.stop) return null;
+  const unit = scenario.load.model === 'open' ? 'req/s' : 'users';
+  log?.(`capacity search: from ${c.start} to at most ${c.max} ${unit}, within ${c.maxDurationMs / 1000} s`);
+  return searchCapacity(scenario, target, { signal: watch.signal, log, targetError: watch.error });
+}
+
+/** A run's results, built once from everything measured. */
+function assemble(
+  scenario: Scenario,
+  run: EngineResult,
+  measured: Pick<Results, 'overall' | 'requests' | 'series' | 'windows' | 'target'> &
+    Partial<Pick<Results, 'shard' | 'spikes' | 'drift' | 'capacity'>>,
 ): Results {
   return {
     schema_version: 1,
@@ -551,8 +570,12 @@ function assemble(
     requests: measured.requests,
     series: measured.series,
     windows: measured.windows,
-    target: target.figures(),
+    target: measured.target,
     environment: describeEnvironment(),
+    ...optional('shard', measured.shard),
+    ...optional('spikes', measured.spikes),
+    ...optional('drift', measured.drift),
+    ...optional('capacity', measured.capacity),
   };
 }
 
