@@ -120,7 +120,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   if (shard && shardProblem(scenario)) throw new UsageError(shardProblem(scenario)!);
   if (scenario.compare.against === 'history' && !values.history)
     throw new UsageError(
-      'the scenario compares against its history (compare.against: history): give --history FILE (`mlload history add` keeps one)',
+      'the scenario compares against its history (compare.against: history): give --history FILE (`mlload history ' +
+        'add` keeps one)',
     );
   const out = values.out!;
   let claim: ReturnType<typeof claimOutputDir>;

@@ -46,7 +46,8 @@ export function buildBaseline(runs: Results[]): Baseline {
   const other = runs.find((r) => r.scenario.hash !== first.scenario.hash);
   if (other)
     throw new Error(
-      `runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ${other.scenario.name} (${other.scenario.hash})`,
+      `runs of different scenarios cannot be merged: ${first.scenario.name} (${first.scenario.hash}) and ` +
+        `${other.scenario.name} (${other.scenario.hash})`,
     );
   const names = Object.keys(first.requests);
   const target = { ...first.target };

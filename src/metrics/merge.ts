@@ -129,12 +129,14 @@ function checkShards(inputs: ShardInput[]): void {
     const s = results.shard!;
     if (results.scenario.hash !== first.results.scenario.hash) {
       throw new ShardMergeError(
-        `${file} is a shard of scenario ${results.scenario.name} (${results.scenario.hash}), ${first.file} of ${first.results.scenario.name} (${first.results.scenario.hash}): shards must run the same scenario`,
+        `${file} is a shard of scenario ${results.scenario.name} (${results.scenario.hash}), ${first.file} of ` +
+          `${first.results.scenario.name} (${first.results.scenario.hash}): shards must run the same scenario`,
       );
     }
     if (results.load.seed !== first.results.load.seed)
       throw new ShardMergeError(
-        `${file} ran seed ${String(results.load.seed)}, ${first.file} seed ${String(first.results.load.seed)}: shards must share one schedule`,
+        `${file} ran seed ${String(results.load.seed)}, ${first.file} seed ${String(first.results.load.seed)}: ` +
+          `shards must share one schedule`,
       );
     if (s.count !== count)
       throw new ShardMergeError(
@@ -166,7 +168,8 @@ function shardStarts(shards: Results[], options: { allowApart?: boolean }): numb
   if (apart > MAX_APART_MS && !options.allowApart) {
     const late = shards[starts.indexOf(Math.max(...starts))]!.shard!.index;
     throw new ShardMergeError(
-      `shard ${late}/${count} began ${Math.round(apart / 1000)} s after another had ended: shards of one run overlap in time (give --allow-apart to merge runs made apart, each from its own start)`,
+      `shard ${late}/${count} began ${Math.round(apart / 1000)} s after another had ended: shards of one run ` +
+        `overlap in time (give --allow-apart to merge runs made apart, each from its own start)`,
     );
   }
   // Apart on purpose: each shard's seconds from its own start.

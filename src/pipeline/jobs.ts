@@ -130,7 +130,8 @@ export async function gateJob(job: Job, options: GateOptions): Promise<JobOutcom
   const { scenario } = job;
   if (scenario.compare.against === 'image')
     job.log.info(
-      `mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${referenceLabel(scenario)} (A), ${scenario.compare.blocks} block pairs`,
+      `mlload: paired run: ${scenario.target.image ?? scenario.target.url} (B) against ${referenceLabel(scenario)} ` +
+        `(A), ${scenario.compare.blocks} block pairs`,
     );
   const { history, against: judgedAgainst } = await against(job, options);
   const measured = { ...measureOptions(job), shard: options.shard };
@@ -259,7 +260,8 @@ async function record(
     throw new Error('mode: record needs github-token and a repository (GITHUB_REPOSITORY) to write the history branch');
   if (history?.corrupt)
     throw new Error(
-      `the history ${store.label} is corrupt (see the errors above): the run was not recorded, and the file was left as it is`,
+      `the history ${store.label} is corrupt (see the errors above): the run was not recorded, and the file was ` +
+        `left as it is`,
     );
   if (results.interrupted) {
     job.log.warning(
@@ -288,7 +290,8 @@ export async function shardJob(
       startAtMs = await shard.startAt();
     } catch (err) {
       job.log.warning(
-        `mlload: no start time for the shards (${(err as Error).message}): this one starts when ready; set the start-at input to line them up`,
+        `mlload: no start time for the shards (${(err as Error).message}): this one starts when ready; set the ` +
+          `start-at input to line them up`,
         `mlload: ${scenario.name}`,
       );
     }
@@ -346,7 +349,8 @@ export async function refreshBaselineJob(
     const fromHistory = baselineFromHistory(history.value, here, scenario.compare.historyRuns);
     if (!fromHistory)
       throw new Error(
-        `the history ${history.label} has fewer than 3 runs of this scenario on this kind of machine: nothing to build a baseline from`,
+        `the history ${history.label} has fewer than 3 runs of this scenario on this kind of machine: nothing to ` +
+          `build a baseline from`,
       );
     baseline = fromHistory;
     log.info(`mlload: baseline from the last ${baseline.runs} runs of ${history.label}`);

@@ -18,7 +18,8 @@ export function mergeAndGate(
   const results = mergeShards(inputs, options);
   if (results.scenario.hash !== scenario.hash) {
     throw new ShardMergeError(
-      `the shards ran scenario ${results.scenario.name} (${results.scenario.hash}); ${scenario.file} is now ${scenario.hash}: merge with the scenario as the shards ran it`,
+      `the shards ran scenario ${results.scenario.name} (${results.scenario.hash}); ${scenario.file} is now ` +
+        `${scenario.hash}: merge with the scenario as the shards ran it`,
     );
   }
   const drift = driftOf(results.series, scenario.compare.confidence);

@@ -66,7 +66,8 @@ export function resultsTable(results: Results): string {
   const o = results.overall;
   if (open && o.offered_rps !== undefined && Math.abs(o.rps - o.offered_rps) > 0.01 * o.offered_rps) {
     out.push(
-      `Throughput: ${fmt(o.rps, 2)} req/s achieved of ${fmt(o.offered_rps, 2)} req/s offered: the model fell behind the arrivals.`,
+      `Throughput: ${fmt(o.rps, 2)} req/s achieved of ${fmt(o.offered_rps, 2)} req/s offered: the model fell ` +
+        `behind the arrivals.`,
     );
   }
   if (results.overall.failures.length > 0) {
@@ -81,7 +82,8 @@ export function resultsTable(results: Results): string {
     );
   if (t.cpu_percent)
     out.push(
-      `Container: CPU mean ${fmt(t.cpu_percent.mean)}% peak ${fmt(t.cpu_percent.peak)}%, memory mean ${fmt(t.memory_mb!.mean)} MB peak ${fmt(t.memory_mb!.peak)} MB`,
+      `Container: CPU mean ${fmt(t.cpu_percent.mean)}% peak ${fmt(t.cpu_percent.peak)}%, memory mean ` +
+        `${fmt(t.memory_mb!.mean)} MB peak ${fmt(t.memory_mb!.peak)} MB`,
     );
   if (results.interrupted) out.push('', `Stopped early: ${results.stop_reason}`);
   if (results.capacity) out.push('', ...capacityLines(results.capacity));

@@ -87,7 +87,8 @@ export function historyTable(history: History, last: number): string {
   const bytes = Buffer.byteLength(formatHistory(history));
   const per = history.entries.length > 0 ? Math.round(bytes / history.entries.length) : 0;
   return [
-    `${history.scenario.name}: ${history.entries.length} runs kept (the last ${history.keep} whole, older ones one a week), ${(bytes / 1024).toFixed(1)} KB (${per} B a run); latency in ms`,
+    `${history.scenario.name}: ${history.entries.length} runs kept (the last ${history.keep} whole, older ones one ` +
+      `a week), ${(bytes / 1024).toFixed(1)} KB (${per} B a run); latency in ms`,
     ...lines,
   ].join('\n');
 }

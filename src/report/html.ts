@@ -147,7 +147,8 @@ function summaryHtml({ results, verdict, reference, trend }: HtmlInput): string 
   const parts: string[] = [];
   if (verdict) {
     parts.push(
-      `<p class="verdict ${verdict.status}"><b>${escapeHtml(STATUS_TITLE[verdict.status])}</b>: ${escapeHtml(headline(verdict))}</p>`,
+      `<p class="verdict ${verdict.status}"><b>${escapeHtml(STATUS_TITLE[verdict.status])}</b>: ` +
+        `${escapeHtml(headline(verdict))}</p>`,
     );
     if (verdict.checks.length > 0) {
       const rows = verdict.checks.map(

@@ -199,7 +199,8 @@ export function markdownReport(
   const name = results.scenario.name;
   const lines: string[] = [
     commentMarker(name),
-    `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${STATUS_TITLE[verdict.status]}: ${escapeText(headline(verdict))}`,
+    `### ${ICON[verdict.status]} mlload ${codeSpan(name, false)}: ${STATUS_TITLE[verdict.status]}: ` +
+      `${escapeText(headline(verdict))}`,
     '',
     ...headSection(results),
     ...comparisonSection(verdict.comparison),
@@ -252,13 +253,19 @@ function comparisonSection(comparison: Comparison | null): string[] {
       ? ` A: ${a.count} requests, p50 ${a.p50.toFixed(1)} ms, p95 ${a.p95.toFixed(1)} ms, p99 ${a.p99.toFixed(1)} ms.`
       : '';
     return [
-      `Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval comes from their spread. A and B are each build's whole-run figures.${figures}`,
+      `Paired A/B run: **A** is the reference build ${codeSpan(comparison.reference, false)}, **B** this build; ` +
+        `the load alternated between them (A, B, A, B, …) in ${comparison.blocks?.length ?? 0} block pairs with the ` +
+        `same arrivals and payloads, so slowness of the whole runner falls on both. B/A is the geometric mean of the ` +
+        `block pairs' ratios (error rate: the whole-run difference), so drift across the run cancels; its interval ` +
+        `comes from their spread. A and B are each build's whole-run figures.${figures}`,
       '',
     ];
   }
   if (comparison?.against === 'history')
     return [
-      `Compared with the last ${comparison.baseline_runs} runs of the default branch on this kind of machine (history ${codeSpan(comparison.reference, false)}); intervals weigh the change against the spread of those runs and the noise seen within this run.`,
+      `Compared with the last ${comparison.baseline_runs} runs of the default branch on this kind of machine ` +
+        `(history ${codeSpan(comparison.reference, false)}); intervals weigh the change against the spread of those ` +
+        `runs and the noise seen within this run.`,
       '',
     ];
   if (!comparison) return [];
@@ -362,7 +369,8 @@ export function baselineMarkdown(name: string, baseline: Baseline, path: string)
     '',
     `| Requests | req/s | error rate | p50 | p95 | p99 |`,
     '|---|---|---|---|---|---|',
-    `| ${o.count} | ${o.rps} | ${(o.error_rate * 100).toFixed(2)}% | ${o.latency_ms.p50} ms | ${o.latency_ms.p95} ms | ${o.latency_ms.p99} ms |`,
+    `| ${o.count} | ${o.rps} | ${(o.error_rate * 100).toFixed(2)}% | ${o.latency_ms.p50} ms | ${o.latency_ms.p95} ` +
+      `ms | ${o.latency_ms.p99} ms |`,
     '',
     `p95 of each run: ${spread} ms. Written to ${codeSpan(path, false)}.`,
   ].join('\n')}\n`;
@@ -431,7 +439,8 @@ function limitsOfTimeSection(results: Results, gatedOnDrift: boolean): string[] 
   const unit = results.load.model === 'closed' ? 'users' : 'req/s';
   if (results.spikes?.length) {
     lines.push(
-      `**Spikes**: recovery is the time from a spike's start until the requests due in every following second have a p95 within ${results.spikes[0]!.bound_ms} ms (a backlog makes every request due while it lasts late).`,
+      `**Spikes**: recovery is the time from a spike's start until the requests due in every following second have ` +
+        `a p95 within ${results.spikes[0]!.bound_ms} ms (a backlog makes every request due while it lasts late).`,
       '',
     );
     for (const s of results.spikes) lines.push(`- ${escapeText(spikeText(s, unit))}`);
@@ -459,7 +468,8 @@ function capacitySection(c: CapacityFigures): string[] {
   const atCapacity = c.probes.filter((p) => p.verdict === 'pass' && p.load === c.value).pop();
   if (atCapacity?.cpu_percent !== undefined)
     lines.push(
-      `At capacity the container used ${atCapacity.cpu_percent.toFixed(0)}% CPU (mean) and ${atCapacity.memory_mb?.toFixed(0)} MB (peak).`,
+      `At capacity the container used ${atCapacity.cpu_percent.toFixed(0)}% CPU (mean) and ` +
+        `${atCapacity.memory_mb?.toFixed(0)} MB (peak).`,
       '',
     );
   const f = (x: number) => x.toFixed(1);

@@ -369,7 +369,8 @@ function compileCompare(raw: RawScenario, target: TargetSpec, overrides: Scenari
     if (!image && !url)
       at(
         ['compare'],
-        'with `against: image` needs `baseline_image` (or `baseline_url`): the reference build to run beside the target',
+        'with `against: image` needs `baseline_image` (or `baseline_url`): the reference build to run beside the ' +
+          'target',
       );
     if (image && url) at(['compare'], 'has both `baseline_image` and `baseline_url`; give one');
     if (image && !target.image)

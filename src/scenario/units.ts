@@ -62,7 +62,8 @@ export function parseStartAt(text: string, nowMs = Date.now()): number {
   else ms = Date.parse(t);
   if (!Number.isFinite(ms))
     throw new Error(
-      `a start time is Unix seconds, Unix milliseconds or an ISO time like 2026-11-26T19:30:00Z (got ${JSON.stringify(text)})`,
+      `a start time is Unix seconds, Unix milliseconds or an ISO time like 2026-11-26T19:30:00Z (got ` +
+        `${JSON.stringify(text)})`,
     );
   if (ms - nowMs > 86_400_000) throw new Error(`the start time ${new Date(ms).toISOString()} is more than a day ahead`);
   return ms;

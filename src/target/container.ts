@@ -321,7 +321,8 @@ async function waitReady(
   if (gone) throw new TargetError(`container from ${spec.image} ${await describeExit(id)} before it became healthy`);
   if (!result.ok)
     throw new TargetError(
-      `${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} last answered ${result.last}`,
+      `${spec.image} did not become healthy within ${spec.health.timeoutMs / 1000} s: ${origin}${spec.health.path} ` +
+        `last answered ${result.last}`,
     );
   // An image's own HEALTHCHECK is honoured too.
   while (performance.now() < deadline) {

@@ -29,12 +29,14 @@ export async function useUrl(
     if (signal?.aborted) throw new TargetError(`interrupted while waiting for ${url.origin} to accept connections`);
     if (now >= deadline)
       throw new TargetError(
-        `target ${url.origin} is unreachable: ${describeCode(refused)} for ${Math.round((now - start) / 1000)} s (health.timeout ${spec.health.timeoutMs / 1000} s)`,
+        `target ${url.origin} is unreachable: ${describeCode(refused)} for ${Math.round((now - start) / 1000)} s ` +
+          `(health.timeout ${spec.health.timeoutMs / 1000} s)`,
       );
     if (now - reported >= PROGRESS_MS) {
       reported = now;
       log?.(
-        `waiting for ${url.origin}: ${describeCode(refused)} (${Math.round((now - start) / 1000)} s of ${spec.health.timeoutMs / 1000} s)`,
+        `waiting for ${url.origin}: ${describeCode(refused)} (${Math.round((now - start) / 1000)} s of ` +
+          `${spec.health.timeoutMs / 1000} s)`,
       );
     }
     await sleep(Math.min(spec.health.intervalMs, Math.max(0, deadline - now)), undefined, { signal }).catch(
@@ -53,7 +55,8 @@ export async function useUrl(
       throw new TargetError(`interrupted while waiting for ${url.origin}${spec.health.path} to answer`);
     if (!health.ok)
       throw new TargetError(
-        `target ${url.origin}${spec.health.path} did not answer 200 within ${spec.health.timeoutMs} ms (last: ${health.last})`,
+        `target ${url.origin}${spec.health.path} did not answer 200 within ${spec.health.timeoutMs} ms (last: ` +
+          `${health.last})`,
       );
   }
   return {
