@@ -56,21 +56,13 @@ describe('capacity search against the truth', () => {
 });
 
 describe('capacity search', () => {
-  it('finds the highest rate at which p99 ≤ 100 ms holds on an M/D/4 queue (20 ms service), within 10% of a sweep, never above saturation', async () => {
+  it('finds the highest rate at which p99 ≤ 100 ms holds on an M/D/4 queue (20 ms service) with short probes, within 10% of its simulated truth, never above saturation', async () => {
     const server = await startServer(limitedServer(4, 20), false);
     try {
-      // The test's own sweep: fixed-rate runs, the highest whose p99 holds.
-      let swept = 0;
-      for (const rate of [130, 145, 160, 175, 190]) {
-        const s = loadScenario(
-          writeScenario(
-            `name: sweep\ntarget: { url: "${server.url}" }\nload: { rate: ${rate}, arrival: poisson, duration: 2s, warmup: 1s }\n${PREDICT_REQUESTS}`,
-          ),
-        );
-        const { results } = await measure(s);
-        if (results.overall.latency_ms.p99 <= 100 && results.overall.error_rate === 0) swept = rate;
-      }
-      assert.ok(swept >= 130, `the sweep found no passing rate (${swept})`);
+      // The queue's truth, simulated: the short probes here (2–3 s) are not the defaults the 5-seed test holds to ±5%.
+      // (A sweep of 2 s fixed-rate runs, which this test once compared with, moves as much as the search beside busy
+      // processes: 160 req/s against the search's 179 in one CI run.)
+      const truth = capacityTruth({ servers: 4, service: [20] }, 0.99, 100);
       const scenario = loadScenario(
         writeScenario(`name: capacity
 target: { url: "${server.url}" }
@@ -89,10 +81,7 @@ ${PREDICT_REQUESTS}capacity:
       assert.ok(c, 'no capacity in the results');
       assert.equal(c.unit, 'req/s');
       assert.ok(c.value !== null && c.value <= 200, `capacity ${c.value} above saturation (200 req/s)`);
-      assert.ok(
-        Math.abs(c.value - swept) <= 0.1 * swept + 0.1 * 15,
-        `capacity ${c.value} against the sweep's ${swept} (sweep steps of 15)`,
-      );
+      assert.ok(Math.abs(c.value / truth - 1) <= 0.1, `capacity ${c.value} against the truth's ${truth.toFixed(1)}`);
       assert.ok(
         c.bracket[1] !== null && c.bracket[0] !== null && c.bracket[0] <= c.value && c.value <= c.bracket[1],
         `value ${c.value}, bracket ${c.bracket}`,
