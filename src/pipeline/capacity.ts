@@ -179,6 +179,9 @@ function failureOf(
   const broken = BOUNDS.filter(
     (b) => plan.slo[b] !== undefined && values[b] !== undefined && values[b]! > plan.slo[b]!,
   );
+  // Failed requests count as over every limit: a probe whose latencies all held failed by its errors.
+  if (broken.length === 0 && p.error_rate > 0)
+    return { kind: 'errors', error_rate: p.error_rate, statuses: p.status_codes, reasons: p.failures };
   const b = broken[broken.length - 1] ?? BOUNDS.filter((x) => plan.slo[x] !== undefined).pop() ?? 'p99';
   return { kind: 'latency', percentile: b, value_ms: values[b] ?? p.p99, limit_ms: plan.slo[b] ?? 0 };
 }
