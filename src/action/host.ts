@@ -9,6 +9,7 @@ import {
   downloadArtifacts,
   historyLabel,
   historyPath,
+  onRunner,
   readBranchHistory,
   readRunContext,
   recordRun,
@@ -46,7 +47,7 @@ export function annotate(annotations: Annotation[]): void {
 /** The action's publisher: the run's artifact, the step summary, the PR comment, annotations. */
 export function runnerPublisher(inputs: Inputs, ctx: RunContext): Publisher {
   return {
-    storesArtifacts: Boolean(process.env.ACTIONS_RUNTIME_TOKEN && process.env.ACTIONS_RESULTS_URL),
+    storesArtifacts: onRunner(),
     async upload(name, dir, files) {
       const uploaded = await uploadResults(name, files, dir);
       if (!uploaded) core.info(`mlload: not on a GitHub runner with artifact storage: results stay in ${dir}`);

@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 
 /** Artifact storage is only reachable from a runner (it hands the runtime token to the job). */
-const onRunner = (env: NodeJS.ProcessEnv) => Boolean(env.ACTIONS_RUNTIME_TOKEN && env.ACTIONS_RESULTS_URL);
+export const onRunner = (env: NodeJS.ProcessEnv = process.env) =>
+  Boolean(env.ACTIONS_RUNTIME_TOKEN && env.ACTIONS_RESULTS_URL);
 
 /** Uploads the result files as one artifact when on a runner; returns its URL, or null elsewhere. */
 export async function uploadResults(

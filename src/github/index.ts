@@ -1,6 +1,6 @@
 // The github stage: the pull request comment, the results artifact, the baseline commit.
 export { client, GitHubError, type Octokit } from './api.ts';
-export { downloadArtifacts, uploadResults } from './artifact.ts';
+export { downloadArtifacts, onRunner, uploadResults } from './artifact.ts';
 export { commitBaseline, type BaselineCommit } from './baseline-commit.ts';
 export { findComment, tokenLogin, upsertComment } from './comment.ts';
 export { readRunContext, type RunContext } from './context.ts';

@@ -12,7 +12,7 @@ import {
   type Verdict,
 } from '../gate/index.ts';
 import { describeEnvironment, type Results } from '../metrics/index.ts';
-import { writeResultFiles, writeRunReport, type ReportLinks, type RunReport } from '../report/index.ts';
+import { writeResultFiles, writeRunReport, type RunReport } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { measure, measureJudged, type JudgedRun, type MeasureOptions } from './measure.ts';
 import { machineOf, readBaseline } from '../store/index.ts';
@@ -72,11 +72,11 @@ export function readAgainst(scenario: Scenario, source: BaselineSource | null): 
 export async function gateScenario(
   scenario: Scenario,
   against: Against | null,
-  out: { dir: string; reportFile?: string | null; links?: ReportLinks },
+  out: { dir: string },
   options: MeasureOptions = {},
 ): Promise<GatedRun> {
   const run = await measureJudged(scenario, against, options);
-  return { ...run, report: writeRunReport(out.dir, run, { reportFile: out.reportFile, links: out.links }) };
+  return { ...run, report: writeRunReport(out.dir, run) };
 }
 
 export interface RecordedBaseline {

@@ -186,10 +186,10 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       series: recorder.series,
       windows: recorder.windows,
       target: targetFigures,
-      ...(shardFigures ? { shard: shardFigures } : {}),
-      ...(onTime && watched.length > 0 ? { spikes: recorder.recoveries(watched) } : {}),
-      ...optional('drift', driftOf(recorder.series, scenario.compare.confidence)),
-      ...optional('capacity', await capacityAfter(scenario, target, run, watch, options.log)),
+      shard: shardFigures || undefined,
+      spikes: onTime && watched.length > 0 ? recorder.recoveries(watched) : undefined,
+      drift: driftOf(recorder.series, scenario.compare.confidence) ?? undefined,
+      capacity: (await capacityAfter(scenario, target, run, watch, options.log)) ?? undefined,
     });
     watch.done();
     return { results, targetError: watch.error() };
@@ -284,7 +284,7 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
       );
     }
     const [candidate, reference] = measured.map(({ run, figures }, i) =>
-      assemble(scenario, run, { ...figures, ...optional('capacity', found?.[i === 0 ? 'candidate' : 'reference']) }),
+      assemble(scenario, run, { ...figures, capacity: found?.[i === 0 ? 'candidate' : 'reference'] }),
     ) as [Results, Results];
     watch.done();
     return { candidate, reference, blocks: pairs, targetError: watch.error() };
@@ -327,15 +327,7 @@ async function warmUpPaired(p: PairedLoad): Promise<void> {
       recorder.onSecond((point) => options.onSecond?.({ ...point, t: point.t + wallS }));
       const build = p.builds[b]!;
       const seed = scenario.seed + 7 * round;
-      const run = await driveKeeping({
-        scenario,
-        target: build.target,
-        load,
-        seed,
-        recorder,
-        signal: p.watch.signal,
-        offsetMs: performance.now() - p.t0,
-      });
+      const run = await driveBlock(p, build, load, seed, recorder);
       build.elapsedMs += run.elapsedMs;
       if (run.stop) {
         // Its stop must reach the results, though a warm-up's figures do not.
@@ -344,6 +336,20 @@ async function warmUpPaired(p: PairedLoad): Promise<void> {
       }
     }
   }
+}
+
+/** One block of a paired run driven at a build, on the run's clock. */
+function driveBlock(p: PairedLoad, build: PairedBuild, load: LoadPlan, seed: number, recorder: Recorder) {
+  const offsetMs = performance.now() - p.t0;
+  return driveKeeping({
+    scenario: p.scenario,
+    target: build.target,
+    load,
+    seed,
+    recorder,
+    signal: p.watch.signal,
+    offsetMs,
+  });
 }
 
 /** The measured block pairs: each build's block of one slice of the schedule, back to back, with one seed. */
@@ -378,15 +384,7 @@ async function measureBlock(p: PairedLoad, build: PairedBuild, index: number): P
   });
   // Same seed for both builds of a pair: the same arrivals and payloads.
   const seed = scenario.seed + index * 104_729;
-  const run = await driveKeeping({
-    scenario,
-    target: build.target,
-    load,
-    seed,
-    recorder,
-    signal: p.watch.signal,
-    offsetMs: performance.now() - p.t0,
-  });
+  const run = await driveBlock(p, build, load, seed, recorder);
   const figures = recorder.finish(run.measuredMs / 1000);
   build.recorder.merge(recorder);
   const window: Window = {

@@ -1,6 +1,6 @@
 import { historyTrend, judge } from '../gate/index.ts';
 import { driftOf, mergeShards, ShardMergeError, type ShardInput } from '../metrics/index.ts';
-import { writeRunReport, type ReportLinks } from '../report/index.ts';
+import { writeRunReport } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import type { Against, GatedRun } from './gate.ts';
 
@@ -12,7 +12,7 @@ export function mergeAndGate(
   inputs: ShardInput[],
   scenario: Scenario,
   against: Against | null,
-  out: { dir: string; reportFile?: string | null; links?: ReportLinks },
+  out: { dir: string },
   options: { allowApart?: boolean } = {},
 ): GatedRun {
   const results = mergeShards(inputs, options);
@@ -32,5 +32,5 @@ export function mergeAndGate(
     targetError: null,
     trend: against?.history ? historyTrend(against.history, results) : null,
   };
-  return { ...run, report: writeRunReport(out.dir, run, { reportFile: out.reportFile, links: out.links }) };
+  return { ...run, report: writeRunReport(out.dir, run) };
 }

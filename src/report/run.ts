@@ -6,7 +6,6 @@ import type { Results } from '../metrics/index.ts';
 import { resultsTable, verdictText } from './console.ts';
 import { writeResultFiles } from './files.ts';
 import { htmlReport } from './html.ts';
-import { markdownReport, type ReportLinks } from './markdown.ts';
 
 export interface RunReport {
   /** The results files written (report.md aside), for the artifact and the CLI's "Wrote …" line. */
@@ -23,7 +22,6 @@ export interface RunReport {
 export function writeRunReport(
   dir: string,
   run: { results: Results; verdict: Verdict; reference: Results | null; trend?: HistoryTrend | null },
-  options: { reportFile?: string | null; links?: ReportLinks } = {},
 ): RunReport {
   if (run.reference) writeResultFiles(join(dir, 'reference'), run.reference);
   const files = writeResultFiles(dir, run.results, run.verdict);
@@ -33,9 +31,6 @@ export function writeRunReport(
     htmlReport({ results: run.results, verdict: run.verdict, reference: run.reference, trend: run.trend ?? null }),
   );
   files.push(html);
-  if (options.reportFile) {
-    writeFileSync(options.reportFile, markdownReport(run.results, run.verdict, options.links, run.trend ?? null));
-  }
   const trend = run.trend ? `\n${run.trend.ranks.map((r) => `trend: ${rankText(r)}`).join('\n')}` : '';
   return {
     files,

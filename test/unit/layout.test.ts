@@ -41,23 +41,30 @@ export interface Edge {
   to: string;
 }
 
-/** Every import between files under src/, as paths relative to src/. */
-function imports(): Edge[] {
-  const edges: Edge[] = [];
+/** Every .ts file under src/, with its text. */
+function sources(): Array<{ path: string; text: string }> {
+  const out: Array<{ path: string; text: string }> = [];
   const walk = (dir: string): void => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        for (const f of ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles) {
-          if (!f.fileName.startsWith('.')) continue;
-          const target = relative(SRC, resolve(dirname(path), f.fileName));
-          if (!target.startsWith('..')) edges.push({ from: relative(SRC, path), to: target });
-        }
-      }
+      else if (entry.name.endsWith('.ts')) out.push({ path, text: readFileSync(path, 'utf8') });
     }
   };
   walk(SRC);
+  return out;
+}
+
+/** Every import between files under src/, as paths relative to src/. */
+function imports(): Edge[] {
+  const edges: Edge[] = [];
+  for (const { path, text } of sources()) {
+    for (const f of ts.preProcessFile(text, true, true).importedFiles) {
+      if (!f.fileName.startsWith('.')) continue;
+      const target = relative(SRC, resolve(dirname(path), f.fileName));
+      if (!target.startsWith('..')) edges.push({ from: relative(SRC, path), to: target });
+    }
+  }
   return edges;
 }
 
@@ -85,45 +92,30 @@ export function violations(edges: Edge[]): string[] {
 
 /** Node modules each file under src/ imports, as paths relative to src/. */
 function nodeImports(): Array<{ file: string; module: string }> {
-  const out: Array<{ file: string; module: string }> = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        for (const f of ts.preProcessFile(readFileSync(path, 'utf8'), true, true).importedFiles) {
-          if (f.fileName.startsWith('node:')) out.push({ file: relative(SRC, path), module: f.fileName });
-        }
-      }
-    }
-  };
-  walk(SRC);
-  return out;
+  return sources().flatMap(({ path, text }) =>
+    ts
+      .preProcessFile(text, true, true)
+      .importedFiles.filter((f) => f.fileName.startsWith('node:'))
+      .map((f) => ({ file: relative(SRC, path), module: f.fileName })),
+  );
 }
 
 /** Functions of src/ longer than `max` lines, as "file:line name (n lines)". */
 function longFunctions(max: number): string[] {
   const out: string[] = [];
-  const walk = (dir: string): void => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (entry.name.endsWith('.ts')) {
-        const file = ts.createSourceFile(path, readFileSync(path, 'utf8'), ts.ScriptTarget.Latest, true);
-        const visit = (n: ts.Node): void => {
-          if (ts.isFunctionLike(n) && 'body' in n && n.body) {
-            const from = file.getLineAndCharacterOfPosition(n.getStart()).line;
-            const lines = file.getLineAndCharacterOfPosition(n.getEnd()).line - from + 1;
-            const name = (n as ts.FunctionDeclaration).name?.getText() ?? '(anonymous)';
-            if (lines > max) out.push(`${relative(SRC, path)}:${from + 1} ${name} (${lines} lines)`);
-          }
-          ts.forEachChild(n, visit);
-        };
-        visit(file);
+  for (const { path, text } of sources()) {
+    const file = ts.createSourceFile(path, text, ts.ScriptTarget.Latest, true);
+    const visit = (n: ts.Node): void => {
+      if (ts.isFunctionLike(n) && 'body' in n && n.body) {
+        const from = file.getLineAndCharacterOfPosition(n.getStart()).line;
+        const lines = file.getLineAndCharacterOfPosition(n.getEnd()).line - from + 1;
+        const name = (n as ts.FunctionDeclaration).name?.getText() ?? '(anonymous)';
+        if (lines > max) out.push(`${relative(SRC, path)}:${from + 1} ${name} (${lines} lines)`);
       }
-    }
-  };
-  walk(SRC);
+      ts.forEachChild(n, visit);
+    };
+    visit(file);
+  }
   return out;
 }
 
