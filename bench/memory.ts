@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { runLoad } from '../src/engine/run.ts';
 import type { Outcome } from '../src/engine/types.ts';
 import { Recorder } from '../src/metrics/recorder.ts';
-import { listGenerator } from '../src/scenario/payload.ts';
-import type { RequestPlan } from '../src/scenario/types.ts';
+import type { RequestSpec } from '../src/scenario/types.ts';
 
 const PORT = 18082;
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 5_000_000);
@@ -27,15 +26,15 @@ execFileSync('sh', [
 ]);
 execFileSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
 
-const plan: RequestPlan = {
+const plan: RequestSpec = {
   name: 'predict',
   method: 'POST',
   path: '/predict',
   weight: 1,
   headers: {},
   timeoutMs: 30_000,
-  body: listGenerator([{ age: 63, resting_bp: 145, cholesterol: 233, max_heart_rate: 150 }]),
-  expect: { statusText: '200', accepts: (s) => s === 200, jsonFields: [] },
+  body: { kind: 'list', values: [{ age: 63, resting_bp: 145, cholesterol: 233, max_heart_rate: 150 }] },
+  expect: { statuses: [200], json: [] },
 };
 const recorder = new Recorder([plan], 0);
 const stop = new AbortController();

@@ -1,7 +1,7 @@
 // The engine stage: drives a load plan at an origin and hands each outcome to a sink.
-export { runLoad, type LoadRun, type ShardPart } from './run.ts';
+export { runLoad, type EnginePlan, type LoadRun, type ShardPart } from './run.ts';
 export { blockLoad, type Block } from './blocks.ts';
-export { shardOf, shareOf } from './share.ts';
+export { shardOf, shareOf, workerPlan } from './share.ts';
 export {
   isPrediction,
   StopRequest,

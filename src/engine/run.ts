@@ -1,33 +1,48 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  compileRequests,
   Rng,
   type ClosedLoad,
   type LoadPlan,
   type OpenLoad,
   type Payload,
   type RequestPlan,
+  type RequestSpec,
 } from '../scenario/index.ts';
 import { ArrivalSchedule } from './arrivals.ts';
 import { UndiciClient, type Done } from './http.ts';
 import { Http1Client } from './http1.ts';
 import { StopRequest, type EngineResult, type OutcomeSink, type Phase, type Stop } from './types.ts';
 
-export interface LoadRun {
+/**
+ * A load as data: where, what, how much and from which seed. Serialisable, so the same plan runs on
+ * this thread or is handed to a load worker, which runs it through the same `runLoad`.
+ */
+export interface EnginePlan {
   /** Origin of the target, e.g. http://127.0.0.1:8080 */
   origin: string;
-  requests: RequestPlan[];
+  /** The requests as the scenario checked them; the engine compiles their payload sources. */
+  requests: RequestSpec[];
   load: LoadPlan;
   seed: number;
   headers?: Record<string, string>;
-  sink: OutcomeSink;
-  /** Aborting stops the run early; the abort reason becomes the stop reason. */
-  signal?: AbortSignal;
   /**
    * This generator's part of a schedule shared by `count` (open model): the arrivals whose index is
    * `index` modulo `count`, each with the request and payload it has in the whole schedule.
    */
-  shard?: ShardPart;
+  shard?: ShardPart | null;
+}
+
+export interface LoadRun extends EnginePlan {
+  sink: OutcomeSink;
+  /** Aborting stops the run early; the abort reason becomes the stop reason. */
+  signal?: AbortSignal;
+}
+
+/** A run with its requests compiled. */
+interface LiveRun extends Omit<LoadRun, 'requests'> {
+  requests: RequestPlan[];
 }
 
 /** One of `count` generators sharing one schedule: 0 ≤ index < count. */
@@ -89,7 +104,8 @@ const newRunState = (): RunState => ({
 });
 
 /** Generates the scenario's load against one origin and streams every outcome into the sink. */
-export async function runLoad(run: LoadRun): Promise<EngineResult> {
+export async function runLoad(plan: LoadRun): Promise<EngineResult> {
+  const run: LiveRun = { ...plan, requests: compileRequests(plan.requests) };
   const root = new Rng(run.seed);
   const choose = picker(run.requests, root.fork(1));
   const maxTimeout = Math.max(...run.requests.map((r) => r.timeoutMs));
@@ -168,7 +184,7 @@ export async function runLoad(run: LoadRun): Promise<EngineResult> {
 }
 
 /** Stopping the run (on a signal, or on a throw in a callback), the phase of a second, and the seconds' ticker. */
-function controls(run: LoadRun, state: RunState, clock: () => number, endMs: number) {
+function controls(run: LiveRun, state: RunState, clock: () => number, endMs: number) {
   const wake = () => state.halt.abort();
   // A second of the series belongs to the phase its middle falls in.
   const phase = (): Phase => {
@@ -202,7 +218,7 @@ function controls(run: LoadRun, state: RunState, clock: () => number, endMs: num
 }
 
 /** The HTTP client: the lean one for plain http, undici for https. */
-function transportOf(run: LoadRun, maxTimeout: number, clock: () => number): Transport {
+function transportOf(run: LiveRun, maxTimeout: number, clock: () => number): Transport {
   const connections =
     run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
   return run.origin.startsWith('http:')
@@ -222,7 +238,7 @@ async function drain(phases: Phases, graceMs: number): Promise<boolean> {
 }
 
 /** Sending a request with its payload, drawn in arrival order (FIFO sends keep that order). */
-function senders(run: LoadRun, http: Transport, state: RunState, fail: (err: unknown) => void, payloadRng: Rng) {
+function senders(run: LiveRun, http: Transport, state: RunState, fail: (err: unknown) => void, payloadRng: Rng) {
   const draw = (index: number): Payload | null => {
     const plan = run.requests[index]!;
     return plan.body ? plan.body.next(payloadRng) : null;

@@ -1,4 +1,21 @@
 import type { LoadPlan } from '../scenario/index.ts';
+import type { EnginePlan } from './run.ts';
+
+/**
+ * Load worker `index` of `count`'s plan. In a shard the workers take turns through the shard's
+ * arrivals of the one schedule (the same seed everywhere); else each runs its share of the rate
+ * with a schedule, and payloads, of its own.
+ */
+export function workerPlan(plan: EnginePlan, index: number, count: number): EnginePlan {
+  if (count <= 1) return plan;
+  if (plan.shard)
+    return {
+      ...plan,
+      load: shardOf(plan.load, index, count),
+      shard: { index: plan.shard.index + plan.shard.count * index, count: plan.shard.count * count },
+    };
+  return { ...plan, load: shareOf(plan.load, index, count), seed: plan.seed + index * 7919 };
+}
 
 /** Worker i's part of the load when n workers split it: rates divide, users spread evenly. */
 export function shareOf(load: LoadPlan, i: number, n: number): LoadPlan {

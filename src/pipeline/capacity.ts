@@ -163,6 +163,34 @@ async function probe(
   }
 }
 
+/**
+ * The figures of two probes at one load taken together, as their verdict was: errors and statuses
+ * summed, latencies the worse of the two (the failure mode describes the pooled evidence).
+ */
+function pooled(a: CapacityProbe, b: CapacityProbe): CapacityProbe {
+  const count = a.count + b.count;
+  const statuses: Record<string, number> = { ...a.status_codes };
+  for (const [code, n] of Object.entries(b.status_codes)) statuses[code] = (statuses[code] ?? 0) + n;
+  const reasons = new Map<string, number>();
+  for (const f of [...a.failures, ...b.failures]) reasons.set(f.reason, (reasons.get(f.reason) ?? 0) + f.count);
+  const seconds = a.seconds + b.seconds;
+  return {
+    ...b,
+    count,
+    seconds,
+    achieved_rps: seconds > 0 ? (a.achieved_rps * a.seconds + b.achieved_rps * b.seconds) / seconds : b.achieved_rps,
+    error_rate: count > 0 ? (a.error_rate * a.count + b.error_rate * b.count) / count : 0,
+    p50: Math.max(a.p50, b.p50),
+    p95: Math.max(a.p95, b.p95),
+    p99: Math.max(a.p99, b.p99),
+    status_codes: statuses,
+    failures: [...reasons]
+      .sort((x, y) => y[1] - x[1])
+      .slice(0, 3)
+      .map(([reason, n]) => ({ reason, count: n })),
+  };
+}
+
 /** How a failing probe failed, from its figures: a crash, errors, saturation (achieved below offered), or latency. */
 function failureOf(
   p: CapacityProbe,
@@ -242,7 +270,6 @@ class CapacitySearch {
   async step(options: SearchOptions): Promise<boolean> {
     if (this.ended !== null) return false;
     const { plan, unit } = this;
-    const floor = unit === 'users' ? 1 : plan.start / 64;
     if (options.signal.aborted) {
       this.ended = options.targetError() ? 'target-failed' : 'interrupted';
       return false;
@@ -280,6 +307,7 @@ class CapacitySearch {
       return { p, counts };
     };
     let { p, counts } = await attempt(null);
+    let first: CapacityProbe | null = null;
     // A verdict the time decided (the shares were too close to the limit to be sure) gets a second
     // probe at the same load, pass or fail alike, pooled with the first: queued requests come in
     // clusters, so one probe's share near saturation is noisy, and short probes see too few busy
@@ -287,35 +315,50 @@ class CapacitySearch {
     // under 90% of its arrivals is no chance.
     const room = this.left() >= settleMs + plan.minProbeMs;
     const saturated = unit === 'req/s' && p.achieved_rps < 0.9 * p.load;
-    if (p.decided === 'time' && !options.targetError() && !saturated && !options.signal.aborted && room)
+    if (p.decided === 'time' && !options.targetError() && !saturated && !options.signal.aborted && room) {
+      first = p;
       ({ p, counts } = await attempt(counts));
+    }
     const crash = options.targetError();
+    this.record(p, first, crash, saturated);
+    this.aim(crash, options.signal.aborted);
+    return this.ended === null;
+  }
+
+  /** Moves the bracket by a probe (pooled with its first look when it was repeated). */
+  private record(p: CapacityProbe, first: CapacityProbe | null, crash: Error | null, saturated: boolean): void {
     // The probe's margin is of the pooled counts when it was repeated.
     const margin = p.margin ?? Number.POSITIVE_INFINITY;
     if (p.verdict === 'pass') {
       if (this.lo === null || p.load >= this.lo.load) this.lo = { load: p.load, margin };
       if (p.decided === 'confident') this.surePass = Math.max(this.surePass ?? 0, p.load);
-    } else {
-      if (!this.failure || this.hi === null || p.load < this.hi.load) this.failure = failureOf(p, plan, unit, crash);
-      if (this.hi === null || p.load <= this.hi.load)
-        this.hi = { load: p.load, margin: crash || saturated ? Number.POSITIVE_INFINITY : margin };
-      if (p.decided === 'confident' || crash || saturated)
-        this.sureFail = Math.min(this.sureFail ?? Number.POSITIVE_INFINITY, p.load);
+      return;
     }
+    if (!this.failure || this.hi === null || p.load < this.hi.load)
+      this.failure = failureOf(first ? pooled(first, p) : p, this.plan, this.unit, crash);
+    if (this.hi === null || p.load <= this.hi.load)
+      this.hi = { load: p.load, margin: crash || saturated ? Number.POSITIVE_INFINITY : margin };
+    if (p.decided === 'confident' || crash || saturated)
+      this.sureFail = Math.min(this.sureFail ?? Number.POSITIVE_INFINITY, p.load);
+  }
+
+  /** The next load to probe (doubling, halving, then bisecting the bracket), or why the search ends. */
+  private aim(crash: Error | null, aborted: boolean): void {
+    const { plan } = this;
+    const floor = this.unit === 'users' ? 1 : plan.start / 64;
     const lo = this.lo?.load ?? null;
     const hi = this.hi?.load ?? null;
+    const mid = lo !== null && hi !== null ? this.whole((lo + hi) / 2) : null;
     if (crash) this.ended = 'target-failed';
-    else if (options.signal.aborted) this.ended = 'interrupted';
+    else if (aborted) this.ended = 'interrupted';
     else if (hi === null) {
       if (lo! >= plan.max) this.ended = 'max';
       else this.next = this.whole(Math.min(plan.max, lo! * 2));
     } else if (lo === null) {
       if (hi <= this.whole(floor)) this.ended = 'floor';
       else this.next = this.whole(Math.max(floor, hi / 2));
-    } else if ((hi - lo) / lo <= plan.precision || this.whole((lo + hi) / 2) === lo || this.whole((lo + hi) / 2) === hi)
-      this.ended = 'precision';
-    else this.next = this.whole((lo + hi) / 2);
-    return this.ended === null;
+    } else if ((hi - lo) / lo <= plan.precision || mid === lo || mid === hi) this.ended = 'precision';
+    else this.next = mid!;
   }
 
   /**

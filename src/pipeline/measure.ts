@@ -2,15 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   blockLoad,
-  isPrediction,
   runLoad,
   shardOf,
   StopRequest,
   type Block,
   type ShardPart,
   type EngineResult,
-  type Outcome,
-  type OutcomeSink,
+  type EnginePlan,
   type Stop,
 } from '../engine/index.ts';
 import {
@@ -39,6 +37,7 @@ import { spikesOf, type LoadPlan, type Scenario, type Spike, type TargetSpec } f
 import { VERSION } from '../shared/version.ts';
 import { startTarget, TargetError, type Target } from '../target/index.ts';
 import { searchCapacity, searchCapacityPaired } from './capacity.ts';
+import { recordingSink } from './worker.ts';
 import { runWorkers } from './workers.ts';
 
 export interface MeasureOptions {
@@ -428,11 +427,6 @@ function watchTargets(targets: Target[], signal: AbortSignal | undefined, name: 
   };
 }
 
-/**
- * Drives one load (a run, or a block of a paired run) at a target, on this thread or on workers.
- * Workers get the load and the seed as given here (overrides and the block included) and the
- * requests as data, which they compile as this thread did.
- */
 /** One load driven at a target: its seed, where its outcomes go, and its place in the run. */
 interface Drive {
   scenario: Scenario;
@@ -447,46 +441,29 @@ interface Drive {
   part?: ShardPart;
 }
 
+/**
+ * Drives one load (a run, or a block of a paired run) at a target: one plan, run here or split over
+ * load workers, each running its part of the same plan through the same engine entry and sink.
+ */
 async function drive({ scenario, target, load, seed, recorder, signal, offsetMs, part }: Drive): Promise<EngineResult> {
-  let predicted = false;
-  const firstPrediction = (ms: number) => {
-    predicted = true;
-    target.firstPrediction(offsetMs + ms);
-  };
-  if (load.workers > 1) {
-    return runWorkers(
-      {
-        requests: scenario.requestSpecs,
-        load,
-        seed,
-        headers: scenario.target.headers,
-        origin: target.origin,
-        onTime: recorder.onTimeWatch,
-        goodput: recorder.goodput,
-        shard: part ?? null,
-      },
-      recorder,
-      signal,
-      firstPrediction,
-    );
-  }
-  const sink: OutcomeSink = {
-    record(index: number, outcome: Outcome) {
-      if (!predicted && isPrediction(outcome)) firstPrediction(outcome.done);
-      recorder.record(index, outcome);
-    },
-    second: (nowMs, state) => recorder.second(nowMs, state),
-  };
-  return runLoad({
+  const plan: EnginePlan = {
     origin: target.origin,
     requests: scenario.requests,
     load,
     seed,
     headers: scenario.target.headers,
-    sink,
-    signal,
-    shard: part,
-  });
+    shard: part ?? null,
+  };
+  const firstPrediction = (ms: number) => target.firstPrediction(offsetMs + ms);
+  if (load.workers > 1)
+    return runWorkers(
+      plan,
+      { onTime: recorder.onTimeWatch, goodput: recorder.goodput },
+      recorder,
+      signal,
+      firstPrediction,
+    );
+  return runLoad({ ...plan, sink: recordingSink(recorder, firstPrediction), signal });
 }
 
 /**

@@ -1,9 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { StopRequest, type EngineResult, type Phase } from '../engine/index.ts';
+import { StopRequest, type EngineResult, type EnginePlan, type Phase } from '../engine/index.ts';
 import type { Recorder, SecondState } from '../metrics/index.ts';
-import type { WorkerJob, WorkerMessage, WorkerPlan } from './worker.ts';
+import type { Recording, WorkerJob, WorkerMessage } from './worker.ts';
 import './worker.ts';
 
 /**
@@ -25,7 +25,8 @@ interface Tick {
 
 /** Splits the load over `count` worker threads and merges their seconds and totals exactly into `recorder`. */
 export async function runWorkers(
-  plan: WorkerPlan,
+  plan: EnginePlan,
+  recording: Recording,
   recorder: Recorder,
   signal: AbortSignal,
   onFirstPrediction: (ms: number) => void,
@@ -45,7 +46,7 @@ export async function runWorkers(
     }
   };
   const runs = Array.from({ length: count }, (_, index) => {
-    const job: WorkerJob = { mlloadWorker: true, plan, index, count };
+    const job: WorkerJob = { mlloadWorker: true, plan, recording, index, count };
     const worker = new Worker(workerEntry(), { workerData: job });
     const onAbort = () =>
       worker.postMessage({

@@ -5,7 +5,7 @@ import { dirname, isAbsolute, resolve, sep } from 'node:path';
 import schema from '../../schema/scenario.schema.json' with { type: 'json' };
 import { InvalidFileError, SourceDocument, validate, type Path, type Problem } from '../shared/document.ts';
 import { MUTATIONS, type FieldSpec, type Mutation } from './payload.ts';
-import { compileRequests, generatorOf } from './requests.ts';
+import { generatorOf } from './requests.ts';
 import {
   DEFAULT_CONFIDENCE,
   DEFAULT_ERROR_RATE,
@@ -224,8 +224,7 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     seed: raw.seed ?? 1,
     target,
     load,
-    requestSpecs: specs,
-    requests: compileRequests(specs),
+    requests: specs,
     slo,
     regression,
     compare,

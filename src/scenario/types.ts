@@ -249,9 +249,8 @@ export interface Scenario {
   seed: number;
   target: TargetSpec;
   load: LoadPlan;
-  /** The requests as data (what a load worker is handed), and compiled. */
-  requestSpecs: RequestSpec[];
-  requests: RequestPlan[];
+  /** The requests as data: the engine compiles their payload sources wherever it runs. */
+  requests: RequestSpec[];
   slo: { overall: Limits; requests: Record<string, Limits> };
   regression: { overall: Tolerances; requests: Record<string, Tolerances> };
   compare: ComparePlan;

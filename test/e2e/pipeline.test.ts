@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { measure } from '../../src/pipeline/index.ts';
 import { writeResultFiles } from '../../src/report/index.ts';
-import { loadScenario } from '../../src/scenario/index.ts';
+import { loadScenario, presetNames, registerPreset } from '../../src/scenario/index.ts';
+import { TOY } from '../helpers/preset.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { startServer, uniformLatency } from '../helpers/servers.ts';
 
@@ -31,20 +32,41 @@ describe('pipeline: what the stages hand each other', () => {
   });
 
   it('a failure of the load generator itself ends the run, keeps what was measured and says so in exceptions.csv', async () => {
-    const server = await startServer(uniformLatency(2, 6), false);
+    // The toy API: ready and answering `{"result": [...]}` in 2-6 ms.
+    const server = await startServer(
+      (_req, _body, res) => setTimeout(() => res.end('{"result":[1]}'), 2 + Math.random() * 4),
+      false,
+    );
     try {
+      // A payload source that breaks after 100 payloads: a preset registered here, as a protocol module would be.
+      if (!presetNames().includes('toy-breaking'))
+        registerPreset({
+          ...TOY,
+          name: 'toy-breaking',
+          generator(fields, batch) {
+            const source = TOY.generator!(fields, batch);
+            let sent = 0;
+            return {
+              ...source,
+              next(rng) {
+                if (++sent > 100) throw new Error('payload source broke');
+                return source.next(rng);
+              },
+            };
+          },
+        });
       const scenario = loadScenario(
-        writeScenario(exampleScenario(server.url, '  rate: 100\n  arrival: constant\n  duration: 3s')),
+        writeScenario(`name: breaking
+target: { url: "${server.url}" }
+load: { rate: 100, arrival: constant, duration: 3s }
+requests:
+  - name: run
+    protocol: toy-breaking
+    model: m1
+    body: { fields: { x: { int: [0, 9] } } }
+    expect: { status: 2xx }
+`),
       );
-      const valid = scenario.requests[0]!;
-      const source = valid.body!;
-      let sent = 0;
-      valid.body = {
-        next(rng) {
-          if (++sent > 100) throw new Error('payload source broke');
-          return source.next(rng);
-        },
-      };
       const { results } = await measure(scenario);
       assert.equal(results.interrupted, true);
       assert.equal(results.stop_cause, 'engine-error');

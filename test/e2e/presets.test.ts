@@ -58,7 +58,7 @@ requests:
       assert.equal(scenario.target.health.path, '/toy/ready');
       const run = scenario.requests.find((r) => r.name === 'run')!;
       assert.equal(run.path, '/toy/m1/run');
-      assert.deepEqual(run.expect.jsonFields, [['result']]);
+      assert.deepEqual(run.expect.json, [['result']]);
       const { results } = await measure(scenario);
       assert.ok(results.requests.run!.count > 40, JSON.stringify(results.requests.run));
       assert.equal(results.requests.run!.failure_count, 0, JSON.stringify(results.overall.failures));

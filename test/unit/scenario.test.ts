@@ -33,7 +33,7 @@ describe('scenario', () => {
       workers: 1,
     });
     assert.deepEqual(
-      s.requests.map((r) => [r.name, r.weight, r.method, r.path, r.expect.statusText]),
+      s.requests.map((r) => [r.name, r.weight, r.method, r.path, r.expect.statuses.join(' or ')]),
       [
         ['valid', 4, 'POST', '/predict', '200'],
         ['invalid', 1, 'POST', '/predict', '400'],
