@@ -53,7 +53,7 @@ export function compareCommand(args: string[], io: Io): number {
   return failed ? EXIT.fail : EXIT.ok;
 }
 
-/** `mlload history add|show|export|baseline`: the history file the action keeps on its branch, read and written locally. */
+/** `mlload history add|show|export|baseline`: the history file the action keeps on its branch, used locally. */
 export function historyCommand(args: string[], io: Io): number {
   const [verb, ...rest] = args;
   const { values, positionals } = parse(rest, {

@@ -1,4 +1,4 @@
-import jStat from 'jstat';
+import { studentTQuantile } from '../shared/quantiles.ts';
 
 /**
  * How sure a change is: intervals for the difference between the candidate and its reference.
@@ -81,8 +81,7 @@ function finish(
   confidence: number,
   maxHalfWidth = Number.POSITIVE_INFINITY,
 ): Estimate {
-  // Past 1e6 degrees of freedom t is the normal quantile to 7 digits; jStat loses accuracy beyond 1e7.
-  const t = jStat.studentt.inv((1 + confidence) / 2, Math.min(df, 1e6));
+  const t = studentTQuantile((1 + confidence) / 2, df);
   const h = Math.min(t * Math.sqrt(Math.max(0, variance)), maxHalfWidth);
   const back = scale === 'log' ? (x: number) => Math.exp(x) - 1 : (x: number) => x;
   // A k-times longer run shrinks `shrinking` k-fold; solve for the k at which the interval just leaves out 0.

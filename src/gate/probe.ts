@@ -1,4 +1,4 @@
-import jStat from 'jstat';
+import { studentTQuantile } from '../shared/quantiles.ts';
 import type { CapacitySlo } from '../scenario/index.ts';
 
 type Bound = 'p50' | 'p90' | 'p95' | 'p99' | 'p999';
@@ -112,7 +112,7 @@ export function decideProbe(
       only,
       kept.map(({ b }) => b.count),
     );
-    const q = jStat.studentt.inv(confidence, df);
+    const q = studentTQuantile(confidence, df);
     if (share - q * se > t.allowed) return 'fail';
     if (share + q * se < t.allowed) return 'pass';
     return null;

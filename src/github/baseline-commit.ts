@@ -67,7 +67,9 @@ export async function commitBaseline(octokit: Octokit, c: BaselineCommit): Promi
       head: target,
       base: c.branch,
       title: c.message,
-      body: 'Refreshed by mlload-action (`mode: update-baseline`). Merge it to make these figures the baseline that pull requests are compared with.',
+      body:
+        'Refreshed by mlload-action (`mode: update-baseline`). Merge it to make these figures the baseline ' +
+        'that pull requests are compared with.',
     }),
   );
   return (pr.data as { html_url: string }).html_url;

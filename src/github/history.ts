@@ -72,7 +72,10 @@ async function ensureBranch(octokit: Octokit, loc: HistoryLocation): Promise<voi
   } catch (err) {
     if (statusOf(err) !== 404) throw new GitHubError('reading the history branch', err);
   }
-  const readme = `# mlload history\n\nRuns of the default branch recorded by mlload-action (\`mode: record\`), one file per scenario under \`history/\`. Written by the action; read by \`compare.against: history\` and by every report's trend. \`mlload history show|export --file <file>\` reads a file locally.\n`;
+  const readme =
+    `# mlload history\n\nRuns of the default branch recorded by mlload-action (\`mode: record\`), ` +
+    `one file per scenario under \`history/\`. Written by the action; read by \`compare.against: history\` and ` +
+    `by every report's trend. \`mlload history show|export --file <file>\` reads a file locally.\n`;
   const tree = await withRetry('creating the history tree', () =>
     octokit.request('POST /repos/{owner}/{repo}/git/trees', {
       owner: loc.owner,

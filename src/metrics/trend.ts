@@ -1,4 +1,4 @@
-import jStat from 'jstat';
+import { normalQuantile } from '../shared/quantiles.ts';
 import type { DriftFigures, SeriesPoint, Trend } from './types.ts';
 
 /** Points a trend is fitted to at most: seconds are grouped into blocks beyond this. */
@@ -27,7 +27,7 @@ export function theilSen(xs: number[], ys: number[], confidence: number): { slop
   slopes.sort((a, b) => a - b);
   const count = slopes.length;
   if (count === 0) return { slope: 0, low: 0, high: 0 };
-  const z = jStat.normal.inv(1 - (1 - confidence) / 2, 0, 1);
+  const z = normalQuantile(1 - (1 - confidence) / 2);
   const c = z * Math.sqrt((n * (n - 1) * (2 * n + 5)) / 18);
   const lower = Math.max(0, Math.floor((count - c) / 2) - 1);
   const upper = Math.min(count - 1, Math.ceil((count + c) / 2));

@@ -281,7 +281,9 @@ class CapacitySearch {
     }
     const report = (p: CapacityProbe, n: number, again: boolean) =>
       options.log?.(
-        `capacity probe ${n}${this.label}${again ? ' (again, pooled with the last)' : ''}: ${p.load} ${unit}: ${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`,
+        `capacity probe ${n}${this.label}${again ? ' (again, pooled with the last)' : ''}: ${p.load} ${unit}: ` +
+          `${p.verdict} (${p.decided === 'confident' ? 'sure' : 'time up'}; ${p.achieved_rps} req/s, p99 ` +
+          `${p.p99} ms, errors ${(p.error_rate * 100).toFixed(2)}%)`,
       );
     // One probe at the load `next`, within what is left of the budget; a crashed target fails it.
     const attempt = async (prior: ProbeCounts | null) => {

@@ -158,7 +158,8 @@ async function downloadShards(job: Job): Promise<Array<{ file: string; results: 
   const downloaded = await job.publisher.download(prefix, join(job.outDir, 'shards'));
   if (downloaded === null)
     throw new Error(
-      "mode: merge downloads the shards' artifacts, which needs a GitHub runner (ACTIONS_RUNTIME_TOKEN); locally, use `mlload merge`",
+      "mode: merge downloads the shards' artifacts, which needs a GitHub runner (ACTIONS_RUNTIME_TOKEN); " +
+        'locally, use `mlload merge`',
     );
   if (downloaded.length === 0)
     throw new Error(
@@ -343,7 +344,8 @@ export async function refreshBaselineJob(
     const history = await readHistory(job);
     if (!history?.value)
       throw new Error(
-        `baseline-from: history needs the history branch with runs of ${scenario.name} (${history?.corrupt ? 'it is corrupt' : 'there is none yet'}): record some with mode: record`,
+        `baseline-from: history needs the history branch with runs of ${scenario.name} ` +
+          `(${history?.corrupt ? 'it is corrupt' : 'there is none yet'}): record some with mode: record`,
       );
     const here = { scenario: { hash: scenario.hash }, environment: describeEnvironment() };
     const fromHistory = baselineFromHistory(history.value, here, scenario.compare.historyRuns);

@@ -128,7 +128,10 @@ export function historyBaseline(file: string, out: string, runs = DEFAULT_HISTOR
   writeBaseline(out, baseline);
   const machine = `${newest!.machine.cores} × ${newest!.machine.cpu_model}`;
   const o = baseline.overall;
-  return `Wrote ${out} from the last ${baseline.runs} runs of ${file} (${machine}): p95 ${o.latency_ms.p95} ms, ${o.rps} req/s`;
+  return (
+    `Wrote ${out} from the last ${baseline.runs} runs of ${file} (${machine}): p95 ${o.latency_ms.p95} ms, ` +
+    `${o.rps} req/s`
+  );
 }
 
 /** `report`: the self-contained page of a run written earlier (a paired run's reference beside it in reference/). */

@@ -274,7 +274,8 @@ export async function measurePaired(scenario: Scenario, options: MeasureOptions 
     if (scenario.capacity && !over(paired)) {
       const c = scenario.capacity;
       options.log?.(
-        `capacity search of both builds, taking turns: from ${c.start} to at most ${c.max} ${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${c.maxDurationMs / 1000} s each`,
+        `capacity search of both builds, taking turns: from ${c.start} to at most ${c.max} ` +
+          `${scenario.load.model === 'open' ? 'req/s' : 'users'}, within ${c.maxDurationMs / 1000} s each`,
       );
       found = await searchCapacityPaired(
         scenario,

@@ -11,7 +11,7 @@ import {
 import { Recorder, type OnTimeWatch, type RecorderState, type SecondState } from '../metrics/index.ts';
 import type { GoodputSpec } from '../scenario/index.ts';
 
-/** What a recorder needs beyond the requests: the bound spike recovery is measured against, what makes an answer good. */
+/** What a recorder needs beyond the requests: the bound spike recovery is held to, what makes an answer good. */
 export interface Recording {
   onTime: OnTimeWatch | null;
   goodput: GoodputSpec | null;

@@ -48,7 +48,8 @@ export function resultsTable(results: Results): string {
   lines.splice(lines.length - 1, 0, widths.map((w) => '-'.repeat(w)).join('  '));
   const open = results.load.model === 'open';
   const out = [
-    `Latency in ms over ${fmt(results.duration_s)} s${open ? ", from each request's scheduled time (coordinated-omission corrected)" : ''}`,
+    `Latency in ms over ${fmt(results.duration_s)} ` +
+      `s${open ? ", from each request's scheduled time (coordinated-omission corrected)" : ''}`,
     ...lines,
   ];
   if (results.shards) out.push(shardsText(results.shards));
@@ -78,7 +79,10 @@ export function resultsTable(results: Results): string {
   if (t.cold_start_ms !== undefined)
     out.push(
       '',
-      `Cold start: ${fmt(t.cold_start_ms, 0)} ms to healthy, ${t.first_prediction_ms !== undefined ? `${fmt(t.first_prediction_ms, 0)} ms to the first prediction` : 'no successful prediction'}`,
+      `Cold start: ${fmt(t.cold_start_ms, 0)} ms to healthy, ` +
+        (t.first_prediction_ms !== undefined
+          ? `${fmt(t.first_prediction_ms, 0)} ms to the first prediction`
+          : 'no successful prediction'),
     );
   if (t.cpu_percent)
     out.push(
@@ -190,7 +194,10 @@ export function progressLine(p: SeriesPoint, plan: ProgressPlan, errorsSoFar: nu
       : p.phase === 'drain'
         ? `drain +${fmt(Math.max(0, p.t - plan.warmupS - plan.durationS), 0)}s`
         : `${fmt(measured, 0).padStart(4)}/${fmt(plan.durationS, 0)}s`;
-  return `${bar} ${where.padEnd(14)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`;
+  return (
+    `${bar} ${where.padEnd(14)} ${fmt(p.rps).padStart(8)} req/s  p95 ${fmt(p.p95).padStart(7)} ms  errors ` +
+    `${errorsSoFar}  in flight ${p.in_flight}${p.cpu_percent !== undefined ? `  cpu ${fmt(p.cpu_percent)}%` : ''}`
+  );
 }
 
 /** The verdict for logs: its line, notices, the checks, and why anything was left undecided. */

@@ -149,7 +149,8 @@ function pairedSection(comparison: Comparison): string[] {
     '|---|---|---|---|---|---|',
     ...blocks.map(
       (b) =>
-        `| ${b.index + 1} | ${b.first === 'candidate' ? 'B, A' : 'A, B'} | ${r(b.p50)} | ${r(b.p95)} | ${r(b.p99)} | ${(b.error_rate * 100).toFixed(2)} pts |`,
+        `| ${b.index + 1} | ${b.first === 'candidate' ? 'B, A' : 'A, B'} | ${r(b.p50)} | ${r(b.p95)} | ` +
+        `${r(b.p99)} | ${(b.error_rate * 100).toFixed(2)} pts |`,
     ),
     '',
     '</details>',
@@ -225,7 +226,8 @@ function headSection(results: Results): string[] {
   const o = results.overall;
   const l = o.latency_ms;
   const lines = [
-    `${o.count} requests in ${results.duration_s.toFixed(1)} s (${o.rps.toFixed(1)} req/s), error rate ${(o.error_rate * 100).toFixed(2)}%, ` +
+    `${o.count} requests in ${results.duration_s.toFixed(1)} s (${o.rps.toFixed(1)} req/s), error rate ` +
+      `${(o.error_rate * 100).toFixed(2)}%, ` +
       `p50 ${l.p50.toFixed(1)} ms, p95 ${l.p95.toFixed(1)} ms, p99 ${l.p99.toFixed(1)} ms.`,
     '',
   ];
@@ -271,7 +273,8 @@ function comparisonSection(comparison: Comparison | null): string[] {
   if (!comparison) return [];
   const runs = comparison.baseline_runs ?? 1;
   return [
-    `Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals weigh the change against the noise seen within this run and across the baseline's runs.`,
+    `Compared with ${codeSpan(comparison.reference, false)} (${runs} ${runs === 1 ? 'run' : 'runs'}); intervals ` +
+      `weigh the change against the noise seen within this run and across the baseline's runs.`,
     '',
   ];
 }
@@ -337,10 +340,12 @@ function targetSection(results: Results): string[] {
   if (t.cold_start_ms === undefined) return [];
   const first = t.first_prediction_ms?.toFixed(0) ?? 'n/a';
   const resources = t.cpu_percent
-    ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).`
+    ? ` CPU mean ${t.cpu_percent.mean.toFixed(0)}% (peak ${t.cpu_percent.peak.toFixed(0)}%), memory mean ` +
+      `${t.memory_mb!.mean.toFixed(0)} MB (peak ${t.memory_mb!.peak.toFixed(0)} MB).`
     : '';
   return [
-    `Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first prediction after ${first} ms.${resources}`,
+    `Container ${codeSpan(t.image ?? '', false)}: healthy after ${t.cold_start_ms.toFixed(0)} ms, first ` +
+      `prediction after ${first} ms.${resources}`,
     '',
   ];
 }
@@ -365,7 +370,8 @@ export function baselineMarkdown(name: string, baseline: Baseline, path: string)
   const o = baseline.overall;
   const spread = (baseline.per_run ?? []).map((r) => r.p95.toFixed(1)).join(', ');
   return `${[
-    `### mlload ${codeSpan(name, false)}: baseline refreshed from ${baseline.runs} ${baseline.runs === 1 ? 'run' : 'runs'}`,
+    `### mlload ${codeSpan(name, false)}: baseline refreshed from ${baseline.runs} ` +
+      `${baseline.runs === 1 ? 'run' : 'runs'}`,
     '',
     `| Requests | req/s | error rate | p50 | p95 | p99 |`,
     '|---|---|---|---|---|---|',
@@ -390,7 +396,9 @@ function trendSection(t: HistoryTrend, subject: string): string[] {
     const values = t.runs.map((r) => r[metric]);
     const now = t.current[metric];
     if (now === null || values.some((v) => v === null)) return [];
-    const title = `${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, oldest first; flat line: ${subject}`;
+    const title =
+      `${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, ` +
+      `oldest first; flat line: ${subject}`;
     return [
       ...xyChart(title, `"main runs" 1 --> ${values.length}`, unit, [values as number[], values.map(() => now)]),
       '',
@@ -480,7 +488,10 @@ function capacitySection(c: CapacityFigures): string[] {
     '|---|---|---|---|---|---|---|',
     ...c.probes.map(
       (p) =>
-        `| ${p.load} | ${f(p.achieved_rps)} | ${f(p.p50)} ms | ${f(p.p95)} ms | ${f(p.p99)} ms | ${(p.error_rate * 100).toFixed(2)}% | ${p.verdict === 'pass' ? '✅ pass' : '❌ fail'}${p.decided === 'time' ? ' (time up)' : ''}${p.repeat ? ' (repeat)' : ''} |`,
+        `| ${p.load} | ${f(p.achieved_rps)} | ${f(p.p50)} ms | ${f(p.p95)} ms | ${f(p.p99)} ms | ` +
+        `${(p.error_rate * 100).toFixed(2)}% | ` +
+        `${p.verdict === 'pass' ? '✅ pass' : '❌ fail'}${p.decided === 'time' ? ' (time up)' : ''}` +
+        `${p.repeat ? ' (repeat)' : ''} |`,
     ),
     '',
     ...capacityCharts(c),

@@ -102,40 +102,74 @@ export function undecidedText(c: Check, comparison: Comparison | null): string |
   if (c.undecided?.why === 'wide' && c.interval && c.threshold !== null) {
     const fmt = (x: number) => (c.kind === 'slo' ? formatValue(c.metric, x) : formatAmount(c.metric, x));
     const k = Math.max(1.5, c.undecided.longer ?? 1.5);
-    return `the interval (${fmt(c.interval.low)} to ${fmt(c.interval.high)}) is more than ${MAX_INTERVAL_WIDTH}× as wide as the limit (${fmt(Math.abs(c.threshold))}), so this run tells nothing either way; a run about ${k.toFixed(1)}× as long (about ${Math.ceil((c.undecided.seconds * k) / 10) * 10} s measured) would likely decide`;
+    return (
+      `the interval (${fmt(c.interval.low)} to ${fmt(c.interval.high)}) is more than ${MAX_INTERVAL_WIDTH}× ` +
+      `as wide as the limit (${fmt(Math.abs(c.threshold))}), so this run tells nothing either way; a run about ` +
+      `${k.toFixed(1)}× as long (about ${Math.ceil((c.undecided.seconds * k) / 10) * 10} s measured) would ` +
+      `likely decide`
+    );
   }
   if (!c.undecided || !c.interval || c.change === null || c.threshold === null) return null;
   const fmt = (x: number) => formatAmount(c.metric, x);
   const tolerance = Math.abs(c.threshold);
   const paired = comparison?.against === 'image';
   const confidence = Math.round((comparison?.confidence ?? 0.95) * 100);
-  const head = `${fmt(c.change)} is beyond the ${c.metric === 'error_rate' ? `${(tolerance * 100).toFixed(2)} pt` : `${(tolerance * 100).toFixed(0)}%`} tolerance, but the ${confidence}% interval (${fmt(c.interval.low)} to ${fmt(c.interval.high)}) includes no change`;
+  const head =
+    `${fmt(c.change)} is beyond the ` +
+    `${c.metric === 'error_rate' ? `${(tolerance * 100).toFixed(2)} pt` : `${(tolerance * 100).toFixed(0)}%`} ` +
+    `tolerance, but the ${confidence}% interval (${fmt(c.interval.low)} to ${fmt(c.interval.high)}) includes no change`;
   const { longer, seconds } = c.undecided;
   if (longer === null) {
-    return `${head}: the baseline's own runs differ too much for a longer run to decide; record more baseline runs, or compare against the base build in the same job (compare.against: image)`;
+    return (
+      `${head}: the baseline's own runs differ too much for a longer run to decide; record more baseline ` +
+      `runs, or compare against the base build in the same job (compare.against: image)`
+    );
   }
   const k = Math.max(1.5, longer);
-  return `${head}: a ${paired ? 'paired ' : ''}run about ${k.toFixed(1)}× as long (about ${Math.ceil((seconds * k) / 10) * 10} s measured${paired ? ' per build' : ''}) would likely decide`;
+  return (
+    `${head}: a ${paired ? 'paired ' : ''}run about ${k.toFixed(1)}× as long (about ` +
+    `${Math.ceil((seconds * k) / 10) * 10} s measured${paired ? ' per build' : ''}) would likely decide`
+  );
 }
 
 export function noticeText(n: Notice): string {
   switch (n.kind) {
     case 'scenario-changed':
-      return `The baseline was measured with a different scenario (hash ${n.baseline_hash}, this run ${n.run_hash}): its load or requests changed, so it is not compared. Refresh it with the update-baseline mode.`;
+      return (
+        `The baseline was measured with a different scenario (hash ${n.baseline_hash}, this run ` +
+        `${n.run_hash}): its load or requests changed, so it is not compared. Refresh it with the update-baseline mode.`
+      );
     case 'no-baseline':
       return n.file
-        ? `No baseline yet (${n.file}): only the SLOs were checked. Create one with \`mode: update-baseline\` (or \`mlload baseline results.json --out <file>\`) and commit it.`
-        : 'No baseline given: only the SLOs were checked. Compare with one with `--baseline FILE` (made by `mlload baseline results.json --out FILE`).';
+        ? `No baseline yet (${n.file}): only the SLOs were checked. Create one with \`mode: update-baseline\` ` +
+            `(or \`mlload baseline results.json --out <file>\`) and commit it.`
+        : 'No baseline given: only the SLOs were checked. Compare with one with `--baseline FILE` (made by ' +
+            '`mlload baseline results.json --out FILE`).';
     case 'prior-spread':
-      return `The baseline holds ${n.runs === 1 ? 'one run' : 'no per-run figures'}, so the intervals assume the prior run-to-run spread (compare.prior) rather than your runner's own. Refresh it with \`baseline-runs: 3\` or more.`;
+      return (
+        `The baseline holds ${n.runs === 1 ? 'one run' : 'no per-run figures'}, so the intervals assume the ` +
+        `prior run-to-run spread (compare.prior) rather than your runner's own. Refresh it with \`baseline-runs: ` +
+        `3\` or more.`
+      );
     case 'no-windows':
-      return 'The baseline predates per-window figures: its intervals use only the spread between its runs. Refresh it to get tighter intervals.';
+      return (
+        'The baseline predates per-window figures: its intervals use only the spread between its runs. ' +
+        'Refresh it to get tighter intervals.'
+      );
     case 'other-machine':
-      return `The baseline was measured on another machine (${n.baseline.cores} × ${n.baseline.cpu_model}; this run: ${n.run.cores} × ${n.run.cpu_model}).`;
+      return (
+        `The baseline was measured on another machine (${n.baseline.cores} × ${n.baseline.cpu_model}; this ` +
+        `run: ${n.run.cores} × ${n.run.cpu_model}).`
+      );
     case 'stopped-early':
       return `The run stopped early: ${n.reason}.`;
     case 'short-history':
-      return `The history has ${n.runs} comparable run${n.runs === 1 ? '' : 's'} of this scenario on this kind of machine, fewer than the ${n.needed} a reference needs: ${n.fallback ? `compared with the baseline file ${n.fallback} instead` : 'only the SLOs were checked'}. Runs recorded by \`mode: record\` on the default branch fill it.`;
+      return (
+        `The history has ${n.runs} comparable run${n.runs === 1 ? '' : 's'} of this scenario on this kind ` +
+        `of machine, fewer than the ${n.needed} a reference needs: ` +
+        `${n.fallback ? `compared with the baseline file ${n.fallback} instead` : 'only the SLOs were checked'}. ` +
+        `Runs recorded by \`mode: record\` on the default branch fill it.`
+      );
     case 'few-blocks':
       return `Only ${n.pairs} block pair(s) completed: too few to compare the builds; only the SLOs were checked.`;
   }
@@ -152,9 +186,15 @@ const against = (comparison: Comparison | null) =>
 function checkPhrase(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope} `;
   if (c.kind === 'slo')
-    return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} (SLO ${limitText(c)})`;
+    return (
+      `${scope}${describeMetric(c.metric)} ` +
+      `${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} (SLO ${limitText(c)})`
+    );
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
-  return `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change ?? 0)}${interval} vs ${against(comparison)} (limit ${limitText(c)})`;
+  return (
+    `${scope}${describeMetric(c.metric)} ${formatAmount(c.metric, c.change ?? 0)}${interval} vs ` +
+    `${against(comparison)} (limit ${limitText(c)})`
+  );
 }
 
 /** One line: what failed (or was left undecided), or that all held. */
@@ -178,9 +218,16 @@ export function headline(verdict: Verdict): string {
 export function breachText(c: Check, comparison: Comparison | null): string {
   const scope = c.scope === 'overall' ? '' : `${c.scope}: `;
   if (c.kind === 'slo')
-    return `${scope}${describeMetric(c.metric)} ${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} breaches the SLO ${limitText(c)}`;
+    return (
+      `${scope}${describeMetric(c.metric)} ` +
+      `${formatValue(c.metric, c.value, c.unit)}${c.interval ? ` ${formatInterval(c)}` : ''} breaches the SLO ` +
+      `${limitText(c)}`
+    );
   const interval = c.interval ? ` ${formatInterval(c)}` : '';
-  return `${scope}${describeMetric(c.metric)} ${formatChange(c)}${interval} vs ${against(comparison)} breaches the regression tolerance ${limitText(c)}`;
+  return (
+    `${scope}${describeMetric(c.metric)} ${formatChange(c)}${interval} vs ${against(comparison)} breaches ` +
+    `the regression tolerance ${limitText(c)}`
+  );
 }
 
 export const STATUS_TITLE: Readonly<Record<Verdict['status'], string>> = {
@@ -201,10 +248,16 @@ export function failureModeText(f: FailureMode): string {
         .sort((a, b) => b[1] - a[1])
         .map(([code, n]) => `${code} × ${n}`);
       const reasons = f.reasons.map((r) => `${r.reason} × ${r.count}`);
-      return `errors: ${(f.error_rate * 100).toFixed(2)}% of requests failed (${[...statuses, ...reasons].slice(0, 4).join('; ') || 'no status'})`;
+      return (
+        `errors: ${(f.error_rate * 100).toFixed(2)}% of requests failed ` +
+        `(${[...statuses, ...reasons].slice(0, 4).join('; ') || 'no status'})`
+      );
     }
     case 'saturation':
-      return `saturation: ${f.achieved_rps.toFixed(1)} req/s completed of ${f.offered} req/s offered, the backlog growing`;
+      return (
+        `saturation: ${f.achieved_rps.toFixed(1)} req/s completed of ${f.offered} req/s offered, the ` +
+        `backlog growing`
+      );
     case 'latency':
       return `latency: ${f.percentile} ${f.value_ms.toFixed(1)} ms over the ${f.limit_ms} ms limit (requests queueing)`;
   }
@@ -218,7 +271,10 @@ export function spikeText(s: SpikeRecovery, unit: 'req/s' | 'users'): string {
       : s.recovery_s === 0
         ? 'held the bound throughout'
         : `recovered in ${s.recovery_s.toFixed(1)} s`;
-  return `${s.from} → ${s.to} ${unit} at ${s.start_s.toFixed(1)} s: ${back} (p95 ≤ ${s.bound_ms} ms; worst second ${(s.worst_late_share * 100).toFixed(0)}% late)`;
+  return (
+    `${s.from} → ${s.to} ${unit} at ${s.start_s.toFixed(1)} s: ${back} (p95 ≤ ${s.bound_ms} ms; worst ` +
+    `second ${(s.worst_late_share * 100).toFixed(0)}% late)`
+  );
 }
 
 /** Trends are shown for a soak (10 minutes or more) or a run gated on drift: a short run's trend is noise. */
@@ -231,7 +287,10 @@ export function trendText(name: 'p95' | 'memory', t: Trend): string {
   const m = name === 'p95' ? 'p95_drift' : 'memory_drift';
   const scale = name === 'p95' && t.level > 0 ? t.level : 1;
   const level = name === 'p95' ? ms(t.level) : `${t.level.toFixed(1)} MB`;
-  return `${name} ${formatAmount(m, t.per_hour / scale)} [${formatAmount(m, t.low / scale)}, ${formatAmount(m, t.high / scale)}] (median ${level}, ${t.points} points of ${t.block_s} s)`;
+  return (
+    `${name} ${formatAmount(m, t.per_hour / scale)} [${formatAmount(m, t.low / scale)}, ` +
+    `${formatAmount(m, t.high / scale)}] (median ${level}, ${t.points} points of ${t.block_s} s)`
+  );
 }
 
 /** The capacity in one line: "187.5 req/s (between 187.5 and 195), p99 ≤ 100 ms at 95%". */
@@ -241,10 +300,8 @@ export function capacityText(c: CapacityFigures): string {
     .join(', ');
   const [lo, hi] = c.bracket;
   const [sureLo, sureHi] = c.interval ?? [null, null];
-  const sure =
-    sureLo !== null || sureHi !== null
-      ? `; surely ${[sureLo !== null ? `≥ ${sureLo}` : null, sureHi !== null ? `< ${sureHi}` : null].filter((x) => x).join(' and ')} at ${Math.round(c.confidence * 100)}%`
-      : '';
+  const bounds = [sureLo !== null ? `≥ ${sureLo}` : null, sureHi !== null ? `< ${sureHi}` : null].filter((x) => x);
+  const sure = bounds.length > 0 ? `; surely ${bounds.join(' and ')} at ${Math.round(c.confidence * 100)}%` : '';
   const value =
     c.value === null
       ? `below ${hi} ${c.unit} (the lowest probe failed)`
@@ -359,18 +416,30 @@ export function tokenTable(results: Results): string[][] {
 
 /** What the streamed answers' table holds, in one line. */
 export function tokenTableTitle(results: Results): string {
-  return `Streamed answers (ms): TTFT from each request's ${results.load.model === 'open' ? 'scheduled time (coordinated-omission corrected)' : 'send'}; TPOT = (last chunk − first) / (tokens − 1); ITL every gap between chunks (vLLM's serving benchmark definitions)`;
+  return (
+    `Streamed answers (ms): TTFT from each request's ` +
+    `${results.load.model === 'open' ? 'scheduled time (coordinated-omission corrected)' : 'send'}; TPOT = (last ` +
+    `chunk − first) / (tokens − 1); ITL every gap between chunks (vLLM's serving benchmark definitions)`
+  );
 }
 
 /** A merged run's shards in one line: "Merged from 4 shards whose loads began within 0.012 s of each other." */
 export function shardsText(s: NonNullable<Results['shards']>): string {
   const late = Math.max(...s.late_ms);
-  return `Merged from ${s.count} shards whose loads began within ${(s.start_spread_ms / 1000).toFixed(3)} s of each other${late > 0 ? ` (the latest ${(late / 1000).toFixed(3)} s after the agreed start)` : ''}.`;
+  return (
+    `Merged from ${s.count} shards whose loads began within ${(s.start_spread_ms / 1000).toFixed(3)} s of ` +
+    `each other${late > 0 ? ` (the latest ${(late / 1000).toFixed(3)} s after the agreed start)` : ''}.`
+  );
 }
 
 /** A soak shorter than its drift limits need: what `validate` says, and how long would do. */
 export function soakAdviceText(measuredMs: number, neededMs: number): string | null {
   if (measuredMs >= neededMs) return null;
   const minutes = (ms: number) => (ms >= 60_000 ? `${Math.ceil(ms / 60_000)} min` : `${Math.ceil(ms / 1000)} s`);
-  return `slo.drift: ${minutes(measuredMs)} of measured load is shorter than the ${minutes(neededMs)} these drift limits need (a drift at the limit must move p95 by ${DRIFT_VISIBLE.p95 * 100}% or memory by ${DRIFT_VISIBLE.memoryMb} MB within the run); a shorter soak can fail a drift that is plainly over, but reports inconclusive rather than pass`;
+  return (
+    `slo.drift: ${minutes(measuredMs)} of measured load is shorter than the ${minutes(neededMs)} these ` +
+    `drift limits need (a drift at the limit must move p95 by ${DRIFT_VISIBLE.p95 * 100}% or memory by ` +
+    `${DRIFT_VISIBLE.memoryMb} MB within the run); a shorter soak can fail a drift that is plainly over, but ` +
+    `reports inconclusive rather than pass`
+  );
 }

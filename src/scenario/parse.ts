@@ -262,7 +262,8 @@ function compileGoodput(
       if (key && !streamed)
         at(
           path,
-          `${key.replace(/_p95$/, '')}: is measured on streamed answers only: needs a request with \`protocol: openai-chat\` or \`openai-completions\` (stream: true)${path.length > 1 ? ' of that name' : ''}`,
+          `${key.replace(/_p95$/, '')}: is measured on streamed answers only: needs a request with \`protocol: ` +
+            `openai-chat\` or \`openai-completions\` (stream: true)${path.length > 1 ? ' of that name' : ''}`,
         );
     }
   }
@@ -510,7 +511,10 @@ export function unsafeDockerArgs(args: string[]): string | null {
       case '-e':
       case '--env':
         if (!value.includes('='))
-          return `\`${flag} ${value}\` copies ${value || 'a variable'} from the runner's environment into the container (it may hold a token): give a value (NAME=value) in \`target.env\``;
+          return (
+            `\`${flag} ${value}\` copies ${value || 'a variable'} from the runner's environment into the ` +
+            `container (it may hold a token): give a value (NAME=value) in \`target.env\``
+          );
         break;
       case '--env-file':
         return '`--env-file` reads a file of the runner into the container: put the variables in `target.env`';
@@ -771,7 +775,8 @@ function generativeSpec(
   if (!r.prompts)
     at(
       ['requests', i],
-      `with protocol: ${protocol} needs \`prompts\`: { file: prompts.jsonl } or { generated: { tokens: { mean: 512, stddev: 128 } } }`,
+      `with protocol: ${protocol} needs \`prompts\`: { file: prompts.jsonl } or { generated: { tokens: { mean: ` +
+        `512, stddev: 128 } } }`,
     );
   if (r.max_tokens === undefined)
     at(['requests', i], `with protocol: ${protocol} needs \`max_tokens\`: the output tokens to ask for`);
@@ -914,7 +919,8 @@ function readJsonLines(
   } catch (err) {
     at(
       key,
-      `cannot read payload file ${file}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
+      `cannot read payload file ${file}: ` +
+        `${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`,
     );
     return [];
   }

@@ -80,7 +80,8 @@ export function readBaseline(file: string, missing: 'none' | 'error' = 'error'):
       {
         ...doc.problem(
           [],
-          `is the results of one run (written by mlload run), not a baseline: make a baseline from it with \`mlload baseline ${file} --out baseline.json\``,
+          `is the results of one run (written by mlload run), not a baseline: make a baseline from it with ` +
+            `\`mlload baseline ${file} --out baseline.json\``,
         ),
         line: 0,
         col: 0,

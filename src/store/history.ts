@@ -165,7 +165,9 @@ export function checkHistograms(history: History, used: HistoryEntry[]): void {
           scope === 'overall'
             ? ['entries', i, 'histograms', 'overall']
             : ['entries', i, 'histograms', 'requests', scope];
-        const message = `is not a valid HDR histogram of this entry (entry ${i + 1}, commit ${e.commit}): ${(err as Error).message}`;
+        const message =
+          `is not a valid HDR histogram of this entry (entry ${i + 1}, commit ${e.commit}): ` +
+          `${(err as Error).message}`;
         throw new InvalidFileError([
           doc ? doc.problem(path, message) : { file: 'history', line: 0, col: 0, key: formatPath(path), message },
         ]);

@@ -147,7 +147,8 @@ async function imageDigest(image: string): Promise<string | undefined> {
 async function describeExit(id: string): Promise<string> {
   try {
     const s = await inspectState(id);
-    return `exited with code ${s.exitCode}${s.oomKilled ? ' (OOM-killed: out of memory)' : ''}${s.error ? `: ${s.error}` : ''}`;
+    const oom = s.oomKilled ? ' (OOM-killed: out of memory)' : '';
+    return `exited with code ${s.exitCode}${oom}${s.error ? `: ${s.error}` : ''}`;
   } catch {
     return 'is gone';
   }
@@ -257,7 +258,8 @@ async function runContainer(
   // On the host network with a fixed port, whatever already listens there would answer for the new build.
   if (fixedPort && (await tcpProbe('127.0.0.1', hostPort, 1000)) === null) {
     throw new TargetError(
-      `port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop it, or give \`port_env\` so mlload picks a free port`,
+      `port ${hostPort} on 127.0.0.1 already has a server, which would answer in place of ${spec.image}: stop ` +
+        `it, or give \`port_env\` so mlload picks a free port`,
     );
   }
 

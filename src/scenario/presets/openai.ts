@@ -37,10 +37,15 @@ export interface GenerativeBody {
 }
 
 // Common short English words: about one token each for the usual BPE tokenizers.
-const WORDS =
-  'the of and to in is it you that he was for on are as with his they at be this have from or one had by word but not what all were we when your can said there use an each which she do how their if will up other about out many then them these so some her would make like him into time has look two more write go see number no way could people my than first water been call who oil its now find long down day did get come made may part'.split(
-    ' ',
-  );
+const WORDS = [
+  'the of and to in is it you that he was for on are as with his they at be this have from or one had',
+  'by word but not what all were we when your can said there use an each which she do how their if will',
+  'up other about out many then them these so some her would make like him into time has look two more',
+  'write go see number no way could people my than first water been call who oil its now find long down',
+  'day did get come made may part',
+]
+  .join(' ')
+  .split(' ');
 
 /** A prompt of about `tokens` tokens, one word a token. */
 function generatedPrompt(rng: Rng, mean: number, stddev: number): string {

@@ -1,4 +1,4 @@
-// jStat ships no types; these are the functions we use.
+// jStat ships no types; these are the functions the quantile test checks ours against.
 declare module 'jstat' {
   const jStat: {
     /** The regularized incomplete beta function I_x(a, b). */
