@@ -15,6 +15,9 @@ bash scripts/setup-engine.sh
 echo "== browser (the HTML report's tests)"
 bash scripts/setup-browser.sh
 
+echo "== a Node 20 binary (the test that the CLI refuses it readably)"
+bash scripts/setup-old-node.sh
+
 echo "== type check, format and lint"
 tsc -p .
 biome ci --error-on-warnings .

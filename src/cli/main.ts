@@ -5,7 +5,7 @@ import { baselineCommand, compareCommand, historyCommand, reportCommand, validat
 import { EXIT, UsageError } from './errors.ts';
 import type { Io } from './io.ts';
 import { mergeCommand, runCommand } from './run.ts';
-import { USAGE } from './usage.ts';
+import { helpOf, helpText, USAGE } from './usage.ts';
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(`${s}\n`),
@@ -37,14 +37,19 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     }
     const handler = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (!handler) throw new UsageError(`unknown command: ${command}`);
+    const help = helpOf(command, rest);
+    if (help) {
+      io.out(helpText(help));
+      return command === 'history' && rest.length === 0 ? EXIT.usage : EXIT.ok;
+    }
     return await handler(rest, io);
   } catch (err) {
-    return failure(err, io);
+    return failure(err, io, command && Object.hasOwn(COMMANDS, command) ? command : null);
   }
 }
 
 /** An error as one message and its exit code; anything unforeseen is rethrown as internal (exit 4). */
-function failure(err: unknown, io: Io): number {
+function failure(err: unknown, io: Io, command: string | null): number {
   if (err instanceof InvalidFileError) {
     io.err(err.message);
     return EXIT.usage;
@@ -53,8 +58,10 @@ function failure(err: unknown, io: Io): number {
     io.err(`mlload: ${err.message}`);
     return EXIT.usage;
   }
-  if (err instanceof UsageError || (err as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-    io.err(`mlload: ${(err as Error).message}\n\n${USAGE}`);
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS_')) {
+    const unknown = /^Unknown option '([^']+)'/.exec((err as Error).message);
+    const message = unknown ? `unknown option ${unknown[1]}` : (err as Error).message;
+    io.err(`mlload: ${message}\nsee mlload ${command ? `${command} ` : ''}--help`);
     return EXIT.usage;
   }
   if (err instanceof TargetError) {

@@ -7,7 +7,6 @@ import {
   loadScenario,
   mergeJob,
   minimumSoakMs,
-  OutputInUseError,
   parseDuration,
   parseShard,
   parseStartAt,
@@ -124,12 +123,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
         'add` keeps one)',
     );
   const out = values.out!;
-  let claim: ReturnType<typeof claimOutputDir>;
-  try {
-    claim = claimOutputDir(out);
-  } catch (err) {
-    throw err instanceof OutputInUseError ? new UsageError(err.message) : err;
-  }
+  const claim = claimOutputDir(out);
   if (claim.replacing) io.err(`mlload: the results of an earlier run in ${out} will be replaced`);
   const stop = interrupts(io, claim.release);
   try {

@@ -206,10 +206,10 @@ function toProblem(doc: SourceDocument, e: ErrorObject): Problem {
     case 'pattern':
       return doc.problem(path, describePattern(e));
     case 'anyOf': // One line naming what is allowed, not one complaint per branch.
-    {
-      const allowed = (e.parentSchema as { description?: string }).description ?? 'one of the allowed forms';
-      return doc.problem(path, `must be ${lowerFirst(allowed.replace(/\.$/, ''))}`);
-    }
+      {
+        const allowed = (e.parentSchema as { description?: string }).description ?? 'one of the allowed forms';
+        return doc.problem(path, `must be ${lowerFirst(allowed.replace(/\.$/, ''))}`);
+      }
     case 'type':
       // `duration: 20` is a type error, but the helpful answer is the pattern's description.
       return doc.problem(

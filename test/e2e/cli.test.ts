@@ -1,8 +1,11 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { runCli } from '../helpers/cli.ts';
+import { main } from '../../src/cli/main.ts';
+import { HELP } from '../../src/cli/usage.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
+import { historyEntry } from '../helpers/history.ts';
 import { exampleScenario, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { modelAnswer, startServer, uniformLatency } from '../helpers/servers.ts';
 
@@ -21,6 +24,71 @@ describe('the CLI', () => {
     assert.equal((await runCli(['run', file, '--duration', 'ten'])).code, 2);
     assert.equal((await runCli(['run', file, '--bogus'])).code, 2);
     assert.equal((await runCli(['frobnicate'])).code, 2);
+  });
+
+  it('on Node 20 the CLI bundle says in one line which Node it needs, and exits 2', async () => {
+    // .cache/node20 is fetched by scripts/setup-old-node.sh (the test command runs it).
+    const r = await runCli(['--help'], {
+      script: join(ROOT, 'dist/cli/index.js'),
+      node: join(ROOT, '.cache/node20/bin/node'),
+    });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^mlload needs Node 22 or newer \(found 20\.\d+\.\d+\)\n$/);
+    assert.equal(r.stdout, '');
+  });
+});
+
+/** Runs the CLI in this process, its output captured. */
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await main(argv, { out: (s) => (out += `${s}\n`), err: (s) => (err += `${s}\n`), isTTY: false });
+  return { code, out, err };
+}
+
+describe('the CLI helps', () => {
+  it('every command and history subcommand has its own help: what it does, its options, an example', async () => {
+    for (const name of Object.keys(HELP)) {
+      const r = await cli(...name.split(' '), '--help');
+      assert.equal(r.code, 0, name);
+      assert.match(r.out, new RegExp(`^Usage: mlload ${name}`), name);
+      assert.match(r.out, /\nExample:\n {2}mlload /, name);
+      // Every option the help names is one the command takes.
+      for (const [flag] of HELP[name]!.options.filter(([f]) => f.startsWith('--'))) {
+        const probe = await cli(...name.split(' '), flag.split(' ')[0]!);
+        assert.doesNotMatch(probe.err, /unknown option/, `${name} ${flag}`);
+      }
+    }
+    assert.match((await cli('compare', '--help')).out, /--scenario FILE/);
+    assert.match((await cli('run', '-h')).out, /--baseline-image IMAGE/);
+  });
+
+  it('`mlload history` alone lists its subcommands; the overview lists every command and the exit codes', async () => {
+    const h = await cli('history');
+    assert.equal(h.code, 2);
+    for (const sub of ['add', 'show', 'export', 'baseline']) assert.match(h.out, new RegExp(`\\n {2}${sub} +\\S`));
+    const all = await cli('--help');
+    assert.equal(all.code, 0);
+    for (const c of ['run', 'merge', 'baseline', 'compare', 'report', 'history', 'validate'])
+      assert.match(all.out, new RegExp(`\\n {2}${c} +\\S`));
+    assert.match(all.out, /130 interrupted by SIGINT/);
+  });
+
+  it('an argument error is one line and where to look; a data error is one line without the usage', async () => {
+    const bad = await cli('run', 'x.yml', '--bogus');
+    assert.equal(bad.code, 2);
+    assert.equal(bad.err, 'mlload: unknown option --bogus\nsee mlload run --help\n');
+    const missing = await cli('history', 'show');
+    assert.equal(missing.err, 'mlload: history show needs --file <history.json>\nsee mlload history --help\n');
+    const dir = tempDir('mlload-cli-');
+    const history = join(dir, 'history.json');
+    // One run: too few to make a baseline of.
+    const entries = [historyEntry('2026-01-01T00:00:00Z', 50)];
+    writeFileSync(history, JSON.stringify({ schema_version: 1, scenario: { name: 's' }, keep: 200, entries }));
+    const data = await cli('history', 'baseline', '--file', history, '--out', join(dir, 'b.json'));
+    assert.equal(data.code, 2);
+    assert.equal(data.err.split('\n').filter((l) => l).length, 1, data.err);
+    assert.doesNotMatch(data.err, /Usage|--help/);
   });
 });
 

@@ -14,10 +14,16 @@ export interface RunResult {
 /** Runs the CLI from source as a separate process; `onStart` gets the child (to signal it). */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; onStart?: (child: ReturnType<typeof spawn>) => void; script?: string } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    onStart?: (child: ReturnType<typeof spawn>) => void;
+    script?: string;
+    /** The Node binary: this test's own unless given. */
+    node?: string;
+  } = {},
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [options.script ?? CLI, ...args], {
+    const child = spawn(options.node ?? process.execPath, [options.script ?? CLI, ...args], {
       cwd: ROOT,
       env: { ...process.env, CI: 'true', ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
