@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # The main job: the example model server under the example scenario, results in out/example.
+# The server listens on $PORT, or on a free port when PORT is unset; the run is pointed at it with --url.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x node_modules/.bin/node ] || npm ci --no-audit --no-fund --loglevel=error
 export PATH="$PWD/node_modules/.bin:$PATH"
-PORT=8080 node examples/model/server.mjs &
+port=${PORT:-$(node -e "const s = require('node:net').createServer().listen(0, '127.0.0.1', () => {
+  console.log(s.address().port);
+  s.close();
+})")}
+PORT=$port node examples/model/server.mjs &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-node src/cli/index.ts run examples/scenario.yml --out out/example "$@"
+echo "example model on http://127.0.0.1:$port"
+node src/cli/index.ts run examples/scenario.yml --url "http://127.0.0.1:$port" --out out/example "$@"

@@ -24,8 +24,8 @@ export const HELP: Record<string, Help> = {
     usage: 'mlload run <scenario.yml> [options]',
     what:
       "Runs the scenario's load against the target and judges it: the SLOs always, the regression tolerances " +
-      'against a baseline, a paired reference build or a history. Writes results.json, report.md, report.html ' +
-      'and the Locust-style CSVs to --out. Ctrl-C stops the load and still writes what was measured.',
+      'against a baseline, a paired reference build or a history. Writes results.json, report.html and the ' +
+      'Locust-style CSVs to --out (the markdown report with --markdown). Ctrl-C stops the load and still writes what was measured.',
     options: [
       ['--out DIR', 'where the results go (default mlload-results)'],
       ['--url URL', "the target's base URL, in place of target.url / target.image"],

@@ -31,8 +31,10 @@ export class InvalidFileError extends Error {
   }
 }
 
+/** `file:line:col key: message`; a problem of the whole file (it cannot be read) has no place: `file: message`. */
 export function formatProblem(p: Problem): string {
-  return `${p.file}:${p.line}:${p.col} ${p.key ? `${p.key}: ` : ''}${p.message}`;
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.col}` : `${p.file}:`;
+  return `${where} ${p.key ? `${p.key}: ` : ''}${p.message}`;
 }
 
 export type Path = ReadonlyArray<string | number>;

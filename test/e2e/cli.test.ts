@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { main } from '../../src/cli/main.ts';
@@ -89,6 +91,33 @@ describe('the CLI helps', () => {
     assert.equal(data.code, 2);
     assert.equal(data.err.split('\n').filter((l) => l).length, 1, data.err);
     assert.doesNotMatch(data.err, /Usage|--help/);
+  });
+});
+
+describe('npm start', () => {
+  it('runs the example on a free port, so a server already on 8080 is no obstacle', async () => {
+    // Hold 8080 if it is free; if it is not, something else already holds it, which is the case tested.
+    const blocker = createServer((_req, res) => res.end('not the model'));
+    await new Promise<void>((resolve) => blocker.once('error', () => resolve()).listen(8080, '127.0.0.1', resolve));
+    const out = tempDir('mlload-demo-');
+    try {
+      const r = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+        const child = spawn('bash', ['scripts/demo.sh', '--duration', '3s', '--out', out], {
+          cwd: ROOT,
+          env: { ...process.env, PORT: '', CI: 'true' },
+        });
+        let stdout = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('close', (code) => resolve({ code, stdout }));
+      });
+      assert.equal(r.code, 0, r.stdout);
+      const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+      assert.match(results.target.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.notEqual(results.target.url, 'http://127.0.0.1:8080');
+      assert.ok(results.overall.count > 100);
+    } finally {
+      blocker.close();
+    }
   });
 });
 

@@ -228,7 +228,7 @@ describe('5. numbers in a baseline are checked', () => {
     writeFileSync(fd, '"}');
     closeSync(fd);
     const started = performance.now();
-    assert.throws(() => readBaseline(file), /huge\.json:0:0 cannot read: larger than 16 MiB/);
+    assert.throws(() => readBaseline(file), /huge\.json: cannot read: larger than 16 MiB/);
     assert.ok(performance.now() - started < 2000);
   });
 });
