@@ -204,7 +204,7 @@ export function headline(verdict: Verdict): string {
     return comparison?.against === 'image'
       ? 'every SLO held and no regression against the reference build'
       : 'every SLO and regression tolerance held';
-  if (status === 'no-baseline') return 'no baseline to compare with; SLOs held';
+  if (status === 'no-baseline') return 'every SLO held; regressions not checked, for want of a reference';
   const shown = verdict.checks.filter((c) => c.status === status);
   const text = shown
     .slice(0, 3)
