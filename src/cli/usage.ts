@@ -3,7 +3,7 @@ import { VERSION } from '../shared/version.ts';
 /** One command's help: what it does, its options, an example. */
 interface Help {
   usage: string;
-  /** For the list of commands. */
+  /** For the list of commands; history subcommands have none. */
   summary?: string;
   what: string;
   options: Array<[flag: string, text: string]>;
@@ -183,15 +183,16 @@ function helpOf(command: string, rest: string[]): string | null {
   return rest.length === 0 ? 'history' : null;
 }
 
-const COMMANDS = ['run', 'merge', 'baseline', 'compare', 'report', 'history', 'validate'];
-
 /** The CLI's help: every command in a line, and the exit codes. */
 export const USAGE = `mlload ${VERSION}: load-test an ML model's HTTP API and gate on its latency, throughput and errors
 
 Usage: mlload <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.padEnd(9)} ${HELP[c]!.summary}`).join('\n')}
+${Object.entries(HELP)
+  .filter(([, h]) => h.summary)
+  .map(([c, h]) => `  ${c.padEnd(9)} ${h.summary}`)
+  .join('\n')}
 
 \`mlload <command> --help\` shows a command's options and an example.
 
