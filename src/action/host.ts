@@ -51,7 +51,7 @@ export function runnerPublisher(inputs: Inputs, ctx: RunContext): Publisher {
     async upload(name, dir, files) {
       const uploaded = await uploadResults(name, files, dir);
       if (!uploaded) core.info(`mlload: not on a GitHub runner with artifact storage: results stay in ${dir}`);
-      return uploaded ? (uploaded.url ?? '') : null;
+      return uploaded ? { url: uploaded.url } : null;
     },
     download: (prefix, dir) => downloadArtifacts(prefix, dir),
     summary: async (markdown) => void (await core.summary.addRaw(markdown).write()),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 export const onRunner = (env: NodeJS.ProcessEnv = process.env) =>
   Boolean(env.ACTIONS_RUNTIME_TOKEN && env.ACTIONS_RESULTS_URL);
 
-/** Uploads the result files as one artifact when on a runner; returns its URL, or null elsewhere. */
+/** Uploads the result files as one artifact when on a runner: its id and page (when both are known); null elsewhere. */
 export async function uploadResults(
   name: string,
   files: string[],
@@ -18,7 +18,7 @@ export async function uploadResults(
     env.GITHUB_RUN_ID && env.GITHUB_REPOSITORY
       ? `${env.GITHUB_SERVER_URL ?? 'https://github.com'}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
       : null;
-  return { id: res.id, url: res.id && runUrl ? `${runUrl}/artifacts/${res.id}` : runUrl };
+  return { id: res.id, url: res.id && runUrl ? `${runUrl}/artifacts/${res.id}` : null };
 }
 
 /**

@@ -12,8 +12,11 @@ export interface Log {
 export interface Publisher {
   /** Whether `upload` keeps files where a reviewer can reach them (an artifact of the workflow run). */
   readonly storesArtifacts: boolean;
-  /** Uploads files of `dir` as one artifact; its URL, or null where there is no artifact storage. Throws on failure. */
-  upload(name: string, dir: string, files: string[]): Promise<string | null>;
+  /**
+   * Uploads files of `dir` as one artifact: the artifact's page (null when unknown), or null where there is no artifact
+   * storage. Throws on failure.
+   */
+  upload(name: string, dir: string, files: string[]): Promise<{ url: string | null } | null>;
   /** This workflow run's artifacts named `prefix…`, each downloaded into a folder of `dir`; null off a runner. */
   download(prefix: string, dir: string): Promise<Array<{ name: string; dir: string }> | null>;
   /** The job summary. */

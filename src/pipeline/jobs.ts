@@ -192,26 +192,28 @@ async function publish(
   const { scenario, publisher, outDir } = job;
   const { results, verdict, targetError } = run;
   const artifact = `mlload-${scenario.name}`;
-  const report = markdownReport(
-    results,
-    verdict,
-    {
-      runUrl: job.runUrl ?? undefined,
-      artifactName: publisher.storesArtifacts ? artifact : undefined,
-      resultsPath: publisher.storesArtifacts ? undefined : outDir,
-      subject: job.pullNumber ? 'this PR' : 'this run',
-    },
-    run.trend,
-  );
+  const links = {
+    runUrl: job.runUrl ?? undefined,
+    artifactName: publisher.storesArtifacts ? artifact : undefined,
+    resultsPath: publisher.storesArtifacts ? undefined : outDir,
+    subject: job.pullNumber ? 'this PR' : 'this run',
+  };
+  // The artifact's own report names the artifact; the summary and comment, made after the upload, link to it.
   const reportFile = join(outDir, 'report.md');
-  writeFileSync(reportFile, report);
+  writeFileSync(reportFile, markdownReport(results, verdict, links, run.trend));
   // The PR number travels with the artifact, so a workflow_run job with a write token can comment on a fork's PR.
   const files = [...run.report.files, reportFile];
   if (job.pullNumber) {
     files.push(join(outDir, 'pull-request.txt'));
     writeFileSync(files.at(-1)!, `${job.pullNumber}\n`);
   }
-  await uploadRun(job, artifact, files);
+  const uploaded = await uploadRun(job, artifact, files);
+  const report = markdownReport(
+    results,
+    verdict,
+    { ...links, artifactUrl: uploaded.url ?? undefined, notUploaded: publisher.storesArtifacts && !uploaded.ok },
+    run.trend,
+  );
   await publisher.summary(report);
   const commentUrl = await publisher.comment(report, {
     failed: verdict.status === 'fail',
@@ -231,13 +233,16 @@ async function publish(
   return { ...done, failure };
 }
 
-async function uploadRun(job: Job, name: string, files: string[]): Promise<void> {
+/** The run's files uploaded as one artifact: whether that worked, and the artifact's page when the host knows it. */
+async function uploadRun(job: Job, name: string, files: string[]): Promise<{ ok: boolean; url: string | null }> {
   try {
-    await job.publisher.upload(name, job.outDir, files);
+    const uploaded = await job.publisher.upload(name, job.outDir, files);
+    return { ok: true, url: uploaded?.url ?? null };
   } catch (err) {
     job.log.warning(
       `mlload: uploading the results artifact failed: ${(err as Error).message}; results stay in ${job.outDir}`,
     );
+    return { ok: false, url: null };
   }
 }
 

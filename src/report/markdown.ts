@@ -19,6 +19,8 @@ import {
   tokenTableTitle,
   trendText,
   undecidedText,
+  unlimitedMovesText,
+  probeTable,
 } from './words.ts';
 
 export interface ReportLinks {
@@ -27,6 +29,10 @@ export interface ReportLinks {
   runUrl?: string;
   /** The artifact the run's files are uploaded as, listed on the workflow run's page. */
   artifactName?: string;
+  /** The uploaded artifact's own page, once the upload has answered. */
+  artifactUrl?: string;
+  /** The upload failed: the files are only in the job's workspace, gone with the runner. */
+  notUploaded?: boolean;
   /** Where the files are when no artifact was uploaded. */
   resultsPath?: string;
 }
@@ -168,25 +174,51 @@ export function latencyChart(series: SeriesPoint[], warmupS = 0, maxPoints = 60)
   const step = Math.ceil(points.length / maxPoints);
   const picked = points.filter((_, i) => i % step === 0);
   return xyChart(
-    'Latency per second (ms): p50, p95, p99',
-    `"seconds" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`,
+    'Latency per second (ms)',
+    `"seconds since the warm-up ended" [${picked.map((p) => Math.round(p.t - warmupS)).join(', ')}]`,
     'ms',
-    [picked.map((p) => p.p50), picked.map((p) => p.p95), picked.map((p) => p.p99)],
+    (['p50', 'p95', 'p99'] as const).map((q) => ({ label: q, values: picked.map((p) => p[q]) })),
   );
 }
 
-/** A Mermaid xychart: lines over one x axis, the y axis from 0 to a tenth above the highest value. */
-function xyChart(title: string, xAxis: string, yLabel: string, lines: number[][]): string[] {
+/**
+ * The colours of a Mermaid chart's lines, in order, each with the square emoji nearest it: xychart draws no legend, so
+ * the line under the chart names each colour.
+ */
+const LINE_COLOURS: ReadonlyArray<readonly [string, string]> = [
+  ['🟦', '#3b88c3'],
+  ['🟧', '#f4900c'],
+  ['🟥', '#dd2e44'],
+  ['🟩', '#78b159'],
+  ['🟪', '#aa8ed6'],
+];
+
+/** One line of a chart: what it is, and its values. */
+interface ChartLine {
+  label: string;
+  values: number[];
+}
+
+/**
+ * A Mermaid xychart: lines over one x axis in fixed colours, the y axis from 0 to a tenth above the highest value,
+ * then the legend Mermaid does not draw.
+ */
+function xyChart(title: string, xAxis: string, yLabel: string, lines: ChartLine[]): string[] {
   const fmt = (x: number) => (Math.round(x * 10) / 10).toString();
-  const top = Math.max(1, ...lines.flat());
+  const top = Math.max(1, ...lines.flatMap((l) => l.values));
+  const colours = lines.map((_, i) => LINE_COLOURS[i % LINE_COLOURS.length]!);
+  const palette = JSON.stringify(colours.map(([, hex]) => hex).join(', '));
   return [
     '```mermaid',
+    `%%{init: {"themeVariables": {"xyChart": {"plotColorPalette": ${palette}}}}}%%`,
     'xychart-beta',
     `  title "${title}"`,
     `  x-axis ${xAxis}`,
     `  y-axis "${yLabel}" 0 --> ${Math.ceil(top * 1.1)}`,
-    ...lines.map((l) => `  line [${l.map(fmt).join(', ')}]`),
+    ...lines.map((l) => `  line [${l.values.map(fmt).join(', ')}]`),
     '```',
+    '',
+    `Lines: ${lines.map((l, i) => `${colours[i]![0]} ${escapeText(l.label)}`).join(' · ')}`,
   ];
 }
 
@@ -287,6 +319,8 @@ function checksSection(verdict: Verdict): string[] {
     overall.length > 0
       ? [...table(overall, false, comparison), '']
       : ['No SLOs or baseline figures to compare; the figures are in the attached results.', ''];
+  const moved = unlimitedMovesText(verdict);
+  if (moved) lines.push(`> [!NOTE]\n> ${escapeText(moved)}.`, '');
   const undecided = verdict.checks.flatMap((c) => {
     const why = undecidedText(c, comparison);
     return why ? [{ c, why }] : [];
@@ -353,7 +387,13 @@ function targetSection(results: Results): string[] {
 /** Where the files are, and what the latency means. */
 function footerLine(results: Results, links: ReportLinks): string {
   const footer: string[] = [];
-  if (links.artifactName) {
+  if (links.notUploaded) {
+    footer.push(
+      `results: not uploaded (the job's log says why)${links.runUrl ? ` · [workflow run](${links.runUrl})` : ''}`,
+    );
+  } else if (links.artifactName && links.artifactUrl) {
+    footer.push(`results: the [${codeSpan(links.artifactName, false)} artifact](${links.artifactUrl})`);
+  } else if (links.artifactName) {
     const artifact = `the ${codeSpan(links.artifactName, false)} artifact`;
     footer.push(links.runUrl ? `results: ${artifact} of the [workflow run](${links.runUrl})` : `results: ${artifact}`);
   } else {
@@ -396,11 +436,13 @@ function trendSection(t: HistoryTrend, subject: string): string[] {
     const values = t.runs.map((r) => r[metric]);
     const now = t.current[metric];
     if (now === null || values.some((v) => v === null)) return [];
-    const title =
-      `${metric === 'rps' ? 'throughput' : metric} (${unit}) of the last ${values.length} main runs, ` +
-      `oldest first; flat line: ${subject}`;
+    const name = metric === 'rps' ? 'throughput' : metric;
+    const title = `${name} (${unit}) of the last ${values.length} main runs, oldest first`;
     return [
-      ...xyChart(title, `"main runs" 1 --> ${values.length}`, unit, [values as number[], values.map(() => now)]),
+      ...xyChart(title, `"main runs" 1 --> ${values.length}`, unit, [
+        { label: `${name} of each main run`, values: values as number[] },
+        { label: `${subject} (flat)`, values: values.map(() => now) },
+      ]),
       '',
     ];
   };
@@ -425,19 +467,15 @@ export function capacityCharts(c: CapacityFigures): string[] {
   const p99Limit = c.slo.p99;
   const offered = c.unit === 'req/s';
   return [
-    ...xyChart(
-      `p99 (ms) against offered load${p99Limit !== undefined ? `; flat line: the ${p99Limit} ms limit` : ''}`,
-      xs,
-      'ms',
-      [probes.map((p) => p.p99), ...(p99Limit !== undefined ? [probes.map(() => p99Limit)] : [])],
-    ),
+    ...xyChart('p99 (ms) against the load offered', xs, 'ms', [
+      { label: 'p99', values: probes.map((p) => p.p99) },
+      ...(p99Limit !== undefined ? [{ label: `the ${p99Limit} ms limit`, values: probes.map(() => p99Limit) }] : []),
+    ]),
     '',
-    ...xyChart(
-      `Throughput achieved (req/s) against offered load${offered ? '; second line: offered' : ''}`,
-      xs,
-      'req/s',
-      [probes.map((p) => p.achieved_rps), ...(offered ? [probes.map((p) => p.load)] : [])],
-    ),
+    ...xyChart('Throughput (req/s) against the load offered', xs, 'req/s', [
+      { label: 'achieved', values: probes.map((p) => p.achieved_rps) },
+      ...(offered ? [{ label: 'offered', values: probes.map((p) => p.load) }] : []),
+    ]),
   ];
 }
 
@@ -480,19 +518,14 @@ function capacitySection(c: CapacityFigures): string[] {
         `${atCapacity.memory_mb?.toFixed(0)} MB (peak).`,
       '',
     );
-  const f = (x: number) => x.toFixed(1);
+  const [head, ...rows] = probeTable(c);
+  const status = (v: string) => `${v.startsWith('pass') ? '✅' : '❌'} ${v}`;
   lines.push(
     '<details><summary>Capacity probes</summary>',
     '',
-    `| ${c.unit === 'users' ? 'Users' : 'Offered req/s'} | Achieved req/s | p50 | p95 | p99 | Errors | Verdict |`,
-    '|---|---|---|---|---|---|---|',
-    ...c.probes.map(
-      (p) =>
-        `| ${p.load} | ${f(p.achieved_rps)} | ${f(p.p50)} ms | ${f(p.p95)} ms | ${f(p.p99)} ms | ` +
-        `${(p.error_rate * 100).toFixed(2)}% | ` +
-        `${p.verdict === 'pass' ? '✅ pass' : '❌ fail'}${p.decided === 'time' ? ' (time up)' : ''}` +
-        `${p.repeat ? ' (repeat)' : ''} |`,
-    ),
+    `| ${head!.join(' | ')} |`,
+    `|${head!.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${[...r.slice(0, -1), status(r.at(-1)!)].join(' | ')} |`),
     '',
     ...capacityCharts(c),
     '',

@@ -443,3 +443,43 @@ export function soakAdviceText(measuredMs: number, neededMs: number): string | n
     `reports inconclusive rather than pass`
   );
 }
+
+/** A capacity search's probes as a table, header first, in the order they ran. */
+export function probeTable(c: CapacityFigures): string[][] {
+  const f = (x: number) => `${x.toFixed(1)} ms`;
+  return [
+    [c.unit === 'users' ? 'Users' : 'Offered req/s', 'Achieved req/s', 'p50', 'p95', 'p99', 'Errors', 'Verdict'],
+    ...c.probes.map((p) => [
+      String(p.load),
+      p.achieved_rps.toFixed(1),
+      f(p.p50),
+      f(p.p95),
+      f(p.p99),
+      `${(p.error_rate * 100).toFixed(2)}%`,
+      `${p.verdict}${p.decided === 'time' ? ' (time up)' : ''}${p.repeat ? ' (repeat)' : ''}`,
+    ]),
+  ];
+}
+
+/** A change with no limit worth a line: 10% worse or more (1 point of errors), its interval wholly on that side. */
+const UNLIMITED_MOVE = 0.1;
+
+/**
+ * Changes the gate had no limit for but that surely got worse, in one line ("p50 +76.0% [+60.1%, +92.3%]: worse, but
+ * with no limit set …"); null when none did. A reviewer should not read them as held.
+ */
+export function unlimitedMovesText(verdict: Verdict): string | null {
+  const moved = verdict.checks.filter((c) => {
+    if (c.status !== 'info' || c.scope !== 'overall' || c.change === null || c.metric === 'count') return false;
+    const sign = c.bound === 'min' ? -1 : 1;
+    if (sign * c.change < (c.metric === 'error_rate' ? 0.01 : UNLIMITED_MOVE)) return false;
+    return !c.interval || Math.min(sign * c.interval.low, sign * c.interval.high) > 0;
+  });
+  if (moved.length === 0) return null;
+  const what = moved.map(
+    (c) => `${describeMetric(c.metric)} ${formatChange(c)}${c.interval ? ` ${formatInterval(c)}` : ''}`,
+  );
+  const list = what.length === 1 ? what[0]! : `${what.slice(0, -1).join(', ')} and ${what.at(-1)!}`;
+  const it = moved.length === 1 ? 'it' : 'them';
+  return `${list}: worse, but with no limit set the gate did not judge ${it} (a tolerance under regression: would)`;
+}

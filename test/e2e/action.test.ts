@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAction } from '../helpers/action.ts';
 import { runCli } from '../helpers/cli.ts';
-import { FakeGitHub } from '../helpers/github.ts';
+import { FakeGitHub, runtimeToken } from '../helpers/github.ts';
 import { exampleScenario, tempDir } from '../helpers/scenario.ts';
 import { chatStream, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
@@ -48,9 +48,16 @@ describe('the bundled action, run as a runner runs it', () => {
         '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!',
       );
       const ws = await workspace(fast.url, baseline);
+      // Artifact storage as a runner reaches it: the upload goes to the fake's Twirp API and blob endpoint.
+      const storage = {
+        ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+        ACTIONS_RESULTS_URL: `${github.url}/`,
+        // The artifact client refuses any other host as GitHub Enterprise Server.
+        GITHUB_SERVER_URL: 'https://github.com',
+      };
       const first = await runAction(
         { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
-        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws, env: storage },
       );
       assert.equal(first.code, 0, first.stdout);
       assert.equal(mallory.body, '<!-- mlload-action:comment:example -->\nLooks fine to me, merge it!', 'untouched');
@@ -76,9 +83,16 @@ describe('the bundled action, run as a runner runs it', () => {
     const github = await new FakeGitHub(150).start();
     try {
       const ws = await workspace(fast.url, baseline);
+      // Artifact storage as a runner reaches it: the upload goes to the fake's Twirp API and blob endpoint.
+      const storage = {
+        ACTIONS_RUNTIME_TOKEN: runtimeToken(),
+        ACTIONS_RESULTS_URL: `${github.url}/`,
+        // The artifact client refuses any other host as GitHub Enterprise Server.
+        GITHUB_SERVER_URL: 'https://github.com',
+      };
       const first = await runAction(
         { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
-        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws, env: storage },
       );
       assert.equal(first.code, 0, first.stdout);
       assert.equal(first.outputs.verdict, 'pass');
@@ -91,8 +105,22 @@ describe('the bundled action, run as a runner runs it', () => {
       const ours = github.comments[150]!;
       assert.match(ours.body, /<!-- mlload-action:comment:example -->/);
       assert.match(ours.body, /\| Metric \| Baseline \| This run \| Change \| 95% interval \| Limit \| Status \|/);
-      assert.match(ours.body, /```mermaid\nxychart-beta/);
-      assert.match(ours.body, /\[workflow run\]\(https:\/\/github\.example\/acme\/model\/actions\/runs\/4242\)/);
+      assert.match(
+        ours.body,
+        /```mermaid\n%%\{init: [^\n]+\}%%\nxychart-beta\n[^`]+```\n\nLines: 🟦 p50 · 🟧 p95 · 🟥 p99\n/,
+      );
+      // The footer links the uploaded artifact, not a folder on the runner.
+      const uploaded = github.uploaded.get('mlload-example');
+      assert.ok(uploaded, `uploaded: ${[...github.uploaded.keys()]}`);
+      for (const file of ['results.json', 'report.md', 'report.html', 'pull-request.txt'])
+        assert.ok(uploaded.zip.includes(file), `${file} in the artifact`);
+      assert.ok(
+        ours.body.includes(
+          `results: the [\`mlload-example\` artifact](https://github.com/acme/model/actions/runs/4242/artifacts/${uploaded.id})`,
+        ),
+        ours.body.split('\n').at(-2),
+      );
+      assert.doesNotMatch(ours.body, /\/tmp\//);
       assert.match(first.summary, /mlload `example`: passed/);
       assert.ok(readFileSync(first.outputs.results!, 'utf8').includes('"verdict": "pass"'));
       // What the artifact carries for a workflow_run comment on a fork's PR: the report and the PR number.
@@ -104,15 +132,25 @@ describe('the bundled action, run as a runner runs it', () => {
         first.stdout.split('\n').filter((l) => l.includes('ghs_secret')),
         ['::add-mask::ghs_secret'],
       );
-      assert.ok(github.calls.every((c) => c.auth === 'token ghs_secret'));
+      const storageCalls = github.calls.filter((c) => c.path.startsWith('/twirp/'));
+      assert.ok(storageCalls.length > 0);
+      assert.ok(
+        storageCalls.every((c) => c.auth === `Bearer ${storage.ACTIONS_RUNTIME_TOKEN}`),
+        'storage: its own token',
+      );
+      assert.ok(github.calls.every((c) => c.path.startsWith('/twirp/') || c.auth === 'token ghs_secret'));
 
+      // Storage down: the run still passes and comments, and says the files were not kept.
+      github.failUploads = 403;
       const second = await runAction(
         { scenario: 'perf.yml', 'github-token': 'ghs_secret' },
-        { apiUrl: github.url, pullNumber: 7, workspace: ws },
+        { apiUrl: github.url, pullNumber: 7, workspace: ws, env: storage },
       );
       assert.equal(second.code, 0, second.stdout);
+      assert.match(second.stdout, /uploading the results artifact failed: .*results stay in/);
+      assert.match(github.comments[150]!.body, /results: not uploaded \(the job's log says why\)/);
       assert.equal(github.comments.length, 151, 'updated in place, not duplicated');
-      assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path !== '/graphql').length, 1);
+      assert.equal(github.calls.filter((c) => c.method === 'POST' && c.path.includes('/issues/')).length, 1);
       assert.equal(github.calls.filter((c) => c.method === 'PATCH').length, 1);
       // The marker was on the second page: every page was read.
       assert.ok(github.calls.some((c) => c.method === 'GET' && c.path.includes('page=2')));

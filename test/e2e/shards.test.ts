@@ -10,7 +10,7 @@ import type { Results } from '../../src/metrics/types.ts';
 import { loadScenario } from '../../src/scenario/parse.ts';
 import { runAction } from '../helpers/action.ts';
 import { runCli } from '../helpers/cli.ts';
-import { FakeGitHub } from '../helpers/github.ts';
+import { FakeGitHub, runtimeToken } from '../helpers/github.ts';
 import { PREDICT_AND_INVALID_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { startServer, uniformLatency } from '../helpers/servers.ts';
 
@@ -169,12 +169,6 @@ describe('shards of one schedule', () => {
     assert.match(env.stderr, /a shard is written i\/n/);
   });
 });
-
-/** A runtime token as a runner hands one to a job: a JWT whose scope names the run's and the job's backend ids. */
-function runtimeToken(): string {
-  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ scp: 'Actions.GenericRead Actions.Results:run-1:job-1' })}.sig`;
-}
 
 describe('shards in the action: a matrix of shard jobs, then one merge job', () => {
   it('shard jobs start together and keep their results; the merge job downloads them, comments once and fails on a regression', async () => {

@@ -15,6 +15,12 @@ interface Comment {
   user: { login: string; type: 'User' | 'Bot' };
 }
 
+/** A runtime token as a runner hands one to a job: a JWT whose scope names the run's and the job's backend ids. */
+export function runtimeToken(): string {
+  const part = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ scp: 'Actions.GenericRead Actions.Results:run-1:job-1' })}.sig`;
+}
+
 /** Plays the GitHub REST endpoints the action uses, and records every call. */
 export class FakeGitHub {
   readonly calls: ApiCall[] = [];
@@ -46,6 +52,11 @@ export class FakeGitHub {
    * run by name, each one file. Only what the runner can reach is played; upload is not.
    */
   readonly artifacts = new Map<string, { file: string; content: string }>();
+  /** Artifacts uploaded by the action: name → the zip's bytes (blocks in the order committed) and the id given. */
+  readonly uploaded = new Map<string, { id: number; zip: Buffer }>();
+  /** Answer CreateArtifact with this status (the upload fails), as storage does when it is down. */
+  failUploads: number | null = null;
+  private readonly blocks = new Map<string, Buffer>();
   private server!: Server;
   private nextId = 1000;
   url = '';
@@ -66,12 +77,30 @@ export class FakeGitHub {
     return c;
   }
 
+  /**
+   * Azure blob storage's two writes, as upload-artifact's client makes them: a block (`comp=block`), then the list of
+   * blocks that makes the blob (`comp=blocklist`).
+   */
+  private blob(url: URL, body: Buffer, res: import('node:http').ServerResponse): void {
+    const name = decodeURIComponent(url.pathname.slice('/upload/'.length));
+    const comp = url.searchParams.get('comp');
+    if (comp === 'block') this.blocks.set(`${name}\0${url.searchParams.get('blockid')}`, body);
+    else if (comp === 'blocklist') {
+      const ids = [...body.toString().matchAll(/<(?:Latest|Uncommitted|Committed)>([^<]+)</g)].map((m) => m[1]!);
+      this.blocks.set(name, Buffer.concat(ids.map((id) => this.blocks.get(`${name}\0${id}`) ?? Buffer.alloc(0))));
+    } else this.blocks.set(name, body);
+    res.writeHead(201, { etag: '"0x1"', 'last-modified': new Date().toUTCString() });
+    res.end();
+  }
+
   async start(): Promise<this> {
     this.server = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c: Buffer) => (raw += c.toString()));
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://x');
+        if (url.pathname.startsWith('/upload/')) return this.blob(url, Buffer.concat(chunks), res);
+        const raw = Buffer.concat(chunks).toString();
         const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : null;
         this.calls.push({
           method: req.method ?? '',
@@ -100,6 +129,19 @@ export class FakeGitHub {
               created_at: this.runStartedAt,
             }));
             return send(200, { artifacts: only ? list.filter((a) => a.database_id === String(only)) : list });
+          }
+          if (twirp[1] === 'CreateArtifact') {
+            if (this.failUploads) return send(this.failUploads, { msg: 'storage is down', code: 'unavailable' });
+            return send(200, {
+              ok: true,
+              signed_upload_url: `${this.url}/upload/${encodeURIComponent(String(body?.name))}`,
+            });
+          }
+          if (twirp[1] === 'FinalizeArtifact') {
+            const name = String(body?.name);
+            const id = this.nextId++;
+            this.uploaded.set(name, { id, zip: this.blocks.get(name) ?? Buffer.alloc(0) });
+            return send(200, { ok: true, artifact_id: String(id) });
           }
           if (twirp[1] === 'GetSignedArtifactURL')
             return send(200, { signed_url: `${this.url}/blob/${encodeURIComponent(String(body?.name))}` });
