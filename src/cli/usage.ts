@@ -25,7 +25,8 @@ export const HELP: Record<string, Help> = {
     what:
       "Runs the scenario's load against the target and judges it: the SLOs always, the regression tolerances " +
       'against a baseline, a paired reference build or a history. Writes results.json, report.html and the ' +
-      'Locust-style CSVs to --out (the markdown report with --markdown). Ctrl-C stops the load and still writes what was measured.',
+      'Locust-style CSVs to --out (the markdown report with --markdown). Ctrl-C stops the load and still writes ' +
+      'what was measured.',
     options: [
       ['--out DIR', 'where the results go (default mlload-results)'],
       ['--url URL', "the target's base URL, in place of target.url / target.image"],
@@ -93,7 +94,8 @@ export const HELP: Record<string, Help> = {
     usage: 'mlload history <add|show|export|baseline> --file <history.json> [options]',
     what:
       'Reads and writes a history file as the action keeps it on its history branch: add a run, show the ' +
-      "last runs, export them, or make a baseline of them. `mlload history <subcommand> --help` for each one's options.",
+      'last runs, export them, or make a baseline of them. `mlload history <subcommand> --help` for each ' +
+      "one's options.",
     options: [
       ['add', 'append a run (results.json) to the history'],
       ['show', 'print the last runs, newest last'],
