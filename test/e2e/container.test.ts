@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { before, describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
 import { containerEnv, HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL, runArgs } from '../../src/target/container.ts';
 import type { TargetSpec } from '../../src/scenario/types.ts';
@@ -127,6 +127,11 @@ describe('a real container engine', { concurrency: false }, () => {
     execFileSync('bash', [join(ROOT, 'scripts/build-scratch-image.sh'), LEAKING, join(ROOT, 'test/fixtures/leaking')], {
       stdio: 'inherit',
     });
+  });
+
+  // The images built here go with the tests that used them (a rebuild under the same tag would leave the old one).
+  after(() => {
+    if (available) execFileSync('docker', ['rmi', '--force', IMAGE, CRASHING, LEAKING], { stdio: 'ignore' });
   });
 
   it('starts the example model, measures cold start and resources, runs the scenario, and leaves nothing behind', async (t) => {

@@ -1,9 +1,22 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+const made: string[] = [];
+
+/**
+ * A new folder under the system's temp folder, removed when this test process ends well; a failing process (or
+ * MLLOAD_KEEP_TEST_DIRS=1) keeps its folders to look into.
+ */
 export function tempDir(prefix = 'mlload-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
+  if (made.length === 0)
+    process.on('exit', (code) => {
+      if (code !== 0 || process.env.MLLOAD_KEEP_TEST_DIRS === '1') return;
+      for (const dir of made) rmSync(dir, { recursive: true, force: true });
+    });
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Writes a scenario file and returns its path. */
