@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runAction } from '../helpers/action.ts';
@@ -347,6 +347,28 @@ describe('the bundled action, run as a runner runs it', () => {
       assert.deepEqual(JSON.parse(github.files.get('baselines/example.json')!), written);
       assert.equal(github.calls.find((c) => c.path.endsWith('/pulls'))!.body!.base, 'main');
       assert.match(r.summary, /baseline refreshed from 2 runs/);
+    } finally {
+      await github.close();
+    }
+  });
+
+  it('update-baseline with baseline-commit: none writes the file, says where, and commits nothing', async () => {
+    const github = await new FakeGitHub().start();
+    try {
+      const ws = await workspace(fast.url);
+      const r = await runAction(
+        { scenario: 'perf.yml', mode: 'update-baseline', 'baseline-commit': 'none', 'github-token': 't' },
+        { apiUrl: github.url, workspace: ws },
+      );
+      assert.equal(r.code, 0, r.stdout);
+      assert.ok(existsSync(join(ws, 'baselines', 'example.json')));
+      assert.match(r.stdout, /mlload: baseline written to \S*baselines\/example\.json \(3 runs\)/);
+      assert.equal(r.outputs['baseline-url'], '');
+      assert.deepEqual(
+        github.calls.filter((c) => c.method !== 'GET' && c.path !== '/graphql'),
+        [],
+        'nothing written to GitHub',
+      );
     } finally {
       await github.close();
     }

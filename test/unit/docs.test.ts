@@ -164,6 +164,12 @@ describe('action.yml, workflows and README, as GitHub reads them', () => {
     assert.ok(workflows >= 2 && scenarios >= 1, `${workflows} workflows, ${scenarios} scenarios`);
   });
 
+  it("the README's first scenario is the example model's, which npm start runs against it", () => {
+    const section = README.slice(README.indexOf('## The scenario'));
+    const first = yamlBlocks(section)[0]!.text;
+    assert.deepEqual(parse(first), parse(readFileSync(join(ROOT, 'examples/scenario.yml'), 'utf8')));
+  });
+
   it('the example scenarios load', () => {
     for (const f of readdirSync(join(ROOT, 'examples')).filter((x) => x.endsWith('.yml')))
       loadScenario(join(ROOT, 'examples', f));
