@@ -15,6 +15,9 @@ bash scripts/setup-engine.sh
 echo "== browser (the HTML report's tests)"
 bash scripts/setup-browser.sh
 
+echo "== Prometheus (the export's tests write to a real one and query it)"
+bash scripts/setup-prometheus.sh
+
 echo "== a Node 20 binary (the test that the CLI refuses it readably)"
 bash scripts/setup-old-node.sh
 

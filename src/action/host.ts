@@ -125,6 +125,11 @@ export function runnerJob(inputs: Inputs): { job: Job; ctx: RunContext } {
     pullNumber: ctx.pullNumber,
     runLabel: label,
     progress: { write: (line) => core.info(line) },
+    // Shards and their merge share the workflow run's id; a re-run attempt is a run of its own.
+    export: {
+      prometheusUrl: inputs.exportPrometheus,
+      runId: `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`,
+    },
   };
   return { job, ctx };
 }

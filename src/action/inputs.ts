@@ -28,6 +28,8 @@ export interface Inputs {
   shard: { index: number; count: number } | null;
   /** `mode: shard`: when every shard's load begins (Unix ms); null: computed from the workflow run's start. */
   startAtMs: number | null;
+  /** A Prometheus remote-write endpoint for the run's figures. */
+  exportPrometheus: string | null;
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -67,6 +69,7 @@ export function readInputs(): Inputs {
     historyBranch: historyBranch(core.getInput('history-branch').trim() || 'mlload-history'),
     historyKeep: keep,
     baselineFrom: oneOf('baseline-from', ['runs', 'history'], 'runs'),
+    exportPrometheus: core.getInput('export-prometheus').trim() || null,
     ...shardInputs(),
   };
 }

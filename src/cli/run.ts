@@ -41,7 +41,7 @@ function localJob(
   io: Io,
   scenario: Job['scenario'],
   out: string,
-  values: { markdown?: string; history?: string },
+  values: { markdown?: string; history?: string; 'export-prometheus'?: string; 'run-id'?: string },
   signal?: AbortSignal,
 ): Job {
   const history = values.history ? fileHistory(values.history) : null;
@@ -59,6 +59,7 @@ function localJob(
     },
     progress: { write: io.isTTY ? (s) => process.stderr.write(s) : io.err, tty: io.isTTY },
     signal,
+    export: { prometheusUrl: values['export-prometheus'], runId: values['run-id'] },
   };
 }
 
@@ -108,6 +109,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       history: { type: 'string' },
       shard: { type: 'string' },
       'start-at': { type: 'string' },
+      'export-prometheus': { type: 'string' },
+      'run-id': { type: 'string' },
     },
   });
   if (positionals.length !== 1) throw new UsageError('run takes one scenario file');
@@ -225,6 +228,8 @@ export async function mergeCommand(args: string[], io: Io): Promise<number> {
       markdown: { type: 'string' },
       'fail-on-inconclusive': { type: 'boolean', default: false },
       'allow-apart': { type: 'boolean', default: false },
+      'export-prometheus': { type: 'string' },
+      'run-id': { type: 'string' },
     },
   });
   if (positionals.length === 0) throw new UsageError('merge takes the results.json of every shard');

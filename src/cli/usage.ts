@@ -17,6 +17,16 @@ const GATE_OPTIONS: Array<[string, string]> = [
   ['--fail-on-inconclusive', 'exit 1 when a check cannot decide, not 0'],
 ];
 
+/** Where the run's figures are exported as it goes; credentials from the environment only. */
+const EXPORT_OPTIONS: Help['options'] = [
+  [
+    '--export-prometheus URL',
+    'Prometheus remote-write endpoint for live and final figures (or MLLOAD_PROMETHEUS_URL; token: ' +
+      'MLLOAD_PROMETHEUS_TOKEN)',
+  ],
+  ['--run-id ID', "the run_id label tying a run's series (and its shards') together (or MLLOAD_RUN_ID)"],
+];
+
 /** The help of every command and history subcommand, by name. */
 export const HELP: Record<string, Help> = {
   run: {
@@ -36,6 +46,7 @@ export const HELP: Record<string, Help> = {
       ['--baseline-image IMAGE', 'a paired A/B run: the reference build beside the target, load alternating'],
       ['--shard I/N', 'run shard I (from 0) of N (or MLLOAD_SHARD); merge the shards with `mlload merge`'],
       ['--start-at TIME', 'the instant every shard begins: Unix seconds or an ISO time (or MLLOAD_START_AT)'],
+      ...EXPORT_OPTIONS,
     ],
     example: 'mlload run examples/scenario.yml --url http://127.0.0.1:8080 --baseline examples/baseline.json',
   },
@@ -50,6 +61,7 @@ export const HELP: Record<string, Help> = {
       ['--scenario FILE', "the scenario (default: the file the first shard's results name)"],
       ...GATE_OPTIONS,
       ['--allow-apart', 'merge shards that ran apart in time, each measured from its own start'],
+      ...EXPORT_OPTIONS,
     ],
     example: 'mlload merge shard-0/results.json shard-1/results.json --out merged --baseline baseline.json',
   },

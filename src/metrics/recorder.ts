@@ -1,4 +1,5 @@
 import type { Outcome, OutcomeSink, Phase, RequestIdentity } from '../engine/index.ts';
+import { latencyHistogram, type Histogram } from './histogram.ts';
 import { SeriesSink, type SeriesSecondState } from './series.ts';
 import { NameTotals, overallFigures, type NameTotalsState } from './totals.ts';
 import type { RequestStats, SeriesPoint, Window } from './types.ts';
@@ -40,6 +41,9 @@ export class Recorder implements OutcomeSink {
   /** Engine clock (ms) when the last measured request finished: achieved throughput runs to it. */
   private lastDoneMs = 0;
   private readonly onTime: OnTimeSink | null;
+  /** Each name's measured outcomes so far, added up second by second, when an export asks for them. */
+  private measured: Array<{ name: string; count: number; failures: number; histogram: Histogram }> | null = null;
+  private readonly names: string[];
   /** What makes a streamed answer good; null: goodput is not counted. */
   readonly goodput: GoodputSpec | null;
 
@@ -64,6 +68,7 @@ export class Recorder implements OutcomeSink {
       goodput,
     );
     this.warmupMs = warmupMs;
+    this.names = requests.map((r) => r.name);
   }
 
   get series(): SeriesPoint[] {
@@ -87,6 +92,16 @@ export class Recorder implements OutcomeSink {
     if (o.done > this.lastDoneMs) this.lastDoneMs = o.done;
     this.totals[index]!.record(o, latency);
     this.windowSink.record(index, latency, o);
+  }
+
+  /** Adds up each name's measured outcomes as seconds close, for `measuredSoFar` (a live export). */
+  trackMeasured(): void {
+    this.measured = this.names.map((name) => ({ name, count: 0, failures: 0, histogram: latencyHistogram() }));
+  }
+
+  /** Each name's measured outcomes up to the last closed second; empty unless `trackMeasured` was called. */
+  measuredSoFar(): ReadonlyArray<{ name: string; count: number; failures: number; histogram: Histogram }> {
+    return this.measured ?? [];
   }
 
   /** Keeps every second encoded from now on, for `shardSeconds` (a shard's run, merged later). */
@@ -119,6 +134,13 @@ export class Recorder implements OutcomeSink {
     const names = this.windowSink.secondFigures(Math.max(1, nowMs - startMs) / 1000);
     const point = this.seriesSink.close(nowMs, state);
     if (Object.keys(names).length > 0) point.requests = names;
+    if (this.measured)
+      for (const [i, s] of this.windowSink.secondCounts().entries()) {
+        const m = this.measured[i]!;
+        m.count += s.count;
+        m.failures += s.failures;
+        m.histogram.add(s.latency);
+      }
     this.windowSink.fold(state.phase === 'measure', nowMs);
     if (keep) this.kept!.push({ point, state: keep });
     for (const listen of this.listeners) listen(point);

@@ -89,6 +89,22 @@ export interface SeriesPoint {
   memory_mb?: number;
 }
 
+/** What an export endpoint got: samples sent and dropped (after retries), and the last error seen. */
+export interface EndpointFigures {
+  /** The URL without credentials or query. */
+  endpoint: string;
+  batches_sent: number;
+  samples_sent: number;
+  samples_dropped: number;
+  retries: number;
+  last_error: string | null;
+}
+
+/** The run's export, per endpoint kind. */
+export interface ExportFigures {
+  prometheus?: EndpointFigures & { histograms: 'native' | 'classic' };
+}
+
 export interface Environment {
   os: string;
   arch: string;
@@ -333,4 +349,6 @@ export interface Results {
   shard?: ShardFigures;
   /** A merge of shards (`mlload merge`). */
   shards?: MergedShards;
+  /** Where the figures were exported (Prometheus remote-write), and how much arrived. */
+  export?: ExportFigures;
 }

@@ -90,6 +90,11 @@ export class WindowSink {
       (s.tokens ??= new TokenTotals()).record(o as Outcome & { tokens: NonNullable<Outcome['tokens']> }, this.goodput);
   }
 
+  /** Per request name, the second in progress as counted so far (measured outcomes only): read, never kept. */
+  secondCounts(): ReadonlyArray<{ readonly count: number; readonly failures: number; readonly latency: Histogram }> {
+    return this.second;
+  }
+
   /** Per request name, the second in progress (measured outcomes only): for the per-name series. */
   secondFigures(seconds: number): Record<string, NameSecond> {
     const out: Record<string, NameSecond> = {};

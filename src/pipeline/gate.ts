@@ -12,7 +12,7 @@ import {
   type Verdict,
 } from '../gate/index.ts';
 import { describeEnvironment, type Results } from '../metrics/index.ts';
-import { writeResultFiles, writeRunReport, type RunReport } from '../report/index.ts';
+import { exportText, writeResultFiles, writeRunReport, type RunReport } from '../report/index.ts';
 import type { Scenario } from '../scenario/index.ts';
 import { measure, measureJudged, type JudgedRun, type MeasureOptions } from './measure.ts';
 import { machineOf, readBaseline } from '../store/index.ts';
@@ -76,7 +76,22 @@ export async function gateScenario(
   options: MeasureOptions = {},
 ): Promise<GatedRun> {
   const run = await measureJudged(scenario, against, options);
+  await finishExport(options, run.results, run.verdict);
   return { ...run, report: writeRunReport(out.dir, run) };
+}
+
+/** The export's final figures sent (after the verdict, which they carry), and what arrived noted in the results. */
+export async function finishExport(
+  options: Pick<MeasureOptions, 'exporter' | 'log'>,
+  results: Results,
+  verdict: Verdict | null,
+): Promise<void> {
+  if (!options.exporter) return;
+  const figures = await options.exporter.finish(results, verdict);
+  if (!figures) return;
+  results.export = figures;
+  const line = exportText(figures);
+  if (line) options.log?.(line);
 }
 
 export interface RecordedBaseline {

@@ -16,7 +16,8 @@ import {
 import type { Scenario } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
 import { readResults, writeBaseline } from '../store/index.ts';
-import { gateScenario, readAgainst, recordBaseline, type Against, type GatedRun } from './gate.ts';
+import { endpointText, Exporter, exportSettings } from '../export/index.ts';
+import { finishExport, gateScenario, readAgainst, recordBaseline, type Against, type GatedRun } from './gate.ts';
 import type { HistoryStore, JobOutcome, Log, Publisher } from './host.ts';
 import { measure, referenceLabel, shardProblem, type MeasureOptions, type ShardRun } from './measure.ts';
 import { mergeAndGate } from './merge.ts';
@@ -38,6 +39,8 @@ export interface Job {
   /** Where the progress lines go; `tty` redraws one line. */
   progress: { write: (line: string) => void; tty?: boolean };
   signal?: AbortSignal;
+  /** The export's endpoint from a flag or input (over the scenario's), and the id that ties a run's series together. */
+  export?: { prometheusUrl?: string | null; runId?: string | null };
 }
 
 /** How a judged run is held: which failures fail the job, and the baseline file. */
@@ -50,6 +53,24 @@ export interface GateOptions {
   record?: { keep: number } | null;
   /** This machine's shard of the load, judged alone (the CLI's `run --shard`). */
   shard?: ShardRun;
+}
+
+/**
+ * The run's export, when the scenario, a flag or an input names an endpoint; null otherwise. Shards of one run share
+ * its id (the workflow run's, MLLOAD_RUN_ID, or their agreed start) and differ in `shard`.
+ */
+function exporterOf(job: Job, shard: string, startAtMs: number | null = null): Exporter | null {
+  const settings = exportSettings(job.scenario.export ?? undefined, { prometheusUrl: job.export?.prometheusUrl });
+  if (!settings.prometheus) return null;
+  const runId =
+    job.export?.runId ||
+    process.env.MLLOAD_RUN_ID ||
+    (startAtMs !== null ? `shards-${new Date(startAtMs).toISOString()}` : new Date().toISOString());
+  job.log.info(
+    `mlload: exporting to ${endpointText(settings.prometheus.url)} (Prometheus remote-write, run_id ${runId})`,
+  );
+  const commit = describeEnvironment().commit ?? '';
+  return new Exporter(settings, { scenario: job.scenario.name, run_id: runId, commit, shard });
 }
 
 /** The load's options: progress lines with a prefix (a baseline refresh numbers its runs). */
@@ -134,7 +155,9 @@ export async function gateJob(job: Job, options: GateOptions): Promise<JobOutcom
         `(A), ${scenario.compare.blocks} block pairs`,
     );
   const { history, against: judgedAgainst } = await against(job, options);
-  const measured = { ...measureOptions(job), shard: options.shard };
+  const shard = options.shard;
+  const exporter = exporterOf(job, shard ? `${shard.index}/${shard.count}` : '', shard?.startAtMs ?? null);
+  const measured = { ...measureOptions(job), shard, exporter };
   const run = await gateScenario(scenario, judgedAgainst, { dir: job.outDir }, measured);
   return publish(job, run, options, history);
 }
@@ -147,7 +170,17 @@ export async function mergeJob(
   const { scenario } = job;
   const shards = options.shards ?? (await downloadShards(job));
   const { history, against: judgedAgainst } = await against(job, options);
-  const run = mergeAndGate(shards, scenario, judgedAgainst, { dir: job.outDir }, { allowApart: options.allowApart });
+  const run = await mergeAndGate(
+    shards,
+    scenario,
+    judgedAgainst,
+    { dir: job.outDir },
+    {
+      allowApart: options.allowApart,
+      exporter: exporterOf(job, 'merged'),
+      log: (line) => job.log.info(`mlload: ${line}`),
+    },
+  );
   return publish(job, run, options, history);
 }
 
@@ -304,10 +337,10 @@ export async function shardJob(
   }
   if (startAtMs !== null)
     job.log.info(`mlload: shard ${index}/${count}: the load begins at ${new Date(startAtMs).toISOString()}`);
-  const { results, targetError } = await measure(scenario, {
-    ...measureOptions(job),
-    shard: { index, count, startAtMs },
-  });
+  const exporter = exporterOf(job, `${index}/${count}`, startAtMs);
+  const options = { ...measureOptions(job), shard: { index, count, startAtMs }, exporter };
+  const { results, targetError } = await measure(scenario, options);
+  await finishExport(options, results, null);
   const files = writeResultFiles(outDir, results);
   const name = shardArtifactName(scenario.name, index);
   try {

@@ -34,6 +34,7 @@ import {
   type Window,
 } from '../metrics/index.ts';
 import { spikesOf, type LoadPlan, type Scenario, type Spike, type TargetSpec } from '../scenario/index.ts';
+import type { Exporter } from '../export/index.ts';
 import { VERSION } from '../shared/version.ts';
 import { startTarget, TargetError, type Target } from '../target/index.ts';
 import { searchCapacity, searchCapacityPaired } from './capacity.ts';
@@ -48,6 +49,8 @@ export interface MeasureOptions {
   runLabel?: string;
   /** One shard of a run shared by several generators (`--shard i/n`), and the instant all begin. */
   shard?: ShardRun;
+  /** Where each closed second's figures are exported as the run goes (never waited on). */
+  exporter?: Exporter | null;
 }
 
 /** Shard `index` of `count` (0-based), its load to begin at `startAtMs` (Unix ms) when given. */
@@ -152,6 +155,11 @@ export async function measure(scenario: Scenario, options: MeasureOptions = {}):
       if (resources) Object.assign(point, resources);
       options.onSecond?.(point);
     });
+    const exporter = options.exporter;
+    if (exporter) {
+      recorder.trackMeasured();
+      recorder.onSecond((point) => exporter.second(point, [...recorder.measuredSoFar()]));
+    }
     const shard = options.shard;
     let lateMs = 0;
     if (shard) {

@@ -18,6 +18,7 @@ export { writeRunReport, type RunReport } from './run.ts';
 export {
   breachText,
   capacityText,
+  exportText,
   failureModeText,
   describeMetric,
   headline,

@@ -3,6 +3,7 @@ import type { CapacityFigures, Results, SeriesPoint } from '../metrics/index.ts'
 import {
   capacityText,
   describeMetric,
+  exportText,
   failureModeText,
   formatChange,
   formatInterval,
@@ -244,6 +245,7 @@ export function markdownReport(
   lines.push(...perRequestSection(verdict));
   if (verdict.comparison) lines.push(...pairedSection(verdict.comparison));
   lines.push(...failuresSection(results), ...targetSection(results));
+  lines.push(...exportSection(results));
   if (results.capacity) lines.push(...capacitySection(results.capacity));
   const drift = verdict.checks.some((c) => c.metric === 'p95_drift' || c.metric === 'memory_drift');
   lines.push(...limitsOfTimeSection(results, drift));
@@ -366,6 +368,14 @@ function failuresSection(results: Results): string[] {
   for (const f of sampled)
     lines.push(`${codeSpan(f.request, false)} ${codeSpan(f.reason, false)}:`, '', ...fencedBlock(f.samples[0]!), '');
   return [...lines, '</details>', ''];
+}
+
+/** Where the figures were exported, as a warning when samples were dropped. */
+function exportSection(results: Results): string[] {
+  const text = results.export && exportText(results.export);
+  if (!text) return [];
+  const line = `${escapeText(`${text[0]!.toUpperCase()}${text.slice(1)}`)}.`;
+  return [results.export?.prometheus?.samples_dropped ? `> [!WARNING]\n> ${line}` : line, ''];
 }
 
 /** A container target's cold start and resources. */

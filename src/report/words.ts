@@ -1,7 +1,15 @@
 import type { Check, Comparison, HistoryTrend, Metric, Notice, Unit, Verdict } from '../gate/index.ts';
 import { MAX_INTERVAL_WIDTH } from '../gate/index.ts';
 import { DRIFT_VISIBLE } from '../scenario/index.ts';
-import type { CapacityFigures, FailureMode, Results, SpikeRecovery, TokenStats, Trend } from '../metrics/index.ts';
+import type {
+  CapacityFigures,
+  ExportFigures,
+  FailureMode,
+  Results,
+  SpikeRecovery,
+  TokenStats,
+  Trend,
+} from '../metrics/index.ts';
 
 // The gate decides in numbers; this is where they become words and symbols, for every report alike.
 
@@ -482,4 +490,16 @@ export function unlimitedMovesText(verdict: Verdict): string | null {
   const list = what.length === 1 ? what[0]! : `${what.slice(0, -1).join(', ')} and ${what.at(-1)!}`;
   const it = moved.length === 1 ? 'it' : 'them';
   return `${list}: worse, but with no limit set the gate did not judge ${it} (a tolerance under regression: would)`;
+}
+
+/** What an export delivered, in one line: "exported to http://…/api/v1/write: 1234 samples, 0 dropped". */
+export function exportText(figures: ExportFigures): string | null {
+  const p = figures.prometheus;
+  if (!p) return null;
+  const error = p.last_error ? ` (last error: ${p.last_error})` : '';
+  const dropped = p.samples_dropped > 0 ? `, ${p.samples_dropped} dropped after ${p.retries} retries${error}` : '';
+  return (
+    `exported to ${p.endpoint} (Prometheus remote-write, ${p.histograms} histograms): ${p.samples_sent} samples` +
+    `${dropped || ', none dropped'}`
+  );
 }

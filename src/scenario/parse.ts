@@ -17,6 +17,7 @@ import {
   type CapacitySlo,
   type ComparePlan,
   type ExpectSpec,
+  type ExportSpec,
   type GoodputSpec,
   type Limits,
   type LoadPlan,
@@ -128,6 +129,7 @@ interface RawScenario {
   slo?: Record<string, unknown>;
   regression?: Record<string, unknown>;
   goodput?: { ttft?: string; tpot?: string; e2e?: string };
+  export?: ExportSpec;
   capacity?: {
     slo?: Record<string, string>;
     start?: number;
@@ -230,6 +232,7 @@ export function compileScenario(doc: SourceDocument, overrides: ScenarioOverride
     compare,
     capacity,
     goodput,
+    export: raw.export ?? null,
   };
 }
 

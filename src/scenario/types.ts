@@ -258,6 +258,13 @@ export interface Scenario {
   capacity: CapacityPlan | null;
   /** What makes a streamed answer good, for goodput; null when the scenario sets none. */
   goodput: GoodputSpec | null;
+  /** Where the figures go besides the report: null when the scenario names no export (a flag may still). */
+  export: ExportSpec | null;
+}
+
+/** The scenario's `export:` section: what to send and how; endpoints' credentials come from the environment only. */
+export interface ExportSpec {
+  prometheus?: { url?: string; histograms?: 'native' | 'classic' };
 }
 
 /**

@@ -20,6 +20,7 @@ const ORDER = [
   'store',
   'gate',
   'report',
+  'export',
   'github',
   'pipeline',
   'action',

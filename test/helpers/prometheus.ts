@@ -1,0 +1,82 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from './servers.ts';
+import { tempDir } from './scenario.ts';
+
+/** The prometheus binary: PROMETHEUS_PATH, or Debian's (scripts/setup-prometheus.sh); null when there is none. */
+export function prometheusPath(): string | null {
+  for (const p of [process.env.PROMETHEUS_PATH, '/usr/bin/prometheus', '/usr/local/bin/prometheus'])
+    if (p && existsSync(p)) return p;
+  return null;
+}
+
+export interface Prometheus {
+  url: string;
+  writeUrl: string;
+  /** An instant query's vector, each series' labels and value. */
+  query(promql: string): Promise<Array<{ metric: Record<string, string>; value: number }>>;
+  /** The API's answer as it is (status, errorType, error), for expressions checked only for validity. */
+  raw(promql: string): Promise<{ status: string; error?: string }>;
+  close(): Promise<void>;
+}
+
+/**
+ * A real Prometheus of its own: a free port, a fresh temp folder (a TSDB refuses samples older than what it already
+ * holds, so tests never share one), the remote-write receiver and native histograms on.
+ */
+export async function startPrometheus(): Promise<Prometheus> {
+  const bin = prometheusPath();
+  if (!bin) throw new Error('no prometheus (see scripts/setup-prometheus.sh)');
+  const dir = tempDir('mlload-prom-');
+  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    bin,
+    [
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      '--enable-feature=native-histograms',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let log = '';
+  child.stderr!.on('data', (c: Buffer) => {
+    log = (log + c.toString()).slice(-4000);
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
+    const ready = await fetch(`${url}/-/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (i > 150) throw new Error(`prometheus not ready after 30 s: ${log}`);
+    await sleep(200);
+  }
+  const raw = async (promql: string) => {
+    const r = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
+    return (await r.json()) as { status: string; error?: string; data?: { result: unknown } };
+  };
+  return {
+    url,
+    writeUrl: `${url}/api/v1/write`,
+    raw,
+    async query(promql) {
+      const answer = await raw(promql);
+      if (answer.status !== 'success') throw new Error(`${promql}: ${answer.error}`);
+      const result = answer.data!.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
+      return result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+    },
+    async close() {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((resolve) => child.once('exit', resolve));
+      }
+    },
+  };
+}

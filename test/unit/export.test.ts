@@ -1,0 +1,116 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import SnappyJS from 'snappyjs';
+import { bucketIndex, bucketUpper, exponentialBuckets, reasonClass } from '../../src/export/index.ts';
+import { spansOf } from '../../src/export/native.ts';
+import { compress } from '../../src/export/remote-write.ts';
+import { PostError, Sender } from '../../src/export/sender.ts';
+import type { ExportSample } from '../../src/export/series.ts';
+import { latencyHistogram, recordMs } from '../../src/metrics/histogram.ts';
+
+const batch = (n: number): ExportSample[] =>
+  Array.from({ length: n }, () => ({ name: 'x', kind: 'gauge', help: '', labels: {}, timeMs: 0, value: 1 }));
+
+describe('export: native histogram buckets', () => {
+  it('a value lands in the bucket whose bounds hold it, at schema 5 (2.2% wide)', () => {
+    for (const v of [0.000_001, 0.0123, 0.5, 1, 1.0001, 7.3, 3600]) {
+      const i = bucketIndex(v);
+      assert.ok(bucketUpper(i - 1) < v && v <= bucketUpper(i) * (1 + 1e-12), `${v}: bucket ${i}`);
+    }
+    assert.ok(Math.abs(bucketUpper(1) / bucketUpper(0) - 2 ** (1 / 32)) < 1e-12);
+  });
+
+  it("an HDR histogram's counts all land in buckets, each near the value it was recorded at", () => {
+    const h = latencyHistogram();
+    const values = Array.from({ length: 5000 }, (_, i) => 0.2 + ((i * 7919) % 10_000) / 37);
+    for (const ms of values) recordMs(h, ms);
+    const b = exponentialBuckets(h);
+    assert.equal(
+      b.counts.reduce((a, c) => a + c, 0),
+      values.length,
+    );
+    assert.ok(Math.abs(b.sum - values.reduce((a, v) => a + v, 0) / 1000) / b.sum < 0.002);
+    // Counted directly, bucket by bucket: HDR's 0.1% rounding moves a value by at most one bucket.
+    const direct = new Map<number, number>();
+    for (const ms of values) direct.set(bucketIndex(ms / 1000), (direct.get(bucketIndex(ms / 1000)) ?? 0) + 1);
+    let moved = 0;
+    for (const [k, i] of b.indices.entries()) moved += Math.abs(b.counts[k]! - (direct.get(i) ?? 0));
+    assert.ok(moved / values.length < 0.1, `${moved} of ${values.length} moved to a neighbour`);
+  });
+
+  it('spans: runs of consecutive buckets, each offset by the empty buckets since the last', () => {
+    assert.deepEqual(spansOf([-3, -2, -1, 4, 5, 9]), [
+      { offset: -3, length: 3 },
+      { offset: 4, length: 2 },
+      { offset: 3, length: 1 },
+    ]);
+    assert.deepEqual(spansOf([]), []);
+  });
+
+  it("snappy: the body decompresses to what was written (snappyjs's block format)", () => {
+    const body = Buffer.from('mlload_requests_total'.repeat(200));
+    assert.deepEqual(Buffer.from(SnappyJS.uncompress(compress(body))), body);
+  });
+
+  it('reasons fold into a few classes', () => {
+    assert.equal(reasonClass('HTTP 503 (expected 200)'), 'http_5xx');
+    assert.equal(reasonClass('HTTP 422 (expected 200)'), 'http_4xx');
+    assert.equal(reasonClass('timeout after 30s'), 'timeout');
+    assert.equal(reasonClass('connection reset'), 'connection');
+    assert.equal(reasonClass('stream cut off: connection closed mid-stream'), 'stream');
+    assert.equal(reasonClass('missing field: probability'), 'other');
+  });
+});
+
+describe('export: the sender', () => {
+  const fast = { maxQueued: 3, attempts: 3, backoffMs: 5, maxBackoffMs: 20 };
+
+  it('sends in order, one at a time', async () => {
+    const seen: number[] = [];
+    let inFlight = 0;
+    const sender = new Sender(async (b) => {
+      inFlight++;
+      assert.equal(inFlight, 1);
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push(b.length);
+      inFlight--;
+    }, fast);
+    for (const n of [1, 2, 3]) sender.enqueue(batch(n));
+    const f = await sender.close(5000);
+    assert.deepEqual(seen, [1, 2, 3]);
+    assert.deepEqual(f, { batches_sent: 3, samples_sent: 6, samples_dropped: 0, retries: 0, last_error: null });
+  });
+
+  it('retries what may succeed later, drops what never will, and counts every dropped sample', async () => {
+    let calls = 0;
+    const sender = new Sender(async (b) => {
+      calls++;
+      if (b.length === 1) throw new PostError('HTTP 400: bad labels', false);
+      if (calls <= 3) throw new PostError('HTTP 503', true);
+    }, fast);
+    sender.enqueue(batch(2));
+    sender.enqueue(batch(1));
+    sender.enqueue(batch(4));
+    const f = await sender.close(5000);
+    // The first batch: three 503s (its tries), dropped; the second refused at once; the third sent.
+    assert.equal(f.samples_dropped, 3);
+    assert.equal(f.samples_sent, 4);
+    assert.equal(f.retries, 2);
+    assert.equal(f.last_error, 'HTTP 400: bad labels');
+  });
+
+  it('an endpoint that hangs: the queue stays bounded, enqueue never waits, close gives up on time', async () => {
+    const sender = new Sender(
+      (_b, signal) => new Promise((_r, reject) => signal.addEventListener('abort', () => reject(new Error('aborted')))),
+      fast,
+    );
+    const t0 = performance.now();
+    for (let i = 0; i < 100; i++) sender.enqueue(batch(10));
+    assert.ok(performance.now() - t0 < 50, 'enqueue does not wait on the endpoint');
+    const closing = performance.now();
+    const f = await sender.close(100);
+    assert.ok(performance.now() - closing < 1000);
+    assert.equal(f.samples_sent, 0);
+    assert.equal(f.samples_dropped, 1000, 'all of them, counted');
+  });
+});
