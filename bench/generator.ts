@@ -4,6 +4,7 @@
 // Options (env): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50); BENCH_OTHER_CLI, the
 // dist/cli/index.js of another build, adds it as one more generator (before/after a change).
 import { ensureNginx, have, startNginx, timed as timedOn } from './peers.ts';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,7 +43,7 @@ interface Measure {
 /** Runs a command pinned to the generator core; returns its stdout and CPU seconds (user+sys). */
 const timed = (cmd: string[]) => timedOn(cmd, GENERATOR_CPU);
 
-function ours(dir: string, cli = join(ROOT, 'dist/cli/index.js')): Measure {
+function ours(dir: string, cli = join(ROOT, 'dist/cli/index.js'), exportUrl?: string): Measure {
   const scenario = join(dir, 'bench.yml');
   writeFileSync(
     scenario,
@@ -58,11 +59,15 @@ requests:
 `,
   );
   const out = join(dir, 'ours');
-  const { cpuS } = timed([process.execPath, cli, 'run', scenario, '--out', out]);
+  const exporting = exportUrl ? ['--export-prometheus', exportUrl] : [];
+  const { cpuS } = timed([process.execPath, cli, 'run', scenario, '--out', out, ...exporting]);
   const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
     overall: { count: number; rps: number; failure_count: number };
+    export?: { prometheus?: { samples_dropped: number } };
   };
   if (r.overall.failure_count > 0) throw new Error(`our generator saw ${r.overall.failure_count} failures`);
+  if (exportUrl && (r.export?.prometheus?.samples_dropped ?? 1) > 0)
+    throw new Error(`the export dropped samples: ${JSON.stringify(r.export)}`);
   return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
 }
 
@@ -107,6 +112,32 @@ function wrk(dir: string): Measure {
   return { rps: total / SECONDS, requests: total, cpuMsPerRequest: (cpuS * 1000) / total };
 }
 
+/** Prometheus with its remote-write receiver and native histograms, pinned to the target's core. */
+function startPrometheus(dir: string): { writeUrl: string; stop: () => void } {
+  const port = 19091;
+  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
+  const child = spawn(
+    'taskset',
+    [
+      '-c',
+      TARGET_CPU,
+      'prometheus',
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      '--enable-feature=native-histograms',
+    ],
+    { stdio: 'ignore' },
+  );
+  const ready = spawnSync('bash', [
+    '-c',
+    `for i in $(seq 100); do curl -fs http://127.0.0.1:${port}/-/ready >/dev/null && exit 0; sleep 0.2; done; exit 1`,
+  ]);
+  if (ready.status !== 0) throw new Error('prometheus did not become ready');
+  return { writeUrl: `http://127.0.0.1:${port}/api/v1/write`, stop: () => child.kill() };
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function main(): void {
@@ -117,6 +148,9 @@ function main(): void {
     ['mlload', () => ours(dir)],
     ['autocannon', autocannon],
   ];
+  // With export: a real Prometheus (Debian's) on the target's core takes each second's remote-write.
+  const prometheus = have('prometheus') ? startPrometheus(dir) : null;
+  if (prometheus) peers.push(['mlload + export', () => ours(dir, undefined, prometheus.writeUrl)]);
   const other = process.env.BENCH_OTHER_CLI;
   if (other) peers.push(['mlload (other)', () => ours(dir, other)]);
   if (have('wrk')) peers.push(['wrk', () => wrk(dir)]);
@@ -139,11 +173,15 @@ function main(): void {
     }
   } finally {
     stop();
+    prometheus?.stop();
   }
   const summary = peers.map(([name]) => {
     const ms = results.get(name)!;
     return { name, rps: median(ms.map((m) => m.rps)), cpu: median(ms.map((m) => m.cpuMsPerRequest)) };
   });
+  // Each round's ratio to mlload's in the same round: the machine's drift between rounds cancels.
+  const paired = (name: string) =>
+    median(results.get(name)!.map((m, i) => m.cpuMsPerRequest / results.get('mlload')![i]!.cpuMsPerRequest));
   const mine = summary[0]!;
   console.log('\nmedians:');
   console.log('| generator | req/s | CPU ms per request | mlload req/s ratio | mlload CPU ratio |');
@@ -153,6 +191,8 @@ function main(): void {
       `| ${s.name} | ${s.rps.toFixed(0)} | ${s.cpu.toFixed(4)} | ${(mine.rps / s.rps).toFixed(2)}× | ${(mine.cpu / s.cpu).toFixed(2)}× |`,
     );
   }
+  console.log("\nCPU per request against mlload in the same round (median of the rounds' ratios):");
+  for (const s of summary.slice(1)) console.log(`  ${s.name}: ${paired(s.name).toFixed(3)}×`);
 }
 
 main();

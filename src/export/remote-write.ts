@@ -65,20 +65,36 @@ function timeSeries(w: ProtoWriter, s: ExportSample): void {
   });
 }
 
-/** A native histogram as classic series: cumulative `_bucket{le}` at its own bucket bounds, `_count` and `_sum`. */
+/**
+ * Classic buckets: one fixed set for every series and every second (sums across series and rates need the same `le`
+ * everywhere), 19% wide (schema 2) from 0.25 ms to 64 s: 73 series a request name, against one native histogram.
+ */
+export const CLASSIC_SCHEMA = 2;
+const CLASSIC_FIRST = -48; // 2^(-48/4) s = 0.244 ms
+const CLASSIC_LAST = 24; // 2^(24/4) s = 64 s
+
+/** A native histogram as classic series: cumulative `_bucket{le}` at the fixed bounds, `_count` and `_sum`. */
 function classic(s: ExportSample): ExportSample[] {
   const h = s.histogram!;
+  // A fine bucket i (schema 5) lies within the coarse bucket ceil(i / 8) (schema 2).
+  const shift = 2 ** (h.schema - CLASSIC_SCHEMA);
+  const coarse = new Map<number, number>();
+  for (const [k, i] of h.indices.entries()) {
+    const j = Math.max(CLASSIC_FIRST, Math.ceil(i / shift));
+    coarse.set(j, (coarse.get(j) ?? 0) + h.counts[k]!);
+  }
+  const base = { ...s, kind: 'counter' as const, histogram: undefined };
   const out: ExportSample[] = [];
   let cumulative = 0;
-  for (const [k, i] of h.indices.entries()) {
-    cumulative += h.counts[k]!;
-    const le = Number(bucketUpper(i, h.schema).toPrecision(6)).toString();
-    out.push({ ...s, name: `${s.name}_bucket`, kind: 'counter', labels: { ...s.labels, le }, value: cumulative });
+  for (let j = CLASSIC_FIRST; j <= CLASSIC_LAST; j++) {
+    cumulative += coarse.get(j) ?? 0;
+    const le = Number(bucketUpper(j, CLASSIC_SCHEMA).toPrecision(6)).toString();
+    out.push({ ...base, name: `${s.name}_bucket`, labels: { ...s.labels, le }, value: cumulative });
   }
-  out.push({ ...s, name: `${s.name}_bucket`, kind: 'counter', labels: { ...s.labels, le: '+Inf' }, value: h.count });
-  out.push({ ...s, name: `${s.name}_count`, kind: 'counter', value: h.count, histogram: undefined });
-  out.push({ ...s, name: `${s.name}_sum`, kind: 'counter', value: h.sum, histogram: undefined });
-  return out.map((c) => ({ ...c, histogram: undefined }));
+  out.push({ ...base, name: `${s.name}_bucket`, labels: { ...s.labels, le: '+Inf' }, value: h.count });
+  out.push({ ...base, name: `${s.name}_count`, value: h.count });
+  out.push({ ...base, name: `${s.name}_sum`, value: h.sum });
+  return out;
 }
 
 function uniqueNames(samples: ExportSample[]): ExportSample[] {

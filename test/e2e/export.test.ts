@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { bucketIndex } from '../../src/export/index.ts';
+import { CLASSIC_SCHEMA } from '../../src/export/remote-write.ts';
 import type { Results } from '../../src/metrics/types.ts';
 import { runAction } from '../helpers/action.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
@@ -141,6 +142,27 @@ describe('export to a real Prometheus (Debian prometheus 2.42: remote-write rece
     assert.ok(
       withinABucket(fromShards!.value, whole.overall.latency_ms.p99),
       `${fromShards!.value} s, ${whole.overall.latency_ms.p99} ms`,
+    );
+  });
+
+  it("classic buckets for a receiver without native histograms, the endpoint named in the scenario's export: section", async (t) => {
+    if (!prom) return t.skip('no prometheus');
+    const out = tempDir();
+    const text = scenario(server.url, `export:\n  prometheus: { url: "${prom.writeUrl}", histograms: classic }\n`);
+    const r = await runCli(['run', writeScenario(text), '--out', out, '--run-id', 'classic']);
+    assert.equal(r.code, 0, r.stderr);
+    const results = read(out);
+    assert.equal(results.export?.prometheus?.histograms, 'classic');
+    const [count] = await prom.query('sum(mlload_request_duration_seconds_count{run_id="classic"})');
+    assert.equal(count!.value, results.overall.count);
+    const [p99] = await prom.query(
+      'histogram_quantile(0.99, sum by (le) (mlload_request_duration_seconds_bucket{run_id="classic"}))',
+    );
+    // Within one of the classic buckets (19% wide).
+    const coarse = (seconds: number) => bucketIndex(seconds, CLASSIC_SCHEMA);
+    assert.ok(
+      Math.abs(coarse(p99!.value) - coarse(results.overall.latency_ms.p99 / 1000)) <= 1,
+      `${p99!.value} s, ${results.overall.latency_ms.p99} ms`,
     );
   });
 
