@@ -128,6 +128,7 @@ export function runnerJob(inputs: Inputs): { job: Job; ctx: RunContext } {
     // Shards and their merge share the workflow run's id; a re-run attempt is a run of its own.
     export: {
       prometheusUrl: inputs.exportPrometheus,
+      otlpUrl: inputs.exportOtlp,
       runId: `${process.env.GITHUB_RUN_ID ?? 'local'}-${process.env.GITHUB_RUN_ATTEMPT ?? '1'}`,
     },
   };

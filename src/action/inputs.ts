@@ -30,6 +30,8 @@ export interface Inputs {
   startAtMs: number | null;
   /** A Prometheus remote-write endpoint for the run's figures. */
   exportPrometheus: string | null;
+  /** An OTLP/HTTP metrics endpoint for the run's figures. */
+  exportOtlp: string | null;
 }
 
 function oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
@@ -70,6 +72,7 @@ export function readInputs(): Inputs {
     historyKeep: keep,
     baselineFrom: oneOf('baseline-from', ['runs', 'history'], 'runs'),
     exportPrometheus: core.getInput('export-prometheus').trim() || null,
+    exportOtlp: core.getInput('export-otlp').trim() || null,
     ...shardInputs(),
   };
 }

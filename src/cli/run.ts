@@ -41,7 +41,13 @@ function localJob(
   io: Io,
   scenario: Job['scenario'],
   out: string,
-  values: { markdown?: string; history?: string; 'export-prometheus'?: string; 'run-id'?: string },
+  values: {
+    markdown?: string;
+    history?: string;
+    'export-prometheus'?: string;
+    'export-otlp'?: string;
+    'run-id'?: string;
+  },
   signal?: AbortSignal,
 ): Job {
   const history = values.history ? fileHistory(values.history) : null;
@@ -59,7 +65,7 @@ function localJob(
     },
     progress: { write: io.isTTY ? (s) => process.stderr.write(s) : io.err, tty: io.isTTY },
     signal,
-    export: { prometheusUrl: values['export-prometheus'], runId: values['run-id'] },
+    export: { prometheusUrl: values['export-prometheus'], otlpUrl: values['export-otlp'], runId: values['run-id'] },
   };
 }
 
@@ -110,6 +116,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       shard: { type: 'string' },
       'start-at': { type: 'string' },
       'export-prometheus': { type: 'string' },
+      'export-otlp': { type: 'string' },
       'run-id': { type: 'string' },
     },
   });
@@ -229,6 +236,7 @@ export async function mergeCommand(args: string[], io: Io): Promise<number> {
       'fail-on-inconclusive': { type: 'boolean', default: false },
       'allow-apart': { type: 'boolean', default: false },
       'export-prometheus': { type: 'string' },
+      'export-otlp': { type: 'string' },
       'run-id': { type: 'string' },
     },
   });

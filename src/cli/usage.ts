@@ -24,6 +24,10 @@ const EXPORT_OPTIONS: Help['options'] = [
     'Prometheus remote-write endpoint for live and final figures (or MLLOAD_PROMETHEUS_URL; token: ' +
       'MLLOAD_PROMETHEUS_TOKEN)',
   ],
+  [
+    '--export-otlp URL',
+    'OTLP/HTTP metrics endpoint, e.g. http://collector:4318/v1/metrics (headers: OTEL_EXPORTER_OTLP_HEADERS)',
+  ],
   ['--run-id ID', "the run_id label tying a run's series (and its shards') together (or MLLOAD_RUN_ID)"],
 ];
 

@@ -1,6 +1,8 @@
-// The export stage: a run's figures to where teams keep their metrics (Prometheus remote-write), live and at the end.
+// The export stage: a run's figures to where teams keep their metrics (Prometheus remote-write, OTLP), live and at
+// the end.
 import type { Verdict } from '../gate/index.ts';
 import type { ExportFigures, Results, SeriesPoint } from '../metrics/index.ts';
+import { exportRequest, OTLP_HEADERS } from './otlp.ts';
 import { compress, REMOTE_WRITE_HEADERS, writeRequest } from './remote-write.ts';
 import { finalSamples, secondSamples, type MeasuredSoFar, type RunLabels } from './samples.ts';
 import { PostError, Sender, SENDER_DEFAULTS, type SenderOptions } from './sender.ts';
@@ -16,8 +18,14 @@ export interface PrometheusSettings {
   headers: Record<string, string>;
 }
 
+export interface OtlpSettings {
+  url: string;
+  headers: Record<string, string>;
+}
+
 export interface ExportSettings {
   prometheus: PrometheusSettings | null;
+  otlp: OtlpSettings | null;
 }
 
 /** How long the end of a run waits for the export to catch up before it counts the rest as dropped. */
@@ -25,24 +33,62 @@ const FLUSH_MS = 10_000;
 /** One post's time at most: a hung endpoint is retried, not waited on. */
 const POST_TIMEOUT_MS = 5_000;
 
+type ScenarioExport = {
+  prometheus?: { url?: string; histograms?: 'native' | 'classic' };
+  otlp?: { url?: string };
+};
+
 /**
- * The endpoints of a run: the URL from a flag or input (or the scenario), credentials from the environment only:
- * MLLOAD_PROMETHEUS_TOKEN (a bearer token) or MLLOAD_PROMETHEUS_USER with MLLOAD_PROMETHEUS_PASSWORD.
+ * The endpoints of a run: each URL from a flag or input, the scenario, or the environment; credentials from the
+ * environment only. Prometheus: MLLOAD_PROMETHEUS_TOKEN (bearer), or MLLOAD_PROMETHEUS_USER and
+ * MLLOAD_PROMETHEUS_PASSWORD. OTLP: OpenTelemetry's own OTEL_EXPORTER_OTLP_(METRICS_)ENDPOINT and _HEADERS.
  */
 export function exportSettings(
-  scenario: { prometheus?: { url?: string; histograms?: 'native' | 'classic' } } | undefined,
-  overrides: { prometheusUrl?: string | null },
+  scenario: ScenarioExport | undefined,
+  overrides: { prometheusUrl?: string | null; otlpUrl?: string | null },
   env: NodeJS.ProcessEnv = process.env,
 ): ExportSettings {
+  return { prometheus: prometheusSettings(scenario, overrides, env), otlp: otlpSettings(scenario, overrides, env) };
+}
+
+function prometheusSettings(
+  scenario: ScenarioExport | undefined,
+  overrides: { prometheusUrl?: string | null },
+  env: NodeJS.ProcessEnv,
+): PrometheusSettings | null {
   const url = overrides.prometheusUrl || scenario?.prometheus?.url || env.MLLOAD_PROMETHEUS_URL || null;
-  if (!url) return { prometheus: null };
+  if (!url) return null;
   const headers: Record<string, string> = {};
   if (env.MLLOAD_PROMETHEUS_TOKEN) headers.authorization = `Bearer ${env.MLLOAD_PROMETHEUS_TOKEN}`;
   else if (env.MLLOAD_PROMETHEUS_USER) {
     const pair = `${env.MLLOAD_PROMETHEUS_USER}:${env.MLLOAD_PROMETHEUS_PASSWORD ?? ''}`;
     headers.authorization = `Basic ${Buffer.from(pair).toString('base64')}`;
   }
-  return { prometheus: { url, histograms: scenario?.prometheus?.histograms ?? 'native', headers } };
+  return { url, histograms: scenario?.prometheus?.histograms ?? 'native', headers };
+}
+
+function otlpSettings(
+  scenario: ScenarioExport | undefined,
+  overrides: { otlpUrl?: string | null },
+  env: NodeJS.ProcessEnv,
+): OtlpSettings | null {
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT
+    ? `${env.OTEL_EXPORTER_OTLP_ENDPOINT.replace(/\/$/, '')}/v1/metrics`
+    : null;
+  const url = overrides.otlpUrl || scenario?.otlp?.url || env.OTEL_EXPORTER_OTLP_METRICS_ENDPOINT || base;
+  if (!url) return null;
+  return { url, headers: otlpHeaders(env.OTEL_EXPORTER_OTLP_METRICS_HEADERS ?? env.OTEL_EXPORTER_OTLP_HEADERS ?? '') };
+}
+
+/** OTEL_EXPORTER_OTLP_HEADERS: "key=value,key2=value2", values URL-encoded (OpenTelemetry's specification). */
+export function otlpHeaders(text: string): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of text.split(',')) {
+    const at = pair.indexOf('=');
+    if (at <= 0) continue;
+    headers[pair.slice(0, at).trim().toLowerCase()] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
 }
 
 /** A URL as it may be printed: no user, password or query (a token in a query string stays out of logs). */
@@ -55,15 +101,15 @@ export function endpointText(url: string): string {
   }
 }
 
-function remoteWritePost(p: PrometheusSettings) {
+/** A POST of one batch's body; an error says whether to try again, and never repeats a header. */
+function poster(url: string, headers: Record<string, string>, body: (batch: ExportSample[]) => Buffer) {
   return async (batch: ExportSample[], stop: AbortSignal): Promise<void> => {
-    const body = compress(writeRequest(batch, p.histograms));
     let res: Response;
     try {
-      res = await fetch(p.url, {
+      res = await fetch(url, {
         method: 'POST',
-        headers: { ...REMOTE_WRITE_HEADERS, ...p.headers },
-        body,
+        headers,
+        body: body(batch),
         signal: AbortSignal.any([stop, AbortSignal.timeout(POST_TIMEOUT_MS)]),
       });
     } catch (err) {
@@ -74,44 +120,77 @@ function remoteWritePost(p: PrometheusSettings) {
     }
     if (res.ok) return void (await res.arrayBuffer());
     const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
-    // Remote-write: 5xx and 429 may succeed later; any other 4xx never will.
+    // Remote-write and OTLP alike: 5xx and 429 may succeed later; any other 4xx never will.
     throw new PostError(`HTTP ${res.status}${text ? `: ${text}` : ''}`, res.status >= 500 || res.status === 429);
   };
 }
 
+interface Endpoint {
+  kind: 'prometheus' | 'otlp';
+  url: string;
+  sender: Sender;
+}
+
 /**
- * A run's export: each closed second's samples queued as it closes (never waiting on the endpoint), then the final
+ * A run's export: each closed second's samples queued as it closes (never waiting on the endpoints), then the final
  * figures, the same as results.json's, once the run is judged.
  */
 export class Exporter {
-  private readonly prometheus: { settings: PrometheusSettings; sender: Sender } | null;
-  private lastMs = 0;
+  private readonly endpoints: Endpoint[] = [];
+  private readonly settings: ExportSettings;
   private readonly labels: RunLabels;
+  private readonly startMs = Date.now();
+  private lastMs = 0;
 
   constructor(settings: ExportSettings, labels: RunLabels, options: SenderOptions = SENDER_DEFAULTS) {
+    this.settings = settings;
     this.labels = labels;
     const p = settings.prometheus;
-    this.prometheus = p ? { settings: p, sender: new Sender(remoteWritePost(p), options) } : null;
+    if (p) {
+      const body = (batch: ExportSample[]) => compress(writeRequest(batch, p.histograms));
+      const post = poster(p.url, { ...REMOTE_WRITE_HEADERS, ...p.headers }, body);
+      this.endpoints.push({ kind: 'prometheus', url: p.url, sender: new Sender(post, options) });
+    }
+    const o = settings.otlp;
+    if (o) {
+      const post = poster(o.url, { ...OTLP_HEADERS, ...o.headers }, (batch) => exportRequest(batch, this.startMs));
+      this.endpoints.push({ kind: 'otlp', url: o.url, sender: new Sender(post, options) });
+    }
   }
 
   get active(): boolean {
-    return this.prometheus !== null;
+    return this.endpoints.length > 0;
+  }
+
+  /** Each endpoint's kind and printable URL. */
+  describe(): string {
+    return this.endpoints
+      .map((e) => `${endpointText(e.url)} (${e.kind === 'otlp' ? 'OTLP/HTTP' : 'Prometheus remote-write'})`)
+      .join(' and ');
   }
 
   second(point: SeriesPoint, measured: MeasuredSoFar[]): void {
-    if (!this.prometheus) return;
+    if (this.endpoints.length === 0) return;
     this.lastMs = Math.max(this.lastMs, Math.round(point.time));
-    this.prometheus.sender.enqueue(secondSamples(this.labels, point, measured));
+    const samples = secondSamples(this.labels, point, measured);
+    for (const e of this.endpoints) e.sender.enqueue(samples);
   }
 
-  /** The final figures sent, the queue flushed (at most 10 s), and what each endpoint got. */
+  /** The final figures sent, the queues flushed (at most 10 s), and what each endpoint got. */
   async finish(results: Results, verdict: Verdict | null): Promise<ExportFigures | undefined> {
-    if (!this.prometheus) return undefined;
-    const { settings, sender } = this.prometheus;
+    if (this.endpoints.length === 0) return undefined;
     // After every live second's samples: an equal or older timestamp would be refused as out of order.
     const at = Math.max(Date.now(), this.lastMs + 1);
-    sender.enqueue(finalSamples(this.labels, results, verdict, at));
-    const figures = await sender.close(FLUSH_MS);
-    return { prometheus: { endpoint: endpointText(settings.url), histograms: settings.histograms, ...figures } };
+    const samples = finalSamples(this.labels, results, verdict, at);
+    for (const e of this.endpoints) e.sender.enqueue(samples);
+    const closed = await Promise.all(this.endpoints.map(async (e) => [e, await e.sender.close(FLUSH_MS)] as const));
+    const figures: ExportFigures = {};
+    for (const [e, f] of closed) {
+      const endpoint = endpointText(e.url);
+      if (e.kind === 'prometheus')
+        figures.prometheus = { endpoint, histograms: this.settings.prometheus!.histograms, ...f };
+      else figures.otlp = { endpoint, ...f };
+    }
+    return figures;
   }
 }

@@ -103,6 +103,7 @@ export interface EndpointFigures {
 /** The run's export, per endpoint kind. */
 export interface ExportFigures {
   prometheus?: EndpointFigures & { histograms: 'native' | 'classic' };
+  otlp?: EndpointFigures;
 }
 
 export interface Environment {

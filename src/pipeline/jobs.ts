@@ -16,7 +16,7 @@ import {
 import type { Scenario } from '../scenario/index.ts';
 import { InvalidFileError } from '../shared/document.ts';
 import { readResults, writeBaseline } from '../store/index.ts';
-import { endpointText, Exporter, exportSettings } from '../export/index.ts';
+import { Exporter, exportSettings } from '../export/index.ts';
 import { finishExport, gateScenario, readAgainst, recordBaseline, type Against, type GatedRun } from './gate.ts';
 import type { HistoryStore, JobOutcome, Log, Publisher } from './host.ts';
 import { measure, referenceLabel, shardProblem, type MeasureOptions, type ShardRun } from './measure.ts';
@@ -40,7 +40,7 @@ export interface Job {
   progress: { write: (line: string) => void; tty?: boolean };
   signal?: AbortSignal;
   /** The export's endpoint from a flag or input (over the scenario's), and the id that ties a run's series together. */
-  export?: { prometheusUrl?: string | null; runId?: string | null };
+  export?: { prometheusUrl?: string | null; otlpUrl?: string | null; runId?: string | null };
 }
 
 /** How a judged run is held: which failures fail the job, and the baseline file. */
@@ -60,17 +60,17 @@ export interface GateOptions {
  * its id (the workflow run's, MLLOAD_RUN_ID, or their agreed start) and differ in `shard`.
  */
 function exporterOf(job: Job, shard: string, startAtMs: number | null = null): Exporter | null {
-  const settings = exportSettings(job.scenario.export ?? undefined, { prometheusUrl: job.export?.prometheusUrl });
-  if (!settings.prometheus) return null;
+  const { prometheusUrl, otlpUrl } = job.export ?? {};
+  const settings = exportSettings(job.scenario.export ?? undefined, { prometheusUrl, otlpUrl });
+  if (!settings.prometheus && !settings.otlp) return null;
   const runId =
     job.export?.runId ||
     process.env.MLLOAD_RUN_ID ||
     (startAtMs !== null ? `shards-${new Date(startAtMs).toISOString()}` : new Date().toISOString());
-  job.log.info(
-    `mlload: exporting to ${endpointText(settings.prometheus.url)} (Prometheus remote-write, run_id ${runId})`,
-  );
   const commit = describeEnvironment().commit ?? '';
-  return new Exporter(settings, { scenario: job.scenario.name, run_id: runId, commit, shard });
+  const exporter = new Exporter(settings, { scenario: job.scenario.name, run_id: runId, commit, shard });
+  job.log.info(`mlload: exporting to ${exporter.describe()}, run_id ${runId}`);
+  return exporter;
 }
 
 /** The load's options: progress lines with a prefix (a baseline refresh numbers its runs). */

@@ -375,7 +375,8 @@ function exportSection(results: Results): string[] {
   const text = results.export && exportText(results.export);
   if (!text) return [];
   const line = `${escapeText(`${text[0]!.toUpperCase()}${text.slice(1)}`)}.`;
-  return [results.export?.prometheus?.samples_dropped ? `> [!WARNING]\n> ${line}` : line, ''];
+  const dropped = (results.export?.prometheus?.samples_dropped ?? 0) + (results.export?.otlp?.samples_dropped ?? 0);
+  return [dropped > 0 ? `> [!WARNING]\n> ${line}` : line, ''];
 }
 
 /** A container target's cold start and resources. */

@@ -3,6 +3,7 @@ import { MAX_INTERVAL_WIDTH } from '../gate/index.ts';
 import { DRIFT_VISIBLE } from '../scenario/index.ts';
 import type {
   CapacityFigures,
+  EndpointFigures,
   ExportFigures,
   FailureMode,
   Results,
@@ -492,14 +493,16 @@ export function unlimitedMovesText(verdict: Verdict): string | null {
   return `${list}: worse, but with no limit set the gate did not judge ${it} (a tolerance under regression: would)`;
 }
 
-/** What an export delivered, in one line: "exported to http://…/api/v1/write: 1234 samples, 0 dropped". */
+/** What an export delivered, in one line an endpoint: "exported to http://…/api/v1/write (…): 1234 samples, …". */
 export function exportText(figures: ExportFigures): string | null {
-  const p = figures.prometheus;
-  if (!p) return null;
-  const error = p.last_error ? ` (last error: ${p.last_error})` : '';
-  const dropped = p.samples_dropped > 0 ? `, ${p.samples_dropped} dropped after ${p.retries} retries${error}` : '';
-  return (
-    `exported to ${p.endpoint} (Prometheus remote-write, ${p.histograms} histograms): ${p.samples_sent} samples` +
-    `${dropped || ', none dropped'}`
-  );
+  const lines: string[] = [];
+  const line = (p: EndpointFigures, what: string) => {
+    const error = p.last_error ? ` (last error: ${p.last_error})` : '';
+    const dropped = p.samples_dropped > 0 ? `, ${p.samples_dropped} dropped after ${p.retries} retries${error}` : '';
+    lines.push(`exported to ${p.endpoint} (${what}): ${p.samples_sent} samples${dropped || ', none dropped'}`);
+  };
+  if (figures.prometheus)
+    line(figures.prometheus, `Prometheus remote-write, ${figures.prometheus.histograms} histograms`);
+  if (figures.otlp) line(figures.otlp, 'OTLP/HTTP');
+  return lines.length > 0 ? lines.join('; ') : null;
 }

@@ -265,6 +265,7 @@ export interface Scenario {
 /** The scenario's `export:` section: what to send and how; endpoints' credentials come from the environment only. */
 export interface ExportSpec {
   prometheus?: { url?: string; histograms?: 'native' | 'classic' };
+  otlp?: { url?: string };
 }
 
 /**

@@ -8,6 +8,7 @@ import type { Results } from '../../src/metrics/types.ts';
 import { runAction } from '../helpers/action.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { FakeGitHub } from '../helpers/github.ts';
+import { attrs, startOtlpReceiver } from '../helpers/otlp.ts';
 import { prometheusPath, startPrometheus, type Prometheus } from '../helpers/prometheus.ts';
 import { PREDICT_AND_INVALID_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { freePort, json, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
@@ -236,6 +237,86 @@ describe('an export endpoint that fails never fails or slows the run', () => {
       }
     } finally {
       await failing.close();
+    }
+  });
+});
+
+describe("OTLP/HTTP export, decoded with OpenTelemetry's own generated protobuf code", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer(uniformLatency(5, 15), false);
+  });
+  after(() => server.close());
+
+  it('cumulative sums, gauges and exponential histograms: the counts of results.json, its p99 within a bucket, every second', async () => {
+    const otlp = await startOtlpReceiver();
+    try {
+      const out = tempDir();
+      const started = Date.now();
+      const r = await runCli([
+        'run',
+        writeScenario(scenario(server.url)),
+        '--out',
+        out,
+        '--export-otlp',
+        otlp.url,
+        '--run-id',
+        'otlp',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        r.stderr,
+        /exported to http:\/\/127\.0\.0\.1:\d+\/v1\/metrics \(OTLP\/HTTP\): \d+ samples, none dropped/,
+      );
+      const results = read(out);
+      assert.equal(results.export?.otlp?.samples_dropped, 0);
+      // Live: requests arrived while the load ran (5 s), not all at the end.
+      assert.ok(otlp.received.length >= 5, `${otlp.received.length} requests`);
+      assert.ok(otlp.received[1]!.at - started < 4500, 'the second batch came during the run');
+      assert.ok(otlp.received.every((x) => x.contentType === 'application/x-protobuf'));
+      const last = otlp.received.at(-1)!.request.resourceMetrics[0]!;
+      assert.deepEqual(attrs(last.resource.attributes), { 'service.name': 'mlload' });
+      const metrics = new Map(last.scopeMetrics[0]!.metrics.map((m) => [m.name, m]));
+      const requests = metrics.get('mlload_requests')!;
+      assert.equal(requests.unit, '{request}');
+      assert.equal(requests.sum!.aggregationTemporality, 2, 'cumulative');
+      assert.equal(requests.sum!.isMonotonic, true);
+      for (const p of requests.sum!.dataPoints) {
+        const a = attrs(p.attributes);
+        assert.equal(a.run_id, 'otlp');
+        assert.equal(p.asDouble, results.requests[a.request!]!.count, a.request);
+        assert.ok(p.startTimeUnixNano < p.timeUnixNano);
+      }
+      const latency = metrics.get('mlload_request_duration_seconds')!;
+      assert.equal(latency.unit, 's');
+      // The whole run's p99 from the points' buckets, merged by index: OTLP bucket i is (base^i, base^(i+1)].
+      const merged = new Map<number, number>();
+      let total = 0;
+      for (const p of latency.exponentialHistogram!.dataPoints) {
+        assert.equal(p.scale, 5);
+        const counts = p.positive!.bucketCounts;
+        assert.equal(counts.reduce((a, c) => a + c, 0) + p.zeroCount, p.count);
+        total += p.count;
+        for (const [k, c] of counts.entries())
+          merged.set(p.positive!.offset + k, (merged.get(p.positive!.offset + k) ?? 0) + c);
+      }
+      assert.equal(total, results.overall.count);
+      let seen = 0;
+      let p99Index = 0;
+      for (const i of [...merged.keys()].sort((a, b) => a - b)) {
+        seen += merged.get(i)!;
+        if (seen >= 0.99 * total) {
+          p99Index = i + 1; // as Prometheus numbers it
+          break;
+        }
+      }
+      assert.ok(Math.abs(p99Index - bucketIndex(results.overall.latency_ms.p99 / 1000)) <= 1, `bucket ${p99Index}`);
+      // Each live second has its gauges; the final batch has the verdict.
+      const live = otlp.received[1]!.request.resourceMetrics[0]!.scopeMetrics[0]!.metrics;
+      assert.ok(live.find((m) => m.name === 'mlload_in_flight')!.gauge!.dataPoints.length > 0);
+      assert.equal(attrs(metrics.get('mlload_verdict')!.gauge!.dataPoints[0]!.attributes).status, 'no-baseline');
+    } finally {
+      await otlp.close();
     }
   });
 });

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import SnappyJS from 'snappyjs';
-import { bucketIndex, bucketUpper, exponentialBuckets, reasonClass } from '../../src/export/index.ts';
+import {
+  bucketIndex,
+  bucketUpper,
+  endpointText,
+  exponentialBuckets,
+  exportSettings,
+  otlpHeaders,
+  reasonClass,
+} from '../../src/export/index.ts';
 import { spansOf } from '../../src/export/native.ts';
 import { compress } from '../../src/export/remote-write.ts';
 import { PostError, Sender } from '../../src/export/sender.ts';
@@ -112,5 +120,32 @@ describe('export: the sender', () => {
     assert.ok(performance.now() - closing < 1000);
     assert.equal(f.samples_sent, 0);
     assert.equal(f.samples_dropped, 1000, 'all of them, counted');
+  });
+});
+
+describe('export: settings from flags, the scenario and the environment', () => {
+  it('credentials only from the environment, and never in a printed URL', () => {
+    const s = exportSettings(
+      { prometheus: { url: 'http://from-scenario/api/v1/write' } },
+      { prometheusUrl: 'https://user:secret@flag.example/api/v1/write?token=abc' },
+      {
+        MLLOAD_PROMETHEUS_TOKEN: 't0k',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_EXPORTER_OTLP_HEADERS: 'api-key=a%3Db, x-team = ml',
+      },
+    );
+    assert.equal(s.prometheus!.url, 'https://user:secret@flag.example/api/v1/write?token=abc', 'the flag wins');
+    assert.equal(s.prometheus!.headers.authorization, 'Bearer t0k');
+    assert.equal(endpointText(s.prometheus!.url), 'https://flag.example/api/v1/write');
+    assert.equal(s.otlp!.url, 'http://collector:4318/v1/metrics');
+    assert.deepEqual(s.otlp!.headers, { 'api-key': 'a=b', 'x-team': 'ml' });
+    assert.deepEqual(exportSettings(undefined, {}, {}), { prometheus: null, otlp: null });
+    const basic = exportSettings(
+      undefined,
+      { prometheusUrl: 'http://p' },
+      { MLLOAD_PROMETHEUS_USER: 'u', MLLOAD_PROMETHEUS_PASSWORD: 'p' },
+    );
+    assert.equal(basic.prometheus!.headers.authorization, `Basic ${Buffer.from('u:p').toString('base64')}`);
+    assert.deepEqual(otlpHeaders('=x,novalue,k=v'), { k: 'v' });
   });
 });
