@@ -1,14 +1,14 @@
 // The export stage: a run's figures to where teams keep their metrics (Prometheus remote-write, OTLP), live and at
 // the end.
 import type { Verdict } from '../gate/index.ts';
-import type { ExportFigures, Results, SeriesPoint } from '../metrics/index.ts';
+import type { ExportFigures, MeasuredSoFar, Results, SeriesPoint } from '../metrics/index.ts';
 import { exportRequest, OTLP_HEADERS } from './otlp.ts';
 import { compress, REMOTE_WRITE_HEADERS, writeRequest } from './remote-write.ts';
-import { finalSamples, secondSamples, type MeasuredSoFar, type RunLabels } from './samples.ts';
+import { finalSamples, secondSamples, type RunLabels } from './samples.ts';
 import { PostError, Sender, SENDER_DEFAULTS, type SenderOptions } from './sender.ts';
 import type { ExportSample } from './series.ts';
 
-export { reasonClass, type MeasuredSoFar, type RunLabels } from './samples.ts';
+export { reasonClass, type RunLabels } from './samples.ts';
 export { bucketIndex, bucketUpper, exponentialBuckets, NATIVE_SCHEMA } from './native.ts';
 
 /** Where a run's figures go: an endpoint and the headers (credentials) it needs, never read from the scenario. */

@@ -1,5 +1,12 @@
 import type { Verdict } from '../gate/index.ts';
-import { decodeHistogram, histogramOf, type Histogram, type Results, type SeriesPoint } from '../metrics/index.ts';
+import {
+  decodeHistogram,
+  histogramOf,
+  type Histogram,
+  type MeasuredSoFar,
+  type Results,
+  type SeriesPoint,
+} from '../metrics/index.ts';
 import { exponentialBuckets } from './native.ts';
 import type { ExportSample } from './series.ts';
 
@@ -10,14 +17,6 @@ export interface RunLabels {
   commit: string;
   /** "0/4" on a shard, "merged" on the merge of shards, "" on a whole run. */
   shard: string;
-}
-
-/** One request name's measured outcomes so far (cumulative), as the recorder keeps them for the export. */
-export interface MeasuredSoFar {
-  name: string;
-  count: number;
-  failures: number;
-  histogram: Histogram;
 }
 
 const HELP = {
@@ -52,7 +51,18 @@ function labelsOf(run: RunLabels, extra: Labels = {}): Labels {
 export function secondSamples(run: RunLabels, point: SeriesPoint, measured: MeasuredSoFar[]): ExportSample[] {
   const timeMs = Math.round(point.time);
   const out: ExportSample[] = [];
-  for (const m of measured) out.push(...requestSamples(run, m.name, m, timeMs));
+  for (const m of measured) {
+    out.push(...requestSamples(run, m.name, m, timeMs));
+    if (m.tokens)
+      out.push(
+        ...tokenSamples(
+          run,
+          m.name,
+          { tokens: m.tokens.tokens, ttft: m.tokens.ttft, tpot: m.tokens.tpot, itl: m.tokens.itl },
+          timeMs,
+        ),
+      );
+  }
   const gauge = (name: string, help: string, value: number, unit?: ExportSample['unit']) =>
     out.push({ name, kind: 'gauge', help, unit, labels: labelsOf(run), timeMs, value });
   gauge('mlload_achieved_rps', HELP.achieved, point.rps);
@@ -102,6 +112,39 @@ function requestSamples(
   ];
 }
 
+/** Streamed answers' tokens so far and their timings, as cumulative histograms. */
+function tokenSamples(
+  run: RunLabels,
+  name: string,
+  t: { tokens: number; ttft: Histogram; tpot: Histogram; itl: Histogram },
+  timeMs: number,
+): ExportSample[] {
+  const labels = labelsOf(run, { request: name });
+  const histogram = (metric: string, help: string, h: Histogram): ExportSample => ({
+    name: metric,
+    kind: 'histogram',
+    help,
+    unit: 'seconds',
+    labels,
+    timeMs,
+    histogram: exponentialBuckets(h),
+  });
+  return [
+    {
+      name: 'mlload_output_tokens_total',
+      kind: 'counter',
+      help: HELP.tokens,
+      unit: 'tokens',
+      labels,
+      timeMs,
+      value: t.tokens,
+    },
+    histogram('mlload_ttft_seconds', HELP.ttft, t.ttft),
+    histogram('mlload_tpot_seconds', HELP.tpot, t.tpot),
+    histogram('mlload_itl_seconds', HELP.itl, t.itl),
+  ];
+}
+
 /** A failure's reason folded into a few classes, so a server that words each error differently adds no series. */
 export function reasonClass(reason: string): string {
   const status = /^HTTP (\d)\d\d\b/.exec(reason);
@@ -143,29 +186,12 @@ export function finalSamples(
     out.push({ name: 'mlload_offered_rps', kind: 'gauge', help: HELP.offered, labels, timeMs, value: r.offered_rps });
     const t = r.tokens;
     if (t) {
-      out.push({
-        name: 'mlload_output_tokens_total',
-        kind: 'counter',
-        help: HELP.tokens,
-        unit: 'tokens',
-        labels,
-        timeMs,
-        value: t.output_tokens,
-      });
-      for (const [metric, help, encoded] of [
-        ['mlload_ttft_seconds', HELP.ttft, t.ttft_histogram],
-        ['mlload_tpot_seconds', HELP.tpot, t.tpot_histogram],
-        ['mlload_itl_seconds', HELP.itl, t.itl_histogram],
-      ] as const)
-        out.push({
-          name: metric,
-          kind: 'histogram',
-          help,
-          unit: 'seconds',
-          labels,
-          timeMs,
-          histogram: exponentialBuckets(decodeHistogram(encoded)),
-        });
+      const h = {
+        ttft: decodeHistogram(t.ttft_histogram),
+        tpot: decodeHistogram(t.tpot_histogram),
+        itl: decodeHistogram(t.itl_histogram),
+      };
+      out.push(...tokenSamples(run, name, { tokens: t.output_tokens, ...h }, timeMs));
     }
   }
   if (verdict)

@@ -1,5 +1,5 @@
 // The metrics stage: outcomes into HDR histograms, per-second series and windows; one shape for a run's figures.
-export { Recorder, headlineOf, type RecorderState, type SecondState } from './recorder.ts';
+export { Recorder, headlineOf, type MeasuredSoFar, type RecorderState, type SecondState } from './recorder.ts';
 export {
   decodeHistogram,
   encodeHistogram,

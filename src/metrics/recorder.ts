@@ -5,11 +5,22 @@ import { NameTotals, overallFigures, type NameTotalsState } from './totals.ts';
 import type { RequestStats, SeriesPoint, Window } from './types.ts';
 import { WindowSink, type WindowSecondState } from './windows.ts';
 import { OnTimeSink, type OnTimeState, type OnTimeWatch } from './ontime.ts';
+import { TokenTotals } from './tokens.ts';
 import type { GoodputSpec, Spike } from '../scenario/index.ts';
 import type { ShardSecond, SpikeRecovery } from './types.ts';
 import { setOwn } from '../shared/own.ts';
 
 export { headlineOf } from './windows.ts';
+
+/** One request name's measured outcomes up to the last closed second, for a live export. */
+export interface MeasuredSoFar {
+  name: string;
+  count: number;
+  failures: number;
+  histogram: Histogram;
+  /** Streamed answers' tokens so far, once one has come. */
+  tokens?: TokenTotals;
+}
 
 /** One second of one worker's outcomes, for the parent to merge exactly. */
 export interface SecondState extends SeriesSecondState {
@@ -42,7 +53,7 @@ export class Recorder implements OutcomeSink {
   private lastDoneMs = 0;
   private readonly onTime: OnTimeSink | null;
   /** Each name's measured outcomes so far, added up second by second, when an export asks for them. */
-  private measured: Array<{ name: string; count: number; failures: number; histogram: Histogram }> | null = null;
+  private measured: MeasuredSoFar[] | null = null;
   private readonly names: string[];
   /** What makes a streamed answer good; null: goodput is not counted. */
   readonly goodput: GoodputSpec | null;
@@ -100,7 +111,7 @@ export class Recorder implements OutcomeSink {
   }
 
   /** Each name's measured outcomes up to the last closed second; empty unless `trackMeasured` was called. */
-  measuredSoFar(): ReadonlyArray<{ name: string; count: number; failures: number; histogram: Histogram }> {
+  measuredSoFar(): readonly MeasuredSoFar[] {
     return this.measured ?? [];
   }
 
@@ -140,6 +151,7 @@ export class Recorder implements OutcomeSink {
         m.count += s.count;
         m.failures += s.failures;
         m.histogram.add(s.latency);
+        if (s.tokens?.answers) (m.tokens ??= new TokenTotals()).add(s.tokens);
       }
     this.windowSink.fold(state.phase === 'measure', nowMs);
     if (keep) this.kept!.push({ point, state: keep });

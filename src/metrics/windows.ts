@@ -91,7 +91,12 @@ export class WindowSink {
   }
 
   /** Per request name, the second in progress as counted so far (measured outcomes only): read, never kept. */
-  secondCounts(): ReadonlyArray<{ readonly count: number; readonly failures: number; readonly latency: Histogram }> {
+  secondCounts(): ReadonlyArray<{
+    readonly count: number;
+    readonly failures: number;
+    readonly latency: Histogram;
+    readonly tokens: TokenTotals | null;
+  }> {
     return this.second;
   }
 

@@ -11,7 +11,7 @@ import { FakeGitHub } from '../helpers/github.ts';
 import { attrs, startOtlpReceiver } from '../helpers/otlp.ts';
 import { prometheusPath, startPrometheus, type Prometheus } from '../helpers/prometheus.ts';
 import { PREDICT_AND_INVALID_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
-import { freePort, json, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
+import { chatStream, freePort, json, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
 const read = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as Results;
 
@@ -165,6 +165,37 @@ describe('export to a real Prometheus (Debian prometheus 2.42: remote-write rece
       Math.abs(coarse(p99!.value) - coarse(results.overall.latency_ms.p99 / 1000)) <= 1,
       `${p99!.value} s, ${results.overall.latency_ms.p99} ms`,
     );
+  });
+
+  it("a streaming run's tokens, live and at the end: the output tokens of results.json, its TTFT p50 within a bucket", async (t) => {
+    if (!prom) return t.skip('no prometheus');
+    const llm = await startServer(chatStream(8, [20, 40], [3, 7]), false);
+    try {
+      const out = tempDir();
+      const text =
+        `name: llm\ntarget: { url: "${llm.url}" }\nload: { users: 4, duration: 4s }\nrequests:\n  - name: chat\n` +
+        '    protocol: openai-chat\n    model: m\n    prompts: { generated: { tokens: { mean: 8 } } }\n    max_tokens: 8\n';
+      const r = await runCli([
+        'run',
+        writeScenario(text),
+        '--out',
+        out,
+        '--export-prometheus',
+        prom.writeUrl,
+        '--run-id',
+        'llm',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      const tokens = read(out).requests.chat!.tokens!;
+      const [sent] = await prom.query('mlload_output_tokens_total{run_id="llm"}');
+      assert.equal(sent!.value, tokens.output_tokens);
+      const [seen] = await prom.query('count_over_time(mlload_output_tokens_total{run_id="llm"}[10m])');
+      assert.ok(seen!.value >= 3, `${seen!.value} samples: each second's, then the final`);
+      const [ttft] = await prom.query('histogram_quantile(0.5, mlload_ttft_seconds{run_id="llm"})');
+      assert.ok(withinABucket(ttft!.value, tokens.ttft_ms.p50), `${ttft!.value} s, ${tokens.ttft_ms.p50} ms`);
+    } finally {
+      await llm.close();
+    }
   });
 
   it('the action exports too, labelled with the workflow run', async (t) => {

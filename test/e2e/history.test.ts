@@ -87,7 +87,7 @@ describe('history from the CLI: add, show, export, baseline, and a run judged ag
     assert.match(report, /\*\*Trend\*\*: p95 of this run: above 3 of the last 3 main runs/);
     assert.match(
       report,
-      /xychart-beta\n {2}title "p95 \(ms\) of the last 3 main runs, oldest first; flat line: this run"/,
+      /xychart-beta\n {2}title "p95 \(ms\) of the last 3 main runs, oldest first"\n[^`]+```\n\nLines: 🟦 p95 of each main run · 🟧 this run \(flat\)/,
     );
 
     const csv = await runCli(['history', 'export', '--file', file, '--format', 'csv']);
