@@ -12,6 +12,7 @@ import {
 } from '../scenario/index.ts';
 import { ArrivalSchedule } from './arrivals.ts';
 import { UndiciClient, type Done } from './http.ts';
+import { GrpcClient } from './grpc.ts';
 import { Http1Client } from './http1.ts';
 import { StopRequest, type EngineResult, type OutcomeSink, type Phase, type Stop } from './types.ts';
 
@@ -27,6 +28,8 @@ export interface EnginePlan {
   load: LoadPlan;
   seed: number;
   headers?: Record<string, string>;
+  /** A grpc:// target's HTTP/2 connections (`target.channels`); 1 when absent. */
+  channels?: number;
   /**
    * This generator's part of a schedule shared by `count` (open model): the arrivals whose index is
    * `index` modulo `count`, each with the request and payload it has in the whole schedule.
@@ -217,10 +220,11 @@ function controls(run: LiveRun, state: RunState, clock: () => number, endMs: num
   return { wake, phase, fail, ticker, onAbort };
 }
 
-/** The HTTP client: the lean one for plain http, undici for https. */
+/** The client: gRPC for grpc://, the lean HTTP/1.1 one for plain http, undici for https. */
 function transportOf(run: LiveRun, maxTimeout: number, clock: () => number): Transport {
   const connections =
     run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
+  if (run.origin.startsWith('grpc:')) return new GrpcClient(run.origin, run.channels ?? 1, run.headers ?? {}, clock);
   return run.origin.startsWith('http:')
     ? new Http1Client(run.origin, connections, run.headers ?? {}, clock)
     : new UndiciClient(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);

@@ -1,5 +1,5 @@
 import { VERSION } from '../shared/version.ts';
-import { ProtoWriter } from './protobuf.ts';
+import { ProtoWriter } from '../shared/protobuf.ts';
 import type { ExportSample } from './series.ts';
 
 /**

@@ -1,6 +1,6 @@
 import SnappyJS from 'snappyjs';
 import { bucketUpper, spansOf } from './native.ts';
-import { ProtoWriter } from './protobuf.ts';
+import { ProtoWriter } from '../shared/protobuf.ts';
 import type { ExportSample } from './series.ts';
 
 /**

@@ -130,6 +130,7 @@ async function probe(
       load: probeLoad(scenario, load, settleMs, measureMs),
       seed,
       headers: scenario.target.headers,
+      channels: scenario.target.channels,
       sink,
       signal: stop.signal,
     });

@@ -461,6 +461,7 @@ async function drive({ scenario, target, load, seed, recorder, signal, offsetMs,
     load,
     seed,
     headers: scenario.target.headers,
+    channels: scenario.target.channels,
     shard: part ?? null,
   };
   const firstPrediction = (ms: number) => target.firstPrediction(offsetMs + ms);

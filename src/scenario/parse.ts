@@ -123,6 +123,7 @@ interface RawScenario {
     pull?: 'always' | 'missing' | 'never';
     headers?: Record<string, string>;
     health?: { path?: string; timeout?: string; interval?: string };
+    channels?: number;
   };
   load: RawLoad;
   requests: RawRequest[];
@@ -598,8 +599,28 @@ function compileTarget(raw: RawScenario, overrides: ScenarioOverrides, at: At): 
   const healthTimeoutMs = health.timeout ? parseDuration(health.timeout) : image ? 120_000 : 30_000;
   if (healthTimeoutMs > MAX_TIMEOUT_MS) at(['target', 'health', 'timeout'], 'is longer than 1h');
   checkHeaders(t.headers ?? {}, ['target', 'headers'], at);
+  // A request that breaks another goes where that one goes, the same way.
+  const byName = new Map(raw.requests.map((r) => [r.name, r]));
+  const transportOf = (r: RawRequest, depth = 0): string => {
+    if (r.protocol) return presetOf(r.protocol)?.transport ?? 'http';
+    const of = r.invalid_of ?? r.body?.invalid_of;
+    const broken = of !== undefined ? byName.get(of) : undefined;
+    return broken && depth < 8 ? transportOf(broken, depth + 1) : 'http';
+  };
+  const transports = new Set(raw.requests.map((r) => transportOf(r)));
+  const grpcUrl = url?.startsWith('grpc://') ?? false;
+  if (transports.size > 1)
+    at(['requests'], 'mixes gRPC (protocol: kserve-v2-grpc) and HTTP requests: one target speaks one of them');
+  else if (url && transports.has('grpc') && !grpcUrl)
+    at(['target', 'url'], 'must be grpc://host:port: the requests speak gRPC (protocol: kserve-v2-grpc)');
+  else if (grpcUrl && !transports.has('grpc'))
+    at(['target', 'url'], 'is grpc://: its requests need protocol: kserve-v2-grpc');
+  if (image && transports.has('grpc'))
+    at(['target', 'image'], 'gRPC requests run against a grpc:// url; a container target speaks HTTP for now');
+  if (t.channels !== undefined && !grpcUrl) at(['target', 'channels'], 'applies to a grpc:// target only');
   return {
     url: url ? url.replace(/\/$/, '') : null,
+    channels: t.channels ?? 1,
     image: image ?? null,
     port: t.port ?? 0,
     network: t.network ?? 'publish',
@@ -678,7 +699,8 @@ function breakableBody(r: RawRequest, i: number, baseDir: string, at: At, proble
     checkRanges(b.fields, fieldsKey, at);
     checkTensorFields(r.protocol, b.fields, fieldsKey, at);
     const format = r.format ? { format: r.format } : {};
-    return { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1, ...format };
+    const model = r.model ? { model: r.model } : {};
+    return { kind: 'tensors', protocol: r.protocol, fields: b.fields, batch: r.batch ?? 1, ...format, ...model };
   }
   if (b.fields) {
     checkRanges(b.fields, fieldsKey, at);

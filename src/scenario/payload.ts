@@ -10,6 +10,7 @@ export type Mutation =
   | 'missing_inputs'
   | 'wrong_shape'
   | 'wrong_datatype'
+  | 'malformed_message'
   | 'missing_instances'
   | 'missing_messages'
   | 'missing_prompt'
@@ -26,6 +27,7 @@ export const MUTATIONS: readonly Mutation[] = [
   'missing_inputs',
   'wrong_shape',
   'wrong_datatype',
+  'malformed_message',
   'missing_instances',
   'missing_messages',
   'missing_prompt',

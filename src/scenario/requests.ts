@@ -9,7 +9,8 @@ import type { BodySource, BodySpec, Expectation, ExpectSpec, RequestPlan, Reques
 export function generatorOf(body: BodySpec): Generator | null {
   if (body.kind === 'fields') return fieldsGenerator(body.fields);
   if (body.kind === 'list') return listGenerator(body.values);
-  if (body.kind === 'tensors') return presetOf(body.protocol)!.generator!(body.fields, body.batch, body.format);
+  if (body.kind === 'tensors')
+    return presetOf(body.protocol)!.generator!(body.fields, body.batch, body.format, body.model);
   if (body.kind === 'generative') return generativeGenerator(body);
   return null;
 }

@@ -27,7 +27,14 @@ export type BodySpec =
   | { kind: 'list'; values: unknown[] }
   | { kind: 'raw'; data: string; contentType: string }
   /** A standard model API's body built from fields: KServe v2 input tensors, TF Serving instances. */
-  | { kind: 'tensors'; protocol: string; fields: Record<string, FieldSpec>; batch: number; format?: string }
+  | {
+      kind: 'tensors';
+      protocol: string;
+      fields: Record<string, FieldSpec>;
+      batch: number;
+      format?: string;
+      model?: string;
+    }
   /** An OpenAI-compatible chat or completion request: the prompt drawn per request. */
   | ({ kind: 'generative' } & GenerativeBody)
   | { kind: 'invalid'; of: string; mutations: readonly Mutation[] };
@@ -108,6 +115,8 @@ export interface HealthSpec {
 
 export interface TargetSpec {
   url: string | null;
+  /** A grpc:// target's HTTP/2 connections (1 when absent). */
+  channels?: number;
   image: string | null;
   port: number;
   network: 'host' | 'publish';

@@ -1,4 +1,5 @@
 // The standard model APIs a request may speak (`protocol:`), one module each, in one table.
+import { kserveV2Grpc } from './kserve-grpc.ts';
 import { kserveV2 } from './kserve-v2.ts';
 import { openaiChat, openaiCompletions, type StreamProtocol } from './openai.ts';
 import type { Preset } from './preset.ts';
@@ -13,8 +14,11 @@ export {
   type StreamProtocol,
 } from './openai.ts';
 export type { TfServingFormat } from './tfserving.ts';
+export { GRPC_CONTENT_TYPE, GRPC_SERVICE } from './kserve-grpc.ts';
 
-const PRESETS = new Map<string, Preset>([kserveV2, tfserving, openaiChat, openaiCompletions].map((p) => [p.name, p]));
+const PRESETS = new Map<string, Preset>(
+  [kserveV2, kserveV2Grpc, tfserving, openaiChat, openaiCompletions].map((p) => [p.name, p]),
+);
 let version = 0;
 
 /** The preset of a protocol's name; undefined for a name none has. */

@@ -26,7 +26,7 @@ export const kserveV2: Preset = {
 };
 
 /** A tensor's datatype in the Open Inference Protocol, from the field that fills it. */
-function datatypeOf(spec: FieldSpec): string {
+export function datatypeOf(spec: FieldSpec): string {
   if (spec.array) return datatypeOf(spec.array);
   if (spec.int) return 'INT64';
   if (spec.float) return 'FP32';
@@ -38,7 +38,7 @@ function datatypeOf(spec: FieldSpec): string {
 }
 
 /** A datatype the data does not have: numbers declared as booleans, anything else as FP32. */
-const wrongDatatype = (d: string) => (d === 'BYTES' || d === 'BOOL' ? 'FP32' : 'BOOL');
+export const wrongDatatype = (d: string) => (d === 'BYTES' || d === 'BOOL' ? 'FP32' : 'BOOL');
 
 interface Tensor {
   name: string;

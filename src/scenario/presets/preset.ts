@@ -16,10 +16,12 @@ export interface Preset {
   body: 'fields' | 'prompts';
   /** 'fields': what the body is built of, in words ("input tensors"), and what one field is ("input tensor"). */
   builds?: { plural: string; one: string };
-  /** 'fields': the body of `batch` rows of the fields, in a `format`, with the mutations that break it. */
-  generator?(fields: Record<string, FieldSpec>, batch: number, format?: string): Generator;
+  /** 'fields': the body of `batch` rows of the fields, in a `format`, for `model`, with the mutations that break it. */
+  generator?(fields: Record<string, FieldSpec>, batch: number, format?: string, model?: string): Generator;
   /** 'fields': why a field cannot be carried by this API, or null. */
   fieldProblem?(spec: FieldSpec): string | null;
+  /** How requests travel: HTTP (the default), or gRPC to a grpc:// target. */
+  transport?: 'http' | 'grpc';
   /** The values `format:` takes (the first is the default); none: `format` does not apply. */
   formats?: readonly string[];
 }

@@ -1,0 +1,116 @@
+import * as grpc from '@grpc/grpc-js';
+import type { Payload, RequestPlan } from '../scenario/index.ts';
+import { formatDuration } from '../scenario/index.ts';
+import { readFields } from '../shared/protobuf.ts';
+import type { Done } from './http.ts';
+
+/**
+ * A gRPC status as the HTTP status the rest of the run counts by (Google's mapping of google.rpc.Code): a refused
+ * request is a 4xx, a failing server a 5xx, so expectations ("4xx"), status counts and reports read alike.
+ */
+const HTTP_OF: Record<number, number> = {
+  [grpc.status.OK]: 200,
+  [grpc.status.CANCELLED]: 499,
+  [grpc.status.UNKNOWN]: 500,
+  [grpc.status.INVALID_ARGUMENT]: 400,
+  [grpc.status.DEADLINE_EXCEEDED]: 504,
+  [grpc.status.NOT_FOUND]: 404,
+  [grpc.status.ALREADY_EXISTS]: 409,
+  [grpc.status.PERMISSION_DENIED]: 403,
+  [grpc.status.RESOURCE_EXHAUSTED]: 429,
+  [grpc.status.FAILED_PRECONDITION]: 400,
+  [grpc.status.ABORTED]: 409,
+  [grpc.status.OUT_OF_RANGE]: 400,
+  [grpc.status.UNIMPLEMENTED]: 501,
+  [grpc.status.INTERNAL]: 500,
+  [grpc.status.UNAVAILABLE]: 503,
+  [grpc.status.DATA_LOSS]: 500,
+  [grpc.status.UNAUTHENTICATED]: 401,
+};
+
+export const httpStatusOf = (code: number): number => HTTP_OF[code] ?? 500;
+export const grpcCodeName = (code: number): string => grpc.status[code] ?? `code ${code}`;
+
+/** The payload's bytes, which travel as a latin1 string: turned back once per request, the only copy made. */
+const identity = (b: Buffer) => b;
+
+/** Whether an answer of ModelInfer holds output tensors (field 5) or their raw contents (field 6). */
+function hasOutputs(answer: Buffer): boolean {
+  try {
+    return readFields(answer).some((f) => f.field === 5 || f.field === 6);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * gRPC over HTTP/2 (grpc-js), on `channels` connections to one grpc:// target, requests taken round-robin. A
+ * channel is one HTTP/2 connection that multiplexes every request sent on it; more channels spread the requests over
+ * more connections (and a server's threads) at the cost of one socket and its HTTP/2 state each.
+ */
+export class GrpcClient {
+  private readonly clients: grpc.Client[];
+  private next = 0;
+  private readonly metadata: grpc.Metadata;
+  private readonly clock: () => number;
+
+  constructor(origin: string, channels: number, headers: Record<string, string>, clock: () => number) {
+    const url = new URL(origin);
+    const address = url.host;
+    this.clock = clock;
+    this.metadata = new grpc.Metadata();
+    for (const [k, v] of Object.entries(headers)) this.metadata.set(k.toLowerCase(), v);
+    // A local subchannel pool each: without it grpc-js would share one connection between the clients.
+    this.clients = Array.from(
+      { length: Math.max(1, channels) },
+      () => new grpc.Client(address, grpc.credentials.createInsecure(), { 'grpc.use_local_subchannel_pool': 1 }),
+    );
+  }
+
+  send(plan: RequestPlan, payload: Payload | null, scheduled: number, done: Done): void {
+    const client = this.clients[this.next]!;
+    this.next = (this.next + 1) % this.clients.length;
+    const body = Buffer.from(payload?.data ?? '', 'latin1');
+    const sent = this.clock();
+    client.makeUnaryRequest<Buffer, Buffer>(
+      plan.path,
+      identity,
+      identity,
+      body,
+      this.metadata,
+      { deadline: Date.now() + plan.timeoutMs },
+      (err, answer) => {
+        const doneAt = this.clock();
+        const base = { scheduled, sent, done: doneAt };
+        if (!err) {
+          const bytes = answer?.length ?? 0;
+          let failure: string | null = null;
+          if (!plan.expect.accepts(200)) failure = `gRPC OK (expected ${plan.expect.statusText})`;
+          else if (plan.expect.jsonFields.length > 0 && !hasOutputs(answer ?? Buffer.alloc(0)))
+            failure = 'answer holds no output tensors';
+          return done({ ...base, status: 200, bytes, failure });
+        }
+        if (err.code === grpc.status.DEADLINE_EXCEEDED)
+          return done({ ...base, status: 0, bytes: 0, failure: `timeout after ${formatDuration(plan.timeoutMs)}` });
+        const status = httpStatusOf(err.code);
+        const accepted = plan.expect.accepts(status);
+        const reason = `gRPC ${grpcCodeName(err.code)} (expected ${plan.expect.statusText})`;
+        done({
+          ...base,
+          status,
+          bytes: 0,
+          failure: accepted ? null : reason,
+          ...(accepted ? {} : { sample: err.details || err.message }),
+        });
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.clients) c.close();
+  }
+
+  async destroy(): Promise<void> {
+    for (const c of this.clients) c.close();
+  }
+}
