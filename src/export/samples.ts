@@ -149,6 +149,9 @@ function tokenSamples(
 export function reasonClass(reason: string): string {
   const status = /^HTTP (\d)\d\d\b/.exec(reason);
   if (status) return `http_${status[1]}xx`;
+  // gRPC's codes are few and fixed: each its own class.
+  const code = /^gRPC ([A-Z_]+)\b/.exec(reason);
+  if (code) return `grpc_${code[1]!.toLowerCase()}`;
   if (/timeout/i.test(reason)) return 'timeout';
   if (/stream|SSE|\[DONE\]/.test(reason)) return 'stream';
   if (/connect|refused|reset|closed|socket|ECONN|EPIPE|DNS|ENOTFOUND/i.test(reason)) return 'connection';

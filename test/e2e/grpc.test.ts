@@ -65,6 +65,28 @@ describe('gRPC inference: KServe v2 ModelInfer against a strict grpc-js server',
     }
   });
 
+  it('the closed model, with stages: users at the latency the server keeps, no failures', async () => {
+    const server = await startGrpcModel(MODEL);
+    try {
+      const out = tempDir();
+      const load = 'load: { spawn_rate: 100, stages: [{ duration: 1s, users: 2 }, { duration: 2s, users: 4 }] }';
+      const r = await runCli([
+        'run',
+        writeScenario(`name: grpc-closed\ntarget: { url: "${server.url}" }\n${load}\n${REQUESTS}`),
+        '--out',
+        out,
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const results = read(out);
+      assert.equal(results.overall.failure_count, 0);
+      // At most 2 users for 1 s and 4 for 2 s, each a request per 10 ms and a little: under 1000 requests.
+      assert.ok(results.overall.count > 300 && results.overall.count < 1000, `${results.overall.count}`);
+      assert.equal(results.load.model, 'closed');
+    } finally {
+      await server.close();
+    }
+  });
+
   it('a server that goes away mid-run: named failures, and the run ends on time', async () => {
     const server = await startGrpcModel(MODEL);
     const out = tempDir();

@@ -67,6 +67,7 @@ describe('export: native histogram buckets', () => {
     assert.equal(reasonClass('connection reset'), 'connection');
     assert.equal(reasonClass('stream cut off: connection closed mid-stream'), 'stream');
     assert.equal(reasonClass('missing field: probability'), 'other');
+    assert.equal(reasonClass('gRPC UNAVAILABLE (expected 2xx)'), 'grpc_unavailable');
   });
 });
 
