@@ -112,6 +112,64 @@ function wrk(dir: string): Measure {
   return { rps: total / SECONDS, requests: total, cpuMsPerRequest: (cpuS * 1000) / total };
 }
 
+const GRPC_PORT = 18090;
+
+/** Our generator at a grpc:// target: KServe v2 ModelInfer, tensors drawn and encoded for every request. */
+function oursGrpc(dir: string): Measure {
+  const scenario = join(dir, 'bench-grpc.yml');
+  writeFileSync(
+    scenario,
+    `name: bench-grpc
+target: { url: "grpc://127.0.0.1:${GRPC_PORT}" }
+load: { users: ${CONNECTIONS}, spawn_rate: 1000, duration: ${SECONDS}s }
+requests:
+  - name: predict
+    protocol: kserve-v2-grpc
+    model: heart
+    body: { fields: { age: { int: [29, 77] }, oldpeak: { float: [0, 6.2] } } }
+`,
+  );
+  const out = join(dir, 'ours-grpc');
+  const { cpuS } = timed([process.execPath, join(ROOT, 'dist/cli/index.js'), 'run', scenario, '--out', out]);
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+    overall: { count: number; rps: number; failure_count: number };
+  };
+  if (r.overall.failure_count > 0) throw new Error(`our gRPC generator saw ${r.overall.failure_count} failures`);
+  return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
+}
+
+/** A plain grpc-js client as an application writes it (protobufjs messages), the reference ghz would be. */
+function grpcJsLoop(): Measure {
+  const peer = join(ROOT, 'bench/grpc-peer.ts');
+  const { stdout, cpuS } = timed([
+    process.execPath,
+    peer,
+    'client',
+    String(GRPC_PORT),
+    String(SECONDS),
+    String(CONNECTIONS),
+  ]);
+  const { requests } = JSON.parse(stdout.trim().split('\n').at(-1)!) as { requests: number };
+  return { rps: requests / SECONDS, requests, cpuMsPerRequest: (cpuS * 1000) / requests };
+}
+
+/** The gRPC peer server on the target's core: ModelInfer answered at once. */
+function startGrpcServer(): () => void {
+  const child = spawn(
+    'taskset',
+    ['-c', TARGET_CPU, process.execPath, join(ROOT, 'bench/grpc-peer.ts'), 'server', String(GRPC_PORT)],
+    {
+      stdio: 'ignore',
+    },
+  );
+  const ready = spawnSync('bash', [
+    '-c',
+    `for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/${GRPC_PORT}) 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
+  ]);
+  if (ready.status !== 0) throw new Error('the gRPC peer server did not start');
+  return () => child.kill();
+}
+
 /** Prometheus with its remote-write receiver and native histograms, pinned to the target's core. */
 function startPrometheus(dir: string): { writeUrl: string; stop: () => void } {
   const port = 19091;
@@ -151,6 +209,9 @@ function main(): void {
   // With export: a real Prometheus (Debian's) on the target's core takes each second's remote-write.
   const prometheus = have('prometheus') ? startPrometheus(dir) : null;
   if (prometheus) peers.push(['mlload + export', () => ours(dir, undefined, prometheus.writeUrl)]);
+  // gRPC: our generator and a plain grpc-js client against one grpc-js server (nginx keeps its core meanwhile).
+  const stopGrpc = startGrpcServer();
+  peers.push(['mlload gRPC', () => oursGrpc(dir)], ['grpc-js loop', grpcJsLoop]);
   const other = process.env.BENCH_OTHER_CLI;
   if (other) peers.push(['mlload (other)', () => ours(dir, other)]);
   if (have('wrk')) peers.push(['wrk', () => wrk(dir)]);
@@ -173,6 +234,7 @@ function main(): void {
     }
   } finally {
     stop();
+    stopGrpc();
     prometheus?.stop();
   }
   const summary = peers.map(([name]) => {

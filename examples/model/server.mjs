@@ -8,8 +8,11 @@
 //   EXTRA_WORK  extra forward passes per prediction, to make the model CPU-bound (default 0)
 //   LOAD_DELAY_MS  time spent "loading the model" before /health answers 200 (default 0)
 //   LEAK_KB     memory kept for ever per prediction, to play a leak in a soak (default 0)
+//   GRPC_PORT   also serve the Open Inference Protocol over gRPC (ServerReady, ModelReady, ModelInfer) on this port,
+//               plaintext HTTP/2 with node:http2 and a few lines of protobuf below: still no dependency
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { createServer as createHttp2Server } from 'node:http2';
 
 const port = Number(process.env.PORT ?? 8080);
 const host = process.env.HOST ?? '127.0.0.1';
@@ -202,4 +205,153 @@ const server = createServer((req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(port, host, () => console.log(`model server ${model.name} ${model.version} on ${host}:${port}`));
-for (const sig of ['SIGTERM', 'SIGINT']) process.on(sig, () => server.close(() => process.exit(0)));
+
+// gRPC: each message is framed by a flag byte and a 4-byte length; the status travels in trailers.
+/** The fields of a protobuf message: [field number, value], a value a number or (wire type 2) bytes. */
+function fields(buf) {
+  const out = [];
+  let pos = 0;
+  const varint = () => {
+    let v = 0;
+    let scale = 1;
+    for (;;) {
+      if (pos >= buf.length) throw new Error('truncated message');
+      const b = buf[pos++];
+      v += (b & 0x7f) * scale;
+      if (b < 0x80) return v;
+      scale *= 128;
+    }
+  };
+  while (pos < buf.length) {
+    const tag = varint();
+    const [field, wire] = [Math.floor(tag / 8), tag % 8];
+    if (wire === 0) out.push([field, varint()]);
+    else if (wire === 2) {
+      const n = varint();
+      if (pos + n > buf.length) throw new Error('truncated message');
+      out.push([field, buf.subarray(pos, pos + n)]);
+      pos += n;
+    } else if (wire === 5 || wire === 1) {
+      out.push([field, wire === 5 ? buf.readFloatLE(pos) : buf.readDoubleLE(pos)]);
+      pos += wire === 5 ? 4 : 8;
+    } else throw new Error(`wire type ${wire}`);
+  }
+  return out;
+}
+/** Packed varints (int64 values, two's complement), as numbers. */
+function unpack(b) {
+  const values = [];
+  let pos = 0;
+  while (pos < b.length) {
+    let v = 0n;
+    let shift = 0n;
+    for (;;) {
+      const x = b[pos++];
+      v |= BigInt(x & 0x7f) << shift;
+      shift += 7n;
+      if (x < 0x80) break;
+    }
+    values.push(Number(BigInt.asIntN(64, v)));
+  }
+  return values;
+}
+const floats = (b) => Array.from({ length: b.length / 4 }, (_, i) => b.readFloatLE(i * 4));
+const str = (b) => Buffer.from(b).toString('utf8');
+const varintBytes = (v) => {
+  const out = [];
+  while (v >= 0x80) {
+    out.push((v % 128) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+  return Buffer.from(out);
+};
+const field = (n, bytes) => Buffer.concat([varintBytes(n * 8 + 2), varintBytes(bytes.length), bytes]);
+
+/** A ModelInferRequest as inferV2's JSON: the tensors' name, datatype, shape and values. */
+function tensorsOf(message) {
+  const inputs = [];
+  let name = '';
+  for (const [f, v] of fields(message)) {
+    if (f === 1) name = str(v);
+    if (f !== 5) continue;
+    const t = { name: '', datatype: '', shape: [], data: [] };
+    for (const [g, w] of fields(v)) {
+      if (g === 1) t.name = str(w);
+      else if (g === 2) t.datatype = str(w);
+      else if (g === 3) t.shape.push(...(typeof w === 'number' ? [w] : unpack(w)));
+      else if (g === 5)
+        for (const [h, c] of fields(w)) {
+          if (h === 2 || h === 3) t.data.push(...(typeof c === 'number' ? [c] : unpack(c)));
+          else if (h === 6) t.data.push(...(typeof c === 'number' ? [c] : floats(c)));
+        }
+    }
+    inputs.push(t);
+  }
+  return { name, inputs };
+}
+
+function inferGrpc(message) {
+  const { name, inputs } = tensorsOf(message);
+  if (name !== model.name) return { status: 5, message: `no model "${name}"` };
+  const out = inferV2({ inputs });
+  if (out.error) return { status: 3, message: out.error };
+  const probs = out.outputs[0].data;
+  const contents = Buffer.alloc(probs.length * 4);
+  for (const [i, p] of probs.entries()) contents.writeFloatLE(p, i * 4);
+  const tensor = Buffer.concat([
+    field(1, Buffer.from('probability')),
+    field(2, Buffer.from('FP32')),
+    field(3, Buffer.concat(probs.length ? [varintBytes(probs.length)] : [])),
+    field(5, field(6, contents)),
+  ]);
+  return { status: 0, answer: Buffer.concat([field(1, Buffer.from(model.name)), field(5, tensor)]) };
+}
+
+const READY = (on) => (on ? Buffer.from([0x08, 0x01]) : Buffer.alloc(0));
+const GRPC = '/inference.GRPCInferenceService/';
+function answerGrpc(stream, headers) {
+  const chunks = [];
+  stream.on('data', (c) => chunks.push(c));
+  stream.on('end', () => {
+    const body = Buffer.concat(chunks);
+    const message = body.subarray(5, 5 + (body.length >= 5 ? body.readUInt32BE(1) : 0));
+    let out;
+    try {
+      const method = headers[':path'].slice(GRPC.length);
+      if (!headers[':path'].startsWith(GRPC)) out = { status: 12, message: 'unknown service' };
+      else if (method === 'ServerReady') out = { status: 0, answer: READY(ready) };
+      else if (method === 'ModelReady') {
+        const asked = fields(message).find(([f]) => f === 1);
+        out = { status: 0, answer: READY(ready && asked && str(asked[1]) === model.name) };
+      } else if (method === 'ModelInfer') out = inferGrpc(message);
+      else out = { status: 12, message: `no method ${method}` };
+    } catch (err) {
+      out = { status: 3, message: `not a ModelInferRequest: ${err.message}` };
+    }
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () =>
+      stream.sendTrailers({
+        'grpc-status': String(out.status),
+        ...(out.message ? { 'grpc-message': encodeURIComponent(out.message) } : {}),
+      }),
+    );
+    if (out.status === 0) {
+      const frame = Buffer.alloc(5);
+      frame.writeUInt32BE(out.answer.length, 1);
+      stream.end(Buffer.concat([frame, out.answer]));
+    } else stream.end();
+  });
+}
+
+const grpcPort = process.env.GRPC_PORT;
+const grpcServer = grpcPort ? createHttp2Server() : null;
+if (grpcServer) {
+  grpcServer.on('stream', answerGrpc);
+  grpcServer.listen(Number(grpcPort), host, () => console.log(`gRPC (Open Inference Protocol) on ${host}:${grpcPort}`));
+}
+for (const sig of ['SIGTERM', 'SIGINT'])
+  process.on(sig, () => {
+    grpcServer?.close();
+    server.close(() => process.exit(0));
+  });

@@ -171,7 +171,8 @@ function checkedOverrides(values: { url?: string; image?: string; duration?: str
       );
   }
   if (values.url !== undefined) {
-    if (!/^https?:\/\//.test(values.url)) throw new UsageError('--url must start with http:// or https://');
+    if (!/^(https?|grpc):\/\//.test(values.url))
+      throw new UsageError('--url must start with http://, https:// or grpc:// (gRPC requests)');
     if (URL.canParse(values.url) && (new URL(values.url).username || new URL(values.url).password))
       throw new UsageError(
         '--url carries a user name or password: send credentials in target.headers (Authorization), from a secret',

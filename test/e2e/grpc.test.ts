@@ -3,9 +3,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
-import { runCli } from '../helpers/cli.ts';
+import { ROOT, runCli } from '../helpers/cli.ts';
 import { startGrpcModel, type GrpcModel } from '../helpers/grpc.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
+import { freePort, startExample } from '../helpers/servers.ts';
 
 const MODEL: GrpcModel = {
   name: 'heart',
@@ -107,6 +108,35 @@ describe('gRPC inference: KServe v2 ModelInfer against a strict grpc-js server',
     );
     assert.ok(results.requests.predict!.count > 50);
     assert.ok(took < 15_000, `${took} ms for a 4 s run`);
+  });
+
+  it('the example model speaks gRPC too (node:http2, no dependency): examples/scenario-grpc.yml passes against it', async () => {
+    const grpcPort = await freePort();
+    const example = await startExample('model/server.mjs', { GRPC_PORT: String(grpcPort) }, '/health');
+    try {
+      const out = tempDir();
+      const r = await runCli([
+        'run',
+        join(ROOT, 'examples/scenario-grpc.yml'),
+        '--url',
+        `grpc://127.0.0.1:${grpcPort}`,
+        '--duration',
+        '3s',
+        '--out',
+        out,
+      ]);
+      assert.equal(r.code, 0, r.stderr + r.stdout);
+      const results = read(out);
+      assert.equal(results.overall.failure_count, 0, JSON.stringify(results.overall.failures));
+      assert.deepEqual(Object.keys(results.requests.predict!.status_codes), ['200']);
+      const invalid = results.requests.predict_invalid!.status_codes;
+      assert.ok(
+        Object.keys(invalid).every((s) => s === '400' || s === '404'),
+        JSON.stringify(invalid),
+      );
+    } finally {
+      example.child.kill();
+    }
   });
 
   it('a scenario that mixes the transports, or points gRPC requests at http://, is refused before any load', async () => {
