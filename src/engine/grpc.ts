@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import type { Payload, RequestPlan } from '../scenario/index.ts';
 import { formatDuration } from '../scenario/index.ts';
 import { readFields } from '../shared/protobuf.ts';
@@ -8,28 +8,30 @@ import type { Done } from './http.ts';
  * A gRPC status as the HTTP status the rest of the run counts by (Google's mapping of google.rpc.Code): a refused
  * request is a 4xx, a failing server a 5xx, so expectations ("4xx"), status counts and reports read alike.
  */
-const HTTP_OF: Record<number, number> = {
-  [grpc.status.OK]: 200,
-  [grpc.status.CANCELLED]: 499,
-  [grpc.status.UNKNOWN]: 500,
-  [grpc.status.INVALID_ARGUMENT]: 400,
-  [grpc.status.DEADLINE_EXCEEDED]: 504,
-  [grpc.status.NOT_FOUND]: 404,
-  [grpc.status.ALREADY_EXISTS]: 409,
-  [grpc.status.PERMISSION_DENIED]: 403,
-  [grpc.status.RESOURCE_EXHAUSTED]: 429,
-  [grpc.status.FAILED_PRECONDITION]: 400,
-  [grpc.status.ABORTED]: 409,
-  [grpc.status.OUT_OF_RANGE]: 400,
-  [grpc.status.UNIMPLEMENTED]: 501,
-  [grpc.status.INTERNAL]: 500,
-  [grpc.status.UNAVAILABLE]: 503,
-  [grpc.status.DATA_LOSS]: 500,
-  [grpc.status.UNAUTHENTICATED]: 401,
-};
+const CODES = [
+  ['OK', 200],
+  ['CANCELLED', 499],
+  ['UNKNOWN', 500],
+  ['INVALID_ARGUMENT', 400],
+  ['DEADLINE_EXCEEDED', 504],
+  ['NOT_FOUND', 404],
+  ['ALREADY_EXISTS', 409],
+  ['PERMISSION_DENIED', 403],
+  ['RESOURCE_EXHAUSTED', 429],
+  ['FAILED_PRECONDITION', 400],
+  ['ABORTED', 409],
+  ['OUT_OF_RANGE', 400],
+  ['UNIMPLEMENTED', 501],
+  ['INTERNAL', 500],
+  ['UNAVAILABLE', 503],
+  ['DATA_LOSS', 500],
+  ['UNAUTHENTICATED', 401],
+] as const;
+// gRPC's codes are its wire protocol's numbers, 0 to 16, in this order.
+const DEADLINE_EXCEEDED = 4;
 
-export const httpStatusOf = (code: number): number => HTTP_OF[code] ?? 500;
-export const grpcCodeName = (code: number): string => grpc.status[code] ?? `code ${code}`;
+export const httpStatusOf = (code: number): number => CODES[code]?.[1] ?? 500;
+export const grpcCodeName = (code: number): string => CODES[code]?.[0] ?? `code ${code}`;
 
 /** The payload's bytes, which travel as a latin1 string: turned back once per request, the only copy made. */
 const identity = (b: Buffer) => b;
@@ -49,12 +51,23 @@ function hasOutputs(answer: Buffer): boolean {
  * more connections (and a server's threads) at the cost of one socket and its HTTP/2 state each.
  */
 export class GrpcClient {
-  private readonly clients: grpc.Client[];
+  private readonly clients: Grpc.Client[];
   private next = 0;
-  private readonly metadata: grpc.Metadata;
+  private readonly metadata: Grpc.Metadata;
   private readonly clock: () => number;
 
-  constructor(origin: string, channels: number, headers: Record<string, string>, clock: () => number) {
+  /** grpc-js loads only for a gRPC run: it stays out of the bundle's main chunk, in one of its own. */
+  static async create(origin: string, channels: number, headers: Record<string, string>, clock: () => number) {
+    return new GrpcClient(await import('@grpc/grpc-js'), origin, channels, headers, clock);
+  }
+
+  private constructor(
+    grpc: typeof Grpc,
+    origin: string,
+    channels: number,
+    headers: Record<string, string>,
+    clock: () => number,
+  ) {
     const url = new URL(origin);
     const address = url.host;
     this.clock = clock;
@@ -90,7 +103,7 @@ export class GrpcClient {
             failure = 'answer holds no output tensors';
           return done({ ...base, status: 200, bytes, failure });
         }
-        if (err.code === grpc.status.DEADLINE_EXCEEDED)
+        if (err.code === DEADLINE_EXCEEDED)
           return done({ ...base, status: 0, bytes: 0, failure: `timeout after ${formatDuration(plan.timeoutMs)}` });
         const status = httpStatusOf(err.code);
         const accepted = plan.expect.accepts(status);

@@ -1,4 +1,4 @@
-import * as grpc from '@grpc/grpc-js';
+import type * as Grpc from '@grpc/grpc-js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProtoWriter, readFields } from '../shared/protobuf.ts';
 
@@ -6,7 +6,13 @@ const SERVICE = '/inference.GRPCInferenceService';
 const identity = (b: Buffer) => b;
 
 /** One unary call of the readiness API: whether its answer says ready (field 1 true), or why not. */
-function ready(client: grpc.Client, method: string, request: Buffer, timeoutMs: number): Promise<string | null> {
+function ready(
+  grpc: typeof Grpc,
+  client: Grpc.Client,
+  method: string,
+  request: Buffer,
+  timeoutMs: number,
+): Promise<string | null> {
   return new Promise((resolve) => {
     client.makeUnaryRequest<Buffer, Buffer>(
       `${SERVICE}/${method}`,
@@ -43,14 +49,15 @@ export async function waitForGrpcReady(
   now: () => number,
   abort?: AbortSignal,
 ): Promise<{ ok: boolean; last: string }> {
+  const grpc = await import('@grpc/grpc-js');
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   const modelRequest = new ProtoWriter();
   if (model) modelRequest.string(1, model);
   let last = 'no answer';
   try {
     while (now() < deadline && !abort?.aborted) {
-      const server = await ready(client, 'ServerReady', Buffer.alloc(0), 2000);
-      const why = server ?? (model ? await ready(client, 'ModelReady', modelRequest.finish(), 2000) : null);
+      const server = await ready(grpc, client, 'ServerReady', Buffer.alloc(0), 2000);
+      const why = server ?? (model ? await ready(grpc, client, 'ModelReady', modelRequest.finish(), 2000) : null);
       if (why === null) return { ok: true, last: 'ready' };
       last = why;
       await sleep(intervalMs, undefined, { signal: abort }).catch(() => undefined);
