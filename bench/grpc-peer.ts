@@ -31,17 +31,25 @@ if (mode === 'server') {
     ).finish(),
   );
   const server = new grpc.Server();
-  const method = {
-    path: PATH,
+  const unary = (name: string) => ({
+    path: `/inference.GRPCInferenceService/${name}`,
     requestStream: false,
     responseStream: false,
     requestSerialize: id,
     requestDeserialize: id,
     responseSerialize: id,
     responseDeserialize: id,
+  });
+  const ready = Buffer.from([0x08, 0x01]);
+  const definition = {
+    ModelInfer: unary('ModelInfer'),
+    ServerReady: unary('ServerReady'),
+    ModelReady: unary('ModelReady'),
   };
-  server.addService({ ModelInfer: method } as grpc.ServiceDefinition, {
+  server.addService(definition as grpc.ServiceDefinition, {
     ModelInfer: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, answer),
+    ServerReady: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, ready),
+    ModelReady: (_call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => cb(null, ready),
   });
   server.bindAsync(`127.0.0.1:${port}`, grpc.ServerCredentials.createInsecure(), (err) => {
     if (err) throw err;
@@ -67,7 +75,9 @@ if (mode === 'server') {
         { name: 'oldpeak', datatype: 'FP32', shape: [1], contents: { fp32Contents: [Math.random() * 6.2] } },
       ],
     };
-    client.makeUnaryRequest(PATH, serialize, deserialize, request, new grpc.Metadata(), {}, (err) => {
+    // A deadline on every call, as ghz sets one (its --timeout, 20 s by default).
+    const deadline = Date.now() + 20_000;
+    client.makeUnaryRequest(PATH, serialize, deserialize, request, new grpc.Metadata(), { deadline }, (err) => {
       if (err) throw err;
       done++;
       loop();

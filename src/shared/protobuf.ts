@@ -3,7 +3,7 @@
  * protobuf library would add reflection on every second's message and a large share of the bundle for six messages.
  */
 export class ProtoWriter {
-  private buf = Buffer.allocUnsafe(4096);
+  private buf = Buffer.allocUnsafe(512);
   private pos = 0;
 
   private room(n: number): void {
@@ -111,14 +111,22 @@ export class ProtoWriter {
 
   /** A nested message, written by `write` into this buffer and then given its length. */
   message(field: number, write: (w: ProtoWriter) => void): void {
-    const inner = new ProtoWriter();
-    write(inner);
-    const bytes = inner.finish();
     this.tag(field, 2);
-    this.varint(bytes.length);
-    this.room(bytes.length);
-    bytes.copy(this.buf, this.pos);
-    this.pos += bytes.length;
+    // Written in place after room for the longest length (5 bytes), then moved up to the length's real size:
+    // no buffer a nested message, which a request of tensors would otherwise allocate by the dozen.
+    this.room(5);
+    const at = this.pos;
+    this.pos += 5;
+    write(this);
+    const length = this.pos - at - 5;
+    let size = 1;
+    for (let x = length; x >= 0x80; x = Math.floor(x / 0x80)) size++;
+    if (size < 5) this.buf.copyWithin(at + size, at + 5, this.pos);
+    this.pos -= 5 - size;
+    const end = this.pos;
+    this.pos = at;
+    this.varint(length);
+    this.pos = end;
   }
 
   /** A packed repeated field of zig-zag integers (or plain varints when `signed` is false). */
