@@ -115,7 +115,7 @@ export async function runLoad(plan: LoadRun): Promise<EngineResult> {
   const startedAt = new Date();
   const t0 = performance.now();
   const clock = () => performance.now() - t0;
-  const http = await transportOf(run, maxTimeout, clock);
+  const http = transportOf(run, maxTimeout, clock);
   const endMs = run.load.warmupMs + run.load.durationMs;
   const state = newRunState();
   const { wake, phase, fail, ticker, onAbort } = controls(run, state, clock, endMs);
@@ -221,10 +221,10 @@ function controls(run: LiveRun, state: RunState, clock: () => number, endMs: num
 }
 
 /** The client: gRPC for grpc://, the lean HTTP/1.1 one for plain http, undici for https. */
-async function transportOf(run: LiveRun, maxTimeout: number, clock: () => number): Promise<Transport> {
+function transportOf(run: LiveRun, maxTimeout: number, clock: () => number): Transport {
   const connections =
     run.load.model === 'open' ? run.load.maxInFlight : Math.max(...run.load.stages.map((s) => s.users));
-  if (run.origin.startsWith('grpc:')) return GrpcClient.create(run.origin, run.channels ?? 1, run.headers ?? {}, clock);
+  if (run.origin.startsWith('grpc:')) return new GrpcClient(run.origin, run.channels ?? 1, run.headers ?? {}, clock);
   return run.origin.startsWith('http:')
     ? new Http1Client(run.origin, connections, run.headers ?? {}, clock)
     : new UndiciClient(run.origin, connections, Math.min(maxTimeout, 10_000), run.headers ?? {}, clock);
