@@ -255,6 +255,12 @@ function main(): void {
   }
   console.log("\nCPU per request against mlload in the same round (median of the rounds' ratios):");
   for (const s of summary.slice(1)) console.log(`  ${s.name}: ${paired(s.name).toFixed(3)}×`);
+  const grpc = results.get('mlload gRPC')!;
+  const loop = results.get('grpc-js loop')!;
+  const grpcRatio = median(grpc.map((m, k) => m.cpuMsPerRequest / loop[k]!.cpuMsPerRequest));
+  console.log(
+    `\ngRPC: mlload's CPU per request over the grpc-js loop's in the same round (median): ${grpcRatio.toFixed(3)}×`,
+  );
 }
 
 main();
