@@ -7,21 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import type { Results } from '../../src/metrics/types.ts';
 import { containerEnv, HOST_LABEL, LABEL, PID_LABEL, RUN_LABEL, runArgs } from '../../src/target/container.ts';
 import type { TargetSpec } from '../../src/scenario/types.ts';
+import { engineAnswers } from '../helpers/engine.ts';
 import { ROOT, runCli, type RunResult } from '../helpers/cli.ts';
 import { tempDir, writeScenario } from '../helpers/scenario.ts';
 
 const IMAGE = 'mlload-example:test';
 const CRASHING = 'mlload-crashing:test';
 const LEAKING = 'mlload-leaking:test';
-
-function engineAnswers(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function ours(): string[] {
   return execFileSync('docker', ['ps', '--all', '--quiet', '--filter', `label=${LABEL}=true`], { encoding: 'utf8' })

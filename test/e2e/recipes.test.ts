@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { parseAllDocuments } from 'yaml';
 import type { Results } from '../../src/metrics/types.ts';
+import { engineAnswers } from '../helpers/engine.ts';
 import { ROOT, runCli } from '../helpers/cli.ts';
 import { PREDICT_REQUESTS, tempDir } from '../helpers/scenario.ts';
 import { startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
@@ -13,15 +14,6 @@ import { startServer, uniformLatency, type TestServer } from '../helpers/servers
 const run = promisify(execFile);
 const BASE = 'mlload-recipe-node:test';
 const IMAGE = 'mlload-recipe:test';
-
-function engineAnswers(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 20_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** The README's Kubernetes Job, as a cluster would read it. */
 function readmeJob(): { args: string[]; image: string } {
