@@ -56,11 +56,18 @@ describe('paired A/B run', () => {
     assert.match(report, /Per block pair: B\/A \(4 pairs/);
   });
 
-  it('passes the same build against itself', async () => {
+  it('never fails the same build against itself (a stalled block on a starved machine may leave it inconclusive)', async () => {
     const out = tempDir('mlload-out-');
     const r = await runCli(['run', paired(fast.url, fast.url), '--out', out]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /^PASS: every SLO held and no regression against the reference build/m);
+    // Seen beside two busy loops: one block pair at B/A 0.42 from a stall, p95 -18.6% [-77%, +191%]: inconclusive,
+    // as the noise allows; a quiet machine passes. Never a failure.
+    assert.match(
+      r.stdout,
+      /^(PASS: every SLO held and no regression against the reference build|INCONCLUSIVE: .*within what the noise explains)/m,
+    );
+    assert.doesNotMatch(r.stdout, /^FAIL/m);
+    assert.doesNotMatch(r.stdout, / fail$/m, 'no check fails');
     assert.ok(existsSync(join(out, 'reference', 'stats.csv')));
   });
 
