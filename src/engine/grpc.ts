@@ -1,6 +1,6 @@
 import type { Payload, RequestPlan } from '../scenario/index.ts';
 import { formatDuration } from '../scenario/index.ts';
-import { GrpcConnection } from '../shared/grpc-wire.ts';
+import { DEADLINE_EXCEEDED, GrpcConnection, grpcCodeName } from '../shared/grpc-wire.ts';
 import { readFields } from '../shared/protobuf.ts';
 import type { Done } from './http.ts';
 
@@ -8,30 +8,10 @@ import type { Done } from './http.ts';
  * A gRPC status as the HTTP status the rest of the run counts by (Google's mapping of google.rpc.Code): a refused
  * request is a 4xx, a failing server a 5xx, so expectations ("4xx"), status counts and reports read alike.
  */
-const CODES = [
-  ['OK', 200],
-  ['CANCELLED', 499],
-  ['UNKNOWN', 500],
-  ['INVALID_ARGUMENT', 400],
-  ['DEADLINE_EXCEEDED', 504],
-  ['NOT_FOUND', 404],
-  ['ALREADY_EXISTS', 409],
-  ['PERMISSION_DENIED', 403],
-  ['RESOURCE_EXHAUSTED', 429],
-  ['FAILED_PRECONDITION', 400],
-  ['ABORTED', 409],
-  ['OUT_OF_RANGE', 400],
-  ['UNIMPLEMENTED', 501],
-  ['INTERNAL', 500],
-  ['UNAVAILABLE', 503],
-  ['DATA_LOSS', 500],
-  ['UNAUTHENTICATED', 401],
-] as const;
-// gRPC's codes are its wire protocol's numbers, 0 to 16, in this order.
-const DEADLINE_EXCEEDED = 4;
+const HTTP_STATUS = [200, 499, 500, 400, 504, 404, 409, 403, 429, 400, 409, 400, 501, 500, 503, 500, 401] as const;
 
-export const httpStatusOf = (code: number): number => CODES[code]?.[1] ?? 500;
-export const grpcCodeName = (code: number): string => CODES[code]?.[0] ?? `code ${code}`;
+export const httpStatusOf = (code: number): number => HTTP_STATUS[code] ?? 500;
+export { grpcCodeName };
 
 /** Whether an answer of ModelInfer holds output tensors (field 5) or their raw contents (field 6). */
 function hasOutputs(answer: Buffer): boolean {

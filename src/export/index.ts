@@ -158,10 +158,6 @@ export class Exporter {
     }
   }
 
-  get active(): boolean {
-    return this.endpoints.length > 0;
-  }
-
   /** Each endpoint's kind and printable URL. */
   describe(): string {
     return this.endpoints

@@ -7,6 +7,30 @@ export interface GrpcAnswer {
   body: Buffer;
 }
 
+/** gRPC's status codes by number (the wire protocol's 0 to 16, in order). */
+const CODE_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+] as const;
+
+export const grpcCodeName = (code: number): string => CODE_NAMES[code] ?? `code ${code}`;
+
+export const DEADLINE_EXCEEDED = 4;
 /** gRPC's UNAVAILABLE: what a call that never got a status ends with (the connection failed or was lost). */
 export const UNAVAILABLE = 14;
 
@@ -72,7 +96,8 @@ export class GrpcConnection {
       stream.close(constants.NGHTTP2_CANCEL);
     });
     stream.on('close', () => {
-      if (failure === 'DEADLINE') return done({ code: 4, message: 'deadline exceeded', body: Buffer.alloc(0) });
+      if (failure === 'DEADLINE')
+        return done({ code: DEADLINE_EXCEEDED, message: 'deadline exceeded', body: Buffer.alloc(0) });
       if (!status) {
         const why = failure || `stream closed (${stream.rstCode ? `HTTP/2 code ${stream.rstCode}` : 'no status'})`;
         return done({ code: UNAVAILABLE, message: why, body: Buffer.alloc(0) });

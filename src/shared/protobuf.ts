@@ -39,13 +39,6 @@ export class ProtoWriter {
     this.varint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
-  float(field: number, v: number): void {
-    this.tag(field, 5);
-    this.room(4);
-    this.buf.writeFloatLE(v, this.pos);
-    this.pos += 4;
-  }
-
   /** A length-delimited field of raw bytes. */
   bytes(field: number, b: Uint8Array): void {
     this.tag(field, 2);
@@ -135,17 +128,6 @@ export class ProtoWriter {
     this.message(field, (w) => {
       for (const v of values) w.varint(signed ? (v >= 0 ? v * 2 : -v * 2 - 1) : v);
     });
-  }
-
-  packedDoubles(field: number, values: number[]): void {
-    if (values.length === 0) return;
-    this.tag(field, 2);
-    this.varint(values.length * 8);
-    this.room(values.length * 8);
-    for (const v of values) {
-      this.buf.writeDoubleLE(v, this.pos);
-      this.pos += 8;
-    }
   }
 
   finish(): Buffer {

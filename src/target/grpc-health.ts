@@ -1,34 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { GrpcConnection } from '../shared/grpc-wire.ts';
+import { GrpcConnection, grpcCodeName } from '../shared/grpc-wire.ts';
 import { ProtoWriter, readFields } from '../shared/protobuf.ts';
 
 const SERVICE = '/inference.GRPCInferenceService';
-const CODES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
 
 /** One unary call of the readiness API: null when its answer says ready (field 1 true), else why not. */
 function ready(connection: GrpcConnection, method: string, request: Buffer, timeoutMs: number): Promise<string | null> {
   return new Promise((resolve) =>
     connection.call(`${SERVICE}/${method}`, request, timeoutMs, (a) => {
-      if (a.code !== 0)
-        return resolve(`${method}: gRPC ${CODES[a.code] ?? a.code}${a.message ? `: ${a.message}` : ''}`);
+      if (a.code !== 0) return resolve(`${method}: gRPC ${grpcCodeName(a.code)}${a.message ? `: ${a.message}` : ''}`);
       try {
         resolve(readFields(a.body).some((f) => f.field === 1 && f.value === 1) ? null : `${method}: not ready`);
       } catch {

@@ -14,7 +14,6 @@ export {
   type StreamProtocol,
 } from './openai.ts';
 export type { TfServingFormat } from './tfserving.ts';
-export { GRPC_CONTENT_TYPE, GRPC_SERVICE } from './kserve-grpc.ts';
 
 const PRESETS = new Map<string, Preset>(
   [kserveV2, kserveV2Grpc, tfserving, openaiChat, openaiCompletions].map((p) => [p.name, p]),

@@ -5,8 +5,8 @@ import { datatypeOf, wrongDatatype } from './kserve-v2.ts';
 import type { Preset } from './preset.ts';
 
 /** The gRPC service of the Open Inference Protocol (KServe v2, Triton) and its inference method. */
-export const GRPC_SERVICE = 'inference.GRPCInferenceService';
-export const GRPC_CONTENT_TYPE = 'application/grpc+proto';
+const GRPC_SERVICE = 'inference.GRPCInferenceService';
+const GRPC_CONTENT_TYPE = 'application/grpc+proto';
 
 /**
  * KServe v2 over gRPC: `ModelInfer` with the same tensors as the REST preset, as protobuf. A payload's bytes travel in
