@@ -3,73 +3,42 @@
 // payload; rounds alternate the generators; medians and ratios are printed at the end.
 // Options (env): BENCH_SECONDS (8), BENCH_ROUNDS (3), BENCH_CONNECTIONS (50); BENCH_OTHER_CLI, the
 // dist/cli/index.js of another build, adds it as one more generator (before/after a change).
-import { ensureNginx, have, startNginx, timed as timedOn } from './peers.ts';
+import {
+  ensureNginx,
+  have,
+  median,
+  PAYLOAD,
+  ROOT,
+  runOurs,
+  startNginx,
+  timed as timedOn,
+  type Measure,
+} from './peers.ts';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
-const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const PORT = 18080;
 const URL_ = `http://127.0.0.1:${PORT}/predict`;
-// A heart-disease model's input (the seed article's payload) plus a request id: 161 bytes.
-const PAYLOAD = JSON.stringify({
-  age: 63,
-  sex: 1,
-  chest_pain: 3,
-  resting_bp: 145,
-  cholesterol: 233,
-  fasting_bs: 1,
-  rest_ecg: 0,
-  max_heart_rate: 150,
-  angina: 0,
-  oldpeak: 2.3,
-  slope: 0,
-  id: 'r',
-});
 const GENERATOR_CPU = '0';
 const TARGET_CPU = '1';
-
-interface Measure {
-  rps: number;
-  cpuMsPerRequest: number;
-  requests: number;
-}
 
 /** Runs a command pinned to the generator core; returns its stdout and CPU seconds (user+sys). */
 const timed = (cmd: string[]) => timedOn(cmd, GENERATOR_CPU);
 
-function ours(dir: string, cli = join(ROOT, 'dist/cli/index.js'), exportUrl?: string): Measure {
-  const scenario = join(dir, 'bench.yml');
-  writeFileSync(
-    scenario,
-    `name: bench
-target: { url: "http://127.0.0.1:${PORT}" }
-load: { users: ${CONNECTIONS}, spawn_rate: 1000, duration: ${SECONDS}s }
-requests:
-  - name: predict
-    method: POST
-    path: /predict
-    body: { json: ${PAYLOAD} }
-    expect: { status: 200 }
-`,
-  );
-  const out = join(dir, 'ours');
-  const exporting = exportUrl ? ['--export-prometheus', exportUrl] : [];
-  const { cpuS } = timed([process.execPath, cli, 'run', scenario, '--out', out, ...exporting]);
-  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
-    overall: { count: number; rps: number; failure_count: number };
-    export?: { prometheus?: { samples_dropped: number } };
-  };
-  if (r.overall.failure_count > 0) throw new Error(`our generator saw ${r.overall.failure_count} failures`);
-  if (exportUrl && (r.export?.prometheus?.samples_dropped ?? 1) > 0)
-    throw new Error(`the export dropped samples: ${JSON.stringify(r.export)}`);
-  return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
-}
+const ours = (dir: string, cli?: string, exportUrl?: string): Measure =>
+  runOurs({
+    dir,
+    port: PORT,
+    cpu: GENERATOR_CPU,
+    load: `{ users: ${CONNECTIONS}, spawn_rate: 1000, duration: ${SECONDS}s }`,
+    cli,
+    args: exportUrl ? ['--export-prometheus', exportUrl] : [],
+  });
 
 function autocannon(): Measure {
   const bin = join(ROOT, 'node_modules/autocannon/autocannon.js');
@@ -195,8 +164,6 @@ function startPrometheus(dir: string): { writeUrl: string; stop: () => void } {
   if (ready.status !== 0) throw new Error('prometheus did not become ready');
   return { writeUrl: `http://127.0.0.1:${port}/api/v1/write`, stop: () => child.kill() };
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function main(): void {
   ensureNginx();

@@ -1,8 +1,74 @@
 // What the benchmarks share: nginx as a fixed-JSON target on a core of its own, and commands run
 // pinned to a core with their CPU time measured.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../', import.meta.url));
+
+// A heart-disease model's input (the seed article's payload) plus a request id: 161 bytes.
+export const PAYLOAD = JSON.stringify({
+  age: 63,
+  sex: 1,
+  chest_pain: 3,
+  resting_bp: 145,
+  cholesterol: 233,
+  fasting_bs: 1,
+  rest_ecg: 0,
+  max_heart_rate: 150,
+  angina: 0,
+  oldpeak: 2.3,
+  slope: 0,
+  id: 'r',
+});
+
+export interface Measure {
+  rps: number;
+  cpuMsPerRequest: number;
+  requests: number;
+}
+
+/**
+ * Our CLI (the bundle, or another build's) POSTing PAYLOAD to nginx's /predict, pinned to `cpu`: `load` is the
+ * scenario's load line, `args` extra flags (an export). Throws on a failed request or a dropped export sample.
+ */
+export function runOurs(o: {
+  dir: string;
+  port: number;
+  cpu: string;
+  load: string;
+  cli?: string;
+  args?: string[];
+}): Measure {
+  const scenario = join(o.dir, 'bench.yml');
+  writeFileSync(
+    scenario,
+    `name: bench
+target: { url: "http://127.0.0.1:${o.port}" }
+load: ${o.load}
+requests:
+  - name: predict
+    method: POST
+    path: /predict
+    body: { json: ${PAYLOAD} }
+    expect: { status: 200 }
+`,
+  );
+  const out = join(o.dir, 'ours');
+  const cli = o.cli ?? join(ROOT, 'dist/cli/index.js');
+  const { cpuS } = timed([process.execPath, cli, 'run', scenario, '--out', out, ...(o.args ?? [])], o.cpu);
+  const r = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as {
+    overall: { count: number; rps: number; failure_count: number };
+    export?: Record<string, { samples_dropped: number }>;
+  };
+  if (r.overall.failure_count > 0) throw new Error(`our generator saw ${r.overall.failure_count} failures`);
+  for (const [kind, e] of Object.entries(r.export ?? {}))
+    if (typeof e === 'object' && e.samples_dropped > 0) throw new Error(`the ${kind} export dropped samples`);
+  return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
+}
+
+export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function have(cmd: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;

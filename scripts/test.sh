@@ -18,6 +18,9 @@ bash scripts/setup-browser.sh
 echo "== Prometheus (the export's tests write to a real one and query it)"
 bash scripts/setup-prometheus.sh
 
+echo "== VictoriaMetrics (the OTLP export's test writes to a real receiver and queries it)"
+bash scripts/setup-victoriametrics.sh
+
 echo "== a Node 20 binary (the test that the CLI refuses it readably)"
 bash scripts/setup-old-node.sh
 

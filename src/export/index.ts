@@ -5,7 +5,8 @@ import type { ExportFigures, MeasuredSoFar, Results, SeriesPoint } from '../metr
 import { exportRequest, OTLP_HEADERS } from './otlp.ts';
 import { compress, REMOTE_WRITE_HEADERS, writeRequest } from './remote-write.ts';
 import { finalSamples, secondSamples, type RunLabels } from './samples.ts';
-import { PostError, Sender, SENDER_DEFAULTS, type SenderOptions } from './sender.ts';
+import { poster, type Poster } from './post.ts';
+import { Sender, SENDER_DEFAULTS, type SenderOptions } from './sender.ts';
 import type { ExportSample } from './series.ts';
 
 export { reasonClass, type RunLabels } from './samples.ts';
@@ -30,8 +31,6 @@ export interface ExportSettings {
 
 /** How long the end of a run waits for the export to catch up before it counts the rest as dropped. */
 const FLUSH_MS = 10_000;
-/** One post's time at most: a hung endpoint is retried, not waited on. */
-const POST_TIMEOUT_MS = 5_000;
 
 type ScenarioExport = {
   prometheus?: { url?: string; histograms?: 'native' | 'classic' };
@@ -101,34 +100,11 @@ export function endpointText(url: string): string {
   }
 }
 
-/** A POST of one batch's body; an error says whether to try again, and never repeats a header. */
-function poster(url: string, headers: Record<string, string>, body: (batch: ExportSample[]) => Buffer) {
-  return async (batch: ExportSample[], stop: AbortSignal): Promise<void> => {
-    let res: Response;
-    try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers,
-        body: body(batch),
-        signal: AbortSignal.any([stop, AbortSignal.timeout(POST_TIMEOUT_MS)]),
-      });
-    } catch (err) {
-      const e = err as Error & { cause?: { code?: string; message?: string } };
-      const why =
-        e.name === 'TimeoutError' ? `no answer within ${POST_TIMEOUT_MS / 1000} s` : (e.cause?.code ?? e.message);
-      throw new PostError(why, true);
-    }
-    if (res.ok) return void (await res.arrayBuffer());
-    const text = (await res.text().catch(() => '')).slice(0, 200).replace(/\s+/g, ' ').trim();
-    // Remote-write and OTLP alike: 5xx and 429 may succeed later; any other 4xx never will.
-    throw new PostError(`HTTP ${res.status}${text ? `: ${text}` : ''}`, res.status >= 500 || res.status === 429);
-  };
-}
-
 interface Endpoint {
   kind: 'prometheus' | 'otlp';
   url: string;
   sender: Sender;
+  poster: Poster;
 }
 
 /**
@@ -147,14 +123,16 @@ export class Exporter {
     this.labels = labels;
     const p = settings.prometheus;
     if (p) {
-      const body = (batch: ExportSample[]) => compress(writeRequest(batch, p.histograms));
-      const post = poster(p.url, { ...REMOTE_WRITE_HEADERS, ...p.headers }, body);
-      this.endpoints.push({ kind: 'prometheus', url: p.url, sender: new Sender(post, options) });
+      const http = poster(p.url, { ...REMOTE_WRITE_HEADERS, ...p.headers });
+      const post = (batch: ExportSample[], stop: AbortSignal) =>
+        http.post(compress(writeRequest(batch, p.histograms)), stop);
+      this.endpoints.push({ kind: 'prometheus', url: p.url, sender: new Sender(post, options), poster: http });
     }
     const o = settings.otlp;
     if (o) {
-      const post = poster(o.url, { ...OTLP_HEADERS, ...o.headers }, (batch) => exportRequest(batch, this.startMs));
-      this.endpoints.push({ kind: 'otlp', url: o.url, sender: new Sender(post, options) });
+      const http = poster(o.url, { ...OTLP_HEADERS, ...o.headers });
+      const post = (batch: ExportSample[], stop: AbortSignal) => http.post(exportRequest(batch, this.startMs), stop);
+      this.endpoints.push({ kind: 'otlp', url: o.url, sender: new Sender(post, options), poster: http });
     }
   }
 
@@ -179,7 +157,13 @@ export class Exporter {
     const at = Math.max(Date.now(), this.lastMs + 1);
     const samples = finalSamples(this.labels, results, verdict, at);
     for (const e of this.endpoints) e.sender.enqueue(samples);
-    const closed = await Promise.all(this.endpoints.map(async (e) => [e, await e.sender.close(FLUSH_MS)] as const));
+    const closed = await Promise.all(
+      this.endpoints.map(async (e) => {
+        const f = await e.sender.close(FLUSH_MS);
+        e.poster.close();
+        return [e, f] as const;
+      }),
+    );
     const figures: ExportFigures = {};
     for (const [e, f] of closed) {
       const endpoint = endpointText(e.url);

@@ -82,7 +82,8 @@ export class Sender {
         return true;
       } catch (err) {
         const e = err instanceof PostError ? err : new PostError((err as Error).message, true);
-        this.figures.last_error = e.message;
+        // A post cut short at the end says nothing new: the error that kept it waiting is the one to report.
+        if (!this.stop.signal.aborted || this.figures.last_error === null) this.figures.last_error = e.message;
         if (!e.retryable || attempt >= this.options.attempts || this.stop.signal.aborted) return false;
         this.figures.retries++;
         const wait = Math.min(this.options.maxBackoffMs, this.options.backoffMs * 2 ** (attempt - 1));

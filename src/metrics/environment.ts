@@ -30,7 +30,15 @@ export function machineFingerprint(e: Pick<Environment, 'os' | 'arch' | 'cpu_mod
     .slice(0, 12);
 }
 
+/** The checkout's HEAD, asked of git once a process (the export's labels and results.json both want it). */
+let head: { commit: string | undefined } | null = null;
+
 function gitHead(): string | undefined {
+  head ??= { commit: askGit() };
+  return head.commit;
+}
+
+function askGit(): string | undefined {
   try {
     return (
       execFileSync('git', ['rev-parse', 'HEAD'], {

@@ -10,6 +10,7 @@ import { ROOT, runCli } from '../helpers/cli.ts';
 import { FakeGitHub } from '../helpers/github.ts';
 import { attrs, startOtlpReceiver } from '../helpers/otlp.ts';
 import { prometheusPath, startPrometheus, type Prometheus } from '../helpers/prometheus.ts';
+import { startVictoriaMetrics, victoriaMetricsPath } from '../helpers/victoriametrics.ts';
 import { PREDICT_AND_INVALID_REQUESTS, tempDir, writeScenario } from '../helpers/scenario.ts';
 import { chatStream, freePort, json, startServer, uniformLatency, type TestServer } from '../helpers/servers.ts';
 
@@ -272,7 +273,7 @@ describe('an export endpoint that fails never fails or slows the run', () => {
   });
 });
 
-describe("OTLP/HTTP export, decoded with OpenTelemetry's own generated protobuf code", () => {
+describe("OTLP/HTTP export: decoded with OpenTelemetry's own protobuf code, and into a real receiver", () => {
   let server: TestServer;
   before(async () => {
     server = await startServer(uniformLatency(5, 15), false);
@@ -348,6 +349,56 @@ describe("OTLP/HTTP export, decoded with OpenTelemetry's own generated protobuf 
       assert.equal(attrs(metrics.get('mlload_verdict')!.gauge!.dataPoints[0]!.attributes).status, 'no-baseline');
     } finally {
       await otlp.close();
+    }
+  });
+
+  it("into a real OTLP receiver (Debian's VictoriaMetrics): its request count exactly, its p99 within a bucket", async (t) => {
+    if (!victoriaMetricsPath()) {
+      if (process.env.CI) throw new Error('no victoria-metrics (CI=true; see scripts/setup-victoriametrics.sh)');
+      return t.skip('no victoria-metrics');
+    }
+    const vm = await startVictoriaMetrics();
+    try {
+      const out = tempDir();
+      const r = await runCli([
+        'run',
+        writeScenario(scenario(server.url)),
+        '--out',
+        out,
+        '--export-otlp',
+        vm.otlpUrl,
+        '--run-id',
+        'into-vm',
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /\(OTLP\/HTTP\): \d+ samples, none dropped/);
+      const results = read(out);
+      const [count] = await vm.query('sum(mlload_requests{run_id="into-vm"})');
+      assert.equal(count!.value, results.overall.count, 'the count in the receiver is the count in results.json');
+      for (const [name, stats] of Object.entries(results.requests)) {
+        const [n] = await vm.query(`mlload_requests{run_id="into-vm",request="${name}"}`);
+        assert.equal(n!.value, stats.count, name);
+        const [inHistogram] = await vm.query(
+          `mlload_request_duration_seconds_count{run_id="into-vm",request="${name}"}`,
+        );
+        assert.equal(inHistogram!.value, stats.count, `${name}: the histogram's count`);
+      }
+      // The receiver turns each exponential bucket into a range label (vmrange): the same bounds as ours.
+      const [p99] = await vm.query(
+        'histogram_quantile(0.99, sum(mlload_request_duration_seconds_bucket{run_id="into-vm"}) by (vmrange))',
+      );
+      assert.ok(
+        withinABucket(p99!.value, results.overall.latency_ms.p99),
+        `${p99!.value} s against ${results.overall.latency_ms.p99} ms`,
+      );
+      // Live: one point a second while the load ran, then the final one.
+      const [seen] = await vm.query('count_over_time(mlload_requests{run_id="into-vm",request="predict"}[10m])');
+      assert.ok(seen!.value >= 4, `${seen!.value} points of the counter`);
+      const [verdict] = await vm.query('mlload_verdict{run_id="into-vm"}');
+      assert.equal(verdict!.metric.status, 'no-baseline');
+      assert.equal(verdict!.value, 1);
+    } finally {
+      await vm.close();
     }
   });
 });

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import SnappyJS from 'snappyjs';
 import {
@@ -12,6 +14,7 @@ import {
 } from '../../src/export/index.ts';
 import { spansOf } from '../../src/export/native.ts';
 import { compress } from '../../src/export/remote-write.ts';
+import { poster } from '../../src/export/post.ts';
 import { PostError, Sender } from '../../src/export/sender.ts';
 import type { ExportSample } from '../../src/export/series.ts';
 import { latencyHistogram, recordMs } from '../../src/metrics/histogram.ts';
@@ -121,6 +124,103 @@ describe('export: the sender', () => {
     assert.ok(performance.now() - closing < 1000);
     assert.equal(f.samples_sent, 0);
     assert.equal(f.samples_dropped, 1000, 'all of them, counted');
+  });
+});
+
+describe('export: the POST (node:http, one kept-alive connection)', () => {
+  /** A server on 127.0.0.1 answering each request as `answer` says; what it got, and the sockets it saw. */
+  async function endpoint(answer: (n: number) => { status: number; body?: string } | 'hang') {
+    const got: Array<{ headers: IncomingHttpHeaders; body: Buffer }> = [];
+    const sockets = new Set<unknown>();
+    const server = createServer((req, res) => {
+      sockets.add(req.socket);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        const a = answer(got.length);
+        if (a === 'hang') return;
+        res.writeHead(a.status).end(a.body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
+    const close = () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    };
+    return { url, got, sockets, close };
+  }
+  const never = new AbortController().signal;
+
+  it('sends the body and headers as given, and two posts share one connection', async () => {
+    const e = await endpoint(() => ({ status: 204 }));
+    const p = poster(e.url, { 'content-type': 'application/x-protobuf', authorization: 'Bearer t' });
+    try {
+      await p.post(Buffer.from([1, 2, 3]), never);
+      await p.post(Buffer.from([4]), never);
+      assert.deepEqual(
+        e.got.map((g) => [...g.body]),
+        [[1, 2, 3], [4]],
+      );
+      assert.equal(e.got[0]!.headers['content-type'], 'application/x-protobuf');
+      assert.equal(e.got[0]!.headers.authorization, 'Bearer t');
+      assert.equal(e.got[0]!.headers['content-length'], '3');
+      assert.equal(e.sockets.size, 1, 'kept alive');
+    } finally {
+      p.close();
+      await e.close();
+    }
+  });
+
+  it('a 4xx is final, a 5xx or 429 may be tried again; the message has the start of the answer', async () => {
+    const answers = [
+      { status: 400, body: 'bad\n  labels' },
+      { status: 503, body: '' },
+      { status: 429, body: 'slow down' },
+    ];
+    const e = await endpoint((n) => answers[n - 1]!);
+    const p = poster(e.url, {});
+    try {
+      const errors: PostError[] = [];
+      for (let i = 0; i < answers.length; i++)
+        await p.post(Buffer.from('x'), never).catch((err: PostError) => errors.push(err));
+      assert.deepEqual(
+        errors.map((x) => [x.message, x.retryable]),
+        [
+          ['HTTP 400: bad labels', false],
+          ['HTTP 503', true],
+          ['HTTP 429: slow down', true],
+        ],
+      );
+    } finally {
+      p.close();
+      await e.close();
+    }
+  });
+
+  it('an endpoint that never answers is given up on time; one that is down is named; a stop ends a post', async () => {
+    const e = await endpoint(() => 'hang');
+    const p = poster(e.url, {}, 200);
+    try {
+      const started = Date.now();
+      const hung = await p.post(Buffer.from('x'), never).catch((err: PostError) => err);
+      assert.ok(hung instanceof PostError && hung.retryable);
+      assert.equal(hung.message, 'no answer within 0.2 s');
+      assert.ok(Date.now() - started < 2000);
+      const stop = new AbortController();
+      const stopped = p.post(Buffer.from('x'), stop.signal).catch((err: PostError) => err);
+      setTimeout(() => stop.abort(), 50);
+      const s = await stopped;
+      assert.ok(s instanceof PostError && !s.retryable, String(s));
+    } finally {
+      p.close();
+      await e.close();
+    }
+    const down = poster(e.url, {});
+    const refused = await down.post(Buffer.from('x'), never).catch((err: PostError) => err);
+    assert.ok(refused instanceof PostError && refused.retryable);
+    assert.equal(refused.message, 'ECONNREFUSED');
   });
 });
 
