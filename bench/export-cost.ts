@@ -9,10 +9,10 @@
 // over the off arm's in that round, and the figure is the median of the rounds' ratios.
 // Options (env): BENCH_SECONDS (6), BENCH_ROUNDS (9), BENCH_RATE (2000), BENCH_CONNECTIONS (50).
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureNginx, have, median, runOurs, startNginx, type Measure } from './peers.ts';
+import { ensureNginx, have, median, runOurs, startNginx, startPrometheus, type Measure } from './peers.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -51,30 +51,14 @@ require('node:http').createServer((req, res) => {
 
 /** Debian's Prometheus (remote-write receiver, native histograms) pinned to the target's core; OTLP to a null sink. */
 function prometheusSink(dir: string): Sink {
-  const port = 19091;
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
-  const child = spawn(
-    'taskset',
-    [
-      '-c',
-      TARGET_CPU,
-      'prometheus',
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--enable-feature=native-histograms',
-    ],
-    { stdio: 'ignore' },
-  );
-  waitFor(port);
+  const prometheus = startPrometheus(dir, TARGET_CPU);
   const otlp = nullSink();
   return {
-    prometheusUrl: `http://127.0.0.1:${port}/api/v1/write`,
+    prometheusUrl: prometheus.writeUrl,
     otlpUrl: otlp.otlpUrl,
     batches: otlp.batches,
     stop: () => {
-      child.kill();
+      prometheus.stop();
       otlp.stop();
     },
   };

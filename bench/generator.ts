@@ -11,6 +11,7 @@ import {
   ROOT,
   runOurs,
   startNginx,
+  startPrometheus,
   timed as timedOn,
   type Measure,
 } from './peers.ts';
@@ -139,32 +140,6 @@ function startGrpcServer(): () => void {
   return () => child.kill();
 }
 
-/** Prometheus with its remote-write receiver and native histograms, pinned to the target's core. */
-function startPrometheus(dir: string): { writeUrl: string; stop: () => void } {
-  const port = 19091;
-  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
-  const child = spawn(
-    'taskset',
-    [
-      '-c',
-      TARGET_CPU,
-      'prometheus',
-      `--config.file=${join(dir, 'prometheus.yml')}`,
-      `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--web.enable-remote-write-receiver',
-      '--enable-feature=native-histograms',
-    ],
-    { stdio: 'ignore' },
-  );
-  const ready = spawnSync('bash', [
-    '-c',
-    `for i in $(seq 100); do curl -fs http://127.0.0.1:${port}/-/ready >/dev/null && exit 0; sleep 0.2; done; exit 1`,
-  ]);
-  if (ready.status !== 0) throw new Error('prometheus did not become ready');
-  return { writeUrl: `http://127.0.0.1:${port}/api/v1/write`, stop: () => child.kill() };
-}
-
 function main(): void {
   ensureNginx();
   const dir = mkdtempSync(join(tmpdir(), 'mlload-bench-'));
@@ -174,7 +149,7 @@ function main(): void {
     ['autocannon', autocannon],
   ];
   // With export: a real Prometheus (Debian's) on the target's core takes each second's remote-write.
-  const prometheus = have('prometheus') ? startPrometheus(dir) : null;
+  const prometheus = have('prometheus') ? startPrometheus(dir, TARGET_CPU) : null;
   if (prometheus) peers.push(['mlload + export', () => ours(dir, undefined, prometheus.writeUrl)]);
   // gRPC: our generator and a plain grpc-js client against one grpc-js server (nginx keeps its core meanwhile).
   const stopGrpc = startGrpcServer();

@@ -68,6 +68,32 @@ requests:
   return { rps: r.overall.rps, requests: r.overall.count, cpuMsPerRequest: (cpuS * 1000) / r.overall.count };
 }
 
+/** Debian's Prometheus with its remote-write receiver and native histograms, pinned to `cpu`, on port 19091. */
+export function startPrometheus(dir: string, cpu: string): { writeUrl: string; stop: () => void } {
+  const port = 19091;
+  writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
+  const child = spawn(
+    'taskset',
+    [
+      '-c',
+      cpu,
+      'prometheus',
+      `--config.file=${join(dir, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+      '--web.enable-remote-write-receiver',
+      '--enable-feature=native-histograms',
+    ],
+    { stdio: 'ignore' },
+  );
+  const ready = spawnSync('bash', [
+    '-c',
+    `for i in $(seq 100); do curl -fs http://127.0.0.1:${port}/-/ready >/dev/null && exit 0; sleep 0.2; done; exit 1`,
+  ]);
+  if (ready.status !== 0) throw new Error('prometheus did not become ready');
+  return { writeUrl: `http://127.0.0.1:${port}/api/v1/write`, stop: () => child.kill() };
+}
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function have(cmd: string): boolean {

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from './servers.ts';
 import { tempDir } from './scenario.ts';
+import { startService } from './service.ts';
 
 /** The prometheus binary: PROMETHEUS_PATH, or Debian's (scripts/setup-prometheus.sh); null when there is none. */
 export function prometheusPath(): string | null {
@@ -32,7 +31,9 @@ export async function startPrometheus(): Promise<Prometheus> {
   const dir = tempDir('mlload-prom-');
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const stop = await startService(
+    'prometheus',
     bin,
     [
       `--config.file=${join(dir, 'prometheus.yml')}`,
@@ -41,23 +42,8 @@ export async function startPrometheus(): Promise<Prometheus> {
       '--web.enable-remote-write-receiver',
       '--enable-feature=native-histograms',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    `${url}/-/ready`,
   );
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    log = (log + c.toString()).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`prometheus exited: ${log}`);
-    const ready = await fetch(`${url}/-/ready`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 150) throw new Error(`prometheus not ready after 30 s: ${log}`);
-    await sleep(200);
-  }
   const raw = async (promql: string) => {
     const r = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql })}`);
     return (await r.json()) as { status: string; error?: string; data?: { result: unknown } };
@@ -72,11 +58,6 @@ export async function startPrometheus(): Promise<Prometheus> {
       const result = answer.data!.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
       return result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
     },
-    async close() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
-    },
+    close: stop,
   };
 }

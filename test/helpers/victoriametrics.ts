@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT } from './cli.ts';
 import { tempDir } from './scenario.ts';
 import { freePort } from './servers.ts';
+import { startService } from './service.ts';
 
 /** The victoria-metrics binary: VICTORIA_METRICS_PATH, or Debian's (scripts/setup-victoriametrics.sh); null if none. */
 export function victoriaMetricsPath(): string | null {
@@ -29,7 +28,9 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
   const bin = victoriaMetricsPath();
   if (!bin) throw new Error('no victoria-metrics (see scripts/setup-victoriametrics.sh)');
   const port = await freePort();
-  const child: ChildProcess = spawn(
+  const url = `http://127.0.0.1:${port}`;
+  const stop = await startService(
+    'victoria-metrics',
     bin,
     [
       `-storageDataPath=${tempDir('mlload-vm-')}`,
@@ -38,23 +39,8 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       '-search.latencyOffset=0s',
       '-search.disableCache',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    `${url}/health`,
   );
-  let log = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    log = (log + c.toString()).slice(-4000);
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`victoria-metrics exited: ${log}`);
-    const ready = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ready) break;
-    if (i > 150) throw new Error(`victoria-metrics not ready after 30 s: ${log}`);
-    await sleep(200);
-  }
   return {
     otlpUrl: `${url}/opentelemetry/v1/metrics`,
     async query(promql) {
@@ -67,11 +53,6 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       const result = answer.data!.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
       return result.map((x) => ({ metric: x.metric, value: Number(x.value[1]) }));
     },
-    async close() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((resolve) => child.once('exit', resolve));
-      }
-    },
+    close: stop,
   };
 }
