@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureNginx, have, median, runOurs, startNginx, startPrometheus, type Measure } from './peers.ts';
+import { ensureNginx, have, median, runOurs, startNginx, startPrometheus, waitForPort, type Measure } from './peers.ts';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 6);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
@@ -40,7 +40,7 @@ require('node:http').createServer((req, res) => {
   req.on('end', () => { n++; res.writeHead(req.url === '/count' ? 200 : 204); res.end(req.url === '/count' ? String(n) : undefined); });
 }).listen(${port}, '127.0.0.1');`;
   const child = spawn('taskset', ['-c', TARGET_CPU, process.execPath, '-e', code], { stdio: 'ignore' });
-  waitFor(port);
+  waitForPort(port, 'the null sink');
   return {
     prometheusUrl: `http://127.0.0.1:${port}/api/v1/write`,
     otlpUrl: `http://127.0.0.1:${port}/v1/metrics`,
@@ -62,14 +62,6 @@ function prometheusSink(dir: string): Sink {
       otlp.stop();
     },
   };
-}
-
-function waitFor(port: number): void {
-  const ready = spawnSync('bash', [
-    '-c',
-    `for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/${port}) 2>/dev/null && exit 0; sleep 0.2; done; exit 1`,
-  ]);
-  if (ready.status !== 0) throw new Error(`nothing listening on ${port}`);
 }
 
 /**

@@ -13,9 +13,10 @@ import {
   startNginx,
   startPrometheus,
   timed as timedOn,
+  waitForPort,
   type Measure,
 } from './peers.ts';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,11 +133,7 @@ function startGrpcServer(): () => void {
       stdio: 'ignore',
     },
   );
-  const ready = spawnSync('bash', [
-    '-c',
-    `for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/${GRPC_PORT}) 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
-  ]);
-  if (ready.status !== 0) throw new Error('the gRPC peer server did not start');
+  waitForPort(GRPC_PORT, 'the gRPC peer server');
   return () => child.kill();
 }
 

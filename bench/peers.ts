@@ -94,6 +94,15 @@ export function startPrometheus(dir: string, cpu: string): { writeUrl: string; s
   return { writeUrl: `http://127.0.0.1:${port}/api/v1/write`, stop: () => child.kill() };
 }
 
+/** Waits (at most 10 s) until something listens on 127.0.0.1:`port`; `what` names it when nothing does. */
+export function waitForPort(port: number, what: string): void {
+  const ready = spawnSync('bash', [
+    '-c',
+    `for i in $(seq 100); do (echo > /dev/tcp/127.0.0.1/${port}) 2>/dev/null && exit 0; sleep 0.1; done; exit 1`,
+  ]);
+  if (ready.status !== 0) throw new Error(`${what} did not start (nothing listening on ${port})`);
+}
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export function have(cmd: string): boolean {

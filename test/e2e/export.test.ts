@@ -21,6 +21,30 @@ function withinABucket(seconds: number, ms: number): boolean {
   return Math.abs(bucketIndex(seconds) - bucketIndex(ms / 1000)) <= 1;
 }
 
+/**
+ * What a store holds of a run: its counter, overall and per request name, equal to results.json's, and
+ * `histogram_quantile(0.99, <histogram>)` within a bucket of its p99.
+ */
+async function assertCountAndP99(
+  store: Pick<Prometheus, 'query'>,
+  counter: string,
+  runId: string,
+  results: Results,
+  histogram: string,
+): Promise<void> {
+  const [count] = await store.query(`sum(${counter}{run_id="${runId}"})`);
+  assert.equal(count!.value, results.overall.count, 'the count in the store is the count in results.json');
+  for (const [name, stats] of Object.entries(results.requests)) {
+    const [n] = await store.query(`${counter}{run_id="${runId}",request="${name}"}`);
+    assert.equal(n!.value, stats.count, name);
+  }
+  const [p99] = await store.query(`histogram_quantile(0.99, ${histogram})`);
+  assert.ok(
+    withinABucket(p99!.value, results.overall.latency_ms.p99),
+    `${p99!.value} s against ${results.overall.latency_ms.p99} ms`,
+  );
+}
+
 const scenario = (url: string, extra = '') =>
   `name: exported\ntarget: { url: "${url}" }\nload: { rate: 100, duration: 4s, warmup: 1s }\n` +
   `${PREDICT_AND_INVALID_REQUESTS}slo: { p95: 500ms }\n${extra}`;
@@ -59,17 +83,8 @@ describe('export to a real Prometheus (Debian prometheus 2.42: remote-write rece
     );
     const results = read(out);
     assert.equal(results.export?.prometheus?.samples_dropped, 0);
-    const [count] = await prom.query('sum(mlload_requests_total{run_id="whole"})');
-    assert.equal(count!.value, results.overall.count, 'the count in Prometheus is the count in results.json');
-    for (const [name, stats] of Object.entries(results.requests)) {
-      const [n] = await prom.query(`mlload_requests_total{run_id="whole",request="${name}"}`);
-      assert.equal(n!.value, stats.count, name);
-    }
-    const [p99] = await prom.query('histogram_quantile(0.99, sum(mlload_request_duration_seconds{run_id="whole"}))');
-    assert.ok(
-      withinABucket(p99!.value, results.overall.latency_ms.p99),
-      `${p99!.value} s against ${results.overall.latency_ms.p99} ms`,
-    );
+    const p99 = 'sum(mlload_request_duration_seconds{run_id="whole"})';
+    await assertCountAndP99(prom, 'mlload_requests_total', 'whole', results, p99);
     // Live: a sample a second (the measured ones), then the final one.
     const [seen] = await prom.query('count_over_time(mlload_requests_total{run_id="whole",request="predict"}[10m])');
     assert.ok(seen!.value >= 4, `${seen!.value} samples of the counter`);
@@ -373,24 +388,15 @@ describe("OTLP/HTTP export: decoded with OpenTelemetry's own protobuf code, and 
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /\(OTLP\/HTTP\): \d+ samples, none dropped/);
       const results = read(out);
-      const [count] = await vm.query('sum(mlload_requests{run_id="into-vm"})');
-      assert.equal(count!.value, results.overall.count, 'the count in the receiver is the count in results.json');
+      // The receiver turns each exponential bucket into a range label (vmrange): the same bounds as ours.
+      const p99 = 'sum(mlload_request_duration_seconds_bucket{run_id="into-vm"}) by (vmrange)';
+      await assertCountAndP99(vm, 'mlload_requests', 'into-vm', results, p99);
       for (const [name, stats] of Object.entries(results.requests)) {
-        const [n] = await vm.query(`mlload_requests{run_id="into-vm",request="${name}"}`);
-        assert.equal(n!.value, stats.count, name);
         const [inHistogram] = await vm.query(
           `mlload_request_duration_seconds_count{run_id="into-vm",request="${name}"}`,
         );
         assert.equal(inHistogram!.value, stats.count, `${name}: the histogram's count`);
       }
-      // The receiver turns each exponential bucket into a range label (vmrange): the same bounds as ours.
-      const [p99] = await vm.query(
-        'histogram_quantile(0.99, sum(mlload_request_duration_seconds_bucket{run_id="into-vm"}) by (vmrange))',
-      );
-      assert.ok(
-        withinABucket(p99!.value, results.overall.latency_ms.p99),
-        `${p99!.value} s against ${results.overall.latency_ms.p99} ms`,
-      );
       // Live: one point a second while the load ran, then the final one.
       const [seen] = await vm.query('count_over_time(mlload_requests{run_id="into-vm",request="predict"}[10m])');
       assert.ok(seen!.value >= 4, `${seen!.value} points of the counter`);

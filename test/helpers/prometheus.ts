@@ -11,6 +11,16 @@ export function prometheusPath(): string | null {
   return null;
 }
 
+/** An instant query's answer (Prometheus's HTTP API, spoken by VictoriaMetrics too) as labels and numbers. */
+export function vectorOf(
+  promql: string,
+  answer: { status: string; error?: string; data?: { result: unknown } },
+): Array<{ metric: Record<string, string>; value: number }> {
+  if (answer.status !== 'success') throw new Error(`${promql}: ${answer.error}`);
+  const result = answer.data!.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
+  return result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
+}
+
 export interface Prometheus {
   url: string;
   writeUrl: string;
@@ -52,12 +62,7 @@ export async function startPrometheus(): Promise<Prometheus> {
     url,
     writeUrl: `${url}/api/v1/write`,
     raw,
-    async query(promql) {
-      const answer = await raw(promql);
-      if (answer.status !== 'success') throw new Error(`${promql}: ${answer.error}`);
-      const result = answer.data!.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
-      return result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
-    },
+    query: async (promql) => vectorOf(promql, await raw(promql)),
     close: stop,
   };
 }

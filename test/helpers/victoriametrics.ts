@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './cli.ts';
 import { tempDir } from './scenario.ts';
+import { vectorOf } from './prometheus.ts';
 import { freePort } from './servers.ts';
 import { startService } from './service.ts';
 
@@ -48,10 +49,7 @@ export async function startVictoriaMetrics(): Promise<VictoriaMetrics> {
       // At a time just ahead: an instant query's time is rounded down to the second, which would miss the last batch.
       const time = String(Math.ceil(Date.now() / 1000) + 1);
       const r = await fetch(`${url}/api/v1/query?${new URLSearchParams({ query: promql, time })}`);
-      const answer = (await r.json()) as { status: string; error?: string; data?: { result: unknown } };
-      if (answer.status !== 'success') throw new Error(`${promql}: ${answer.error}`);
-      const result = answer.data!.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
-      return result.map((x) => ({ metric: x.metric, value: Number(x.value[1]) }));
+      return vectorOf(promql, (await r.json()) as { status: string; error?: string; data?: { result: unknown } });
     },
     close: stop,
   };
