@@ -96,8 +96,15 @@ describe('gRPC inference: KServe v2 ModelInfer against a strict grpc-js server',
     );
     const started = Date.now();
     const running = runCli(['run', file, '--out', out]);
-    setTimeout(() => server.kill(), 1500);
+    // Killed once the load is under way (about 1.2 s in), not at a fixed time: a starved machine may still be
+    // starting the CLI or checking health at 1.5 s.
+    const killer = setInterval(() => {
+      if (server.calls.infer < 60) return;
+      clearInterval(killer);
+      server.kill();
+    }, 50);
     const r = await running;
+    clearInterval(killer);
     const took = Date.now() - started;
     assert.equal(r.code, 1, r.stderr);
     const results = read(out);
